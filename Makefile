@@ -1,0 +1,45 @@
+# Tandem: the two commands a newcomer needs are `make demo` and `make test`.
+# Both first install what is missing (Debian packages, through apt-get; sudo only when not root).
+
+SWIFT      ?= swift
+APT_PKGS   := liblapack-dev libblas-dev libopenblas0-pthread
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+TANDEM     := .build/release/tandem
+SAMPLE     := datasets/xinghai
+
+.PHONY: demo test deps build bench sample clean
+
+## Install the system libraries Tandem links (LAPACK, BLAS, OpenBLAS), only those missing.
+deps:
+	@missing=""; for p in $(APT_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "error: Swift 6 is required (https://swift.org/install)"; exit 1; }
+
+build: deps
+	$(SWIFT) build -c release --product tandem
+
+## Run the main job on the bundled sample: validate and summarise 星海科技's organisation and history.
+demo: build
+	@echo
+	@echo "== tandem validate: the sample organisation 星海科技 and its key-result history =="
+	$(TANDEM) validate --org $(SAMPLE)/org.yaml --krs $(SAMPLE)/krs.csv --checkins $(SAMPLE)/checkins.csv
+
+## Run the whole test suite.
+test: deps
+	$(SWIFT) test
+
+## Run the benchmarks (package-benchmark; builds in release, about 2 minutes the first time).
+bench: deps
+	ENABLE_BENCHMARKS=1 $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress
+
+## Regenerate the bundled sample with the documented seed.
+sample: build
+	$(TANDEM) generate --seed 2026 --units 42 --quarters 5 --as-of 2026-11-18 --out $(SAMPLE)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+// Tandem: a rules-and-forecasting decision engine for goal management.
+import PackageDescription
+import class Foundation.ProcessInfo
+
+let package = Package(
+    name: "Tandem",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tandem", targets: ["tandem"]),
+        .library(name: "TandemCore", targets: ["TandemCore"]),
+        .library(name: "TandemNumerics", targets: ["TandemNumerics"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // System LAPACK and BLAS (Fortran ABI), linked by the generic names `lapack` and
+        // `blas` so that Debian's alternatives can swap in OpenBLAS without a rebuild.
+        .systemLibrary(
+            name: "CLAPACK",
+            providers: [.apt(["liblapack-dev", "libblas-dev"])]
+        ),
+        .target(name: "TandemNumerics", dependencies: ["CLAPACK"]),
+        .target(name: "TandemCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "TandemGenerator", dependencies: ["TandemCore"]),
+        .executableTarget(
+            name: "tandem",
+            dependencies: [
+                "TandemCore", "TandemNumerics", "TandemGenerator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TandemNumericsTests", dependencies: ["TandemNumerics"]),
+        .testTarget(name: "TandemCoreTests", dependencies: ["TandemCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "TandemGeneratorTests", dependencies: ["TandemGenerator", "TandemCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+// Benchmarks stay out of the plain `swift build` / `swift test` graph: they are added only when
+// ENABLE_BENCHMARKS is set (`make bench`).
+if ProcessInfo.processInfo.environment["ENABLE_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "LoaderBenchmarks",
+            dependencies: [
+                "TandemCore",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/LoaderBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}

@@ -1,0 +1,154 @@
+/// Check-ins grouped by key result and sorted by date within each key result.
+public struct CheckInLog: Sendable {
+    /// All check-ins: those of key result 0 first, then key result 1, …, each run by date.
+    public var checkIns: [CheckIn]
+    /// For each key result (by its index in the key-result table), its run in `checkIns`.
+    public var ranges: [Range<Int>]
+
+    /// The check-ins of key result `index`, oldest first.
+    public func checkIns(ofKeyResult index: Int) -> ArraySlice<CheckIn> { checkIns[ranges[index]] }
+}
+
+/// Reads the canonical check-in CSV: `kr_id,date,value` and optional `confidence` (0–10) and
+/// `target` (a new target set on that date when the key result was re-scoped).
+public enum CheckInLoader {
+    public static let columns = ["kr_id", "date", "value", "confidence", "target"]
+    static let requiredCount = 3
+
+    /// Reads and checks a check-in file against the key results it reports on.
+    ///
+    /// Errors: unknown key result, two check-ins of one key result on one date, and every
+    /// malformed value. Warning: a check-in dated outside its key result's cycle.
+    public static func load(_ source: SourceFile, keyResults: KeyResultTable)
+        -> (log: CheckInLog, diagnostics: [Diagnostic]) {
+        var sink = DiagnosticSink(source: source)
+        var checkIns: [CheckIn] = []
+        var krIndices: [Int32] = []
+        var offsets: [Int] = []
+        checkIns.reserveCapacity(source.bytes.count / 24)
+        krIndices.reserveCapacity(source.bytes.count / 24)
+        offsets.reserveCapacity(source.bytes.count / 24)
+        var unknownSuggestions = 0
+
+        // Check-in files are usually sorted by key result: remember the last id's bytes so that a
+        // run of rows for one key result needs one dictionary look-up, not one per row.
+        var lastID: [UInt8] = []
+        var lastIndex = -1
+        var lastString = ""
+
+        CSVDocument.read(into: &sink, columns: columns, requiredCount: requiredCount) { sink, row, bytes in
+            var ok = true
+            let idField = row.fields[row.columnPositions[0]]
+            let (s, e) = FieldText.trimmedRange(idField, in: bytes)
+            var krIndex = -1
+            var krID = ""
+            if s == e {
+                sink.error("C0106", "'kr_id' must not be empty", offset: idField.offset)
+                ok = false
+            } else if !idField.hasEscapedQuotes && e - s == lastID.count
+                        && lastID.withUnsafeBufferPointer({ memoryEqual($0, bytes, s) }) {
+                krIndex = lastIndex
+                krID = lastString
+            } else {
+                krID = FieldText.trimmed(idField, in: bytes)
+                krIndex = keyResults.index[krID] ?? -1
+                lastID = Array(bytes[s..<e])
+                lastIndex = krIndex
+                lastString = krID
+            }
+            if !krID.isEmpty && krIndex < 0 {
+                var notes = [Diagnostic.Note]()
+                if unknownSuggestions < 50 {  // a search over every id: bounded for huge files
+                    unknownSuggestions += 1
+                    if let guess = Suggestion.closest(to: krID, among: keyResults.index.keys) {
+                        notes.append(Diagnostic.Note("did you mean '\(guess)'?"))
+                    }
+                }
+                sink.error("C0130", "check-in must report on a known key result; '\(krID)' is not in the key-result file",
+                           offset: idField.offset, length: krID.displayWidth, notes: notes)
+                ok = false
+            }
+            let dateField = row.fields[row.columnPositions[1]]
+            let date = LoaderChecks.day(dateField, column: "date", bytes: bytes, sink: &sink, ok: &ok)
+            let value = LoaderChecks.number(row.fields[row.columnPositions[2]], column: "value", optional: false,
+                                            bytes: bytes, sink: &sink, ok: &ok)
+            var confidence: Double?
+            if let field = row.field(3) {
+                confidence = LoaderChecks.number(field, column: "confidence", optional: true, bytes: bytes, sink: &sink, ok: &ok)
+                if let c = confidence, !(0...10).contains(c) {
+                    let shown = FieldText.trimmed(field, in: bytes)
+                    sink.error("C0115", "'confidence' must be between 0 and 10, found \(shown)", offset: field.offset,
+                               length: shown.displayWidth)
+                    ok = false
+                }
+            }
+            var target: Double?
+            if let field = row.field(4) {
+                target = LoaderChecks.number(field, column: "target", optional: true, bytes: bytes, sink: &sink, ok: &ok)
+                if let t = target, krIndex >= 0, t == keyResults.keyResults[krIndex].startValue {
+                    sink.error("C0121", "target must differ from start, both are \(LoaderChecks.format(t))",
+                               offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth)
+                    ok = false
+                }
+            }
+            guard ok, let date, let value else { return }
+            let cycle = keyResults.keyResults[krIndex].cycle
+            if !cycle.contains(date) {
+                sink.warning("C0132", "check-in should fall inside the cycle of '\(krID)' (\(cycle.start) to \(cycle.end)), found \(date)",
+                             offset: dateField.offset, length: 10)
+            }
+            checkIns.append(CheckIn(keyResultID: krID, date: date, value: value, confidence: confidence, target: target))
+            krIndices.append(Int32(krIndex))
+            offsets.append(dateField.offset)
+        }
+
+        // Group by key result (a stable counting sort), then order each group by date.
+        let krCount = keyResults.keyResults.count
+        var counts = [Int](repeating: 0, count: krCount + 1)
+        for k in krIndices { counts[Int(k) + 1] += 1 }
+        for i in 0..<krCount { counts[i + 1] += counts[i] }
+        let starts = counts
+        var order = [Int](repeating: 0, count: checkIns.count)
+        var next = counts
+        for (i, k) in krIndices.enumerated() {
+            order[next[Int(k)]] = i
+            next[Int(k)] += 1
+        }
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(krCount)
+        for k in 0..<krCount {
+            let range = starts[k]..<starts[k + 1]
+            ranges.append(range)
+            var isSorted = true
+            var i = range.lowerBound + 1
+            while i < range.upperBound {
+                if checkIns[order[i - 1]].date > checkIns[order[i]].date { isSorted = false }
+                i += 1
+            }
+            if !isSorted { order[range].sort { checkIns[$0].date < checkIns[$1].date || (checkIns[$0].date == checkIns[$1].date && $0 < $1) } }
+            i = range.lowerBound + 1
+            while i < range.upperBound {
+                let a = order[i - 1], b = order[i]
+                if checkIns[a].date == checkIns[b].date {
+                    let (first, second) = a < b ? (a, b) : (b, a)
+                    sink.error("C0131", "key result '\(checkIns[b].keyResultID)' must have one check-in per date, found a second on \(checkIns[b].date)",
+                               offset: offsets[second], length: 10,
+                               notes: [Diagnostic.Note("the first check-in on that date is here", at: sink.location(offsets[first]), length: 10)])
+                }
+                i += 1
+            }
+        }
+        let grouped = order.map { checkIns[$0] }
+        return (CheckInLog(checkIns: grouped, ranges: ranges), sink.diagnostics)
+    }
+}
+
+@inline(__always)
+private func memoryEqual(_ a: UnsafeBufferPointer<UInt8>, _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
+    var i = 0
+    while i < a.count {
+        if a[i] != bytes[start + i] { return false }
+        i += 1
+    }
+    return true
+}

@@ -1,0 +1,51 @@
+/// A plain-text table whose columns line up by display width, so Chinese text aligns.
+public struct TextTable: Sendable {
+    public struct Column: Sendable {
+        public var title: String
+        public var alignRight: Bool
+        public init(_ title: String, alignRight: Bool = false) {
+            self.title = title
+            self.alignRight = alignRight
+        }
+    }
+
+    public var columns: [Column]
+    public private(set) var rows: [[String]] = []
+
+    public init(columns: [Column]) { self.columns = columns }
+
+    /// Adds a row; missing cells are empty.
+    public mutating func append(_ row: [String]) { rows.append(row) }
+
+    /// The table, header first, columns separated by two spaces, no trailing spaces.
+    public func render() -> String {
+        var widths = columns.map(\.title.displayWidth)
+        for row in rows {
+            for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.displayWidth) }
+        }
+        func line(_ cells: [String]) -> String {
+            var parts: [String] = []
+            for (i, column) in columns.enumerated() {
+                let cell = i < cells.count ? cells[i] : ""
+                parts.append(cell.padded(toWidth: widths[i], alignRight: column.alignRight))
+            }
+            var text = parts.joined(separator: "  ")
+            while text.last == " " { text.removeLast() }
+            return text
+        }
+        return ([line(columns.map(\.title))] + rows.map(line)).joined(separator: "\n")
+    }
+}
+
+extension Int {
+    /// With thousands separators: 1,234,567.
+    public var grouped: String {
+        let digits = String(self.magnitude)
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(ch)
+        }
+        return (self < 0 ? "-" : "") + out
+    }
+}
