@@ -49,7 +49,7 @@ if ProcessInfo.processInfo.environment["ENABLE_BENCHMARKS"] != nil {
         .executableTarget(
             name: "LoaderBenchmarks",
             dependencies: [
-                "TandemCore",
+                "TandemCore", "TandemGenerator",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/LoaderBenchmarks",
