@@ -7,11 +7,7 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate a sample organisation with key results and check-ins.",
         discussion: """
-        Writes org.yaml, krs.csv and checkins.csv into the output directory. The same seed and
-        sizes always give the same files. Up to 42 units follow the template of 星海科技
-        (Xinghai Technology); larger organisations add business groups. The last quarter is the
-        one holding --as-of and is still open: its key results have no final value yet.
-        The dynamics are described in datasets/README.md.
+        Writes org.yaml, krs.csv and checkins.csv into the output directory. The same seed and sizes always give the same files. Up to 42 units follow the template of 星海科技 (Xinghai Technology); larger organisations add business groups. The last quarter is the one holding --as-of and is still open: its key results have no final value yet. The dynamics are described in datasets/README.md.
         """
     )
 

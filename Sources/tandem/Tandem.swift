@@ -4,13 +4,15 @@ import ArgumentParser
 struct Tandem: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem",
-        abstract: "Decide KPI, OKR or hybrid per unit, and forecast which key results are at risk.",
+        abstract: "Goal-management data checked and summarised: the ground for deciding KPI, OKR or hybrid per unit and for forecasting key results.",
         discussion: """
-        Tandem reads an organisation (YAML or JSON), its key results (CSV) and their check-ins
-        (CSV). Start with `tandem validate` on your files, or on the bundled sample:
+        Tandem reads an organisation (YAML or JSON), its key results (CSV) and their check-ins (CSV). Start by checking your files, or the bundled sample 星海科技:
 
-          tandem validate --org datasets/xinghai/org.yaml \\
-                          --krs datasets/xinghai/krs.csv --checkins datasets/xinghai/checkins.csv
+          tandem validate --org datasets/xinghai/org.yaml
+            --krs datasets/xinghai/krs.csv
+            --checkins datasets/xinghai/checkins.csv
+
+        The file formats are described in the README.
         """,
         subcommands: [Validate.self, Generate.self]
     )

@@ -6,11 +6,9 @@ struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check an organisation, its key results and check-ins, and summarise them.",
         discussion: """
-        Every problem is reported with file, line and column, what was expected, and a caret under
-        the offending text; all problems of a file are reported in one run. Warnings (such as a
-        check-in dated outside its key result's cycle) do not fail the run; errors do.
+        Every problem is reported with file, line and column, what was expected, and a caret under the offending text; all problems of a file are reported in one run. Warnings (such as a check-in dated outside its key result's cycle) do not fail the run; errors do. Diagnostics go to standard error, the summary to standard output.
 
-        Give any of the three files; check-ins need --krs, since each must name a known key result.
+        Give any of the three files; check-ins need --krs, since each must name a known key result, and key results are checked against --org when it is given.
 
         Exit status: 0 when there is no error, 1 when there is one, 64 on a usage error.
         """
@@ -28,7 +26,7 @@ struct Validate: ParsableCommand {
     @Option(help: "Output format: 'text' for people, 'json' for machines (one object on standard output).")
     var format: OutputFormat = .text
 
-    @Flag(help: "Show every diagnostic; by default at most 10 of each kind are shown in text output.")
+    @Flag(help: "Show every diagnostic; by default at most 3 of each kind are shown in text output.")
     var all = false
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
@@ -54,7 +52,7 @@ struct Validate: ParsableCommand {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         case .text:
             let renderer = DiagnosticRenderer(sources: load.sources)
-            let shown = DiagnosticLimiter.limit(load.diagnostics, perID: all ? Int.max : 10)
+            let shown = DiagnosticLimiter.limit(load.diagnostics, perID: all ? Int.max : 3)
             for item in shown {
                 FileHandle.standardError.write(Data(item.text(renderer).utf8))
             }
