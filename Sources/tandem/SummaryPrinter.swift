@@ -8,7 +8,7 @@ enum SummaryPrinter {
             lines.append("Organisation  \(path)")
             let levels = units.perLevel.map { $0.grouped }.joined(separator: " · ")
             lines.append("  units       \(units.count.grouped) in \(count(units.roots, "tree")), depth \(units.depth) (per level: \(levels))")
-            lines.append("  attributes  \(units.attributes.joined(separator: ", "))")
+            lines.append("  attributes  \(units.attributes.isEmpty ? "(none)" : units.attributes.joined(separator: ", "))")
         }
         if let krs = summary.keyResults, let path = paths.krs {
             lines.append("Key results   \(path)")

@@ -1,7 +1,8 @@
 /// The bytes of one input file, with the line index needed to turn a byte offset into a line and
 /// column and to quote a line back in a diagnostic.
 ///
-/// Lines are counted from 1 and end at `\n` (a preceding `\r` belongs to the line ending).
+/// Lines are counted from 1 and end at `\n`, `\r\n`, or a lone `\r` (as YAML and editors count
+/// them).
 /// Columns are counted from 1 in Unicode scalars, as libYAML and most editors count them.
 public struct SourceFile: Sendable {
     /// The path as the user gave it; diagnostics print it unchanged.
@@ -17,8 +18,10 @@ public struct SourceFile: Sendable {
         self.bytes = bytes
         var starts = [0]
         bytes.withUnsafeBufferPointer { buffer in
-            for (i, byte) in buffer.enumerated() where byte == UInt8(ascii: "\n") {
-                starts.append(i + 1)
+            for (i, byte) in buffer.enumerated() {
+                if byte == UInt8(ascii: "\n") || (byte == UInt8(ascii: "\r") && (i + 1 == buffer.count || buffer[i + 1] != UInt8(ascii: "\n"))) {
+                    starts.append(i + 1)
+                }
             }
         }
         self.lineStarts = starts
@@ -71,7 +74,7 @@ public struct SourceFile: Sendable {
         var start = lineStarts[line - 1]
         if start == 0 && hasByteOrderMark { start = 3 }
         var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
-        if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        while end > start && (bytes[end - 1] == UInt8(ascii: "\r") || bytes[end - 1] == UInt8(ascii: "\n")) { end -= 1 }
         guard end > start else { return "" }
         return String(decoding: bytes[start..<end], as: UTF8.self)
     }
