@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "tandem", targets: ["tandem"]),
         .library(name: "TandemCore", targets: ["TandemCore"]),
         .library(name: "TandemNumerics", targets: ["TandemNumerics"]),
+        .library(name: "TandemPolicy", targets: ["TandemPolicy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,11 +25,12 @@ let package = Package(
         ),
         .target(name: "TandemNumerics", dependencies: ["CLAPACK"]),
         .target(name: "TandemCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "TandemPolicy", dependencies: ["TandemCore"]),
         .target(name: "TandemGenerator", dependencies: ["TandemCore"]),
         .executableTarget(
             name: "tandem",
             dependencies: [
-                "TandemCore", "TandemNumerics", "TandemGenerator",
+                "TandemCore", "TandemNumerics", "TandemPolicy", "TandemGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

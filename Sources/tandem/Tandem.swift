@@ -14,6 +14,6 @@ struct Tandem: ParsableCommand {
 
         The file formats are described in the README.
         """,
-        subcommands: [Validate.self, Generate.self]
+        subcommands: [Validate.self, Check.self, Diagnose.self, PolicyTest.self, Generate.self]
     )
 }

@@ -71,3 +71,5 @@ extension Array where Element == Diagnostic {
         }.map(\.element)
     }
 }
+
+extension Diagnostic: Error {}

@@ -1,9 +1,9 @@
 /// Finds bytes that are not well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates,
 /// nothing above U+10FFFF).
-enum UTF8Validation {
+package enum UTF8Validation {
     /// Offsets of the first byte of each ill-formed sequence, at most `limit` of them, at most
     /// one per line (one report per line is enough to find and fix a wrongly encoded export).
-    static func invalidOffsets(in bytes: UnsafeBufferPointer<UInt8>, limit: Int = 20) -> [Int] {
+    package static func invalidOffsets(in bytes: UnsafeBufferPointer<UInt8>, limit: Int = 20) -> [Int] {
         var result: [Int] = []
         let n = bytes.count
         var i = 0

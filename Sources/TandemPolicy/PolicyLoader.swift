@@ -1,0 +1,43 @@
+import TandemCore
+
+/// Reads, parses and checks a policy file.
+public enum PolicyLoader {
+    /// The outcome of loading: the checked policy when there is no error, every diagnostic, and
+    /// the source for rendering them.
+    public struct Result: Sendable {
+        public var policy: Policy?
+        public var diagnostics: [Diagnostic]
+        public var source: SourceFile?
+    }
+
+    /// Loads a policy from a file.
+    public static func load(path: String) -> Result {
+        switch DatasetLoader.read(path) {
+        case .success(let source): return load(source)
+        case .failure(let list): return Result(policy: nil, diagnostics: list.diagnostics, source: nil)
+        }
+    }
+
+    /// Loads a policy from source text.
+    public static func load(_ source: SourceFile) -> Result {
+        let invalid = source.bytes.withUnsafeBufferPointer { UTF8Validation.invalidOffsets(in: $0) }
+        if !invalid.isEmpty {
+            return Result(policy: nil, diagnostics: invalid.map {
+                Diagnostic(.error, "P0104", "policy must be UTF-8 text; byte 0x\(String(source.bytes[$0], radix: 16, uppercase: true)) is not valid UTF-8",
+                           at: source.location(ofOffset: $0))
+            }, source: source)
+        }
+        var lexer = Lexer(source: source)
+        let tokens = lexer.tokenize()
+        var parser = Parser(source: source, tokens: tokens)
+        let syntax = parser.parseFile()
+        var checker = PolicyChecker(source: source)
+        var diagnostics = lexer.diagnostics + parser.diagnostics
+        // Names and types are checked even after syntax errors, to report everything at once;
+        // a policy with any error is not returned.
+        let policy = checker.check(syntax)
+        diagnostics += checker.diagnostics
+        return Result(policy: diagnostics.hasErrors ? nil : policy, diagnostics: diagnostics, source: source)
+    }
+}
+
