@@ -36,6 +36,7 @@ let package = Package(
         ),
         .testTarget(name: "TandemNumericsTests", dependencies: ["TandemNumerics"]),
         .testTarget(name: "TandemCoreTests", dependencies: ["TandemCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "TandemPolicyTests", dependencies: ["TandemPolicy", "TandemCore"], exclude: ["Fixtures", "Snapshots"]),
         .testTarget(name: "TandemGeneratorTests", dependencies: ["TandemGenerator", "TandemCore"]),
         // Runs the built `tandem` binary; the dependency makes `swift test` build it first.
         .testTarget(name: "TandemCLITests", dependencies: ["tandem"]),

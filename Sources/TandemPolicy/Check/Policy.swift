@@ -141,22 +141,22 @@ public struct AttributeDefinition: Sendable {
 /// that explanations can say which part failed.
 public struct Condition: Sendable {
     public var text: String
-    var expression: Expression
-    public var conjuncts: [(text: String, expression: Expression)]
+    var expression: CheckedExpression
+    public var conjuncts: [(text: String, expression: CheckedExpression)]
 }
 
 /// A checked, typed expression over slots (attributes, derived values, lean) and key-result facts.
-public indirect enum Expression: Sendable {
+public indirect enum CheckedExpression: Sendable {
     case constant(Double)
     case slot(Int)
     case fact(KeyResultFact)
-    case not(Expression)
-    case negate(Expression)
-    case and(Expression, Expression)
-    case or(Expression, Expression)
-    case compare(ComparisonOperator, Expression, Expression)
-    case arithmetic(ArithmeticOperator, Expression, Expression)
-    case member(Expression, [Double])
+    case not(CheckedExpression)
+    case negate(CheckedExpression)
+    case and(CheckedExpression, CheckedExpression)
+    case or(CheckedExpression, CheckedExpression)
+    case compare(ComparisonOperator, CheckedExpression, CheckedExpression)
+    case arithmetic(ArithmeticOperator, CheckedExpression, CheckedExpression)
+    case member(CheckedExpression, [Double])
 }
 
 public enum ComparisonOperator: String, Sendable { case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">=" }
@@ -283,7 +283,7 @@ public struct Policy: Sendable {
     public var version: String?
     public var path: String
     public var attributes: [AttributeDefinition]
-    public var derived: [(name: String, type: ValueType, expression: Expression, location: SourceLocation)]
+    public var derived: [(name: String, type: ValueType, expression: CheckedExpression, location: SourceLocation)]
     public var evidence: [EvidenceRule]
     public var hitPolicy: HitPolicy
     public var rows: [DecisionRow]

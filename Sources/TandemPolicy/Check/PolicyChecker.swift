@@ -61,13 +61,16 @@ struct PolicyChecker {
 
     // MARK: - Check
 
+    private var laterDerived: [String: SourceRange] = [:]
+
     mutating func check(_ file: PolicyFileSyntax) -> Policy? {
+        for d in file.derived where laterDerived[d.name.text] == nil { laterDerived[d.name.text] = d.name.range }
         if file.name == nil {
             diagnostics.append(Diagnostic(.warning, "P0001", "policy should start with its name: policy \"…\" version \"…\"",
                                           at: SourceLocation(file: source.path, line: 1, column: 1)))
         }
         checkAttributes(file.attributes)
-        var derived: [(name: String, type: ValueType, expression: Expression, location: SourceLocation)] = []
+        var derived: [(name: String, type: ValueType, expression: CheckedExpression, location: SourceLocation)] = []
         for (i, d) in file.derived.enumerated() {
             if reservedWords.contains(d.name.text) {
                 error("P0302", "'\(d.name.text)' is a reserved word and cannot name a derived value", at: d.name.range)
@@ -180,8 +183,11 @@ struct PolicyChecker {
                     error("P0304", "'\(a.name.text)' may have at most 64 values", at: a.typeRange)
                     ok = false
                 }
-                if !ok { continue }
-                if case .level = a.type { kind = .level(names.map(\.text)) } else { kind = .enumeration(names.map(\.text)) }
+                // Declared anyway, with each value once, so that its uses are still checked.
+                var unique: [String] = []
+                for n in names where !unique.contains(n.text) { unique.append(n.text) }
+                if !ok && unique.count < 2 { continue }
+                if case .level = a.type { kind = .level(unique) } else { kind = .enumeration(unique) }
             case .number(let min, let max, let range):
                 if let min, let max, min > max, let range {
                     error("P0304", "range must run from low to high, found \(PolicyFormat.number(min))..\(PolicyFormat.number(max))", at: range)
@@ -235,8 +241,8 @@ struct PolicyChecker {
             error("P0316", "condition must be yes or no, but '\(text(e.range))' is \(type)", at: e.range)
             return nil
         }
-        var conjuncts: [(String, Expression)] = []
-        func flatten(_ s: ExpressionSyntax, _ x: Expression) {
+        var conjuncts: [(String, CheckedExpression)] = []
+        func flatten(_ s: ExpressionSyntax, _ x: CheckedExpression) {
             if case .binary("and", _, let l, let r) = s, case .and(let xl, let xr) = x {
                 flatten(l, xl)
                 flatten(r, xr)
@@ -258,7 +264,7 @@ struct PolicyChecker {
     }
 
     /// Checks an expression; `hint` resolves bare value names (`high` in `uncertainty == high`).
-    mutating func checkExpression(_ e: ExpressionSyntax, scope: Scope, hint: SymbolSet? = nil) -> (Expression, ValueType)? {
+    mutating func checkExpression(_ e: ExpressionSyntax, scope: Scope, hint: SymbolSet? = nil) -> (CheckedExpression, ValueType)? {
         switch e {
         case .number(let v, _):
             return (.constant(v), .number)
@@ -327,7 +333,7 @@ struct PolicyChecker {
                 return (.arithmetic(aop, lx, rx), .number)
             }
             // A comparison: resolve a bare value name against the other side's type.
-            var left: (Expression, ValueType)?, right: (Expression, ValueType)?
+            var left: (CheckedExpression, ValueType)?, right: (CheckedExpression, ValueType)?
             if case .name(let n) = l, !isVariable(n.text, scope), !(e.isValueNameCandidate(r, variables: variables)) {
                 right = checkExpression(r, scope: scope)
                 guard let right else { return nil }
@@ -375,7 +381,7 @@ struct PolicyChecker {
         }
     }
 
-    private mutating func resolveName(_ n: Name, scope: Scope, hint: SymbolSet?) -> (Expression, ValueType)? {
+    private mutating func resolveName(_ n: Name, scope: Scope, hint: SymbolSet?) -> (CheckedExpression, ValueType)? {
         if n.text == "lean" {
             if case .table = scope { return (.slot(attributeDefs.count + derivedOrder.count), .number) }
             error("P0317", "'lean' is the sum of the evidence, known only in decision table rows", at: n.range)
@@ -391,6 +397,11 @@ struct PolicyChecker {
                 return nil
             }
             return (.slot(v.slot), v.type)
+        }
+        if let later = laterDerived[n.text], case .derived = scope {
+            error("P0306", "derived value '\(n.text)' must be defined before it is used", at: n.range,
+                  notes: [declaredHere("defined", later)])
+            return nil
         }
         if let hint {
             error("P0311", "'\(n.text)' is not a \(hint.ordered ? "level" : "value") of '\(hint.name)' (\(hint.listing))", at: n.range,
@@ -530,7 +541,7 @@ struct PolicyChecker {
         if let (a, range) = aspirational {
             if let c = result.committedShare {
                 if abs(c + a - 1) > 1e-9 {
-                    error("P0408", "committed and aspirational shares must add up to 100%, found \(PolicyFormat.number(c * 100))% + \(PolicyFormat.number(a * 100))%",
+                    error("P0408", "committed and aspirational shares must add up to 100%, found \(PolicyFormat.percent(c)) + \(PolicyFormat.percent(a))",
                           at: range, notes: committedRange.map { [declaredHere("committed share given", $0)] } ?? [])
                     ok = false
                 }
@@ -539,7 +550,7 @@ struct PolicyChecker {
             }
         }
         if mode == .hybrid, let k = result.kpiWeight, let w = result.okrWeight, abs(k + w - 1) > 1e-9 {
-            error("P0407", "hybrid weights must add up to 100%, found kpi \(PolicyFormat.number(k * 100))% + okr \(PolicyFormat.number(w * 100))% = \(PolicyFormat.number((k + w) * 100))%",
+            error("P0407", "hybrid weights must add up to 100%, found kpi \(PolicyFormat.percent(k)) + okr \(PolicyFormat.percent(w)) = \(PolicyFormat.percent(k + w))",
                   at: o.range)
             ok = false
         }
@@ -568,7 +579,7 @@ struct PolicyChecker {
     private mutating func checkTables(_ tables: [TableSyntax]) -> (HitPolicy?, [DecisionRow]) {
         guard let table = tables.first else {
             diagnostics.append(Diagnostic(.error, "P0501", "policy must have a decision table: decide { when … => … }",
-                                          at: SourceLocation(file: source.path, line: max(1, source.lineCount), column: 1)))
+                                          at: SourceLocation(file: source.path, line: 1, column: 1)))
             return (nil, [])
         }
         for extra in tables.dropFirst() {

@@ -90,7 +90,7 @@ public struct CompiledPolicy: Sendable {
 
     // MARK: - Compilation
 
-    private mutating func condition(_ e: Expression) -> Compiled {
+    private mutating func condition(_ e: CheckedExpression) -> Compiled {
         var simple: [Test] = []
         if collectTests(e, into: &simple) {
             let start = Int32(tests.count)
@@ -101,7 +101,7 @@ public struct CompiledPolicy: Sendable {
     }
 
     /// Whether `e` is a conjunction of simple tests; appends them.
-    private func collectTests(_ e: Expression, into out: inout [Test]) -> Bool {
+    private func collectTests(_ e: CheckedExpression, into out: inout [Test]) -> Bool {
         switch e {
         case .and(let a, let b):
             return collectTests(a, into: &out) && collectTests(b, into: &out)
@@ -148,7 +148,7 @@ public struct CompiledPolicy: Sendable {
         }
     }
 
-    private mutating func program(_ e: Expression) -> Compiled {
+    private mutating func program(_ e: CheckedExpression) -> Compiled {
         let start = Int32(code.count)
         var depth = 0, peak = 0
         func emit(_ i: Instruction, _ delta: Int) {
@@ -156,7 +156,7 @@ public struct CompiledPolicy: Sendable {
             depth += delta
             peak = max(peak, depth)
         }
-        func walk(_ e: Expression) {
+        func walk(_ e: CheckedExpression) {
             switch e {
             case .constant(let v): emit(Instruction(op: .constant, value: v), 1)
             case .slot(let s): emit(Instruction(op: .slot, a: Int32(s)), 1)

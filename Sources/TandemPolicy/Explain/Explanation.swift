@@ -123,9 +123,9 @@ extension CompiledPolicy {
             return .init(number: i + 1, location: location(o.location), condition: o.condition.text,
                          outcome: o.outcome.description, reason: o.reason)
         }
-        func valuesBehind(_ e: Expression) -> String {
+        func valuesBehind(_ e: CheckedExpression) -> String {
             var seen: [Int] = []
-            func walk(_ e: Expression) {
+            func walk(_ e: CheckedExpression) {
                 switch e {
                 case .slot(let s) where s >= attributeCount && s < leanSlot:
                     // A derived value: show the attributes it is made of.
@@ -145,7 +145,7 @@ extension CompiledPolicy {
                 return "\(d.name) = \(d.type == .boolean ? (slots[s] != 0 ? "true" : "false") : PolicyFormat.number(slots[s]))"
             }.joined(separator: ", ")
         }
-        func failedParts(_ conjuncts: [(text: String, expression: Expression)], _ compiled: [Compiled]) -> [String] {
+        func failedParts(_ conjuncts: [(text: String, expression: CheckedExpression)], _ compiled: [Compiled]) -> [String] {
             zip(conjuncts, compiled).compactMap { conjunct, c in
                 run(c) ? nil : "\(conjunct.text) is false (\(valuesBehind(conjunct.expression)))"
             }
@@ -192,7 +192,7 @@ extension CompiledPolicy {
         // Margin: move the lean score across each boundary the table draws on it.
         if case .row = decision.origin, let mode = chosen?.mode {
             var thresholds = Set<Double>()
-            func collect(_ e: Expression) {
+            func collect(_ e: CheckedExpression) {
                 switch e {
                 case .compare(_, .slot(let s), .constant(let c)) where s == leanSlot: thresholds.insert(c)
                 case .compare(_, .constant(let c), .slot(let s)) where s == leanSlot: thresholds.insert(c)

@@ -44,20 +44,30 @@ struct Parser {
     }
 
     private mutating func fail(_ id: String, _ message: String, at token: Token? = nil, notes: [Diagnostic.Note] = []) -> Recover {
-        error(id, message, at: (token ?? current).range, notes: notes)
+        var range = (token ?? current).range
+        // Something was missing at the end of a line: point just after the line's last token.
+        if token == nil && index > 0 && (current.startsLine || atEnd) {
+            range = SourceRange(previous.range.end, previous.range.end)
+        }
+        error(id, message, at: range, notes: notes)
         return Recover()
+    }
+
+    /// How the current token reads in "found …": a token on the next line means the line ended.
+    private var found: String {
+        index > 0 && (current.startsLine || atEnd) ? "the end of the line" : current.display
     }
 
     private mutating func expectSymbol(_ symbol: String, _ what: String) throws(Recover) -> Token {
         if current.isSymbol(symbol) { return advance() }
         var notes: [Diagnostic.Note] = []
         if symbol == "=>" && (current.isSymbol("=") || current.isSymbol(">=")) { notes.append(.init("an outcome follows '=>'")) }
-        throw fail("P0202", "expected '\(symbol)' \(what), found \(current.display)", notes: notes)
+        throw fail("P0202", "expected '\(symbol)' \(what), found \(found)", notes: notes)
     }
 
     private mutating func expectName(_ what: String) throws(Recover) -> Name {
         guard let text = current.identifier else {
-            throw fail("P0203", "expected \(what), found \(current.display)")
+            throw fail("P0203", "expected \(what), found \(found)")
         }
         let token = advance()
         return Name(text: text, range: token.range)
@@ -66,8 +76,8 @@ struct Parser {
     private mutating func expectString(_ what: String) throws(Recover) -> (String, SourceRange) {
         guard case .string(let text) = current.kind else {
             var notes: [Diagnostic.Note] = []
-            if current.identifier != nil { notes.append(.init("words people read are written in double quotes: \"…\"")) }
-            throw fail("P0204", "expected \(what) in double quotes, found \(current.display)", notes: notes)
+            if current.identifier != nil && !current.startsLine { notes.append(.init("words people read are written in double quotes: \"…\"")) }
+            throw fail("P0204", "expected \(what) in double quotes, found \(found)", notes: notes)
         }
         let token = advance()
         return (text, token.range)
@@ -84,7 +94,7 @@ struct Parser {
     /// A rule or declaration ends where its line ends.
     private mutating func expectEndOfRule(_ what: String) throws(Recover) {
         if current.startsLine || current.isSymbol("}") || atEnd { return }
-        throw fail("P0205", "expected the end of the \(what), found \(current.display)",
+        throw fail("P0205", "expected the end of the \(what), found \(found)",
                    notes: [.init("each rule and declaration stands on its own line")])
     }
 
@@ -115,7 +125,7 @@ struct Parser {
                     if let word = current.identifier, let guess = Suggestion.closest(to: word, among: declarationKeywords) {
                         notes.append(.init("did you mean '\(guess)'?"))
                     }
-                    throw fail("P0201", "expected a declaration (\(declarationKeywords.joined(separator: ", "))), found \(current.display)", notes: notes)
+                    throw fail("P0201", "expected a declaration (\(declarationKeywords.joined(separator: ", "))), found \(current.display)", at: current, notes: notes)
                 }
                 switch word {
                 case "policy":
@@ -152,7 +162,7 @@ struct Parser {
         _ = try expectSymbol(":", "after the attribute name")
         let typeStart = current.range.start
         guard let typeWord = current.identifier else {
-            throw fail("P0206", "expected an attribute type (level, enum, number, bool), found \(current.display)")
+            throw fail("P0206", "expected an attribute type (level, enum, number, bool), found \(found)")
         }
         let type: AttributeSyntax.TypeSyntax
         switch typeWord {
@@ -164,7 +174,7 @@ struct Parser {
                 levels.append(try expectName("a level name after '<'"))
             }
             if current.isSymbol(">") || current.isSymbol("|") {
-                throw fail("P0207", "levels must be listed from lowest to highest with '<', found \(current.display)")
+                throw fail("P0207", "levels must be listed from lowest to highest with '<', found \(found)")
             }
             type = .level(levels)
         case "enum":
@@ -175,7 +185,7 @@ struct Parser {
                 values.append(try expectName("a value name after '|'"))
             }
             if current.isSymbol("<") || current.isSymbol(",") && tokens[index + 1].identifier.map({ !["default", "changeable", "fixed"].contains($0) }) == true {
-                throw fail("P0207", "enumeration values are separated by '|', found \(current.display)")
+                throw fail("P0207", "enumeration values are separated by '|', found \(found)")
             }
             type = .enumeration(values)
         case "number":
@@ -204,7 +214,7 @@ struct Parser {
         while current.isSymbol(",") {
             _ = advance()
             guard let word = current.identifier else {
-                throw fail("P0208", "expected 'default', 'changeable' or 'fixed' after ',', found \(current.display)")
+                throw fail("P0208", "expected 'default', 'changeable' or 'fixed' after ',', found \(found)")
             }
             switch word {
             case "default":
@@ -238,7 +248,7 @@ struct Parser {
             sign = -1
         }
         guard case .number(let value) = current.kind else {
-            throw fail("P0210", "expected \(what), a number, found \(current.display)")
+            throw fail("P0210", "expected \(what), a number, found \(found)")
         }
         _ = advance()
         return sign * value
@@ -287,7 +297,7 @@ struct Parser {
                 }
                 weightStart = weightStart.union(current.range)
                 guard case .number(let weight) = current.kind else {
-                    throw fail("P0213", "expected the evidence's weight, a positive number such as +2, found \(current.display)")
+                    throw fail("P0213", "expected the evidence's weight, a positive number such as +2, found \(found)")
                 }
                 _ = advance()
                 let (reason, _) = try expectString("the evidence's reason")
@@ -339,7 +349,7 @@ struct Parser {
                     if let word = current.identifier, let guess = Suggestion.closest(to: word, among: ["when", "otherwise"]) {
                         notes.append(.init("did you mean '\(guess)'?"))
                     }
-                    throw fail("P0214", "a row starts with 'when' or 'otherwise', found \(current.display)", notes: notes)
+                    throw fail("P0214", "a row starts with 'when' or 'otherwise', found \(current.display)", at: current, notes: notes)
                 }
                 _ = try expectSymbol("=>", "between the row's condition and its outcome")
                 let outcome = try parseOutcome()
@@ -347,7 +357,7 @@ struct Parser {
                 if current.isWord("priority") {
                     _ = advance()
                     guard case .number(let p) = current.kind else {
-                        throw fail("P0215", "expected the row's priority, a number, found \(current.display)")
+                        throw fail("P0215", "expected the row's priority, a number, found \(found)")
                     }
                     priority = (p, advance().range)
                 }
@@ -404,7 +414,7 @@ struct Parser {
             }
             return .word(name)
         default:
-            throw fail("P0216", "expected a parameter value (a word such as quarterly, or a percentage such as 40%), found \(current.display)")
+            throw fail("P0216", "expected a parameter value (a word such as quarterly, or a percentage such as 40%), found \(found)")
         }
     }
 
@@ -412,14 +422,14 @@ struct Parser {
         let keyword = advance()
         let title = optionalString()
         guard current.isWord("when") else {
-            throw fail("P0202", "expected 'when' and the override's condition, found \(current.display)")
+            throw fail("P0202", "expected 'when' and the override's condition, found \(found)")
         }
         _ = advance()
         let condition = try parseExpression()
         _ = try expectSymbol("=>", "between the override's condition and its outcome")
         let outcome = try parseOutcome()
         guard current.isWord("because") else {
-            throw fail("P0217", "override must say why: expected 'because \"…\"', found \(current.display)",
+            throw fail("P0217", "override must say why: expected 'because \"…\"', found \(found)",
                        notes: [.init("a hard constraint wins over every table row, so its reason is shown in every explanation it decides")])
         }
         _ = advance()
@@ -439,7 +449,7 @@ struct Parser {
         let (title, _) = try expectString("the alert's title")
         let severity = try expectName("a severity (info, warning, critical)")
         guard current.isWord("when") else {
-            throw fail("P0202", "expected 'when' and the alert's condition, found \(current.display)")
+            throw fail("P0202", "expected 'when' and the alert's condition, found \(found)")
         }
         _ = advance()
         let condition = try parseExpression()
@@ -587,7 +597,7 @@ struct Parser {
         case .symbol("-"):
             _ = advance()
             guard case .number(let n) = current.kind else {
-                throw fail("P0220", "expected a value, found \(current.display)")
+                throw fail("P0220", "expected a value, found \(found)")
             }
             let end = advance()
             return .number(-n, token.range.union(end.range))

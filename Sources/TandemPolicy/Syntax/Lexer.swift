@@ -109,14 +109,31 @@ struct Lexer {
                 push(.symbol(one))
                 continue
             }
+            // `&&`, `||` and `!`: report, then read them as the words they stand for.
+            if b == UInt8(ascii: "&") || b == UInt8(ascii: "|") && i + 1 < n && bytes[i + 1] == UInt8(ascii: "|") || b == UInt8(ascii: "!") {
+                let word = b == UInt8(ascii: "&") ? "and" : (b == UInt8(ascii: "|") ? "or" : "not")
+                let double = b != UInt8(ascii: "!") && i + 1 < n && bytes[i + 1] == b
+                let text = String(decoding: bytes[i..<(i + (double ? 2 : 1))], as: UTF8.self)
+                report("P0101", "unexpected '\(text)'; write '\(word)'", at: i, length: text.count)
+                i += text.count
+                push(.identifier(word))
+                continue
+            }
+            // A run of non-ASCII text outside quotes (a Chinese name, say): one report, then
+            // read it as a name so that the rest of the line still parses.
+            if b >= 0x80 {
+                while i < n && bytes[i] >= 0x80 { i += 1 }
+                let text = String(decoding: bytes[start..<i], as: UTF8.self)
+                report("P0101", "names are written in ASCII letters, digits and '_', found '\(text)'", at: start, length: text.displayWidth,
+                       notes: [.init("Chinese and other text belongs in double quotes, in reasons, titles and descriptions")])
+                push(.identifier(text))
+                continue
+            }
             // Anything else: skip one whole UTF-8 character.
             var length = 1
             if b >= 0xF0 { length = 4 } else if b >= 0xE0 { length = 3 } else if b >= 0xC0 { length = 2 }
             let text = String(decoding: bytes[i..<min(n, i + length)], as: UTF8.self)
             var notes: [Diagnostic.Note] = []
-            if b >= 0x80 { notes.append(.init("names are written in ASCII letters, digits and '_'; Chinese and other text belongs in quotes")) }
-            if text == "&" { notes.append(.init("write 'and'")) }
-            if text == "!" { notes.append(.init("write 'not'")) }
             if text == ";" { notes.append(.init("rules end at the end of the line; no ';' is needed")) }
             report("P0101", "unexpected character '\(text)'", at: i, length: text.displayWidth, notes: notes)
             i = min(n, i + length)

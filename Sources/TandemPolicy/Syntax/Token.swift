@@ -63,6 +63,9 @@ let reservedWords: Set<String> = [
 let declarationKeywords = ["policy", "attribute", "let", "evidence", "decide", "override", "alert", "expect"]
 
 enum PolicyFormat {
+    /// A share as a percentage, rounded to a millionth of a percent: 0.6 + 0.5 → "110%".
+    static func percent(_ share: Double) -> String { number((share * 100 * 1e6).rounded() / 1e6) + "%" }
+
     /// A number without a trailing `.0`.
     static func number(_ value: Double) -> String {
         if value == value.rounded() && abs(value) < 1e15 { return String(Int64(value)) }
