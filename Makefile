@@ -23,11 +23,17 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product tandem
 
-## Run the main job on the bundled sample: validate and summarise 星海科技's organisation and history.
+## Run the main job on the bundled sample: validate 星海科技's data, then decide and explain every unit.
 demo: build
 	@echo
 	@echo "== tandem validate: the sample organisation 星海科技 and its key-result history =="
 	$(TANDEM) validate --org $(SAMPLE)/org.yaml --krs $(SAMPLE)/krs.csv --checkins $(SAMPLE)/checkins.csv
+	@echo
+	@echo "== tandem diagnose: KPI, OKR or hybrid for every unit, by Models/selection.policy =="
+	$(TANDEM) diagnose --org $(SAMPLE)/org.yaml --policy Models/selection.policy
+	@echo
+	@echo "== tandem diagnose --explain rd.algo: the whole story of one decision =="
+	$(TANDEM) diagnose --org $(SAMPLE)/org.yaml --policy Models/selection.policy --explain rd.algo
 
 ## Run the whole test suite.
 test: deps

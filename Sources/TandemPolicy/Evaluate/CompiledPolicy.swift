@@ -54,6 +54,9 @@ public struct CompiledPolicy: Sendable {
     var rowConjuncts: [[Compiled]] = []
     var overrideConjuncts: [[Compiled]] = []
     var alerts: [Compiled] = []
+    /// The constants the table compares the lean score with, ascending: the boundaries a
+    /// margin is measured to.
+    var leanThresholds: [Double] = []
 
     public init(_ policy: Policy) {
         self.policy = policy
@@ -86,6 +89,19 @@ public struct CompiledPolicy: Sendable {
             rowPriority.append(r.priority ?? -.infinity)
         }
         for a in policy.alerts { alerts.append(program(a.condition.expression)) }
+        var thresholds = Set<Double>()
+        func collect(_ e: CheckedExpression) {
+            switch e {
+            case .compare(_, .slot(let s), .constant(let c)) where s == policy.leanSlot: thresholds.insert(c)
+            case .compare(_, .constant(let c), .slot(let s)) where s == policy.leanSlot: thresholds.insert(c)
+            case .not(let x), .negate(let x), .member(let x, _): collect(x)
+            case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .arithmetic(_, let a, let b):
+                collect(a); collect(b)
+            default: break
+            }
+        }
+        for row in policy.rows { if let c = row.condition { collect(c.expression) } }
+        leanThresholds = thresholds.sorted()
     }
 
     // MARK: - Compilation

@@ -85,7 +85,97 @@ public struct Explanation: Sendable, Codable {
     }
 }
 
+/// What an explanation is made of, as indices and numbers: computed without building any
+/// text, into buffers that are reused from one unit to the next. `Explanation` turns it into
+/// words.
+public struct DecisionTrace: Sendable {
+    public struct Miss: Sendable {
+        public var isOverride: Bool
+        public var index: Int32
+        /// Bit k set: conjunct k of the rule's condition is false (up to 64 conjuncts).
+        public var failed: UInt64
+    }
+
+    public var decision = Decision(outcome: -1, lean: 0, origin: .noMatch)
+    /// Indices of the evidence rules that fired.
+    public var firedEvidence: [Int32] = []
+    /// Rules leading to another mode than the one chosen, with what failed.
+    public var misses: [Miss] = []
+    public var margin: (distance: Double, atLean: Double, toMode: Mode)?
+    /// For an override: the row the table alone would have chosen.
+    public var tableWouldChoose: Int32 = -1
+
+    public init() {}
+}
+
 extension CompiledPolicy {
+    /// Traces the decision for one unit: the fired evidence, the deciding rule, for every rule
+    /// leading to another mode which parts of its condition are false, and the margin. Reuses
+    /// `trace`'s buffers, so a loop over many units does not allocate.
+    public func trace(_ attributes: UnsafeBufferPointer<Double>, into trace: inout DecisionTrace) {
+        trace.firedEvidence.removeAll(keepingCapacity: true)
+        trace.misses.removeAll(keepingCapacity: true)
+        trace.margin = nil
+        trace.tableWouldChoose = -1
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: slotCount) { slotBuffer in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStack) { stackBuffer in
+                let slots = slotBuffer.baseAddress!, stack = stackBuffer.baseAddress!
+                for i in 0..<attributeCount { slots[i] = attributes[i] }
+                prepare(slots, stack: stack)
+                let decision = choose(slots, stack: stack)
+                trace.decision = decision
+                for (i, e) in evidence.enumerated() where run(e, slots, facts: nil, stack: stack) != 0 {
+                    trace.firedEvidence.append(Int32(i))
+                }
+                let chosenMode = decision.outcome >= 0 ? outcomes[Int(decision.outcome)].mode : nil
+                var chosenRow: Int32 = -1
+                if case .row(let r) = decision.origin { chosenRow = r }
+                func failedMask(_ conjuncts: [Compiled]) -> UInt64 {
+                    var mask: UInt64 = 0
+                    for (k, c) in conjuncts.prefix(64).enumerated() where run(c, slots, facts: nil, stack: stack) == 0 {
+                        mask |= 1 << UInt64(k)
+                    }
+                    return mask
+                }
+                for (i, o) in policy.overrides.enumerated() where o.outcome.mode != chosenMode {
+                    trace.misses.append(.init(isOverride: true, index: Int32(i), failed: failedMask(overrideConjuncts[i])))
+                }
+                for (i, r) in policy.rows.enumerated() where r.outcome.mode != chosenMode && Int32(i) != chosenRow {
+                    trace.misses.append(.init(isOverride: false, index: Int32(i), failed: failedMask(rowConjuncts[i])))
+                }
+                if case .override = decision.origin {
+                    // What the table alone would say: skip the overrides.
+                    var copy = self
+                    copy.overrides = []
+                    if case .row(let r) = copy.choose(slots, stack: stack).origin { trace.tableWouldChoose = r }
+                } else if case .row = decision.origin, let mode = chosenMode {
+                    // Margin: try the boundaries nearest to the lean score first.
+                    let lean = decision.lean
+                    var tried: UInt64 = 0
+                    let count = min(64, leanThresholds.count)
+                    search: for _ in 0..<count {
+                        var best = -1
+                        for k in 0..<count where tried & (1 << UInt64(k)) == 0 {
+                            if best < 0 || abs(leanThresholds[k] - lean) < abs(leanThresholds[best] - lean) { best = k }
+                        }
+                        tried |= 1 << UInt64(best)
+                        let t = leanThresholds[best]
+                        let step = 1e-9 * max(1, abs(t))
+                        for candidate in [t, t - step, t + step] where (candidate - lean) * (t - lean) >= 0 && candidate != lean {
+                            slots[leanSlot] = candidate
+                            let other = choose(slots, stack: stack)
+                            if other.outcome >= 0, outcomes[Int(other.outcome)].mode != mode {
+                                trace.margin = (abs(t - lean), t, outcomes[Int(other.outcome)].mode)
+                                break search
+                            }
+                        }
+                    }
+                    slots[leanSlot] = lean
+                }
+            }
+        }
+    }
+
     /// Explains the decision for one unit of a binding.
     public func explain(unit index: Int, in binding: OrganisationBinding) -> Explanation {
         let unit = binding.organisation.units[index]
@@ -94,31 +184,35 @@ extension CompiledPolicy {
                        origins: origins, organisation: binding.organisation)
     }
 
-    /// Explains the decision for attribute values.
+    /// Explains the decision for attribute values, in words.
     public func explain(values: [Double], unitID: String, unitName: String,
                         origins: [OrganisationBinding.Origin]? = nil, organisation: Organisation? = nil) -> Explanation {
-        var slots = [Double](repeating: 0, count: slotCount)
-        var stack = [Double](repeating: 0, count: maxStack)
-        for i in 0..<attributeCount { slots[i] = values[i] }
-        let decision = slots.withUnsafeMutableBufferPointer { s in
-            stack.withUnsafeMutableBufferPointer { st in
-                prepare(s.baseAddress!, stack: st.baseAddress!)
-                return choose(s.baseAddress!, stack: st.baseAddress!)
-            }
+        var t = DecisionTrace()
+        values.withUnsafeBufferPointer { trace($0, into: &t) }
+        return Explanation(t, policy: self, values: values, unitID: unitID, unitName: unitName, origins: origins,
+                           organisation: organisation)
+    }
+}
+
+extension Explanation {
+    /// Puts a trace into words.
+    public init(_ trace: DecisionTrace, policy compiled: CompiledPolicy, values: [Double], unitID: String, unitName: String,
+                origins: [OrganisationBinding.Origin]? = nil, organisation: Organisation? = nil) {
+        let p = compiled.policy
+        let decision = trace.decision
+        // Slot values (attributes, derived, lean) for showing the values behind a condition.
+        var slots = values + [Double](repeating: 0, count: p.derived.count + 1)
+        slots.withUnsafeMutableBufferPointer { s in
+            var stack = [Double](repeating: 0, count: compiled.maxStack)
+            stack.withUnsafeMutableBufferPointer { st in compiled.prepare(s.baseAddress!, stack: st.baseAddress!) }
         }
-        func run(_ c: Compiled) -> Bool {
-            slots.withUnsafeMutableBufferPointer { s in
-                stack.withUnsafeMutableBufferPointer { st in self.run(c, s.baseAddress!, facts: nil, stack: st.baseAddress!) != 0 }
-            }
-        }
-        let p = policy
         func location(_ l: SourceLocation) -> String { "\(l.file):\(l.line)" }
-        func rowReference(_ i: Int) -> Explanation.RuleReference {
+        func rowReference(_ i: Int) -> RuleReference {
             let row = p.rows[i]
             return .init(number: i + 1, location: location(row.location), condition: row.condition?.text ?? "otherwise",
                          outcome: row.outcomeText, reason: row.reason)
         }
-        func overrideReference(_ i: Int) -> Explanation.RuleReference {
+        func overrideReference(_ i: Int) -> RuleReference {
             let o = p.overrides[i]
             return .init(number: i + 1, location: location(o.location), condition: o.condition.text,
                          outcome: o.outcome.description, reason: o.reason)
@@ -127,9 +221,9 @@ extension CompiledPolicy {
             var seen: [Int] = []
             func walk(_ e: CheckedExpression) {
                 switch e {
-                case .slot(let s) where s >= attributeCount && s < leanSlot:
+                case .slot(let s) where s >= p.attributes.count && s < p.leanSlot:
                     // A derived value: show the attributes it is made of.
-                    walk(p.derived[s - attributeCount].expression)
+                    walk(p.derived[s - p.attributes.count].expression)
                 case .slot(let s): if !seen.contains(s) { seen.append(s) }
                 case .not(let x), .negate(let x): walk(x)
                 case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .arithmetic(_, let a, let b): walk(a); walk(b)
@@ -139,108 +233,70 @@ extension CompiledPolicy {
             }
             walk(e)
             return seen.map { s in
-                if s == leanSlot { return "lean = \(signed(slots[s]))" }
-                if s < attributeCount { return "\(p.attributes[s].name) = \(p.attributes[s].display(slots[s]))" }
-                let d = p.derived[s - attributeCount]
-                return "\(d.name) = \(d.type == .boolean ? (slots[s] != 0 ? "true" : "false") : PolicyFormat.number(slots[s]))"
+                s == p.leanSlot ? "lean = \(signed(slots[s]))" : "\(p.attributes[s].name) = \(p.attributes[s].display(slots[s]))"
             }.joined(separator: ", ")
         }
-        func failedParts(_ conjuncts: [(text: String, expression: CheckedExpression)], _ compiled: [Compiled]) -> [String] {
-            zip(conjuncts, compiled).compactMap { conjunct, c in
-                run(c) ? nil : "\(conjunct.text) is false (\(valuesBehind(conjunct.expression)))"
+        func failedParts(_ conjuncts: [(text: String, expression: CheckedExpression)], _ mask: UInt64) -> [String] {
+            conjuncts.prefix(64).enumerated().compactMap { k, conjunct in
+                mask & (1 << UInt64(k)) == 0 ? nil : "\(conjunct.text) is false (\(valuesBehind(conjunct.expression)))"
             }
         }
 
-        // Evidence.
-        var contributions: [Explanation.Contribution] = []
+        var contributions: [Contribution] = []
         var towardOKR = 0.0, towardKPI = 0.0
-        for (i, e) in p.evidence.enumerated() where run(evidence[i]) {
+        for i in trace.firedEvidence {
+            let e = p.evidence[Int(i)]
             contributions.append(.init(condition: e.condition.text, direction: e.direction.rawValue, weight: e.signedWeight,
                                        reason: e.reason, source: e.source, location: location(e.location)))
             if e.direction == .okr { towardOKR += e.weight } else { towardKPI += e.weight }
         }
-
-        let chosen = outcome(of: decision)
-        var explanation = Explanation(
-            unitID: unitID, unitName: unitName, mode: chosen?.mode.rawValue, outcome: chosen?.description,
-            decidedBy: "no-match", row: nil, override: nil, overrideSource: nil, tableWouldChoose: nil, conflicting: [],
-            lean: decision.lean, leanTowardOKR: towardOKR, leanTowardKPI: towardKPI, evidence: contributions,
-            margin: nil, otherModes: [], attributes: [])
-
-        var chosenRow: Int?
+        let chosen = compiled.outcome(of: decision)
+        self.init(unitID: unitID, unitName: unitName, mode: chosen?.mode.rawValue, outcome: chosen?.description,
+                  decidedBy: "no-match", row: nil, override: nil, overrideSource: nil, tableWouldChoose: nil, conflicting: [],
+                  lean: decision.lean, leanTowardOKR: towardOKR, leanTowardKPI: towardKPI, evidence: contributions,
+                  margin: trace.margin.map { .init(distance: $0.distance, atLean: $0.atLean, toMode: $0.toMode.rawValue) },
+                  otherModes: [], attributes: [])
         switch decision.origin {
         case .override(let i):
-            explanation.decidedBy = "override"
-            explanation.override = overrideReference(Int(i))
-            explanation.overrideSource = p.overrides[Int(i)].source
-            // What the table alone would have said.
-            var copy = self
-            copy.overrides = []
-            let tableDecision = copy.decide(values)
-            if case .row(let r) = tableDecision.origin { explanation.tableWouldChoose = rowReference(Int(r)) }
+            decidedBy = "override"
+            override = overrideReference(Int(i))
+            overrideSource = p.overrides[Int(i)].source
+            if trace.tableWouldChoose >= 0 { tableWouldChoose = rowReference(Int(trace.tableWouldChoose)) }
         case .row(let i):
-            explanation.decidedBy = "row"
-            explanation.row = rowReference(Int(i))
-            chosenRow = Int(i)
+            decidedBy = "row"
+            row = rowReference(Int(i))
         case .noMatch:
-            explanation.decidedBy = "no-match"
+            decidedBy = "no-match"
         case .conflict(let a, let b):
-            explanation.decidedBy = "conflict"
-            explanation.conflicting = [rowReference(Int(a)), rowReference(Int(b))]
+            decidedBy = "conflict"
+            conflicting = [rowReference(Int(a)), rowReference(Int(b))]
         }
 
-        // Margin: move the lean score across each boundary the table draws on it.
-        if case .row = decision.origin, let mode = chosen?.mode {
-            var thresholds = Set<Double>()
-            func collect(_ e: CheckedExpression) {
-                switch e {
-                case .compare(_, .slot(let s), .constant(let c)) where s == leanSlot: thresholds.insert(c)
-                case .compare(_, .constant(let c), .slot(let s)) where s == leanSlot: thresholds.insert(c)
-                case .not(let x), .negate(let x), .member(let x, _): collect(x)
-                case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .arithmetic(_, let a, let b):
-                    collect(a); collect(b)
-                default: break
-                }
-            }
-            for row in p.rows { if let c = row.condition { collect(c.expression) } }
-            let lean = decision.lean
-            let ordered = thresholds.sorted { abs($0 - lean) < abs($1 - lean) }
-            search: for t in ordered {
-                let step = 1e-9 * max(1, abs(t))
-                for candidate in [t, t - step, t + step] where (candidate - lean) * (t - lean) >= 0 && candidate != lean {
-                    slots[leanSlot] = candidate
-                    let other = slots.withUnsafeMutableBufferPointer { s in
-                        stack.withUnsafeMutableBufferPointer { st in choose(s.baseAddress!, stack: st.baseAddress!) }
-                    }
-                    if let o = outcome(of: other), o.mode != mode {
-                        explanation.margin = .init(distance: abs(t - lean), atLean: t, toMode: o.mode.rawValue)
-                        break search
-                    }
-                }
-            }
-            slots[leanSlot] = lean
-        }
-
-        // Why not each other mode.
         for mode in Mode.allCases where mode != chosen?.mode {
-            var misses: [Explanation.Miss] = []
-            for (i, o) in p.overrides.enumerated() where o.outcome.mode == mode {
-                let failed = failedParts(o.condition.conjuncts, overrideConjuncts[i])
-                misses.append(.init(rule: overrideReference(i), kind: "override", failed: failed,
-                                    note: failed.isEmpty ? "matches, but an earlier override decides" : nil))
-            }
-            for (i, r) in p.rows.enumerated() where r.outcome.mode == mode && i != chosenRow {
-                let failed = r.condition.map { failedParts($0.conjuncts, rowConjuncts[i]) } ?? []
-                var note: String?
-                if failed.isEmpty {
-                    switch (decision.origin, hitPolicy) {
-                    case (.override, _): note = "matches, but an override decides"
-                    case (_, .first): note = r.condition == nil ? "'otherwise' applies only when no row above matches" : "matches, but an earlier row comes first"
-                    case (_, .priority): note = r.condition == nil ? "'otherwise' applies only when no row matches" : "matches, but a row of higher priority wins"
-                    default: note = r.condition == nil ? "'otherwise' applies only when no other row matches" : "matches too: the unique table is in conflict"
+            var misses: [Miss] = []
+            for m in trace.misses {
+                let i = Int(m.index)
+                if m.isOverride {
+                    let o = p.overrides[i]
+                    guard o.outcome.mode == mode else { continue }
+                    let failed = failedParts(o.condition.conjuncts, m.failed)
+                    misses.append(.init(rule: overrideReference(i), kind: "override", failed: failed,
+                                        note: failed.isEmpty ? "matches, but an earlier override decides" : nil))
+                } else {
+                    let r = p.rows[i]
+                    guard r.outcome.mode == mode else { continue }
+                    let failed = r.condition.map { failedParts($0.conjuncts, m.failed) } ?? []
+                    var note: String?
+                    if failed.isEmpty {
+                        switch (decision.origin, compiled.hitPolicy) {
+                        case (.override, _): note = "matches, but an override decides"
+                        case (_, .first): note = r.condition == nil ? "'otherwise' applies only when no row above matches" : "matches, but an earlier row comes first"
+                        case (_, .priority): note = r.condition == nil ? "'otherwise' applies only when no row matches" : "matches, but a row of higher priority wins"
+                        default: note = r.condition == nil ? "'otherwise' applies only when no other row matches" : "matches too: the unique table is in conflict"
+                        }
                     }
+                    misses.append(.init(rule: rowReference(i), kind: "row", failed: failed, note: note))
                 }
-                misses.append(.init(rule: rowReference(i), kind: "row", failed: failed, note: note))
             }
             let summary: String
             if misses.isEmpty {
@@ -250,12 +306,11 @@ extension CompiledPolicy {
             } else {
                 summary = misses.count == 1 ? "its rule does not apply" : "none of its \(misses.count) rules applies"
             }
-            explanation.otherModes.append(.init(mode: mode.rawValue, summary: summary, misses: misses))
+            otherModes.append(.init(mode: mode.rawValue, summary: summary, misses: misses))
         }
 
-        // Attribute values and where they came from.
         for (a, attribute) in p.attributes.enumerated() {
-            var use = Explanation.AttributeUse(name: attribute.name, value: attribute.display(values[a]), origin: "own")
+            var use = AttributeUse(name: attribute.name, value: attribute.display(values[a]), origin: "own")
             switch origins?[a] {
             case .inherited(let from)?:
                 use.origin = "inherited"
@@ -264,9 +319,8 @@ extension CompiledPolicy {
             case .defaultValue?: use.origin = "default"
             default: break
             }
-            explanation.attributes.append(use)
+            attributes.append(use)
         }
-        return explanation
     }
 }
 

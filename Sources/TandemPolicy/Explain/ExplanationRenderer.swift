@@ -15,7 +15,6 @@ extension Outcome {
             if let k = kpiWeight, let o = okrWeight { parts.append("KPI \(pct(k)) + OKR \(pct(o))") }
             let kc = kpiCycle?.rawValue ?? "quarterly", oc = okrCycle?.rawValue ?? "quarterly"
             parts.append(kc == oc ? kc : "\(kc)/\(oc)")
-            if let c = committedShare { parts.append("committed \(pct(c))") }
         }
         if let pay { parts.append("pay \(pay)") }
         if rollout != .full { parts.append(rollout.rawValue) }

@@ -1,0 +1,147 @@
+import Benchmark
+import Foundation
+import TandemCore
+import TandemPolicy
+
+/// A 50-rule policy (36 evidence rules, 2 overrides, 12 table rows) over the default policy's
+/// schema, and 100,000 units with attribute values drawn from that schema.
+struct PolicyWorkload {
+    static let unitCount = 100_000
+    let policy: CompiledPolicy
+    /// Row-major attribute values, `unitCount × attributes`.
+    let values: [Double]
+    let attributeCount: Int
+
+    static let shared: PolicyWorkload = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Models/selection.policy")
+        let base = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        // The schema and derived values of the default policy, then 50 rules written here.
+        let schemaEnd = base.range(of: "# ── Evidence")!.lowerBound
+        var text = String(base[..<schemaEnd])
+        let levels = ["low", "medium", "high"]
+        let levelAttributes = ["uncertainty", "talent_autonomy", "trial_cost", "survival_pressure"]
+        text += "evidence {\n"
+        var rules = 0
+        for (i, a) in levelAttributes.enumerated() {
+            for (j, level) in levels.enumerated() {
+                text += "  \(a) == \(level) and layer != middle => \((i + j) % 2 == 0 ? "okr" : "kpi") +\(1 + (i + j) % 3) \"\(a) \(level)\"\n"
+                text += "  \(a) >= \(level) and stage in {startup, growth} => \((i + j) % 2 == 1 ? "okr" : "kpi") +1 \"\(a) at least \(level)\"\n"
+                rules += 2
+            }
+        }
+        for f in ["rd", "product", "lab", "hr", "finance", "operations", "production", "sales", "delivery", "it", "legal", "marketing"] {
+            text += "  function == \(f) and (headcount > 20 or stable_operations) => \(f.count % 2 == 0 ? "okr" : "kpi") +1 \"\(f)\"\n"
+            rules += 1
+        }
+        text += "}\n"
+        text += """
+        override "a" when under_survival_pressure and innovation_core => okr(cycle: monthly, rollout: pilot) because "pilot"
+        override "b" when under_survival_pressure => kpi(cycle: monthly) because "survive"
+        decide first {
+          when layer == middle and lean >= 2 => hybrid(kpi: 40%, okr: 60%)
+          when layer == middle and lean <= -2 => hybrid(kpi: 70%, okr: 30%)
+          when layer == middle => hybrid(kpi: 60%, okr: 40%)
+          when lean >= 6 and current_mode == kpi => okr(rollout: pilot)
+          when lean >= 6 => okr(cycle: quarterly)
+          when lean >= 3 and innovation_core => okr(cycle: bimonthly)
+          when lean >= 3 => hybrid(kpi: 30%, okr: 70%)
+          when lean <= -6 => kpi(cycle: annual)
+          when lean <= -3 and layer == back => kpi(cycle: quarterly)
+          when lean <= -3 => hybrid(kpi: 70%, okr: 30%)
+          when layer == back => hybrid(kpi: 80%, okr: 20%, rollout: project)
+          otherwise => hybrid(kpi: 50%, okr: 50%)
+        }
+
+        """
+        rules += 2 + 12
+        precondition(rules == 50, "the benchmark policy must have 50 rules, has \\(rules)")
+        let result = PolicyLoader.load(SourceFile(path: "benchmark.policy", text: text))
+        guard let policy = result.policy else {
+            fatalError(DiagnosticRenderer(sources: [result.source!]).render(result.diagnostics))
+        }
+        var random = SplitMix(seed: 7)
+        var values: [Double] = []
+        values.reserveCapacity(unitCount * policy.attributes.count)
+        for _ in 0..<unitCount {
+            for a in policy.attributes {
+                switch a.kind {
+                case .level(let v), .enumeration(let v): values.append(Double(Int(random.next() % UInt64(v.count))))
+                case .boolean: values.append(Double(random.next() % 2))
+                case .number: values.append(Double(random.next() % 60))
+                }
+            }
+        }
+        return PolicyWorkload(policy: CompiledPolicy(policy), values: values, attributeCount: policy.attributes.count)
+    }()
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
+        timeUnits: .milliseconds,
+        warmupIterations: 1,
+        maxDuration: .seconds(10),
+        maxIterations: 30
+    )
+
+    // One iteration decides all 100,000 units: derived values, 36 evidence rules, 2 overrides
+    // and a first-hit table of 12 rows, through the compiled flat form.
+    Benchmark("decide 100k units, 50-rule policy") { benchmark in
+        let w = PolicyWorkload.shared
+        benchmark.startMeasurement()
+        var okr = 0
+        w.values.withUnsafeBufferPointer { all in
+            for u in 0..<PolicyWorkload.unitCount {
+                let d = w.policy.decide(UnsafeBufferPointer(rebasing: all[(u * w.attributeCount)..<((u + 1) * w.attributeCount)]))
+                if d.outcome >= 0 && w.policy.outcomes[Int(d.outcome)].mode == .okr { okr += 1 }
+            }
+        }
+        benchmark.stopMeasurement()
+        blackHole(okr)
+    }
+
+    // The same units with full explanations computed: the fired evidence, the deciding rule,
+    // for every rule of another mode which parts of its condition fail, the margin to the
+    // nearest boundary (re-deciding the table across each lean threshold). Buffers reused.
+    Benchmark("trace 100k units (full explanation content), 50-rule policy") { benchmark in
+        let w = PolicyWorkload.shared
+        var trace = DecisionTrace()
+        benchmark.startMeasurement()
+        var evidence = 0
+        w.values.withUnsafeBufferPointer { all in
+            for u in 0..<PolicyWorkload.unitCount {
+                w.policy.trace(UnsafeBufferPointer(rebasing: all[(u * w.attributeCount)..<((u + 1) * w.attributeCount)]), into: &trace)
+                evidence += trace.firedEvidence.count + trace.misses.count + (trace.margin == nil ? 0 : 1)
+            }
+        }
+        benchmark.stopMeasurement()
+        blackHole(evidence)
+    }
+
+    // And put into words: every reason, condition text and value behind a failing condition
+    // as strings (what `diagnose --format json` encodes).
+    Benchmark("explain 100k units in words, 50-rule policy") { benchmark in
+        let w = PolicyWorkload.shared
+        benchmark.startMeasurement()
+        var evidence = 0
+        for u in 0..<PolicyWorkload.unitCount {
+            let values = Array(w.values[(u * w.attributeCount)..<((u + 1) * w.attributeCount)])
+            let e = w.policy.explain(values: values, unitID: "u", unitName: "unit")
+            evidence += e.evidence.count + e.otherModes.count
+        }
+        benchmark.stopMeasurement()
+        blackHole(evidence)
+    }
+}
