@@ -59,7 +59,7 @@ struct PolicyWorkload {
         guard let policy = result.policy else {
             fatalError(DiagnosticRenderer(sources: [result.source!]).render(result.diagnostics))
         }
-        var random = SplitMix(seed: 7)
+        var random = SeededRandom(seed: 7)
         var values: [Double] = []
         values.reserveCapacity(unitCount * policy.attributes.count)
         for _ in 0..<unitCount {
@@ -75,17 +75,6 @@ struct PolicyWorkload {
     }()
 }
 
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(

@@ -14,7 +14,7 @@ struct RobustnessTests {
 
     /// Applies 1–4 random edits: flip a byte, delete a range, duplicate a range, insert a
     /// character that matters to CSV or YAML, or truncate.
-    static func mangle(_ input: [UInt8], _ random: inout SystemRandomNumberGeneratorSeeded) -> [UInt8] {
+    static func mangle(_ input: [UInt8], _ random: inout SeededRandom) -> [UInt8] {
         var bytes = input
         let specials: [[UInt8]] = [[0x22], [0x2C], [0x0A], [0x0D], [0x3A], [0x2D, 0x20], [0xFF], [0xE4, 0xB8],
                                    Array("NaN".utf8), Array("[".utf8), Array("{".utf8), [0x09], [0x00], Array("&a".utf8)]
@@ -46,7 +46,7 @@ struct RobustnessTests {
     }
 
     @Test func mangledCSVFiles() {
-        var random = SystemRandomNumberGeneratorSeeded(seed: 11)
+        var random = SeededRandom(seed: 11)
         let krs = Self.bytes("krs.csv"), checkins = Self.bytes("checkins.csv")
         let table = KeyResultLoader.load(SourceFile(path: "krs.csv", bytes: krs)).table
         for _ in 0..<1_500 {
@@ -62,7 +62,7 @@ struct RobustnessTests {
     }
 
     @Test func mangledOrganisationFiles() {
-        var random = SystemRandomNumberGeneratorSeeded(seed: 12)
+        var random = SeededRandom(seed: 12)
         let org = Self.bytes("org.yaml")
         for _ in 0..<1_500 {
             let mangled = SourceFile(path: "org.yaml", bytes: Self.mangle(org, &random))

@@ -78,7 +78,7 @@ struct CSVTests {
     }
 
     @Test func numberFastPathAgreesWithStandardLibrary() {
-        var generator = SystemRandomNumberGeneratorSeeded(seed: 7)
+        var generator = SeededRandom(seed: 7)
         for _ in 0..<20_000 {
             let digits = Int.random(in: 1...17, using: &generator)
             var text = String((0..<digits).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
@@ -121,15 +121,3 @@ struct CSVTests {
     }
 }
 
-/// A small seeded generator for property tests (SplitMix64).
-struct SystemRandomNumberGeneratorSeeded: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

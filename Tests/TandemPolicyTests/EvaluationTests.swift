@@ -221,7 +221,7 @@ struct SelectionPolicyTests {
     @Test func flatFormAgreesWithReferenceOnRandomUnits() throws {
         let p = try #require(PolicyLoader.load(path: Self.path).policy)
         let compiled = CompiledPolicy(p)
-        var random = SeededGenerator(seed: 3)
+        var random = SeededRandom(seed: 3)
         for _ in 0..<20_000 {
             let values = p.attributes.map { a -> Double in
                 switch a.kind {
@@ -238,14 +238,3 @@ struct SelectionPolicyTests {
     }
 }
 
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -51,12 +51,12 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 }
 
-@inline(__always) func _log(_ x: Double) -> Double { x.logarithm }
-@inline(__always) func _cos(_ x: Double) -> Double { x.cosine }
+@inline(__always) package func _log(_ x: Double) -> Double { x.logarithm }
+@inline(__always) package func _cos(_ x: Double) -> Double { x.cosine }
 
 extension Double {
     /// Natural logarithm, without Foundation.
-    var logarithm: Double {
+    package var logarithm: Double {
         // log(x) = 2 atanh((x-1)/(x+1)) after scaling x into [1, 2) by its exponent.
         guard self > 0 else { return -.infinity }
         let e = Double(exponent)
@@ -74,7 +74,7 @@ extension Double {
     }
 
     /// Cosine, without Foundation.
-    var cosine: Double {
+    package var cosine: Double {
         var x = self.truncatingRemainder(dividingBy: 2 * .pi)
         if x > .pi { x -= 2 * .pi }
         if x < -.pi { x += 2 * .pi }
@@ -90,7 +90,7 @@ extension Double {
 
 extension Double {
     /// e^x, without Foundation (deterministic on every platform).
-    var exponential: Double {
+    package var exponential: Double {
         if self > 709 { return .infinity }
         if self < -745 { return 0 }
         let ln2 = 0.693_147_180_559_945_3
@@ -106,4 +106,4 @@ extension Double {
 }
 
 /// The logistic function.
-func sigmoid(_ x: Double) -> Double { 1 / (1 + (-x).exponential) }
+package func sigmoid(_ x: Double) -> Double { 1 / (1 + (-x).exponential) }
