@@ -121,3 +121,18 @@ struct CSVTests {
     }
 }
 
+
+@Suite("Excerpts of very long lines")
+struct LongLineTests {
+    @Test func longLineIsShownAsAWindowAroundTheCaret() {
+        let line = String(repeating: "a", count: 500) + "X" + String(repeating: "b", count: 500)
+        let source = SourceFile(path: "f.json", text: line + "\n")
+        let d = Diagnostic(.error, "C0201", "bad", at: SourceLocation(file: "f.json", line: 1, column: 501))
+        let lines = DiagnosticRenderer(sources: [source]).render(d).split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[1].count < 140)
+        let caret = lines[2].firstIndex(of: "^")!
+        let x = lines[1].firstIndex(of: "X")!
+        #expect(lines[1].distance(from: lines[1].startIndex, to: x) == lines[2].distance(from: lines[2].startIndex, to: caret))
+    }
+}

@@ -10,6 +10,8 @@
 /// The caret is placed by display width, so it stays under the right character when the line
 /// holds Chinese text.
 public struct DiagnosticRenderer: Sendable {
+    /// Longest excerpt shown, in Unicode scalars.
+    static let maximumExcerpt = 120
     private var sources: [String: SourceFile]
 
     /// A renderer that can quote lines from these files.
@@ -49,12 +51,23 @@ public struct DiagnosticRenderer: Sendable {
         guard let source = sources[location.file], !source.bytes.isEmpty,
               location.line >= 1, location.line <= source.lineCount
         else { return "" }
-        let text = source.text(ofLine: location.line).replacingTabs()
+        var text = source.text(ofLine: location.line).replacingTabs()
+        var column = location.column
+        // A very long line (minified JSON, a mangled file) is shown as a window around the caret.
+        let scalars = Array(text.unicodeScalars)
+        if scalars.count > Self.maximumExcerpt {
+            let start = max(0, min(column - 1 - Self.maximumExcerpt / 3, scalars.count - Self.maximumExcerpt))
+            let end = min(scalars.count, start + Self.maximumExcerpt)
+            var window = String(String.UnicodeScalarView(scalars[start..<end]))
+            if start > 0 { window = "…" + window; column = column - start + 1 }
+            if end < scalars.count { window += "…" }
+            text = window
+        }
         let gutter = String(location.line)
         let width = max(5, gutter.count + 1)
-        let prefix = text.unicodeScalars.prefix(max(0, location.column - 1))
+        let prefix = text.unicodeScalars.prefix(max(0, column - 1))
         let indent = prefix.reduce(0) { $0 + $1.displayWidth }
-        let underline = "^" + String(repeating: "~", count: max(0, length - 1))
+        let underline = "^" + String(repeating: "~", count: max(0, min(length, Self.maximumExcerpt) - 1))
         return gutter.padded(toWidth: width, alignRight: true) + " | " + text + "\n"
             + String(repeating: " ", count: width) + " | "
             + String(repeating: " ", count: indent) + underline + "\n"

@@ -487,11 +487,35 @@ struct Parser {
 
     // MARK: - Expressions
 
-    mutating func parseExpression() throws(Recover) -> ExpressionSyntax { try parseOr() }
+    /// Nesting depth of the expression being parsed; bounded so that no input can exhaust the stack.
+    private var depth = 0
+    static let maximumDepth = 100
+
+    /// Operators in the expression being parsed: a long chain builds a deep tree too.
+    private var operators = 0
+    static let maximumOperators = 500
+
+    private mutating func countOperator() throws(Recover) {
+        operators += 1
+        if operators > Self.maximumOperators {
+            throw fail("P0221", "expression has more than \(Self.maximumOperators) operators; split it with 'let'")
+        }
+    }
+
+    mutating func parseExpression() throws(Recover) -> ExpressionSyntax {
+        if depth == 0 { operators = 0 }
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Self.maximumDepth {
+            throw fail("P0221", "expression nests more than \(Self.maximumDepth) levels deep; split it with 'let'")
+        }
+        return try parseOr()
+    }
 
     private mutating func parseOr() throws(Recover) -> ExpressionSyntax {
         var left = try parseAnd()
         while current.isWord("or") {
+            try countOperator()
             let op = advance()
             left = .binary(op: "or", opRange: op.range, left, try parseAnd())
         }
@@ -501,6 +525,7 @@ struct Parser {
     private mutating func parseAnd() throws(Recover) -> ExpressionSyntax {
         var left = try parseNot()
         while current.isWord("and") {
+            try countOperator()
             let op = advance()
             left = .binary(op: "and", opRange: op.range, left, try parseNot())
         }
@@ -510,6 +535,9 @@ struct Parser {
     private mutating func parseNot() throws(Recover) -> ExpressionSyntax {
         if current.isWord("not") {
             let op = advance()
+            depth += 1
+            defer { depth -= 1 }
+            if depth > Self.maximumDepth { throw fail("P0221", "expression nests more than \(Self.maximumDepth) levels deep; split it with 'let'") }
             return .unary(op: "not", try parseNot(), op.range)
         }
         return try parseComparison()
@@ -547,6 +575,7 @@ struct Parser {
     private mutating func parseSum() throws(Recover) -> ExpressionSyntax {
         var left = try parseProduct()
         while current.isSymbol("+") || current.isSymbol("-") {
+            try countOperator()
             let op = advance()
             left = .binary(op: op.isSymbol("+") ? "+" : "-", opRange: op.range, left, try parseProduct())
         }
@@ -556,6 +585,7 @@ struct Parser {
     private mutating func parseProduct() throws(Recover) -> ExpressionSyntax {
         var left = try parseUnary()
         while current.isSymbol("*") {
+            try countOperator()
             let op = advance()
             left = .binary(op: "*", opRange: op.range, left, try parseUnary())
         }
@@ -565,6 +595,9 @@ struct Parser {
     private mutating func parseUnary() throws(Recover) -> ExpressionSyntax {
         if current.isSymbol("-") {
             let op = advance()
+            depth += 1
+            defer { depth -= 1 }
+            if depth > Self.maximumDepth { throw fail("P0221", "expression nests more than \(Self.maximumDepth) levels deep; split it with 'let'") }
             return .unary(op: "-", try parseUnary(), op.range)
         }
         return try parsePrimary()
