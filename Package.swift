@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TandemCore", targets: ["TandemCore"]),
         .library(name: "TandemNumerics", targets: ["TandemNumerics"]),
         .library(name: "TandemPolicy", targets: ["TandemPolicy"]),
+        .library(name: "TandemForecast", targets: ["TandemForecast"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,11 +27,12 @@ let package = Package(
         .target(name: "TandemNumerics", dependencies: ["CLAPACK"]),
         .target(name: "TandemCore", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "TandemPolicy", dependencies: ["TandemCore"]),
+        .target(name: "TandemForecast", dependencies: ["TandemCore", "TandemNumerics"]),
         .target(name: "TandemGenerator", dependencies: ["TandemCore"]),
         .executableTarget(
             name: "tandem",
             dependencies: [
-                "TandemCore", "TandemNumerics", "TandemPolicy", "TandemGenerator",
+                "TandemCore", "TandemNumerics", "TandemPolicy", "TandemForecast", "TandemGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -38,6 +38,24 @@ public struct Dataset: Sendable {
     }
 }
 
+extension Dataset {
+    /// The dataset with only some key results (and their check-ins), for training a fold.
+    public func restricted(toKeyResults keep: [Int]) -> Dataset {
+        var table = KeyResultTable(keyResults: [], index: [:], locations: [])
+        var checkIns: [CheckIn] = [], ranges: [Range<Int>] = []
+        for k in keep {
+            let kr = keyResults.keyResults[k]
+            table.index[kr.id] = table.keyResults.count
+            table.keyResults.append(kr)
+            table.locations.append(keyResults.locations[k])
+            let start = checkIns.count
+            checkIns += self.checkIns.checkIns(ofKeyResult: k)
+            ranges.append(start..<checkIns.count)
+        }
+        return Dataset(organisation: organisation, keyResults: table, checkIns: CheckInLog(checkIns: checkIns, ranges: ranges))
+    }
+}
+
 /// What loading a dataset produced: the data (when it has no error), the problems, and the
 /// sources needed to quote them.
 public struct DatasetLoad: Sendable {

@@ -1,0 +1,100 @@
+import TandemCore
+
+/// Everything the forecast may know about key results: the dataset, indexed for as-of queries.
+/// Every query takes a day and uses only check-ins dated up to it and key results whose cycle
+/// ended before it.
+public struct History: Sendable {
+    public let dataset: Dataset
+    /// Per key result: check-in elapsed shares, progress (against the target in force then),
+    /// dates, confidences; sorted by date.
+    let krs: [KeyResult]
+    /// Track records: for each unit and owner, closed key results as (cycle end, achieved),
+    /// sorted by end, with prefix sums of successes.
+    private let unitRecords: [String: Record]
+    private let ownerRecords: [String: Record]
+    /// The unit's management mode today (`current_mode` in the organisation), if given.
+    let modes: [String: String]
+    /// Key results of the same unit and cycle, for peer features.
+    let peers: [[Int]]
+    /// The unit's business uncertainty (`uncertainty` in the organisation: low, medium, high) as
+    /// 0, 0.5, 1: how well its mode fits depends on it.
+    let uncertainty: [String: Double]
+
+    struct Record: Sendable {
+        var ends: [Int32]
+        var successes: [Int32]   // prefix sums: successes[i] = achieved among the first i
+        var margins: [Double]    // prefix sums of (final progress − success threshold), clamped to ±1
+
+        /// Closed before `day` (cycle end strictly earlier): (count, achieved, sum of margins).
+        func before(_ day: Day) -> (Int, Int, Double) {
+            var lo = 0, hi = ends.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if ends[mid] < day.ordinal { lo = mid + 1 } else { hi = mid }
+            }
+            return (lo, Int(successes[lo]), margins[lo])
+        }
+    }
+
+    public init(_ dataset: Dataset) {
+        self.dataset = dataset
+        self.krs = dataset.keyResults.keyResults
+        var unit: [String: [(Int32, Bool, Double)]] = [:], owner: [String: [(Int32, Bool, Double)]] = [:]
+        for (i, kr) in krs.enumerated() {
+            guard let success = dataset.isSuccess(keyResult: i), let final = kr.finalValue else { continue }
+            let margin = min(1, max(-1, kr.progress(of: final, target: dataset.currentTarget(ofKeyResult: i)) - kr.kind.successThreshold))
+            unit[kr.unitID, default: []].append((kr.cycle.end.ordinal, success, margin))
+            if let o = kr.owner { owner[o, default: []].append((kr.cycle.end.ordinal, success, margin)) }
+        }
+        func records(_ m: [String: [(Int32, Bool, Double)]]) -> [String: Record] {
+            m.mapValues { list in
+                let sorted = list.sorted { $0.0 < $1.0 }
+                var prefix: [Int32] = [0], margins: [Double] = [0]
+                for (_, s, m) in sorted {
+                    prefix.append(prefix.last! + (s ? 1 : 0))
+                    margins.append(margins.last! + m)
+                }
+                return Record(ends: sorted.map(\.0), successes: prefix, margins: margins)
+            }
+        }
+        unitRecords = records(unit)
+        ownerRecords = records(owner)
+        var modes: [String: String] = [:], uncertainty: [String: Double] = [:]
+        if let org = dataset.organisation {
+            for u in org.units {
+                if let m = org.attribute("current_mode", of: u.id) { modes[u.id] = m.value.text }
+                if let level = org.attribute("uncertainty", of: u.id)?.value.text,
+                   let v = ["low": 0.0, "medium": 0.5, "high": 1.0][level] { uncertainty[u.id] = v }
+            }
+        }
+        self.modes = modes
+        self.uncertainty = uncertainty
+        var groups: [String: [Int]] = [:]
+        for (i, kr) in krs.enumerated() { groups["\(kr.unitID)\u{0}\(kr.cycle)", default: []].append(i) }
+        var peers = [[Int]](repeating: [], count: krs.count)
+        for (_, members) in groups { for i in members { peers[i] = members.filter { $0 != i } } }
+        self.peers = peers
+    }
+
+    /// The latest progress (against the target in force) and confidence of a key result as of a day.
+    func latest(_ index: Int, asOf day: Day) -> (progress: Double?, confidence: Double?) {
+        let kr = krs[index]
+        var target = kr.targetValue
+        var progress: Double?, confidence: Double?
+        for c in dataset.checkIns.checkIns(ofKeyResult: index) {
+            guard c.date <= day else { break }
+            if let t = c.target { target = t }
+            progress = kr.progress(of: c.value, target: target)
+            if let conf = c.confidence { confidence = conf }
+        }
+        return (progress, confidence)
+    }
+
+    /// Track record of a unit before a day: (closed, achieved, sum of final margins).
+    func unitRecord(_ unitID: String, before day: Day) -> (Int, Int, Double) { unitRecords[unitID]?.before(day) ?? (0, 0, 0) }
+
+    func ownerRecord(_ owner: String?, before day: Day) -> (Int, Int, Double) {
+        guard let owner else { return (0, 0, 0) }
+        return ownerRecords[owner]?.before(day) ?? (0, 0, 0)
+    }
+}
