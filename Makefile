@@ -34,6 +34,10 @@ demo: build
 	@echo
 	@echo "== tandem diagnose --explain rd.algo: the whole story of one decision =="
 	$(TANDEM) diagnose --org $(SAMPLE)/org.yaml --policy Models/selection.policy --explain rd.algo
+	@echo
+	@echo "== tandem forecast: the open quarter as of 2026-11-18, most at risk first (Models/kr-forecast.json) =="
+	$(TANDEM) forecast --model Models/kr-forecast.json --krs $(SAMPLE)/krs.csv --checkins $(SAMPLE)/checkins.csv --org $(SAMPLE)/org.yaml --as-of 2026-11-18 | head -n 21
+	@echo "   … (the full list: tandem forecast … | less)"
 
 ## Run the whole test suite.
 test: deps
@@ -43,9 +47,10 @@ test: deps
 bench: deps
 	ENABLE_BENCHMARKS=1 $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress
 
-## Regenerate the bundled sample with the documented seed.
+## Regenerate the bundled sample with the documented seed, and retrain the shipped forecast model on it.
 sample: build
 	$(TANDEM) generate --seed 2026 --units 42 --quarters 5 --as-of 2026-11-18 --out $(SAMPLE)
+	$(TANDEM) train --krs $(SAMPLE)/krs.csv --checkins $(SAMPLE)/checkins.csv --org $(SAMPLE)/org.yaml --out Models/kr-forecast.json
 
 clean:
 	rm -rf .build

@@ -62,6 +62,11 @@ struct Train: ParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
         }
+        var model = model
+        // Held-out figures for the model file: a rolling-origin backtest on the same history.
+        if let (report, _) = try? Evaluator.backtest(history, at: [0.3, 0.5, 0.8]) {
+            for h in report.horizons { model.metrics["backtest_at_\(h.at)"] = h.model }
+        }
         try model.write(path: out)
         let t = model.training
         print("trained on \(t.keyResults.grouped) closed key results (\(t.rows.grouped) snapshots, \(t.positives.grouped) of them achieved) over \(count(t.cycles.count, "cycle"))")
@@ -180,4 +185,70 @@ enum EvaluationPrinter {
         }
         return out.joined(separator: "\n")
     }
+}
+
+struct Forecast: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Forecast the open key results: probability of success, expected score, status, reasons.",
+        discussion: "Lists the key results open on --as-of (started, not ended, no final value), the most at risk first: P(success) from the model, the expected OKR score at cycle end, a status colour (red below 0.4, yellow below 0.7, green above) and the two or three reasons that weigh most, in words. Only check-ins dated up to --as-of are used."
+    )
+
+    @Option(help: ArgumentHelp("The model file.", valueName: "file"))
+    var model: String = "Models/kr-forecast.json"
+
+    @OptionGroup var files: HistoryFiles
+
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("The day to forecast as of (YYYY-MM-DD); default: the latest check-in.", valueName: "date"))
+    var asOf: String?
+
+    @Option(help: "Only this unit's key results (its id).")
+    var unit: String?
+
+    @Option(help: "Output format: table or json.")
+    var format: Diagnose.Format = .table
+
+    func run() throws {
+        let forecastModel: ForecastModel
+        do { forecastModel = try ForecastModel.read(path: model) } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let history = try files.load()
+        var day: Day
+        if let asOf {
+            guard let d = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
+            day = d
+        } else {
+            day = history.dataset.checkIns.checkIns.map(\.date).max() ?? Day(ordinal: 0)
+        }
+        var list = forecastModel.forecastOpen(history, asOf: day)
+        if let unit { list = list.filter { $0.unitID == unit || $0.unitID.hasPrefix(unit + ".") } }
+        switch format {
+        case .json:
+            struct Report: Encodable { var asOf: String; var keyResults: [KeyResultForecast]
+                enum CodingKeys: String, CodingKey { case asOf = "as_of", keyResults = "key_results" } }
+            print(try JSONOutput.encode(Report(asOf: day.description, keyResults: list)))
+        default:
+            var table = TextTable(columns: [.init("status"), .init("P(success)", alignRight: true), .init("score", alignRight: true),
+                                            .init("progress", alignRight: true), .init("kr"), .init("unit"), .init("title"), .init("why")])
+            for f in list {
+                table.append([f.status.rawValue, fmt(f.probability, 2), fmt(f.expectedScore, 2),
+                              "\(Int((f.progress * 100).rounded()))%/\(Int((f.expectedProgress * 100).rounded()))%",
+                              f.keyResultID, f.unitID, truncated(f.title, 26), f.reasons.joined(separator: "; ")])
+            }
+            print(table.render())
+            let counts = Dictionary(grouping: list, by: \.status).mapValues(\.count)
+            print("\n\(count(list.count, "open key result")) as of \(day): red \(counts[.red] ?? 0) · yellow \(counts[.yellow] ?? 0) · green \(counts[.green] ?? 0)   (progress: now / a straight line's)")
+        }
+    }
+}
+
+func truncated(_ s: String, _ width: Int) -> String {
+    if s.displayWidth <= width { return s }
+    var out = ""
+    for ch in s {
+        if (out + String(ch)).displayWidth > width - 1 { break }
+        out.append(ch)
+    }
+    return out + "…"
 }

@@ -5,6 +5,11 @@ public struct CheckInLog: Sendable {
     /// For each key result (by its index in the key-result table), its run in `checkIns`.
     public var ranges: [Range<Int>]
 
+    public init(checkIns: [CheckIn], ranges: [Range<Int>]) {
+        self.checkIns = checkIns
+        self.ranges = ranges
+    }
+
     /// The check-ins of key result `index`, oldest first.
     public func checkIns(ofKeyResult index: Int) -> ArraySlice<CheckIn> { checkIns[ranges[index]] }
 }

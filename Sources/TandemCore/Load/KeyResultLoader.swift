@@ -5,6 +5,12 @@ public struct KeyResultTable: Sendable {
     public var index: [String: Int]
     /// Location of each key result's `kr_id` field, for notes in later diagnostics.
     public var locations: [SourceLocation]
+
+    public init(keyResults: [KeyResult], index: [String: Int], locations: [SourceLocation]) {
+        self.keyResults = keyResults
+        self.index = index
+        self.locations = locations
+    }
 }
 
 /// Reads the canonical key-result CSV:

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+@Suite("tandem train, evaluate, backtest and forecast, as a user runs them")
+struct ForecastCommandTests {
+    let data = ["--krs", "datasets/xinghai/krs.csv", "--checkins", "datasets/xinghai/checkins.csv", "--org", "datasets/xinghai/org.yaml"]
+
+    @Test func trainThenEvaluatePrintsMetricsBesideTheBaselines() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("m.json").path
+        let train = try CLI.run(["train", "--out", model] + data)
+        #expect(train.status == 0)
+        #expect(train.stdout.contains("trained on 1,664 closed key results"))
+        #expect(train.stdout.contains("ridge chosen by time-aware cross-validation"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model))) as? [String: Any])
+        #expect(object["schema_version"] as? Int == 1)
+        #expect((object["features"] as? [String])?.isEmpty == false)
+        #expect(object["covariance"] is [[Double]])
+
+        let evaluate = try CLI.run(["evaluate", "--model", model, "--at", "0.5"] + data)
+        #expect(evaluate.status == 0)
+        #expect(evaluate.stdout.contains("as of 50% of the cycle: 1,664 key results"))
+        for row in ["model", "linear pace (25%)", "confidence alone", "trajectory alone"] { #expect(evaluate.stdout.contains(row)) }
+        let json = try CLI.run(["evaluate", "--model", model, "--format", "json"] + data)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let horizons = try #require(report["horizons"] as? [[String: Any]])
+        #expect(horizons.map { $0["at"] as? Double } == [0.3, 0.5, 0.8])
+        let first = horizons[0]
+        #expect(first["n"] as? Int == 1664)
+        #expect((first["model"] as? [String: Double])?.keys.sorted() == ["auc", "brier", "ece", "log_loss"])
+        #expect((first["baselines"] as? [String: Any])?.keys.sorted() == ["confidence", "linear_pace", "trajectory"])
+        #expect(first["lead_time_days"] is [String: Any])
+    }
+
+    @Test func backtestRunsRollingFolds() throws {
+        let result = try CLI.run(["backtest", "--at", "0.5"] + data)
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("rolling-origin backtest: 2 folds"))
+    }
+
+    @Test func forecastListsOpenKeyResultsWithReasons() throws {
+        let result = try CLI.run(["forecast", "--model", "Models/kr-forecast.json", "--as-of", "2026-11-18"] + data)
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines[0].hasPrefix("status  P(success)"))
+        #expect(result.stdout.contains("414 open key results as of 2026-11-18"))
+        #expect(lines[1].hasPrefix("red"))
+        let json = try CLI.run(["forecast", "--format", "json", "--as-of", "2026-11-18", "--unit", "rd"] + data)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let list = try #require(object["key_results"] as? [[String: Any]])
+        #expect(!list.isEmpty)
+        #expect(list.allSatisfy { ($0["unit_id"] as? String)?.hasPrefix("rd") == true })
+        #expect(list.allSatisfy { ($0["reasons"] as? [String])?.isEmpty == false })
+        let p = list.compactMap { $0["p_success"] as? Double }
+        #expect(p == p.sorted())
+    }
+
+    @Test func aBrokenModelFileIsExplained() throws {
+        let result = try CLI.run(["forecast", "--model", "Models/selection.policy"] + data)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("Models/selection.policy: error: model file is not a Tandem forecast model"))
+    }
+}
