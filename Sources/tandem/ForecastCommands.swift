@@ -55,14 +55,13 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let history = try files.load()
-        let model: ForecastModel
+        var model: ForecastModel
         do {
             model = try Trainer.train(history, ridge: ridge)
         } catch let error as ForecastError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
         }
-        var model = model
         // Held-out figures for the model file: a rolling-origin backtest on the same history.
         if let (report, _) = try? Evaluator.backtest(history, at: [0.3, 0.5, 0.8]) {
             for h in report.horizons { model.metrics["backtest_at_\(h.at)"] = h.model }
