@@ -7,7 +7,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TANDEM     := .build/release/tandem
 SAMPLE     := datasets/xinghai
 
-.PHONY: demo test deps build bench sample clean
+.PHONY: demo test deps build bench bench-compare sample clean
 
 ## Install the system libraries Tandem links (LAPACK, BLAS, OpenBLAS), only those missing.
 deps:
@@ -46,6 +46,12 @@ test: deps
 ## Run the benchmarks (package-benchmark; builds in release, about 2 minutes the first time).
 bench: deps
 	ENABLE_BENCHMARKS=1 $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress
+
+## The forecast benchmarks, then scikit-learn and statsmodels on the same data in the same run.
+bench-compare: deps
+	ENABLE_BENCHMARKS=1 $(SWIFT) package --allow-writing-to-package-directory benchmark --target ForecastBenchmarks --no-progress
+	@if python3 -c "import numpy" 2>/dev/null; then python3 Benchmarks/logit_reference.py; \
+	 else echo "numpy is not installed: the Python references are skipped (pip install numpy scikit-learn statsmodels)"; fi
 
 ## Regenerate the bundled sample with the documented seed, and retrain the shipped forecast model on it.
 sample: build

@@ -75,4 +75,15 @@ if ProcessInfo.processInfo.environment["ENABLE_BENCHMARKS"] != nil {
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
     )
+    package.targets.append(
+        .executableTarget(
+            name: "ForecastBenchmarks",
+            dependencies: [
+                "TandemCore", "TandemNumerics", "TandemForecast", "TandemGenerator",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ForecastBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
 }

@@ -65,4 +65,15 @@ void dgemv_(const char *trans, const tandem_lapack_int *m, const tandem_lapack_i
             const tandem_lapack_int *incx, const double *beta, double *y,
             const tandem_lapack_int *incy, size_t trans_len);
 
+// OpenBLAS runs its own threads inside each call. Code that splits work over the cores itself
+// asks it to stay single-threaded; with another BLAS (the reference one, swapped in through
+// Debian's alternatives) the symbol is absent and this does nothing.
+#include <dlfcn.h>
+static inline int tandem_blas_single_threaded(void) {
+    void (*set_threads)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
+    if (set_threads == 0) return 0;
+    set_threads(1);
+    return 1;
+}
+
 #endif

@@ -37,6 +37,10 @@ public enum Gram {
 
 /// Thin wrappers over the BLAS calls, hiding the Fortran calling convention.
 enum BLAS {
+    /// Keeps OpenBLAS from threading inside calls (once per process); no effect on other BLAS.
+    static func singleThreaded() { _ = once }
+    private static let once: Bool = tandem_blas_single_threaded() != 0
+
     /// C := AᵀA + beta·C on the upper triangle, A of `rows × columns` with leading dimension `lda`.
     static func syrkTransposed(rows: Int, columns: Int, a: UnsafePointer<Double>, lda: Int, into c: inout [Double], beta: Double) {
         var uplo = CChar(UInt8(ascii: "U")), trans = CChar(UInt8(ascii: "T"))

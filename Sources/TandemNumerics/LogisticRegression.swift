@@ -1,4 +1,5 @@
 import Foundation
+internal import CLAPACK
 
 /// A fitted (ridge-penalised) logistic regression.
 public struct LogisticFit: Sendable {
@@ -43,7 +44,7 @@ public enum LogisticRegression {
               weights?.allSatisfy({ $0.isFinite && $0 >= 0 }) ?? true else { throw .nonFiniteInput }
         let lambda = ridge ?? [Double](repeating: 0, count: p)
         var beta = start ?? [Double](repeating: 0, count: p)
-        var pass = Pass(x: x, y: y, weights: weights)
+        let pass = Pass(x: x, y: y, weights: weights)
         var state = pass.evaluate(beta, full: true)
         func objective(_ s: Pass.Result, _ b: [Double]) -> Double {
             var penalty = 0.0
@@ -112,7 +113,8 @@ public enum LogisticRegression {
     }
 }
 
-/// One blocked pass over X at given coefficients.
+/// One blocked pass over X at given coefficients, split over the machine's cores: each worker
+/// takes a contiguous range of rows with its own accumulators, and the sums are added at the end.
 struct Pass {
     struct Result {
         var deviance: Double
@@ -124,64 +126,101 @@ struct Pass {
     let x: Matrix
     let y: [Double]
     let weights: [Double]?
-    static let block = 2048
-    var eta: [Double]
-    var scaled: [Double]
+    /// Rows per block: 4096 × 21 doubles of scaled rows stay in the core's cache.
+    static let block = 4096
+    let workers: Int
 
     init(x: Matrix, y: [Double], weights: [Double]?) {
         self.x = x
         self.y = y
         self.weights = weights
-        eta = [Double](repeating: 0, count: Self.block)
-        scaled = [Double](repeating: 0, count: Self.block * x.columns)
+        // Small problems are not worth the threads. With several workers, BLAS itself must not
+        // spawn threads as well: they would compete for the same cores.
+        workers = x.rows >= 100_000 ? max(1, min(8, ProcessInfo.processInfo.activeProcessorCount)) : 1
+        if workers > 1 { BLAS.singleThreaded() }
     }
 
-    mutating func evaluate(_ beta: [Double], full: Bool) -> Result {
+    func evaluate(_ beta: [Double], full: Bool) -> Result {
         let n = x.rows, p = x.columns
-        var gram = [Double](repeating: 0, count: p * p)
-        var gradient = [Double](repeating: 0, count: p)
-        var deviance = 0.0, maxAbsEta = 0.0
-        var resid = [Double](repeating: 0, count: Self.block)
+        let w = workers
+        // Per worker: p·p Gram, p gradient, deviance, max |η|.
+        let stride = p * p + p + 2
+        let partial = UnsafeMutablePointer<Double>.allocate(capacity: w * stride)
+        partial.initialize(repeating: 0, count: w * stride)
+        defer { partial.deallocate() }
+        let share = (n + w - 1) / w
         x.storage.withUnsafeBufferPointer { xs in
-            beta.withUnsafeBufferPointer { b in
-                var r = 0
-                var first = true
-                while r < n {
-                    let m = min(Self.block, n - r)
-                    let a = xs.baseAddress! + r
-                    eta.withUnsafeMutableBufferPointer { e in
-                        BLAS.gemv(transpose: false, rows: m, columns: p, alpha: 1, a: a, lda: n, x: b.baseAddress!, beta: 0, y: e.baseAddress!)
+            y.withUnsafeBufferPointer { ys in
+                beta.withUnsafeBufferPointer { b in
+                    let xp = xs.baseAddress!, yp = ys.baseAddress!, bp = b.baseAddress!
+                    let wp = weights?.withUnsafeBufferPointer { $0.baseAddress }
+                    nonisolated(unsafe) let out = partial
+                    nonisolated(unsafe) let (xq, yq, bq, wq) = (xp, yp, bp, wp)
+                    DispatchQueue.concurrentPerform(iterations: w) { worker in
+                        let lo = worker * share, hi = min(n, lo + share)
+                        guard lo < hi else { return }
+                        Pass.run(rows: lo..<hi, n: n, p: p, x: xq, y: yq, weights: wq, beta: bq, full: full,
+                                 into: out + worker * stride)
                     }
-                    for i in 0..<m {
-                        let e = eta[i], yi = y[r + i], wt = weights?[r + i] ?? 1
-                        maxAbsEta = max(maxAbsEta, abs(e))
-                        let mu = 1 / (1 + exp(-e))
-                        // −2 log-likelihood, stably: log(1 + e^η) − yη.
-                        let softplus = e > 0 ? e + log1p(exp(-e)) : log1p(exp(e))
-                        deviance += 2 * wt * (softplus - yi * e)
-                        resid[i] = wt * (yi - mu)
-                        eta[i] = (wt * mu * (1 - mu)).squareRoot()  // reuse: √w
-                    }
-                    if full {
-                        for j in 0..<p {
-                            let column = a + j * n
-                            let out = j * m
-                            for i in 0..<m { scaled[out + i] = column[i] * eta[i] }
-                        }
-                        BLAS.syrkTransposed(rows: m, columns: p, a: scaled, lda: m, into: &gram, beta: first ? 0 : 1)
-                        resid.withUnsafeBufferPointer { rp in
-                            gradient.withUnsafeMutableBufferPointer { g in
-                                BLAS.gemv(transpose: true, rows: m, columns: p, alpha: 1, a: a, lda: n, x: rp.baseAddress!, beta: 1, y: g.baseAddress!)
-                            }
-                        }
-                    }
-                    first = false
-                    r += m
                 }
             }
+        }
+        var gram = [Double](repeating: 0, count: p * p), gradient = [Double](repeating: 0, count: p)
+        var deviance = 0.0, maxAbsEta = 0.0
+        for k in 0..<w {
+            let base = partial + k * stride
+            for i in 0..<(p * p) { gram[i] += base[i] }
+            for j in 0..<p { gradient[j] += base[p * p + j] }
+            deviance += base[p * p + p]
+            maxAbsEta = max(maxAbsEta, base[p * p + p + 1])
         }
         var g = Matrix(rows: p, columns: p, columnMajor: gram)
         for j in 0..<p { for i in (j + 1)..<p { g[i, j] = g[j, i] } }
         return Result(deviance: deviance, gram: g, gradient: gradient, maxAbsEta: maxAbsEta)
+    }
+
+    /// Accumulates over a range of rows into `out`: Gram (upper triangle), gradient, deviance, max |η|.
+    static func run(rows: Range<Int>, n: Int, p: Int, x: UnsafePointer<Double>, y: UnsafePointer<Double>,
+                    weights: UnsafePointer<Double>?, beta: UnsafePointer<Double>, full: Bool, into out: UnsafeMutablePointer<Double>) {
+        let eta = UnsafeMutablePointer<Double>.allocate(capacity: block)
+        let root = UnsafeMutablePointer<Double>.allocate(capacity: block)
+        let resid = UnsafeMutablePointer<Double>.allocate(capacity: block)
+        let scaled = UnsafeMutablePointer<Double>.allocate(capacity: block * p)
+        defer { eta.deallocate(); root.deallocate(); resid.deallocate(); scaled.deallocate() }
+        var gram = [Double](repeating: 0, count: p * p)
+        var deviance = 0.0, maxAbsEta = 0.0
+        var r = rows.lowerBound
+        var first = true
+        while r < rows.upperBound {
+            let m = min(block, rows.upperBound - r)
+            let a = x + r
+            BLAS.gemv(transpose: false, rows: m, columns: p, alpha: 1, a: a, lda: n, x: beta, beta: 0, y: eta)
+            for i in 0..<m {
+                let e = eta[i], yi = y[r + i], wt = weights?[r + i] ?? 1
+                let magnitude = abs(e)
+                if magnitude > maxAbsEta { maxAbsEta = magnitude }
+                // One exponential serves both μ and the deviance: with q = e^(−|η|),
+                // log(1 + e^η) = max(η, 0) + log1p(q).
+                let q = exp(-magnitude)
+                let mu = e >= 0 ? 1 / (1 + q) : q / (1 + q)
+                deviance += 2 * wt * (max(e, 0) + log1p(q) - yi * e)
+                resid[i] = wt * (yi - mu)
+                root[i] = (wt * mu * (1 - mu)).squareRoot()
+            }
+            if full {
+                for j in 0..<p {
+                    let column = a + j * n
+                    let target = scaled + j * m
+                    for i in 0..<m { target[i] = column[i] * root[i] }
+                }
+                BLAS.syrkTransposed(rows: m, columns: p, a: scaled, lda: m, into: &gram, beta: first ? 0 : 1)
+                BLAS.gemv(transpose: true, rows: m, columns: p, alpha: 1, a: a, lda: n, x: resid, beta: 1, y: out + p * p)
+            }
+            first = false
+            r += m
+        }
+        for i in 0..<(p * p) { out[i] = gram[i] }
+        out[p * p + p] = deviance
+        out[p * p + p + 1] = maxAbsEta
     }
 }

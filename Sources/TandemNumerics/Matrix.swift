@@ -41,6 +41,11 @@ public struct Matrix: Sendable, Equatable {
         self.init(rows: rows, columns: columns, columnMajor: storage)
     }
 
+    /// Direct access to the column-major storage, for filling large matrices without copies.
+    public mutating func withColumnMajor<R>(_ body: (inout [Double]) throws -> R) rethrows -> R {
+        try body(&storage)
+    }
+
     /// The n × n identity.
     public static func identity(_ n: Int) -> Matrix {
         var m = Matrix(rows: n, columns: n)

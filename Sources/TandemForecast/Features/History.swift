@@ -9,9 +9,12 @@ public struct History: Sendable {
     /// dates, confidences; sorted by date.
     let krs: [KeyResult]
     /// Track records: for each unit and owner, closed key results as (cycle end, achieved),
-    /// sorted by end, with prefix sums of successes.
-    private let unitRecords: [String: Record]
-    private let ownerRecords: [String: Record]
+    /// sorted by end, with prefix sums of successes; looked up once per key result.
+    private let unitRecordOf: [Record?]
+    private let ownerRecordOf: [Record?]
+    /// Per key result: its unit's current mode and uncertainty (looked up once).
+    let modeOf: [String?]
+    let uncertaintyOf: [Double?]
     /// The unit's management mode today (`current_mode` in the organisation), if given.
     let modes: [String: String]
     /// Key results of the same unit and cycle, for peer features.
@@ -57,8 +60,9 @@ public struct History: Sendable {
                 return Record(ends: sorted.map(\.0), successes: prefix, margins: margins)
             }
         }
-        unitRecords = records(unit)
-        ownerRecords = records(owner)
+        let unitRecords = records(unit), ownerRecords = records(owner)
+        unitRecordOf = krs.map { unitRecords[$0.unitID] }
+        ownerRecordOf = krs.map { kr in kr.owner.flatMap { ownerRecords[$0] } }
         var modes: [String: String] = [:], uncertainty: [String: Double] = [:]
         if let org = dataset.organisation {
             for u in org.units {
@@ -69,6 +73,8 @@ public struct History: Sendable {
         }
         self.modes = modes
         self.uncertainty = uncertainty
+        modeOf = krs.map { modes[$0.unitID] }
+        uncertaintyOf = krs.map { uncertainty[$0.unitID] }
         var groups: [String: [Int]] = [:]
         for (i, kr) in krs.enumerated() { groups["\(kr.unitID)\u{0}\(kr.cycle)", default: []].append(i) }
         var peers = [[Int]](repeating: [], count: krs.count)
@@ -90,11 +96,9 @@ public struct History: Sendable {
         return (progress, confidence)
     }
 
-    /// Track record of a unit before a day: (closed, achieved, sum of final margins).
-    func unitRecord(_ unitID: String, before day: Day) -> (Int, Int, Double) { unitRecords[unitID]?.before(day) ?? (0, 0, 0) }
+    /// Track record of key result `k`'s unit before a day: (closed, achieved, sum of final margins).
+    func unitRecord(ofKeyResult k: Int, before day: Day) -> (Int, Int, Double) { unitRecordOf[k]?.before(day) ?? (0, 0, 0) }
 
-    func ownerRecord(_ owner: String?, before day: Day) -> (Int, Int, Double) {
-        guard let owner else { return (0, 0, 0) }
-        return ownerRecords[owner]?.before(day) ?? (0, 0, 0)
-    }
+    /// Track record of key result `k`'s owner before a day.
+    func ownerRecord(ofKeyResult k: Int, before day: Day) -> (Int, Int, Double) { ownerRecordOf[k]?.before(day) ?? (0, 0, 0) }
 }

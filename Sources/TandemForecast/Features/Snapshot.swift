@@ -89,19 +89,19 @@ extension History {
         }
         let threshold = kr.kind.successThreshold
         let prediction = TrajectoryModel.predict(times: times, progress: progress, now: elapsed, threshold: threshold)
-        let unit = unitRecord(kr.unitID, before: day)
-        let owner = ownerRecord(kr.owner, before: day)
+        let unit = unitRecord(ofKeyResult: index, before: day)
+        let owner = ownerRecord(ofKeyResult: index, before: day)
         return Snapshot(
             keyResult: index, day: day, elapsed: elapsed, progress: progress.last ?? 0, checkIns: times.count,
             daysSinceCheckIn: last.map { $0.date.distance(to: day) }, confidence: confidence,
             previousConfidence: previousConfidence, rescoped: rescoped, threshold: threshold, trajectory: prediction,
             unitRecord: (unit.0, unit.1), ownerRecord: (owner.0, owner.1), unitMargin: unit.2 / Double(unit.0 + 2),
-            kind: kr.kind, mode: modes[kr.unitID],
+            kind: kr.kind, mode: modeOf[index],
             cycleDays: kr.cycle.days, meanConfidence: confidenceWeight > 0 ? confidenceSum / confidenceWeight : nil,
             recentSlope: recentSlope, peerGap: gapCount > 0 ? gapSum / Double(gapCount) : nil,
             peerConfidence: peerConfidenceCount > 0 ? peerConfidenceSum / Double(peerConfidenceCount) : nil,
             stretch: kr.startValue != 0 ? abs(target - kr.startValue) / abs(kr.startValue) : nil,
-            uncertainty: self.uncertainty[kr.unitID])
+            uncertainty: uncertaintyOf[index])
     }
 
     /// The day at a given elapsed share of a key result's cycle.

@@ -1,0 +1,122 @@
+import Benchmark
+import Foundation
+import TandemCore
+import TandemForecast
+import TandemGenerator
+import TandemNumerics
+
+/// The logistic-regression workload: 1,000,000 rows × 20 features plus an intercept column,
+/// drawn from an integer hash so that `Benchmarks/logit_reference.py` builds exactly the same
+/// data in numpy and times scikit-learn and statsmodels on it.
+enum LogitWorkload {
+    static let rows = 1_000_000
+    static let features = 20
+
+    /// A uniform number in [0, 1) from (i, j), identical in Swift and numpy (uint64 arithmetic).
+    @inline(__always)
+    static func uniform(_ i: UInt64, _ j: UInt64) -> Double {
+        var z = i &* 0x9E37_79B9_7F4A_7C15 &+ j &* 0xBF58_476D_1CE4_E5B9 &+ 0x94D0_49BB_1331_11EB
+        z = (z ^ (z >> 31)) &* 0xD6E8_FEB8_6659_FD93
+        z = z ^ (z >> 32)
+        return Double(z >> 11) * 0x1p-53
+    }
+
+    static let data: (x: Matrix, y: [Double]) = {
+        let p = features + 1
+        var x = Matrix(rows: rows, columns: p)
+        var y = [Double](repeating: 0, count: rows)
+        x.withColumnMajor { storage in
+            for i in 0..<rows { storage[i] = 1 }
+            for j in 1..<p {
+                for i in 0..<rows { storage[j * rows + i] = uniform(UInt64(i), UInt64(j)) * 2 - 1 }
+            }
+            for i in 0..<rows {
+                var eta = -0.25
+                for j in 1..<p { eta += (j % 2 == 0 ? 1.0 : -1.0) * Double(j) / 20 * storage[j * rows + i] }
+                y[i] = uniform(UInt64(i), 1000) < 1 / (1 + exp(-eta)) ? 1 : 0
+            }
+        }
+        return (x, y)
+    }()
+}
+
+/// Open key results to score: the generator's organisations, exported mid-quarter.
+enum ScoringWorkload {
+    static let shared: (history: History, model: ForecastModel, open: [Int], day: Day) = {
+        let day = Day(iso: "2026-11-18")!
+        let g = DatasetGenerator.generate(GeneratorConfiguration(seed: 3, units: 2_000, quarters: 3, asOf: day))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-bench-\(getpid())")
+        try? g.write(to: dir.path)
+        let load = DatasetLoader.load(org: dir.appendingPathComponent("org.yaml").path, krs: dir.appendingPathComponent("krs.csv").path,
+                                      checkins: dir.appendingPathComponent("checkins.csv").path)
+        try? FileManager.default.removeItem(at: dir)
+        let history = History(load.dataset!)
+        let model = try! Trainer.train(history, ridge: 1)
+        let open = history.dataset.keyResults.keyResults.indices.filter {
+            let kr = history.dataset.keyResults.keyResults[$0]
+            return !kr.isClosed && kr.cycle.contains(day)
+        }
+        return (history, model, open, day)
+    }()
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .mallocCountTotal, .peakMemoryResident],
+        timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(20), maxIterations: 10)
+
+    // The memory-bandwidth floor: one streaming read of X (sum of every element).
+    Benchmark("floor: one streaming read of X (1M × 21)") { benchmark in
+        let x = LogitWorkload.data.x
+        benchmark.startMeasurement()
+        var sums = (0.0, 0.0, 0.0, 0.0)
+        x.storage.withUnsafeBufferPointer { b in
+            var i = 0
+            let n = b.count & ~3
+            while i < n {
+                sums.0 += b[i]; sums.1 += b[i + 1]; sums.2 += b[i + 2]; sums.3 += b[i + 3]
+                i += 4
+            }
+        }
+        benchmark.stopMeasurement()
+        blackHole(sums.0 + sums.1 + sums.2 + sums.3)
+    }
+
+    // One IRLS iteration: linear predictor, weights, XᵀWX by dsyrk, gradient, deviance.
+    Benchmark("IRLS: one iteration (1M × 21)") { benchmark in
+        let (x, y) = LogitWorkload.data
+        benchmark.startMeasurement()
+        let fit = try LogisticRegression.fit(x, y, maxIterations: 1)
+        benchmark.stopMeasurement()
+        blackHole(fit)
+    }
+
+    // The whole fit to convergence (relative deviance change below 1e-12), with standard errors.
+    Benchmark("IRLS: whole fit (1M × 21)") { benchmark in
+        let (x, y) = LogitWorkload.data
+        benchmark.startMeasurement()
+        let fit = try LogisticRegression.fit(x, y, tolerance: 1e-8)
+        benchmark.stopMeasurement()
+        precondition(fit.converged)
+        blackHole(fit)
+    }
+
+    // Scoring open key results: features from their check-ins (trajectory model included) and
+    // the population model, as `tandem forecast` and the weekly run do.
+    Benchmark("score \(ScoringWorkload.shared.open.count) open key results (features + both models)") { benchmark in
+        let w = ScoringWorkload.shared
+        var features = [Double](repeating: 0, count: FeatureSet.names.count)
+        benchmark.startMeasurement()
+        var sum = 0.0
+        features.withUnsafeMutableBufferPointer { f in
+            for k in w.open {
+                let s = w.history.snapshot(k, asOf: w.day)
+                FeatureSet.write(s, into: f.baseAddress!)
+                sum += w.model.probability(features: f.baseAddress!)
+            }
+        }
+        benchmark.stopMeasurement()
+        precondition(w.open.count >= 10_000, "scoring workload has only \(w.open.count) open key results")
+        blackHole(sum)
+    }
+}
