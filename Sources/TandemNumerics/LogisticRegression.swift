@@ -104,6 +104,12 @@ public enum LogisticRegression {
                            separationSuspected: separated)
     }
 
+    /// One iteration's pass over X at `beta`: deviance, XᵀWX and gradient (for benchmarks).
+    public static func iterationPass(_ x: Matrix, _ y: [Double], _ beta: [Double]) -> (deviance: Double, gram: Matrix, gradient: [Double]) {
+        let r = Pass(x: x, y: y, weights: nil).evaluate(beta, full: true)
+        return (r.deviance, r.gram, r.gradient)
+    }
+
     /// The probability for one row of features: σ(xᵀβ).
     @inlinable
     public static func probability(_ x: [Double], _ beta: [Double]) -> Double {
