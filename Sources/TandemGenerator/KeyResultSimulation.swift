@@ -115,7 +115,7 @@ extension DatasetGenerator {
             if random.chance(unit.diligence) {
                 wander += random.normal(0, 0.06)
                 var value = trueValue(t)
-                if metric.shape == .milestone { value = value.rounded(.down) } else { value = round(value, metric.shape) }
+                if metric.shape == .milestone { value = max(0, value.rounded(.down)) } else { value = round(value, metric.shape) }
                 var targetField = ""
                 if let rescope, t >= rescope.share, !rescopeReported {
                     targetField = format(rescope.target, metric.shape)
@@ -140,7 +140,7 @@ extension DatasetGenerator {
             let closing = random.chance(0.015) ? cycle.end.advanced(by: random.integer(1...4)) : cycle.end.advanced(by: -random.integer(0...3))
             if let last = rows.last, let lastDate = Day(iso: last[1]), closing > lastDate {
                 var value = trueValue(1)
-                if metric.shape == .milestone { value = value.rounded(.down) } else { value = round(value, metric.shape) }
+                if metric.shape == .milestone { value = max(0, value.rounded(.down)) } else { value = round(value, metric.shape) }
                 rows.append([id, closing.description, format(value, metric.shape), "", ""])
             }
         }
