@@ -7,7 +7,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TANDEM     := .build/release/tandem
 SAMPLE     := datasets/xinghai
 
-.PHONY: demo test deps build bench bench-compare sample clean
+.PHONY: demo test deps build bench bench-compare accuracy sample clean
 
 ## Install the system libraries Tandem links (LAPACK, BLAS, OpenBLAS), only those missing.
 deps:
@@ -52,6 +52,17 @@ bench-compare: deps
 	ENABLE_BENCHMARKS=1 $(SWIFT) package --allow-writing-to-package-directory benchmark --target ForecastBenchmarks --no-progress
 	@if python3 -c "import numpy" 2>/dev/null; then python3 Benchmarks/logit_reference.py; \
 	 else echo "numpy is not installed: the Python references are skipped (pip install numpy scikit-learn statsmodels)"; fi
+
+## The accuracy check: train on a generated history of 120 units, evaluate on three held-out ones.
+accuracy: build
+	@mkdir -p .build/accuracy
+	$(TANDEM) generate --seed 2027 --units 120 --quarters 5 --out .build/accuracy/train > /dev/null
+	$(TANDEM) train --krs .build/accuracy/train/krs.csv --checkins .build/accuracy/train/checkins.csv --org .build/accuracy/train/org.yaml --out .build/accuracy/model.json > /dev/null
+	@for seed in 7 11 12; do \
+	  $(TANDEM) generate --seed $$seed --units 120 --quarters 5 --out .build/accuracy/held-$$seed > /dev/null; \
+	  echo "== held-out seed $$seed =="; \
+	  $(TANDEM) evaluate --model .build/accuracy/model.json --krs .build/accuracy/held-$$seed/krs.csv --checkins .build/accuracy/held-$$seed/checkins.csv --org .build/accuracy/held-$$seed/org.yaml --at 0.3,0.5,0.8 | grep -v "^    "; \
+	done
 
 ## Regenerate the bundled sample with the documented seed, and retrain the shipped forecast model on it.
 sample: build

@@ -181,6 +181,7 @@ enum EvaluationPrinter {
             out.append("lead time: \(lead.failed.grouped) key results failed; checked weekly from day 14, at the linear-pace rule's false-alarm rate (it flags achieved key results at \(fmt(lead.falseAlarmRate * 100, 0))% of their weekly checks; the model flags P < \(fmt(lead.modelThreshold)) to match)")
             out.append("  model        flags \(lead.modelFlagged.grouped), first a median \(lead.model.map { fmt($0, 0) } ?? "—") days before cycle end")
             out.append("  linear pace  flags \(lead.linearPaceFlagged.grouped), first a median \(lead.linearPace.map { fmt($0, 0) } ?? "—") days before cycle end")
+            out.append("  at a stricter 10% false-alarm rate (P < \(fmt(lead.strictThreshold))), the model flags \(lead.strictModelFlagged.grouped), first a median \(lead.strictModel.map { fmt($0, 0) } ?? "—") days before cycle end; the rule has no such setting")
         }
         return out.joined(separator: "\n")
     }

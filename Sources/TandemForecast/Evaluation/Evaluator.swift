@@ -22,10 +22,17 @@ public struct EvaluationReport: Sendable, Codable {
         public var modelFlagged: Int
         public var linearPaceFlagged: Int
         public var failed: Int
+        /// The model at a stricter 10% false-alarm rate (per weekly check), where the rule has
+        /// no setting to offer: threshold, median days before cycle end, failing key results flagged.
+        public var strictThreshold: Double
+        public var strictModel: Double?
+        public var strictModelFlagged: Int
 
         enum CodingKeys: String, CodingKey {
             case falseAlarmRate = "false_alarm_rate", modelThreshold = "model_threshold", model
             case linearPace = "linear_pace", modelFlagged = "model_flagged", linearPaceFlagged = "linear_pace_flagged", failed
+            case strictThreshold = "model_threshold_at_10_percent", strictModel = "model_at_10_percent"
+            case strictModelFlagged = "model_flagged_at_10_percent"
         }
     }
 
@@ -107,13 +114,17 @@ public enum Evaluator {
             let s = xs.sorted()
             return s.count % 2 == 1 ? Double(s[s.count / 2]) : Double(s[s.count / 2 - 1] + s[s.count / 2]) / 2
         }
-        var modelLead: [Int] = [], ruleLead: [Int] = []
+        let strictCount = Int((0.1 * Double(sorted.count)).rounded())
+        let strict = sorted.isEmpty ? 0 : (strictCount == 0 ? sorted[0] : (sorted[strictCount - 1] + sorted[min(strictCount, sorted.count - 1)]) / 2)
+        var modelLead: [Int] = [], ruleLead: [Int] = [], strictLead: [Int] = []
         for f in failed {
             if let i = f.p.firstIndex(where: { $0 < threshold }) { modelLead.append(f.days[i]) }
+            if let i = f.p.firstIndex(where: { $0 < strict }) { strictLead.append(f.days[i]) }
             if let i = f.rule.firstIndex(of: true) { ruleLead.append(f.days[i]) }
         }
         return .init(falseAlarmRate: falseAlarm, modelThreshold: threshold, model: median(modelLead), linearPace: median(ruleLead),
-                     modelFlagged: modelLead.count, linearPaceFlagged: ruleLead.count, failed: failed.count)
+                     modelFlagged: modelLead.count, linearPaceFlagged: ruleLead.count, failed: failed.count,
+                     strictThreshold: strict, strictModel: median(strictLead), strictModelFlagged: strictLead.count)
     }
 
     static func horizon(_ share: Double, _ s: Scored, lead: EvaluationReport.LeadTime) -> EvaluationReport.Horizon {
