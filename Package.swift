@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // System LAPACK and BLAS (Fortran ABI), linked by the generic names `lapack` and
@@ -29,10 +30,11 @@ let package = Package(
         .target(name: "TandemPolicy", dependencies: ["TandemCore"]),
         .target(name: "TandemForecast", dependencies: ["TandemCore", "TandemNumerics"]),
         .target(name: "TandemGenerator", dependencies: ["TandemCore"]),
+        .target(name: "TandemStore", dependencies: ["TandemCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "tandem",
             dependencies: [
-                "TandemCore", "TandemNumerics", "TandemPolicy", "TandemForecast", "TandemGenerator",
+                "TandemCore", "TandemNumerics", "TandemPolicy", "TandemForecast", "TandemStore", "TandemGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

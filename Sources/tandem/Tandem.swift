@@ -14,6 +14,6 @@ struct Tandem: ParsableCommand {
 
         The file formats are described in the README.
         """,
-        subcommands: [Validate.self, Check.self, Diagnose.self, PolicyTest.self, Train.self, Evaluate.self, Backtest.self, Forecast.self, Generate.self]
+        subcommands: [Validate.self, Import.self, StoreInfo.self, Check.self, Diagnose.self, PolicyTest.self, Train.self, Evaluate.self, Backtest.self, Forecast.self, Generate.self]
     )
 }

@@ -1,0 +1,207 @@
+import Foundation
+import GRDB
+import TandemCore
+
+/// What an import changed.
+public struct ImportSummary: Sendable, Codable, Equatable {
+    public var unitsAdded = 0
+    public var unitsChanged = 0
+    public var keyResultsAdded = 0
+    public var keyResultsChanged = 0
+    public var checkInsAdded = 0
+    public var checkInsChanged = 0
+
+    /// Whether the import changed nothing (the same files twice).
+    public var isEmpty: Bool {
+        unitsAdded + unitsChanged + keyResultsAdded + keyResultsChanged + checkInsAdded + checkInsChanged == 0
+    }
+}
+
+extension TandemStore {
+    /// Imports a checked dataset in one transaction: units and attributes, key results and
+    /// check-ins are inserted or, when their content differs, updated; identical rows are left
+    /// alone, so importing the same files twice changes nothing, and a later export adds its
+    /// new check-ins. Nothing is deleted.
+    ///
+    /// - Parameter files: the paths imported, recorded with the import.
+    public func importDataset(_ dataset: Dataset, files: [String]) throws(StoreError) -> ImportSummary {
+        do {
+            return try pool.write { db in
+                var summary = ImportSummary()
+                if let org = dataset.organisation {
+                    let existing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unit") ?? 0
+                    let upsert = try db.cachedStatement(sql: """
+                        INSERT INTO unit (id, name, gloss, parent_id, ordinal) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT(id) DO UPDATE SET name = excluded.name, gloss = excluded.gloss,
+                          parent_id = excluded.parent_id, ordinal = excluded.ordinal
+                        WHERE name IS NOT excluded.name OR gloss IS NOT excluded.gloss
+                          OR parent_id IS NOT excluded.parent_id OR ordinal IS NOT excluded.ordinal
+                        """)
+                    let attribute = try db.cachedStatement(sql: """
+                        INSERT INTO unit_attribute (unit_id, name, kind, value) VALUES (?, ?, ?, ?)
+                        ON CONFLICT(unit_id, name) DO UPDATE SET kind = excluded.kind, value = excluded.value
+                        WHERE kind IS NOT excluded.kind OR value IS NOT excluded.value
+                        """)
+                    let removeAttributes = try db.cachedStatement(sql: "DELETE FROM unit_attribute WHERE unit_id = ? AND name NOT IN (SELECT value FROM json_each(?))")
+                    var changes = 0
+                    for (i, u) in org.units.enumerated() {
+                        try upsert.execute(arguments: [u.id, u.name, u.gloss, u.parentID, i])
+                        var unitChanged = db.changesCount > 0
+                        for (name, value) in u.attributes.sorted(by: { $0.key < $1.key }) {
+                            try attribute.execute(arguments: [u.id, name, value.kind.rawValue, value.text])
+                            unitChanged = unitChanged || db.changesCount > 0
+                        }
+                        let names = String(decoding: try JSONEncoder().encode(Array(u.attributes.keys)), as: UTF8.self)
+                        try removeAttributes.execute(arguments: [u.id, names])
+                        unitChanged = unitChanged || db.changesCount > 0
+                        if unitChanged { changes += 1 }
+                    }
+                    let after = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unit") ?? 0
+                    summary.unitsAdded = after - existing
+                    summary.unitsChanged = changes - summary.unitsAdded
+                }
+                let krsBefore = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_result") ?? 0
+                let upsertKR = try db.cachedStatement(sql: """
+                    INSERT INTO key_result (id, objective_id, unit_id, title, kind, start_value, target_value,
+                      cycle_start, cycle_end, owner, final_value, ordinal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET objective_id = excluded.objective_id, unit_id = excluded.unit_id,
+                      title = excluded.title, kind = excluded.kind, start_value = excluded.start_value,
+                      target_value = excluded.target_value, cycle_start = excluded.cycle_start,
+                      cycle_end = excluded.cycle_end, owner = excluded.owner, final_value = excluded.final_value
+                    WHERE objective_id IS NOT excluded.objective_id OR unit_id IS NOT excluded.unit_id
+                      OR title IS NOT excluded.title OR kind IS NOT excluded.kind
+                      OR start_value IS NOT excluded.start_value OR target_value IS NOT excluded.target_value
+                      OR cycle_start IS NOT excluded.cycle_start OR cycle_end IS NOT excluded.cycle_end
+                      OR owner IS NOT excluded.owner OR final_value IS NOT excluded.final_value
+                    """)
+                var krChanges = 0
+                for (i, kr) in dataset.keyResults.keyResults.enumerated() {
+                    try upsertKR.execute(arguments: [kr.id, kr.objectiveID, kr.unitID, kr.title, kr.kind.rawValue, kr.startValue,
+                                                     kr.targetValue, Int(kr.cycle.start.ordinal), Int(kr.cycle.end.ordinal), kr.owner,
+                                                     kr.finalValue, krsBefore + i])
+                    if db.changesCount > 0 { krChanges += 1 }
+                }
+                let krsAfter = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_result") ?? 0
+                summary.keyResultsAdded = krsAfter - krsBefore
+                summary.keyResultsChanged = krChanges - summary.keyResultsAdded
+
+                let checkInsBefore = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM checkin") ?? 0
+                let upsertCheckIn = try db.cachedStatement(sql: """
+                    INSERT INTO checkin (kr_id, day, value, confidence, target) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(kr_id, day) DO UPDATE SET value = excluded.value, confidence = excluded.confidence,
+                      target = excluded.target
+                    WHERE value IS NOT excluded.value OR confidence IS NOT excluded.confidence OR target IS NOT excluded.target
+                    """)
+                var checkInChanges = 0
+                for c in dataset.checkIns.checkIns {
+                    try upsertCheckIn.execute(arguments: [c.keyResultID, Int(c.date.ordinal), c.value, c.confidence, c.target])
+                    if db.changesCount > 0 { checkInChanges += 1 }
+                }
+                let checkInsAfter = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM checkin") ?? 0
+                summary.checkInsAdded = checkInsAfter - checkInsBefore
+                summary.checkInsChanged = checkInChanges - summary.checkInsAdded
+                if !summary.isEmpty {
+                    try db.execute(sql: """
+                        INSERT INTO import (files, units_changed, key_results_changed, checkins_added, checkins_changed)
+                        VALUES (?, ?, ?, ?, ?)
+                        """, arguments: [files.joined(separator: "\n"), summary.unitsAdded + summary.unitsChanged,
+                                         summary.keyResultsAdded + summary.keyResultsChanged, summary.checkInsAdded, summary.checkInsChanged])
+                }
+                return summary
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(path: path, operation: "import into", underlying: "\(error)")
+        }
+    }
+
+    /// Row counts of the main tables.
+    public func counts() throws(StoreError) -> (units: Int, keyResults: Int, checkIns: Int, imports: Int) {
+        do {
+            return try pool.read { db in
+                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unit") ?? 0,
+                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_result") ?? 0,
+                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM checkin") ?? 0,
+                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM import") ?? 0)
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+        }
+    }
+
+    /// Reads the whole dataset back: organisation, key results, check-ins.
+    public func loadDataset() throws(StoreError) -> Dataset {
+        do {
+            return try pool.read { db in
+                var attributes: [String: [String: AttributeValue]] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT unit_id, name, kind, value FROM unit_attribute") {
+                    let kind = AttributeValue.Kind(rawValue: row["kind"]) ?? .string
+                    attributes[row["unit_id"], default: [:]][row["name"]] = AttributeValue(kind: kind, text: row["value"])
+                }
+                let units = try Row.fetchAll(db, sql: "SELECT id, name, gloss, parent_id FROM unit ORDER BY ordinal").map { row in
+                    OrgUnit(id: row["id"], name: row["name"], gloss: row["gloss"], parentID: row["parent_id"],
+                            attributes: attributes[row["id"] as String] ?? [:])
+                }
+                var table = KeyResultTable(keyResults: [], index: [:], locations: [])
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM key_result ORDER BY ordinal") {
+                    let kr = KeyResult(
+                        id: row["id"], objectiveID: row["objective_id"], unitID: row["unit_id"], title: row["title"],
+                        kind: KeyResultKind(rawValue: row["kind"]) ?? .committed, startValue: row["start_value"],
+                        targetValue: row["target_value"],
+                        cycle: Cycle(start: Day(ordinal: Int32(row["cycle_start"] as Int)), end: Day(ordinal: Int32(row["cycle_end"] as Int))),
+                        owner: row["owner"], finalValue: row["final_value"])
+                    table.index[kr.id] = table.keyResults.count
+                    table.keyResults.append(kr)
+                    table.locations.append(SourceLocation(file: path, line: 0, column: 0))
+                }
+                var byKR = [[CheckIn]](repeating: [], count: table.keyResults.count)
+                let cursor = try Row.fetchCursor(db, sql: "SELECT kr_id, day, value, confidence, target FROM checkin ORDER BY kr_id, day")
+                while let row = try cursor.next() {
+                    guard let k = table.index[row["kr_id"]] else { continue }
+                    byKR[k].append(CheckIn(keyResultID: row["kr_id"], date: Day(ordinal: Int32(row["day"] as Int)), value: row["value"],
+                                           confidence: row["confidence"], target: row["target"]))
+                }
+                var all: [CheckIn] = [], ranges: [Range<Int>] = []
+                for list in byKR {
+                    let start = all.count
+                    all += list
+                    ranges.append(start..<all.count)
+                }
+                return Dataset(organisation: units.isEmpty ? nil : Organisation(units: units), keyResults: table,
+                               checkIns: CheckInLog(checkIns: all, ranges: ranges))
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+        }
+    }
+}
+
+extension TandemStore {
+    /// A digest of everything the store holds (FNV-1a, 64 bits, over every row in key order):
+    /// two stores with the same content have the same digest.
+    public func digest() throws(StoreError) -> String {
+        do {
+            return try pool.read { db in
+                var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+                func mix(_ text: String) {
+                    for byte in text.utf8 {
+                        hash ^= UInt64(byte)
+                        hash = hash &* 0x0000_0100_0000_01B3
+                    }
+                    hash ^= 0x1F
+                    hash = hash &* 0x0000_0100_0000_01B3
+                }
+                for sql in ["SELECT * FROM unit ORDER BY id", "SELECT * FROM unit_attribute ORDER BY unit_id, name",
+                            "SELECT * FROM key_result ORDER BY id", "SELECT * FROM checkin ORDER BY kr_id, day",
+                            "SELECT * FROM import ORDER BY id"] {
+                    let cursor = try Row.fetchCursor(db, sql: sql)
+                    while let row = try cursor.next() { mix(row.description) }
+                }
+                return String(hash, radix: 16)
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+        }
+    }
+}

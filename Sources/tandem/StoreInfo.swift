@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import TandemStore
+
+struct StoreInfo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "Show what a store holds: units, key results, check-ins, imports, and a content digest."
+    )
+
+    @Option(help: ArgumentHelp("The store (SQLite file); created empty if missing.", valueName: "file"))
+    var db: String
+
+    func run() throws {
+        do {
+            let store = try TandemStore(path: db)
+            let c = try store.counts()
+            print("\(db): \(count(c.units, "unit")), \(count(c.keyResults, "key result")), \(count(c.checkIns, "check-in")) from \(count(c.imports, "import"))")
+            print("digest \(try store.digest())")
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
