@@ -29,12 +29,13 @@ let package = Package(
         .target(name: "TandemCore", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "TandemPolicy", dependencies: ["TandemCore"]),
         .target(name: "TandemForecast", dependencies: ["TandemCore", "TandemNumerics"]),
+        .target(name: "TandemEngine", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast"]),
         .target(name: "TandemGenerator", dependencies: ["TandemCore"]),
         .target(name: "TandemStore", dependencies: ["TandemCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "tandem",
             dependencies: [
-                "TandemCore", "TandemNumerics", "TandemPolicy", "TandemForecast", "TandemStore", "TandemGenerator",
+                "TandemCore", "TandemNumerics", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore", "TandemGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -75,6 +75,62 @@ public final class TandemStore: Sendable {
                 t.column("checkins_changed", .integer).notNull()
             }
         }
+        m.registerMigration("v2: runs, decisions, forecasts, alert ledger, webhook deliveries") { db in
+            try db.create(table: "run") { t in
+                t.primaryKey("day", .integer)
+                t.column("policy", .text).notNull()
+                t.column("model", .text).notNull()
+                t.column("open_key_results", .integer).notNull()
+            }
+            try db.create(table: "decision") { t in
+                t.column("day", .integer).notNull().references("run", onDelete: .cascade)
+                t.column("unit_id", .text).notNull().references("unit")
+                t.column("mode", .text)
+                t.column("outcome", .text)
+                t.column("lean", .double).notNull()
+                t.primaryKey(["day", "unit_id"])
+            }
+            try db.create(table: "forecast") { t in
+                t.column("day", .integer).notNull().references("run", onDelete: .cascade)
+                t.column("kr_id", .text).notNull().references("key_result")
+                t.column("p_success", .double).notNull()
+                t.column("progress", .double).notNull()
+                t.column("elapsed", .double).notNull()
+                t.primaryKey(["day", "kr_id"])
+            }
+            try db.create(table: "alert") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kr_id", .text).notNull().references("key_result")
+                t.column("unit_id", .text).notNull()
+                t.column("owner", .text)
+                t.column("title", .text).notNull()
+                t.column("severity", .text).notNull()
+                t.column("status", .text).notNull()          // open, acked, resolved
+                t.column("rules", .text).notNull()
+                t.column("reasons", .text).notNull()
+                t.column("p_success", .double).notNull()
+                t.column("opened_day", .integer).notNull()
+                t.column("updated_day", .integer).notNull()
+                t.column("resolved_day", .integer)
+                t.column("ack_note", .text)
+            }
+            try db.create(index: "alert_live", on: "alert", columns: ["kr_id", "status"])
+            try db.create(table: "alert_event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("alert_id", .integer).notNull().references("alert")
+                t.column("day", .integer).notNull()
+                t.column("kind", .text).notNull()            // opened, escalated, improved, updated, resolved, acked
+                t.column("severity", .text).notNull()
+                t.column("reasons", .text).notNull()
+            }
+            try db.create(table: "webhook_delivery") { t in
+                t.column("event_id", .integer).notNull().references("alert_event")
+                t.column("url", .text).notNull()
+                t.column("attempts", .integer).notNull()
+                t.column("delivered", .boolean).notNull()
+                t.primaryKey(["event_id", "url"])
+            }
+        }
         return m
     }
 }

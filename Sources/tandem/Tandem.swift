@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Tandem: ParsableCommand {
+struct Tandem: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem",
         abstract: "Goal-management data checked and summarised: the ground for deciding KPI, OKR or hybrid per unit and for forecasting key results.",
@@ -14,6 +14,6 @@ struct Tandem: ParsableCommand {
 
         The file formats are described in the README.
         """,
-        subcommands: [Validate.self, Import.self, StoreInfo.self, Check.self, Diagnose.self, PolicyTest.self, Train.self, Evaluate.self, Backtest.self, Forecast.self, Generate.self]
+        subcommands: [Validate.self, Import.self, StoreInfo.self, Run.self, Alerts.self, Ack.self, Feed.self, Check.self, Diagnose.self, PolicyTest.self, Train.self, Evaluate.self, Backtest.self, Forecast.self, Generate.self]
     )
 }

@@ -88,6 +88,7 @@ public struct CompiledPolicy: Sendable {
             }
             rowPriority.append(r.priority ?? -.infinity)
         }
+        // Alert conditions always go through the postfix program: facts are not slots.
         for a in policy.alerts { alerts.append(program(a.condition.expression)) }
         var thresholds = Set<Double>()
         func collect(_ e: CheckedExpression) {
@@ -368,4 +369,26 @@ public struct Decision: Sendable, Hashable {
     /// Sum of the evidence: positive leans toward OKR, negative toward KPI.
     public var lean: Double
     public var origin: Origin
+}
+
+extension CompiledPolicy {
+    /// The alert rules that fire for one key result: its unit's attribute values and the
+    /// key-result facts (one value per `KeyResultFact`, in its case order; NaN when unknown, and
+    /// a comparison with NaN is false, so a rule on a missing fact does not fire).
+    ///
+    /// - Returns: indices into `policy.alerts`.
+    public func firingAlerts(attributes: UnsafeBufferPointer<Double>, facts: UnsafeBufferPointer<Double>) -> [Int] {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: slotCount) { slotBuffer in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStack) { stackBuffer in
+                let slots = slotBuffer.baseAddress!, stack = stackBuffer.baseAddress!
+                for i in 0..<attributeCount { slots[i] = attributes[i] }
+                prepare(slots, stack: stack)
+                var firing: [Int] = []
+                for (i, a) in alerts.enumerated() where run(a, slots, facts: facts.baseAddress, stack: stack) != 0 {
+                    firing.append(i)
+                }
+                return firing
+            }
+        }
+    }
 }

@@ -1,0 +1,322 @@
+import Foundation
+import GRDB
+import TandemCore
+
+/// What a run observed about one key result, as the ledger stores it.
+public struct LedgerObservation: Sendable {
+    public var keyResultID: String
+    public var unitID: String
+    public var owner: String?
+    public var title: String
+    /// info, warning or critical; nil when no alert rule fires.
+    public var severity: String?
+    public var rules: [String]
+    public var reasons: String
+    public var pSuccess: Double
+    public var progress: Double
+    public var elapsed: Double
+
+    public init(keyResultID: String, unitID: String, owner: String?, title: String, severity: String?, rules: [String],
+                reasons: String, pSuccess: Double, progress: Double, elapsed: Double) {
+        self.keyResultID = keyResultID
+        self.unitID = unitID
+        self.owner = owner
+        self.title = title
+        self.severity = severity
+        self.rules = rules
+        self.reasons = reasons
+        self.pSuccess = pSuccess
+        self.progress = progress
+        self.elapsed = elapsed
+    }
+}
+
+/// An alert of the ledger.
+public struct Alert: Sendable, Codable {
+    public var id: Int64
+    public var keyResultID: String
+    public var unitID: String
+    public var owner: String?
+    public var title: String
+    public var severity: String
+    public var status: String
+    public var rules: String
+    public var reasons: String
+    public var pSuccess: Double
+    public var openedDay: Day
+    public var updatedDay: Day
+    public var resolvedDay: Day?
+    public var ackNote: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, keyResultID = "kr_id", unitID = "unit_id", owner, title, severity, status, rules, reasons
+        case pSuccess = "p_success", openedDay = "opened", updatedDay = "updated", resolvedDay = "resolved", ackNote = "ack_note"
+    }
+
+    init(row: Row) {
+        id = row["id"]
+        keyResultID = row["kr_id"]
+        unitID = row["unit_id"]
+        owner = row["owner"]
+        title = row["title"]
+        severity = row["severity"]
+        status = row["status"]
+        rules = row["rules"]
+        reasons = row["reasons"]
+        pSuccess = row["p_success"]
+        openedDay = Day(ordinal: Int32(row["opened_day"] as Int))
+        updatedDay = Day(ordinal: Int32(row["updated_day"] as Int))
+        resolvedDay = (row["resolved_day"] as Int?).map { Day(ordinal: Int32($0)) }
+        ackNote = row["ack_note"]
+    }
+}
+
+/// One change of the ledger, for the JSON Lines feed and the webhook.
+public struct LedgerEvent: Sendable, Codable {
+    public var id: Int64
+    public var alertID: Int64
+    public var day: Day
+    /// opened, escalated, improved, updated, resolved, acked.
+    public var kind: String
+    public var severity: String
+    public var reasons: String
+    public var keyResultID: String
+    public var unitID: String
+    public var owner: String?
+    public var title: String
+
+    /// Whether the event calls for a notification: an alert opened or got worse.
+    public var notifies: Bool { kind == "opened" || kind == "escalated" }
+
+    enum CodingKeys: String, CodingKey {
+        case id = "event_id", alertID = "alert_id", day, kind, severity, reasons, keyResultID = "kr_id", unitID = "unit_id", owner, title
+    }
+}
+
+/// Summary of a recorded run.
+public struct RunRecord: Sendable {
+    public var events: [LedgerEvent]
+    /// The run replaced an earlier record of the same day.
+    public var rerun: Bool
+}
+
+extension TandemStore {
+    static let severityRank = ["info": 1, "warning": 2, "critical": 3]
+
+    /// The last run's day and each key result's P(success) then.
+    public func previousForecasts(before day: Day) throws(StoreError) -> (Day?, [String: Double]) {
+        do {
+            return try pool.read { db in
+                guard let previous = try Int.fetchOne(db, sql: "SELECT MAX(day) FROM run WHERE day < ?", arguments: [Int(day.ordinal)]) else {
+                    return (nil, [:])
+                }
+                var map: [String: Double] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT kr_id, p_success FROM forecast WHERE day = ?", arguments: [previous]) {
+                    map[row["kr_id"]] = row["p_success"]
+                }
+                return (Day(ordinal: Int32(previous)), map)
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+        }
+    }
+
+    /// Records a run in one transaction: decisions, forecasts, and the ledger's transitions.
+    ///
+    /// An alert opens when a key result moves into a worse state (some rule fires and no alert is
+    /// live for it); while the state persists the alert is updated, not repeated; it escalates
+    /// when the state gets worse (and is reopened if it had been acknowledged); it resolves when
+    /// no rule fires any more or the key result is no longer open. Recording the same day twice
+    /// creates no new event: the ledger already holds that state.
+    ///
+    /// - Throws: when `day` is before the store's latest run (runs go forward in time).
+    public func recordRun(day: Day, policy: String, model: String, decisions: [(unitID: String, mode: String?, outcome: String?, lean: Double)],
+                          observations: [LedgerObservation]) throws(StoreError) -> RunRecord {
+        do {
+            return try pool.write { db in
+                let d = Int(day.ordinal)
+                if let latest = try Int.fetchOne(db, sql: "SELECT MAX(day) FROM run"), latest > d {
+                    throw StoreError(path: path, operation: "run",
+                                     underlying: "runs go forward in time: the store's latest run is \(Day(ordinal: Int32(latest))), after \(day)")
+                }
+                let rerun = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE day = ?", arguments: [d]) ?? 0 > 0
+                try db.execute(sql: "DELETE FROM run WHERE day = ?", arguments: [d])
+                try db.execute(sql: "INSERT INTO run (day, policy, model, open_key_results) VALUES (?, ?, ?, ?)",
+                               arguments: [d, policy, model, observations.count])
+                let decision = try db.cachedStatement(sql: "INSERT INTO decision (day, unit_id, mode, outcome, lean) VALUES (?, ?, ?, ?, ?)")
+                for x in decisions { try decision.execute(arguments: [d, x.unitID, x.mode, x.outcome, x.lean]) }
+                let forecast = try db.cachedStatement(sql: "INSERT INTO forecast (day, kr_id, p_success, progress, elapsed) VALUES (?, ?, ?, ?, ?)")
+                for o in observations { try forecast.execute(arguments: [d, o.keyResultID, o.pSuccess, o.progress, o.elapsed]) }
+
+                // Live alerts (open or acknowledged), one per key result at most.
+                var live: [String: Alert] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM alert WHERE status != 'resolved'") {
+                    let a = Alert(row: row)
+                    live[a.keyResultID] = a
+                }
+                var eventIDs: [Int64] = []
+                func event(_ alertID: Int64, _ kind: String, _ severity: String, _ reasons: String) throws {
+                    try db.execute(sql: "INSERT INTO alert_event (alert_id, day, kind, severity, reasons) VALUES (?, ?, ?, ?, ?)",
+                                   arguments: [alertID, d, kind, severity, reasons])
+                    eventIDs.append(db.lastInsertedRowID)
+                }
+                var seen = Set<String>()
+                for o in observations {
+                    seen.insert(o.keyResultID)
+                    let rules = o.rules.joined(separator: "; ")
+                    let existing = live[o.keyResultID]
+                    guard let severity = o.severity else {
+                        if let a = existing {
+                            try db.execute(sql: "UPDATE alert SET status = 'resolved', resolved_day = ?, updated_day = ?, p_success = ? WHERE id = ?",
+                                           arguments: [d, d, o.pSuccess, a.id])
+                            try event(a.id, "resolved", a.severity, "recovered: P(success) \(String(format: "%.2f", o.pSuccess)), no alert rule fires")
+                        }
+                        continue
+                    }
+                    guard let a = existing else {
+                        try db.execute(sql: """
+                            INSERT INTO alert (kr_id, unit_id, owner, title, severity, status, rules, reasons, p_success, opened_day, updated_day)
+                            VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)
+                            """, arguments: [o.keyResultID, o.unitID, o.owner, o.title, severity, rules, o.reasons, o.pSuccess, d, d])
+                        try event(db.lastInsertedRowID, "opened", severity, "\(rules): \(o.reasons)")
+                        continue
+                    }
+                    let now = Self.severityRank[severity] ?? 0, then = Self.severityRank[a.severity] ?? 0
+                    if now > then {
+                        try db.execute(sql: """
+                            UPDATE alert SET severity = ?, status = 'open', rules = ?, reasons = ?, p_success = ?, updated_day = ? WHERE id = ?
+                            """, arguments: [severity, rules, o.reasons, o.pSuccess, d, a.id])
+                        try event(a.id, "escalated", severity, "\(rules): \(o.reasons)")
+                    } else if now < then || a.rules != rules || a.reasons != o.reasons {
+                        try db.execute(sql: "UPDATE alert SET severity = ?, rules = ?, reasons = ?, p_success = ?, updated_day = ? WHERE id = ?",
+                                       arguments: [severity, rules, o.reasons, o.pSuccess, d, a.id])
+                        try event(a.id, now < then ? "improved" : "updated", severity, "\(rules): \(o.reasons)")
+                    }
+                }
+                // Live alerts of key results that are no longer open (closed, or their cycle ended).
+                for (kr, a) in live where !seen.contains(kr) {
+                    try db.execute(sql: "UPDATE alert SET status = 'resolved', resolved_day = ?, updated_day = ? WHERE id = ?",
+                                   arguments: [d, d, a.id])
+                    try event(a.id, "resolved", a.severity, "the key result is no longer open")
+                }
+                return RunRecord(events: try Self.events(db, ids: eventIDs), rerun: rerun)
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(path: path, operation: "record the run in", underlying: "\(error)")
+        }
+    }
+
+    static func events(_ db: Database, ids: [Int64]? = nil, after: Int64 = 0) throws -> [LedgerEvent] {
+        var sql = """
+            SELECT e.id, e.alert_id, e.day, e.kind, e.severity, e.reasons, a.kr_id, a.unit_id, a.owner, a.title
+            FROM alert_event e JOIN alert a ON a.id = e.alert_id
+            """
+        var arguments: StatementArguments = []
+        if let ids {
+            guard !ids.isEmpty else { return [] }
+            sql += " WHERE e.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"
+            arguments = StatementArguments(ids)
+        } else {
+            sql += " WHERE e.id > ?"
+            arguments = [after]
+        }
+        sql += " ORDER BY e.id"
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            LedgerEvent(id: row["id"], alertID: row["alert_id"], day: Day(ordinal: Int32(row["day"] as Int)), kind: row["kind"],
+                        severity: row["severity"], reasons: row["reasons"], keyResultID: row["kr_id"], unitID: row["unit_id"],
+                        owner: row["owner"], title: row["title"])
+        }
+    }
+
+    /// Ledger events after an event id, oldest first (the JSON Lines feed).
+    public func events(after: Int64 = 0) throws(StoreError) -> [LedgerEvent] {
+        do { return try pool.read { db in try Self.events(db, after: after) } } catch {
+            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+        }
+    }
+
+    /// Alerts matching the filters, most severe first within each unit and owner.
+    public func alerts(unit: String? = nil, owner: String? = nil, severity: String? = nil, status: String? = nil) throws(StoreError) -> [Alert] {
+        do {
+            return try pool.read { db in
+                var clauses: [String] = [], arguments: [DatabaseValueConvertible?] = []
+                if let unit { clauses.append("(unit_id = ? OR unit_id LIKE ?)"); arguments += [unit, unit + ".%"] }
+                if let owner { clauses.append("owner = ?"); arguments.append(owner) }
+                if let severity { clauses.append("severity = ?"); arguments.append(severity) }
+                if let status { clauses.append("status = ?"); arguments.append(status) }
+                let sql = "SELECT * FROM alert" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+                    + " ORDER BY unit_id, owner, CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, p_success, id"
+                return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(Alert.init(row:))
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+        }
+    }
+
+    /// Acknowledges a live alert with a note.
+    public func acknowledge(alert id: Int64, note: String, day: Day) throws(StoreError) -> Alert {
+        do {
+            return try pool.write { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE id = ?", arguments: [id]) else {
+                    throw StoreError(path: path, operation: "acknowledge an alert in", underlying: "no alert \(id)")
+                }
+                let a = Alert(row: row)
+                guard a.status != "resolved" else {
+                    throw StoreError(path: path, operation: "acknowledge an alert in", underlying: "alert \(id) is already resolved")
+                }
+                try db.execute(sql: "UPDATE alert SET status = 'acked', ack_note = ? WHERE id = ?", arguments: [note, id])
+                try db.execute(sql: "INSERT INTO alert_event (alert_id, day, kind, severity, reasons) VALUES (?, ?, 'acked', ?, ?)",
+                               arguments: [id, Int(day.ordinal), a.severity, note])
+                return Alert(row: try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE id = ?", arguments: [id])!)
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(path: path, operation: "acknowledge an alert in", underlying: "\(error)")
+        }
+    }
+
+    /// The latest run's day.
+    public func latestRun() throws(StoreError) -> Day? {
+        do {
+            return try pool.read { db in try Int.fetchOne(db, sql: "SELECT MAX(day) FROM run").map { Day(ordinal: Int32($0)) } }
+        } catch {
+            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+        }
+    }
+}
+
+extension TandemStore {
+    /// Notifying events (opened, escalated) not yet delivered to `url`, oldest first.
+    public func pendingDeliveries(url: String) throws(StoreError) -> [LedgerEvent] {
+        do {
+            return try pool.read { db in
+                let ids = try Int64.fetchAll(db, sql: """
+                    SELECT e.id FROM alert_event e
+                    WHERE e.kind IN ('opened', 'escalated')
+                      AND NOT EXISTS (SELECT 1 FROM webhook_delivery w WHERE w.event_id = e.id AND w.url = ? AND w.delivered)
+                    ORDER BY e.id
+                    """, arguments: [url])
+                return try Self.events(db, ids: ids)
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+        }
+    }
+
+    /// Records one delivery attempt; a delivered event is never sent to that URL again.
+    public func recordDelivery(event: Int64, url: String, delivered: Bool) throws(StoreError) {
+        do {
+            try pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO webhook_delivery (event_id, url, attempts, delivered) VALUES (?, ?, 1, ?)
+                    ON CONFLICT(event_id, url) DO UPDATE SET attempts = attempts + 1, delivered = excluded.delivered OR delivered
+                    """, arguments: [event, url, delivered])
+            }
+        } catch {
+            throw StoreError(path: path, operation: "record a delivery in", underlying: "\(error)")
+        }
+    }
+}
