@@ -34,6 +34,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Post new alerts to this URL (Slack-compatible JSON).", valueName: "url"))
     var webhook: String?
 
+    @Option(name: .customLong("webhook-retry-delay"), help: ArgumentHelp("Seconds before the first retry of a failed post; each further retry waits twice as long (5 attempts).", valueName: "seconds"))
+    var webhookRetryDelay: Double = 0.5
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
@@ -71,7 +74,7 @@ struct Run: AsyncParsableCommand {
             print("run \(day)\(record.rerun ? " (again)" : ""): \(count(result.decisions.count, "unit")) decided, \(count(result.observations.count, "open key result")) forecast, \(atRisk.grouped) at risk; ledger: \(changes.isEmpty ? "no change" : changes.joined(separator: ", "))")
         }
         if let webhook {
-            let (sent, failed) = await Webhook.deliver(store: store, url: webhook)
+            let (sent, failed) = await Webhook.deliver(store: store, url: webhook, firstDelay: max(0, webhookRetryDelay))
             if !quiet { print("webhook: \(count(sent, "alert")) delivered\(failed > 0 ? ", \(failed) not delivered (retried at the next run)" : "")") }
         }
     }
@@ -119,11 +122,12 @@ enum Webhook {
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
     }
 
-    /// Delivers every pending event; returns (delivered, still pending).
-    static func deliver(store: TandemStore, url: String, attempts: Int = 5, firstDelay: Double = 0.2) async -> (Int, Int) {
+    /// Delivers every pending event; returns (delivered, still pending). When an event fails
+    /// all its attempts the endpoint is taken to be down: the rest wait for the next run.
+    static func deliver(store: TandemStore, url: String, attempts: Int = 5, firstDelay: Double = 0.5) async -> (Int, Int) {
         guard let endpoint = URL(string: url), let pending = try? store.pendingDeliveries(url: url) else { return (0, 0) }
         var sent = 0, failed = 0
-        for event in pending {
+        for (n, event) in pending.enumerated() {
             var delivered = false
             var delay = firstDelay
             for attempt in 1...attempts {
@@ -144,7 +148,12 @@ enum Webhook {
                     delay *= 2
                 }
             }
-            if delivered { sent += 1 } else { failed += 1 }
+            if delivered {
+                sent += 1
+            } else {
+                failed = pending.count - n
+                break
+            }
         }
         return (sent, failed)
     }

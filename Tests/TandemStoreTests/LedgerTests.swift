@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+import TandemCore
+@testable import TandemStore
+
+/// A store holding one unit and three key results, in a temporary folder.
+func makeStore() throws -> (TandemStore, URL) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-ledger-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let store = try TandemStore(path: dir.appendingPathComponent("t.db").path)
+    let cycle = Cycle(start: Day(iso: "2026-10-01")!, end: Day(iso: "2026-12-31")!)
+    let krs = (1...3).map { KeyResult(id: "KR-\($0)", objectiveID: "O-1", unitID: "rd", title: "目标 \($0)", kind: .committed,
+                                      startValue: 0, targetValue: 10, cycle: cycle, owner: "王磊") }
+    var table = KeyResultTable(keyResults: [], index: [:], locations: [])
+    for kr in krs {
+        table.index[kr.id] = table.keyResults.count
+        table.keyResults.append(kr)
+        table.locations.append(SourceLocation(file: "t", line: 0, column: 0))
+    }
+    let dataset = Dataset(organisation: Organisation(units: [OrgUnit(id: "rd", name: "研发中心")]), keyResults: table,
+                          checkIns: CheckInLog(checkIns: [], ranges: [0..<0, 0..<0, 0..<0]))
+    _ = try store.importDataset(dataset, files: ["test"])
+    return (store, dir)
+}
+
+func observe(_ kr: String, _ severity: String?, p: Double, reasons: String = "") -> LedgerObservation {
+    LedgerObservation(keyResultID: kr, unitID: "rd", owner: "王磊", title: "t", severity: severity, rules: severity == nil ? [] : ["rule"],
+                      reasons: reasons.isEmpty ? "P(success) \(p)" : reasons, pSuccess: p, progress: 0.1, elapsed: 0.3)
+}
+
+@Suite("Alert ledger")
+struct LedgerTests {
+    let week = (1...6).map { Day(iso: "2026-10-01")!.advanced(by: 7 * $0) }
+
+    func run(_ store: TandemStore, _ day: Day, _ observations: [LedgerObservation]) throws -> [String] {
+        try store.recordRun(day: day, policy: "p", model: "m", decisions: [], observations: observations).events.map { "\($0.keyResultID) \($0.kind) \($0.severity)" }
+    }
+
+    @Test func opensUpdatesEscalatesAndResolves() throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try run(store, week[0], [observe("KR-1", nil, p: 0.8), observe("KR-2", "warning", p: 0.45)]) == ["KR-2 opened warning"])
+        // The same state again: nothing; the same state with new numbers: an update, no new alert.
+        #expect(try run(store, week[1], [observe("KR-1", nil, p: 0.8), observe("KR-2", "warning", p: 0.45)]) == [])
+        #expect(try run(store, week[2], [observe("KR-1", nil, p: 0.8), observe("KR-2", "warning", p: 0.41)]) == ["KR-2 updated warning"])
+        // Worse: escalated, same alert. KR-1 falls into trouble: a new alert.
+        #expect(try run(store, week[3], [observe("KR-1", "info", p: 0.6), observe("KR-2", "critical", p: 0.2)])
+                == ["KR-1 opened info", "KR-2 escalated critical"])
+        let alerts = try store.alerts()
+        #expect(alerts.count == 2)
+        #expect(alerts.map(\.severity).sorted() == ["critical", "info"])
+        // Recovery resolves; a key result that is no longer open resolves too.
+        #expect(try run(store, week[4], [observe("KR-2", nil, p: 0.9)]) == ["KR-2 resolved critical", "KR-1 resolved info"])
+        #expect(try store.alerts(status: "resolved").count == 2)
+        #expect(try store.alerts(status: "open").isEmpty)
+    }
+
+    @Test func sameDayTwiceCreatesNothingNewAndTimeGoesForward() throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let observations = [observe("KR-1", "critical", p: 0.1), observe("KR-3", "warning", p: 0.4)]
+        #expect(try run(store, week[1], observations).count == 2)
+        #expect(try run(store, week[1], observations).isEmpty)
+        #expect(try store.events().count == 2)
+        #expect(throws: StoreError.self) { try store.recordRun(day: week[0], policy: "p", model: "m", decisions: [], observations: []) }
+    }
+
+    @Test func acknowledgedAlertsStayQuietUntilTheyGetWorse() throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try run(store, week[0], [observe("KR-1", "warning", p: 0.4)])
+        let id = try #require(try store.alerts().first?.id)
+        let acked = try store.acknowledge(alert: id, note: "负责人已调整计划", day: week[0])
+        #expect(acked.status == "acked" && acked.ackNote == "负责人已调整计划")
+        #expect(try run(store, week[1], [observe("KR-1", "warning", p: 0.4)]) == [])
+        #expect(try store.alerts().first?.status == "acked")
+        #expect(try run(store, week[2], [observe("KR-1", "critical", p: 0.1)]) == ["KR-1 escalated critical"])
+        #expect(try store.alerts().first?.status == "open")
+        _ = try run(store, week[3], [observe("KR-1", nil, p: 0.9)])
+        #expect(throws: StoreError.self) { try store.acknowledge(alert: id, note: "late", day: week[3]) }
+        #expect(throws: StoreError.self) { try store.acknowledge(alert: 999, note: "none", day: week[3]) }
+    }
+
+    @Test func deliveriesAreRecordedOncePerEventAndURL() throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try run(store, week[0], [observe("KR-1", "warning", p: 0.4), observe("KR-2", "critical", p: 0.2)])
+        let url = "http://127.0.0.1:9/hook"
+        let pending = try store.pendingDeliveries(url: url)
+        #expect(pending.count == 2)
+        try store.recordDelivery(event: pending[0].id, url: url, delivered: false)
+        #expect(try store.pendingDeliveries(url: url).count == 2)
+        try store.recordDelivery(event: pending[0].id, url: url, delivered: true)
+        #expect(try store.pendingDeliveries(url: url).map(\.id) == [pending[1].id])
+        #expect(try store.pendingDeliveries(url: "http://other").count == 2)
+    }
+
+    @Test func datasetRoundTripsThroughTheStore() throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let back = try store.loadDataset()
+        #expect(back.keyResults.keyResults.map(\.id) == ["KR-1", "KR-2", "KR-3"])
+        #expect(back.organisation?.units.first?.name == "研发中心")
+        #expect(back.keyResults.keyResults[0].cycle.end == Day(iso: "2026-12-31"))
+    }
+}
