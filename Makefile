@@ -6,6 +6,7 @@ APT_PKGS   := liblapack-dev libblas-dev libopenblas0-pthread
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TANDEM     := .build/release/tandem
 SAMPLE     := datasets/xinghai
+DEMO_DB    := .build/demo/tandem.db
 
 .PHONY: demo test deps build bench bench-compare accuracy sample clean
 
@@ -23,7 +24,7 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product tandem
 
-## Run the main job on the bundled sample: validate 星海科技's data, then decide and explain every unit.
+## The main job on the bundled sample 星海科技: validate, decide and explain, import, run the open quarter week by week, list the at-risk key results.
 demo: build
 	@echo
 	@echo "== tandem validate: the sample organisation 星海科技 and its key-result history =="
@@ -35,9 +36,18 @@ demo: build
 	@echo "== tandem diagnose --explain rd.algo: the whole story of one decision =="
 	$(TANDEM) diagnose --org $(SAMPLE)/org.yaml --policy Models/selection.policy --explain rd.algo
 	@echo
-	@echo "== tandem forecast: the open quarter as of 2026-11-18, most at risk first (Models/kr-forecast.json) =="
-	$(TANDEM) forecast --model Models/kr-forecast.json --krs $(SAMPLE)/krs.csv --checkins $(SAMPLE)/checkins.csv --org $(SAMPLE)/org.yaml --as-of 2026-11-18 | head -n 21
-	@echo "   … (the full list: tandem forecast … | less)"
+	@echo
+	@echo "== tandem import: the sample into an embedded SQLite store ($(DEMO_DB)) =="
+	@mkdir -p $(dir $(DEMO_DB))
+	$(TANDEM) import --db $(DEMO_DB) --org $(SAMPLE)/org.yaml --krs $(SAMPLE)/krs.csv --checkins $(SAMPLE)/checkins.csv 2>/dev/null
+	@echo
+	@echo "== tandem run: the open quarter week by week (decide, forecast, alert ledger); the last week twice =="
+	@for day in 2026-10-07 2026-10-14 2026-10-21 2026-10-28 2026-11-04 2026-11-11 2026-11-18 2026-11-18; do \
+	  $(TANDEM) run --db $(DEMO_DB) --as-of $$day || exit 1; done
+	@echo
+	@echo "== tandem alerts: the critical at-risk key results, by unit and owner, with reasons (first 40 lines) =="
+	$(TANDEM) alerts --db $(DEMO_DB) --severity critical | head -n 40
+	@echo "   … (all: tandem alerts --db $(DEMO_DB); JSON Lines feed: tandem feed --db $(DEMO_DB))"
 
 ## Run the whole test suite.
 test: deps

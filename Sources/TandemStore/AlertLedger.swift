@@ -278,6 +278,15 @@ extension TandemStore {
         }
     }
 
+    /// Whether a run of this day is recorded.
+    public func hasRun(_ day: Day) throws(StoreError) -> Bool {
+        do {
+            return try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE day = ?", arguments: [Int(day.ordinal)]) ?? 0 > 0 }
+        } catch {
+            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+        }
+    }
+
     /// The latest run's day.
     public func latestRun() throws(StoreError) -> Day? {
         do {

@@ -43,6 +43,11 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         guard let day = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
         let (store, compiled, binding, forecastModel, dataset) = try Run.prepare(db: db, policyPath: policy, modelPath: model)
+        // An earlier week that is already recorded: nothing to do (the ledger has moved on).
+        if let latest = try? store.latestRun(), latest > day, (try? store.hasRun(day)) == true {
+            if !quiet { print("run \(day): already recorded, and the store has moved on to \(latest): nothing to do") }
+            return
+        }
         let (previousDay, previous) = try store.previousForecasts(before: day)
         let terminal = isatty(STDERR_FILENO) != 0 && !quiet
         let result = WeeklyRun.run(dataset: dataset, policy: compiled, binding: binding, model: forecastModel, day: day,
