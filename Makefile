@@ -54,7 +54,7 @@ test: deps
 	$(SWIFT) test
 
 ## Run the benchmarks (package-benchmark; builds in release, about 2 minutes the first time).
-bench: deps
+bench: build
 	ENABLE_BENCHMARKS=1 $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress
 
 ## The forecast benchmarks, then scikit-learn and statsmodels on the same data in the same run.

@@ -90,4 +90,15 @@ if ProcessInfo.processInfo.environment["ENABLE_BENCHMARKS"] != nil {
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
     )
+    package.targets.append(
+        .executableTarget(
+            name: "RunBenchmarks",
+            dependencies: [
+                "TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RunBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
 }

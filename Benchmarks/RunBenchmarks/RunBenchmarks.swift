@@ -1,0 +1,80 @@
+import Benchmark
+import Foundation
+import TandemCore
+import TandemEngine
+import TandemForecast
+import TandemPolicy
+import TandemStore
+
+/// A store with 10,000 units, about 100,000 open key results and 1.3 million check-ins, made
+/// once by child processes of the release `tandem` binary (`tandem generate`, `tandem import`)
+/// and cached under .build/bench-data, so that this process's peak memory is the run's own.
+enum RunWorkload {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let data = root.appendingPathComponent(".build/bench-data/weekly-run")
+    static let store = data.appendingPathComponent("store.db").path
+    static let day = Day(iso: "2026-11-30")!
+
+    static func prepare() -> String {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: store) { return store }
+        try? fm.createDirectory(at: data, withIntermediateDirectories: true)
+        let tandem = root.appendingPathComponent(".build/release/tandem").path
+        precondition(fm.isExecutableFile(atPath: tandem), "build the release tandem first (make bench does)")
+        func run(_ arguments: [String]) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: tandem)
+            p.arguments = arguments
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try! p.run()
+            p.waitUntilExit()
+            precondition(p.terminationStatus == 0, "tandem \(arguments.first ?? "") failed")
+        }
+        let files = data.appendingPathComponent("files").path
+        run(["generate", "--seed", "10", "--units", "10000", "--quarters", "2", "--as-of", "2026-11-30", "--out", files])
+        run(["import", "--db", store + ".tmp", "--org", files + "/org.yaml", "--krs", files + "/krs.csv", "--checkins", files + "/checkins.csv"])
+        try! fm.moveItem(atPath: store + ".tmp", toPath: store)
+        return store
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .peakMemoryResident, .mallocCountTotal],
+        timeUnits: .milliseconds, warmupIterations: 0, maxDuration: .seconds(120), maxIterations: 3)
+
+    // The whole weekly run as `tandem run` does it, on a fresh copy of the store each time:
+    // read the store, bind and decide 10,000 units, forecast every open key result, evaluate
+    // the alert rules, record decisions, forecasts and the ledger's transitions.
+    Benchmark("weekly run: 10k units, ~100k open KRs, ~1.3M check-ins") { benchmark in
+        let source = RunWorkload.prepare()
+        let copy = source + ".run.db"
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy + suffix) }
+        try FileManager.default.copyItem(atPath: source, toPath: copy)
+        let policyPath = RunWorkload.root.appendingPathComponent("Models/selection.policy").path
+        let modelPath = RunWorkload.root.appendingPathComponent("Models/kr-forecast.json").path
+        benchmark.startMeasurement()
+        let policy = PolicyLoader.load(path: policyPath).policy!
+        let model = try ForecastModel.read(path: modelPath)
+        let store = try TandemStore(path: copy)
+        let dataset = try store.loadDataset()
+        let (binding, _) = OrganisationBinding.bind(dataset.organisation!, to: policy)
+        let compiled = CompiledPolicy(policy)
+        let (previousDay, previous) = try store.previousForecasts(before: RunWorkload.day)
+        let run = WeeklyRun.run(dataset: dataset, policy: compiled, binding: binding!, model: model, day: RunWorkload.day,
+                                previous: previous, previousDay: previousDay)
+        let record = try store.recordRun(
+            day: RunWorkload.day, policy: policy.name, model: modelPath,
+            decisions: run.decisions.map { ($0.unitID, $0.mode, $0.outcome, $0.lean) },
+            observations: run.observations.map {
+                LedgerObservation(keyResultID: $0.keyResultID, unitID: $0.unitID, owner: $0.owner, title: $0.title,
+                                  severity: $0.severity?.rawValue, rules: $0.rules, reasons: $0.reasons, pSuccess: $0.pSuccess,
+                                  progress: $0.progress, elapsed: $0.elapsed)
+            })
+        benchmark.stopMeasurement()
+        precondition(run.decisions.count == 10_000 && run.observations.count >= 90_000, "workload too small: \(run.observations.count) open KRs")
+        precondition(dataset.checkIns.checkIns.count >= 1_300_000, "workload too small: \(dataset.checkIns.checkIns.count) check-ins")
+        blackHole(record.events.count)
+    }
+}
