@@ -93,6 +93,27 @@ public struct LedgerEvent: Sendable, Codable {
     }
 }
 
+/// A policy as it was used by a run: kept whole, once per distinct text.
+public struct PolicyVersion: Sendable {
+    public var name: String
+    public var version: String?
+    public var text: String
+    /// FNV-1a 64 of the text, in hex.
+    public var digest: String
+
+    public init(name: String, version: String?, text: String) {
+        self.name = name
+        self.version = version
+        self.text = text
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        digest = String(hash, radix: 16)
+    }
+}
+
 /// Summary of a recorded run.
 public struct RunRecord: Sendable {
     public var events: [LedgerEvent]
@@ -131,7 +152,7 @@ extension TandemStore {
     ///
     /// - Throws: when `day` is before the store's latest run (runs go forward in time).
     public func recordRun(day: Day, policy: String, model: String, decisions: [(unitID: String, mode: String?, outcome: String?, lean: Double)],
-                          observations: [LedgerObservation]) throws(StoreError) -> RunRecord {
+                          observations: [LedgerObservation], policyVersion: PolicyVersion? = nil) throws(StoreError) -> RunRecord {
         do {
             return try pool.write { db in
                 let d = Int(day.ordinal)
@@ -141,8 +162,16 @@ extension TandemStore {
                 }
                 let rerun = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE day = ?", arguments: [d]) ?? 0 > 0
                 try db.execute(sql: "DELETE FROM run WHERE day = ?", arguments: [d])
-                try db.execute(sql: "INSERT INTO run (day, policy, model, open_key_results) VALUES (?, ?, ?, ?)",
-                               arguments: [d, policy, model, observations.count])
+                var versionID: Int64?
+                if let v = policyVersion {
+                    try db.execute(sql: """
+                        INSERT INTO policy_version (name, version, digest, text, first_run) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT(digest) DO NOTHING
+                        """, arguments: [v.name, v.version, v.digest, v.text, d])
+                    versionID = try Int64.fetchOne(db, sql: "SELECT id FROM policy_version WHERE digest = ?", arguments: [v.digest])
+                }
+                try db.execute(sql: "INSERT INTO run (day, policy, model, open_key_results, policy_version_id) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [d, policy, model, observations.count, versionID])
                 let decision = try db.cachedStatement(sql: "INSERT INTO decision (day, unit_id, mode, outcome, lean) VALUES (?, ?, ?, ?, ?)")
                 for x in decisions { try decision.execute(arguments: [d, x.unitID, x.mode, x.outcome, x.lean]) }
                 let forecast = try db.cachedStatement(sql: "INSERT INTO forecast (day, kr_id, p_success, progress, elapsed) VALUES (?, ?, ?, ?, ?)")
@@ -275,6 +304,20 @@ extension TandemStore {
             throw error
         } catch {
             throw StoreError(path: path, operation: "acknowledge an alert in", underlying: "\(error)")
+        }
+    }
+
+    /// The policy versions the store's runs have used: (name, version, first run day, runs).
+    public func policyVersions() throws(StoreError) -> [(name: String, version: String?, firstRun: Day, runs: Int)] {
+        do {
+            return try pool.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT p.name, p.version, p.first_run, (SELECT COUNT(*) FROM run r WHERE r.policy_version_id = p.id) AS runs
+                    FROM policy_version p ORDER BY p.id
+                    """).map { ($0["name"], $0["version"], Day(ordinal: Int32($0["first_run"] as Int)), $0["runs"]) }
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read", underlying: "\(error)")
         }
     }
 

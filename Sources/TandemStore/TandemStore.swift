@@ -131,6 +131,19 @@ public final class TandemStore: Sendable {
                 t.primaryKey(["event_id", "url"])
             }
         }
+        m.registerMigration("v3: policy versions") { db in
+            try db.create(table: "policy_version") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull()
+                t.column("version", .text)
+                t.column("digest", .text).notNull().unique()
+                t.column("text", .text).notNull()
+                t.column("first_run", .integer).notNull()
+            }
+            try db.alter(table: "run") { t in
+                t.add(column: "policy_version_id", .integer).references("policy_version")
+            }
+        }
         return m
     }
 }

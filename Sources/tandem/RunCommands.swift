@@ -66,7 +66,9 @@ struct Run: AsyncParsableCommand {
                     LedgerObservation(keyResultID: $0.keyResultID, unitID: $0.unitID, owner: $0.owner, title: $0.title,
                                       severity: $0.severity?.rawValue, rules: $0.rules, reasons: $0.reasons, pSuccess: $0.pSuccess,
                                       progress: $0.progress, elapsed: $0.elapsed)
-                })
+                },
+                policyVersion: PolicyVersion(name: compiled.policy.name, version: compiled.policy.version,
+                                             text: String(decoding: FileManager.default.contents(atPath: policy) ?? Data(), as: UTF8.self)))
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)

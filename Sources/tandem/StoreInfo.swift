@@ -16,6 +16,10 @@ struct StoreInfo: ParsableCommand {
             let store = try TandemStore(path: db)
             let c = try store.counts()
             print("\(db): \(count(c.units, "unit")), \(count(c.keyResults, "key result")), \(count(c.checkIns, "check-in")) from \(count(c.imports, "import"))")
+            for v in try store.policyVersions() {
+                print("policy \(v.name)\(v.version.map { " \($0)" } ?? "") used by \(count(v.runs, "run")) since \(v.firstRun)")
+            }
+            if let latest = try store.latestRun() { print("latest run \(latest)") }
             print("digest \(try store.digest())")
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))

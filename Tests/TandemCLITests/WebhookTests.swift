@@ -149,9 +149,13 @@ struct RunCommandTests {
         let (db, dir) = try storeWithSample()
         defer { try? FileManager.default.removeItem(at: dir) }
         for day in ["2026-10-21", "2026-10-28", "2026-11-04"] { #expect(try CLI.run(["run", "--db", db, "--as-of", day]).status == 0) }
-        let back = try CLI.run(["run", "--db", db, "--as-of", "2026-10-28"])
+        // An earlier week never run is refused; an earlier week already recorded is a no-op.
+        let back = try CLI.run(["run", "--db", db, "--as-of", "2026-10-14"])
         #expect(back.status == 1)
         #expect(back.stderr.contains("runs go forward in time"))
+        let recorded = try CLI.run(["run", "--db", db, "--as-of", "2026-10-28"])
+        #expect(recorded.status == 0)
+        #expect(recorded.stdout.contains("already recorded"))
         let list = try CLI.run(["alerts", "--db", db, "--severity", "critical", "--format", "json"])
         let alerts = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(!alerts.isEmpty && alerts.allSatisfy { $0["severity"] as? String == "critical" })
