@@ -9,7 +9,7 @@ struct PolicyCommandTests {
         let result = try CLI.run(["check", "Models/selection.policy"])
         #expect(result.status == 0)
         #expect(result.stderr.isEmpty)
-        #expect(result.stdout.contains("13 evidence rules, 2 overrides, 6 rows (unique), 6 alert rules, 11 expectations"))
+        #expect(result.stdout.contains("13 evidence rules, 2 overrides, 6 rows (unique), 7 alert rules, 11 expectations"))
         #expect(result.stdout.hasSuffix("valid: 0 errors, 0 warnings\n"))
     }
 
