@@ -20,7 +20,12 @@ struct Check: ParsableCommand {
     var format: Validate.OutputFormat = .text
 
     func run() throws {
-        let result = PolicyLoader.load(path: policyPath)
+        var result = PolicyLoader.load(path: policyPath)
+        // A policy without errors is analysed: gaps, overlaps, dead and shadowed rules, unused names.
+        if let policy = result.policy {
+            let analyser = PolicyAnalyser(policy)
+            result.diagnostics += analyser.diagnostics(analyser.analyse())
+        }
         let (errors, warnings) = result.diagnostics.counts
         switch format {
         case .json:

@@ -121,3 +121,36 @@ struct ExplanationSnapshotTests {
         #expect(text == (try String(contentsOf: snapshot, encoding: .utf8)))
     }
 }
+
+@Suite("Counterfactuals")
+struct CounterfactualTests {
+    @Test func changesAreChangeableAndActuallyGiveTheMode() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let policy = try #require(PolicyLoader.load(path: root.appendingPathComponent("../../Models/selection.policy").standardized.path).policy)
+        let organisation = try #require(DatasetLoader.load(org: root.appendingPathComponent("../../datasets/xinghai/org.yaml").standardized.path,
+                                                           krs: nil, checkins: nil).dataset?.organisation)
+        let binding = try #require(OrganisationBinding.bind(organisation, to: policy).0)
+        let compiled = CompiledPolicy(policy)
+        var proposals = 0
+        for u in organisation.units.indices {
+            let values = Array(binding.values(ofUnit: u))
+            let current = compiled.outcome(of: compiled.decide(values))?.mode
+            for c in compiled.counterfactuals(values) {
+                #expect(c.mode != current?.rawValue)
+                #expect(c.changes.count <= 2)
+                var changed = values
+                for change in c.changes {
+                    let a = try #require(policy.attributeIndex(change.attribute))
+                    #expect(policy.attributes[a].changeable, "\(change.attribute) is fixed")
+                    let cell = try #require(compiled.space.cells[a].first { $0.label == change.to || policy.attributes[a].display($0.representative) == change.to })
+                    changed[a] = cell.representative
+                }
+                if !c.changes.isEmpty {
+                    proposals += 1
+                    #expect(compiled.outcome(of: compiled.decide(changed))?.mode.rawValue == c.mode, "\(organisation.units[u].id): \(c.text)")
+                }
+            }
+        }
+        #expect(proposals > 42)
+    }
+}

@@ -58,8 +58,12 @@ public struct CompiledPolicy: Sendable {
     /// margin is measured to.
     var leanThresholds: [Double] = []
 
+    /// The attribute space cut into cells, for counterfactuals.
+    public let space: AttributeSpace
+
     public init(_ policy: Policy) {
         self.policy = policy
+        self.space = AttributeSpace(policy)
         self.hitPolicy = policy.hitPolicy
         self.attributeCount = policy.attributes.count
         self.slotCount = policy.slotCount

@@ -47,6 +47,21 @@ public struct Explanation: Sendable, Codable {
         public var fromUnitName: String?
     }
 
+    /// The smallest change of changeable attributes (one, else two) that gives another mode.
+    public struct Counterfactual: Sendable, Codable {
+        public struct Change: Sendable, Codable {
+            public var attribute: String
+            public var from: String
+            public var to: String
+        }
+
+        public var mode: String
+        /// Empty when no change of one or two changeable attributes leads to this mode.
+        public var changes: [Change]
+        /// "would be okr if uncertainty were high (now medium)".
+        public var text: String
+    }
+
     public struct Margin: Sendable, Codable {
         /// How far the lean score is from the nearest boundary.
         public var distance: Double
@@ -74,6 +89,7 @@ public struct Explanation: Sendable, Codable {
     public var evidence: [Contribution]
     public var margin: Margin?
     public var otherModes: [OtherMode]
+    public var counterfactuals: [Counterfactual] = []
     public var attributes: [AttributeUse]
 
     /// The two or three reasons that weigh most: the override's, else the strongest evidence.
@@ -189,8 +205,68 @@ extension CompiledPolicy {
                         origins: [OrganisationBinding.Origin]? = nil, organisation: Organisation? = nil) -> Explanation {
         var t = DecisionTrace()
         values.withUnsafeBufferPointer { trace($0, into: &t) }
-        return Explanation(t, policy: self, values: values, unitID: unitID, unitName: unitName, origins: origins,
-                           organisation: organisation)
+        var explanation = Explanation(t, policy: self, values: values, unitID: unitID, unitName: unitName, origins: origins,
+                                      organisation: organisation)
+        explanation.counterfactuals = counterfactuals(values)
+        return explanation
+    }
+}
+
+extension CompiledPolicy {
+    /// For each mode the unit does not get: the smallest change of changeable attributes that
+    /// gives it — one attribute if possible (the nearest level first), else two. Fixed attributes
+    /// are never proposed. Candidate values are the cells of the attribute space, so every
+    /// distinct answer of the policy is tried.
+    public func counterfactuals(_ values: [Double]) -> [Explanation.Counterfactual] {
+        let current = outcome(of: decide(values))?.mode
+        let changeable = policy.attributes.indices.filter { policy.attributes[$0].changeable }
+        func cellIndex(_ a: Int, _ v: Double) -> Int {
+            let cells = space.cells[a]
+            // The cell holding v: for numbers, the last whose representative ordering fits.
+            if let exact = cells.firstIndex(where: { $0.representative == v }) { return exact }
+            return cells.indices.min { abs(cells[$0].representative - v) < abs(cells[$1].representative - v) } ?? 0
+        }
+        func label(_ a: Int, _ v: Double) -> String {
+            if case .number = policy.attributes[a].kind { return space.cells[a][cellIndex(a, v)].label }
+            return policy.attributes[a].display(v)
+        }
+        func mode(_ changed: [(Int, Double)]) -> Mode? {
+            var v = values
+            for (a, x) in changed { v[a] = x }
+            return outcome(of: decide(v))?.mode
+        }
+        var found: [Mode: [(Int, Double)]] = [:]
+        var singles: [(Int, Double, Int)] = []   // attribute, value, distance in cells
+        for a in changeable {
+            let here = cellIndex(a, values[a])
+            for (k, cell) in space.cells[a].enumerated() where k != here {
+                singles.append((a, cell.representative, abs(k - here)))
+            }
+        }
+        for (a, v, _) in singles.sorted(by: { $0.2 < $1.2 }) {
+            if let m = mode([(a, v)]), m != current, found[m] == nil { found[m] = [(a, v)] }
+        }
+        let missing = Mode.allCases.filter { $0 != current && found[$0] == nil }
+        if !missing.isEmpty {
+            search: for (i, first) in singles.sorted(by: { $0.2 < $1.2 }).enumerated() {
+                for second in singles.sorted(by: { $0.2 < $1.2 }).dropFirst(i + 1) where second.0 != first.0 {
+                    if let m = mode([(first.0, first.1), (second.0, second.1)]), m != current, found[m] == nil {
+                        found[m] = [(first.0, first.1), (second.0, second.1)]
+                        if Mode.allCases.allSatisfy({ $0 == current || found[$0] != nil }) { break search }
+                    }
+                }
+            }
+        }
+        return Mode.allCases.filter { $0 != current }.map { m in
+            guard let changes = found[m] else {
+                return .init(mode: m.rawValue, changes: [], text: "no change of one or two changeable attributes gives \(m.rawValue)")
+            }
+            let list = changes.map { a, v in
+                Explanation.Counterfactual.Change(attribute: policy.attributes[a].name, from: label(a, values[a]), to: label(a, v))
+            }
+            let words = list.map { "\($0.attribute) were \($0.to) (now \($0.from))" }
+            return .init(mode: m.rawValue, changes: list, text: "would be \(m.rawValue) if " + words.joined(separator: " and "))
+        }
     }
 }
 

@@ -81,6 +81,11 @@ extension Explanation {
                 }
             }
         }
+        if !counterfactuals.isEmpty {
+            out.append("")
+            out.append("what would change it (changeable attributes only)")
+            for c in counterfactuals { out.append("  \(c.text)") }
+        }
         out.append("")
         out.append("attributes")
         var table = TextTable(columns: [.init("  name"), .init("value"), .init("from")])

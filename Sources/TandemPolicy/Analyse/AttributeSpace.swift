@@ -1,0 +1,76 @@
+/// The attribute space of a policy cut into finitely many cells, so that analysis can be exact:
+/// each level, enumeration value and yes/no value is a cell; a number attribute is cut at every
+/// constant the policy compares it with (below the first, each constant itself, between two
+/// neighbours, above the last). Within a cell every comparison of the attribute with one of
+/// those constants has one answer, so a cell's representative value stands for all of it.
+public struct AttributeSpace: Sendable {
+    public struct Cell: Sendable, Hashable {
+        /// The value standing for the cell (a slot value).
+        public var representative: Double
+        /// How the cell reads: `high`, `true`, `< 15`, `= 15`, `15 … 40`.
+        public var label: String
+    }
+
+    public let attributes: [AttributeDefinition]
+    public let cells: [[Cell]]
+
+    public init(_ policy: Policy) {
+        attributes = policy.attributes
+        var constants = [Set<Double>](repeating: [], count: policy.attributes.count)
+        func collect(_ e: CheckedExpression) {
+            switch e {
+            case .compare(_, .slot(let s), .constant(let c)), .compare(_, .constant(let c), .slot(let s)):
+                if s < policy.attributes.count { constants[s].insert(c) }
+            case .member(.slot(let s), let values):
+                if s < policy.attributes.count { constants[s].formUnion(values) }
+            default: break
+            }
+            switch e {
+            case .not(let x), .negate(let x), .member(let x, _): collect(x)
+            case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .arithmetic(_, let a, let b): collect(a); collect(b)
+            default: break
+            }
+        }
+        for d in policy.derived { collect(d.expression) }
+        for e in policy.evidence { collect(e.condition.expression) }
+        for r in policy.rows { if let c = r.condition { collect(c.expression) } }
+        for o in policy.overrides { collect(o.condition.expression) }
+        cells = policy.attributes.enumerated().map { i, a in
+            switch a.kind {
+            case .level(let v), .enumeration(let v):
+                return v.enumerated().map { Cell(representative: Double($0.offset), label: $0.element) }
+            case .boolean:
+                return [Cell(representative: 0, label: "false"), Cell(representative: 1, label: "true")]
+            case .number(let lo, let hi):
+                let low = lo ?? -Double.greatestFiniteMagnitude, high = hi ?? Double.greatestFiniteMagnitude
+                let cuts = constants[i].filter { $0 >= low && $0 <= high }.sorted()
+                func f(_ x: Double) -> String { PolicyFormat.number(x) }
+                var out: [Cell] = []
+                if cuts.isEmpty {
+                    return [Cell(representative: lo ?? hi ?? 0, label: "any")]
+                }
+                if cuts[0] > low { out.append(Cell(representative: lo.map { ($0 + cuts[0]) / 2 } ?? cuts[0] - 1, label: "< \(f(cuts[0]))")) }
+                for (k, c) in cuts.enumerated() {
+                    out.append(Cell(representative: c, label: "= \(f(c))"))
+                    if k + 1 < cuts.count {
+                        out.append(Cell(representative: (c + cuts[k + 1]) / 2, label: "\(f(c)) … \(f(cuts[k + 1]))"))
+                    }
+                }
+                if cuts[cuts.count - 1] < high {
+                    out.append(Cell(representative: hi.map { ($0 + cuts[cuts.count - 1]) / 2 } ?? cuts[cuts.count - 1] + 1, label: "> \(f(cuts[cuts.count - 1]))"))
+                }
+                return out
+            }
+        }
+    }
+
+    /// Number of cells in the whole space (saturating).
+    public var size: Double { cells.reduce(1.0) { $0 * Double($1.count) } }
+}
+
+/// A box of the attribute space: for each attribute, a set of its cells (a bitmask).
+struct Box: Hashable {
+    var masks: [UInt64]
+
+    func count(_ a: Int) -> Int { masks[a].nonzeroBitCount }
+}

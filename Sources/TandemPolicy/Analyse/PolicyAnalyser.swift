@@ -1,0 +1,373 @@
+import TandemCore
+
+/// A region of the attribute space, described and with an example unit.
+public struct Region: Sendable, Codable {
+    /// Conditions describing it, one per attribute that is restricted: `uncertainty ∈ {low, medium}`.
+    public var conditions: [String]
+    /// One unit of the region: a value for every attribute.
+    public var example: [String: String]
+    /// How many cells of the partitioned space it covers.
+    public var cells: Double
+
+    public var description: String { conditions.isEmpty ? "every unit" : conditions.joined(separator: ", ") }
+}
+
+/// What exact analysis of a policy's decision logic found.
+public struct AnalysisReport: Sendable, Codable {
+    public struct Overlap: Sendable, Codable { public var rows: [Int]; public var region: Region }
+    public struct Shadowed: Sendable, Codable { public var row: Int; public var by: Int }
+
+    /// Regions where no row (and no override) decides.
+    public var gaps: [Region] = []
+    public var gapCells: Double = 0
+    /// Unique tables: regions where two rows match (row numbers from 1).
+    public var overlaps: [Overlap] = []
+    /// Rows whose condition holds for no unit the overrides leave to the table.
+    public var deadRows: [Int] = []
+    /// Rows that match somewhere, but never decide (first: an earlier row; priority: a higher one).
+    public var shadowedRows: [Shadowed] = []
+    public var deadEvidence: [Int] = []
+    public var deadOverrides: [Int] = []
+    /// Boxes examined; cells in the whole space.
+    public var boxes: Int = 0
+    public var spaceCells: Double = 0
+    /// Some condition does arithmetic on numbers: results come from cell representatives.
+    public var approximate = false
+}
+
+/// Exact static analysis of a policy: gaps, overlaps, dead and shadowed rules.
+///
+/// The space is cut into cells (`AttributeSpace`); boxes of cells are split recursively until
+/// every override and row has one answer on the whole box (three-valued evaluation; the lean score
+/// as an interval), so the answers hold for every unit in it, without enumerating the space.
+public struct PolicyAnalyser: Sendable {
+    public let policy: Policy
+    public let space: AttributeSpace
+    let compiled: CompiledPolicy
+
+    public init(_ policy: Policy) {
+        self.policy = policy
+        self.space = AttributeSpace(policy)
+        self.compiled = CompiledPolicy(policy)
+    }
+
+    enum Tri { case yes, no, maybe }
+
+    struct Interval {
+        var lo: Double
+        var hi: Double
+        var isPoint: Bool { lo == hi }
+    }
+
+    // MARK: - Three-valued evaluation over a box
+
+    struct Evaluator {
+        let policy: Policy
+        let space: AttributeSpace
+        let box: Box
+        var lean: Interval = Interval(lo: 0, hi: 0)
+        var approximate = false
+
+        func cellValues(_ a: Int) -> [Double] {
+            var out: [Double] = []
+            var m = box.masks[a]
+            while m != 0 {
+                let k = m.trailingZeroBitCount
+                out.append(space.cells[a][k].representative)
+                m &= m - 1
+            }
+            return out
+        }
+
+        mutating func truth(_ e: CheckedExpression) -> Tri {
+            switch e {
+            case .constant(let c): return c != 0 ? .yes : .no
+            case .slot(let s) where s < space.attributes.count:
+                let values = cellValues(s)
+                if values.allSatisfy({ $0 != 0 }) { return .yes }
+                if values.allSatisfy({ $0 == 0 }) { return .no }
+                return .maybe
+            case .slot(let s) where s < policy.leanSlot:
+                return truth(policy.derived[s - space.attributes.count].expression)
+            case .not(let x):
+                switch truth(x) { case .yes: return .no; case .no: return .yes; case .maybe: return .maybe }
+            case .and(let a, let b):
+                let l = truth(a)
+                if l == .no { return .no }
+                let r = truth(b)
+                if r == .no { return .no }
+                return l == .yes && r == .yes ? .yes : .maybe
+            case .or(let a, let b):
+                let l = truth(a)
+                if l == .yes { return .yes }
+                let r = truth(b)
+                if r == .yes { return .yes }
+                return l == .no && r == .no ? .no : .maybe
+            case .compare(let op, .slot(let s), .constant(let c)) where s < space.attributes.count:
+                return all(cellValues(s)) { Self.compare(op, $0, c) }
+            case .compare(let op, .constant(let c), .slot(let s)) where s < space.attributes.count:
+                return all(cellValues(s)) { Self.compare(op, c, $0) }
+            case .member(.slot(let s), let set) where s < space.attributes.count:
+                return all(cellValues(s)) { set.contains($0) }
+            case .compare(let op, let a, let b):
+                guard let x = interval(a), let y = interval(b) else { return .maybe }
+                if x.isPoint && y.isPoint { return Self.compare(op, x.lo, y.lo) ? .yes : .no }
+                switch op {
+                case .lt: return x.hi < y.lo ? .yes : (x.lo >= y.hi ? .no : .maybe)
+                case .le: return x.hi <= y.lo ? .yes : (x.lo > y.hi ? .no : .maybe)
+                case .gt: return x.lo > y.hi ? .yes : (x.hi <= y.lo ? .no : .maybe)
+                case .ge: return x.lo >= y.hi ? .yes : (x.hi < y.lo ? .no : .maybe)
+                case .eq: return (x.hi < y.lo || y.hi < x.lo) ? .no : .maybe
+                case .ne: return (x.hi < y.lo || y.hi < x.lo) ? .yes : .maybe
+                }
+            case .member(let x, let set):
+                guard let i = interval(x) else { return .maybe }
+                if i.isPoint { return set.contains(i.lo) ? .yes : .no }
+                return set.contains { $0 >= i.lo && $0 <= i.hi } ? .maybe : .no
+            default:
+                return .maybe
+            }
+        }
+
+        func all(_ values: [Double], _ test: (Double) -> Bool) -> Tri {
+            var yes = false, no = false
+            for v in values { if test(v) { yes = true } else { no = true } }
+            return yes && no ? .maybe : (yes ? .yes : .no)
+        }
+
+        static func compare(_ op: ComparisonOperator, _ x: Double, _ y: Double) -> Bool {
+            switch op {
+            case .eq: x == y
+            case .ne: x != y
+            case .lt: x < y
+            case .le: x <= y
+            case .gt: x > y
+            case .ge: x >= y
+            }
+        }
+
+        mutating func interval(_ e: CheckedExpression) -> Interval? {
+            switch e {
+            case .constant(let c): return Interval(lo: c, hi: c)
+            case .slot(let s) where s < space.attributes.count:
+                let v = cellValues(s)
+                guard let lo = v.min(), let hi = v.max() else { return nil }
+                return Interval(lo: lo, hi: hi)
+            case .slot(let s) where s == policy.leanSlot: return lean
+            case .slot(let s):
+                let derived = policy.derived[s - space.attributes.count]
+                if derived.type == .boolean {
+                    switch truth(derived.expression) { case .yes: return Interval(lo: 1, hi: 1); case .no: return Interval(lo: 0, hi: 0); case .maybe: return Interval(lo: 0, hi: 1) }
+                }
+                return interval(derived.expression)
+            case .negate(let x):
+                return interval(x).map { Interval(lo: -$0.hi, hi: -$0.lo) }
+            case .arithmetic(let op, let a, let b):
+                approximate = true
+                guard let x = interval(a), let y = interval(b) else { return nil }
+                switch op {
+                case .add: return Interval(lo: x.lo + y.lo, hi: x.hi + y.hi)
+                case .sub: return Interval(lo: x.lo - y.hi, hi: x.hi - y.lo)
+                case .mul:
+                    let p = [x.lo * y.lo, x.lo * y.hi, x.hi * y.lo, x.hi * y.hi]
+                    return Interval(lo: p.min()!, hi: p.max()!)
+                }
+            default:
+                switch truth(e) { case .yes: return Interval(lo: 1, hi: 1); case .no: return Interval(lo: 0, hi: 0); case .maybe: return Interval(lo: 0, hi: 1) }
+            }
+        }
+    }
+
+    /// Attribute slots an expression depends on (through derived values; lean → every evidence).
+    func dependencies(_ e: CheckedExpression) -> Set<Int> {
+        var out = Set<Int>()
+        func walk(_ e: CheckedExpression) {
+            switch e {
+            case .slot(let s) where s < space.attributes.count: out.insert(s)
+            case .slot(let s) where s == policy.leanSlot:
+                for ev in policy.evidence { walk(ev.condition.expression) }
+            case .slot(let s): walk(policy.derived[s - space.attributes.count].expression)
+            case .not(let x), .negate(let x), .member(let x, _): walk(x)
+            case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .arithmetic(_, let a, let b): walk(a); walk(b)
+            default: break
+            }
+        }
+        walk(e)
+        return out
+    }
+
+    // MARK: - Analysis
+
+    /// Analyses the decision logic. `maximumExamples` bounds the regions listed per finding.
+    public func analyse(maximumExamples: Int = 5) -> AnalysisReport {
+        var report = AnalysisReport()
+        report.spaceCells = space.size
+        guard space.cells.allSatisfy({ $0.count <= 64 && !$0.isEmpty }) else { return report }
+        let rowDeps = policy.rows.map { $0.condition.map { dependencies($0.expression) } ?? [] }
+        let overrideDeps = policy.overrides.map { dependencies($0.condition.expression) }
+        var everTrue = [Bool](repeating: false, count: policy.rows.count)
+        var everWins = [Bool](repeating: false, count: policy.rows.count)
+        var shadowedBy = [Int?](repeating: nil, count: policy.rows.count)
+        var overrideFires = [Bool](repeating: false, count: policy.overrides.count)
+        var overlapSeen = Set<[Int]>()
+        let full = Box(masks: space.cells.map { $0.count == 64 ? UInt64.max : (UInt64(1) << UInt64($0.count)) - 1 })
+
+        func leanInterval(_ ev: inout Evaluator) -> Interval {
+            var lo = 0.0, hi = 0.0
+            for e in policy.evidence {
+                let w = e.signedWeight
+                switch ev.truth(e.condition.expression) {
+                case .yes: lo += w; hi += w
+                case .no: break
+                case .maybe: lo += min(0, w); hi += max(0, w)
+                }
+            }
+            return Interval(lo: lo, hi: hi)
+        }
+
+        func cells(_ box: Box) -> Double { box.masks.reduce(1.0) { $0 * Double($1.nonzeroBitCount) } }
+
+        func split(_ box: Box, on candidates: Set<Int>) -> (Box, Box)? {
+            // Deterministic: the attribute with the most cells, the first such in schema order.
+            guard let a = candidates.sorted().filter({ box.count($0) > 1 }).max(by: { box.count($0) < box.count($1) || (box.count($0) == box.count($1) && $0 > $1) }) else { return nil }
+            var low = box, high = box
+            var m = box.masks[a]
+            let half = m.nonzeroBitCount / 2
+            var taken: UInt64 = 0
+            for _ in 0..<half { let bit = m & (~m + 1); taken |= bit; m &= m - 1 }
+            low.masks[a] = taken
+            high.masks[a] = box.masks[a] & ~taken
+            return (low, high)
+        }
+
+        var stack = [full]
+        while let box = stack.popLast() {
+            report.boxes += 1
+            var ev = Evaluator(policy: policy, space: space, box: box)
+            ev.lean = leanInterval(&ev)
+            // Overrides, in order: the first that holds decides.
+            var pending = Set<Int>()
+            var decidedByOverride: Int?
+            for (i, o) in policy.overrides.enumerated() {
+                let t = ev.truth(o.condition.expression)
+                if t == .yes { decidedByOverride = i; break }
+                if t == .maybe { pending.formUnion(overrideDeps[i]) ; break }
+            }
+            if !pending.isEmpty {
+                if let (a, b) = split(box, on: pending) { stack += [a, b]; continue }
+            }
+            if let i = decidedByOverride, pending.isEmpty {
+                overrideFires[i] = true
+                continue
+            }
+            var truths: [Tri] = []
+            var unknown = Set<Int>()
+            for (i, row) in policy.rows.enumerated() {
+                let t = row.condition.map { ev.truth($0.expression) } ?? .yes
+                truths.append(t)
+                if t == .maybe { unknown.formUnion(rowDeps[i]) }
+            }
+            if truths.contains(.maybe) {
+                if let (a, b) = split(box, on: unknown) { stack += [a, b]; continue }
+                // A single cell that three-valued evaluation cannot settle (arithmetic): decide
+                // its representative unit concretely.
+                report.approximate = true
+                let values = (0..<space.attributes.count).map { space.cells[$0][box.masks[$0].trailingZeroBitCount].representative }
+                var slots = values + [Double](repeating: 0, count: policy.derived.count + 1)
+                slots.withUnsafeMutableBufferPointer { s in
+                    var stack = [Double](repeating: 0, count: compiled.maxStack)
+                    stack.withUnsafeMutableBufferPointer { st in compiled.prepare(s.baseAddress!, stack: st.baseAddress!) }
+                }
+                for (i, row) in policy.rows.enumerated() where truths[i] == .maybe {
+                    var exact = Evaluator(policy: policy, space: space, box: box)
+                    exact.lean = Interval(lo: slots[policy.leanSlot], hi: slots[policy.leanSlot])
+                    truths[i] = exact.truth(row.condition!.expression) == .yes ? .yes : .no
+                }
+            }
+            // Every row has one answer on this box.
+            let matching = policy.rows.indices.filter { truths[$0] == .yes && policy.rows[$0].condition != nil }
+            let otherwise = policy.rows.indices.first { policy.rows[$0].condition == nil }
+            for i in matching { everTrue[i] = true }
+            var winner: Int?
+            switch policy.hitPolicy {
+            case .unique:
+                if matching.count >= 2, overlapSeen.insert(matching).inserted, report.overlaps.count < maximumExamples * 4 {
+                    report.overlaps.append(.init(rows: matching.map { $0 + 1 }, region: region(box)))
+                }
+                winner = matching.count == 1 ? matching[0] : (matching.isEmpty ? otherwise : nil)
+            case .first:
+                winner = policy.rows.indices.first { truths[$0] == .yes }
+                if let w = winner { for i in matching where i != w && shadowedBy[i] == nil { shadowedBy[i] = w } }
+            case .priority:
+                let best = matching.max { (policy.rows[$0].priority ?? 0, -$0) < (policy.rows[$1].priority ?? 0, -$1) }
+                winner = best ?? otherwise
+                if let w = best { for i in matching where i != w && shadowedBy[i] == nil { shadowedBy[i] = w } }
+            }
+            if let w = winner {
+                everWins[w] = true
+                if policy.rows[w].condition == nil { everTrue[w] = true }
+            } else if matching.isEmpty {
+                report.gapCells += cells(box)
+                if report.gaps.count < maximumExamples { report.gaps.append(region(box)) }
+            }
+        }
+        for (i, row) in policy.rows.enumerated() where row.condition != nil {
+            if !everTrue[i] { report.deadRows.append(i + 1) }
+            else if !everWins[i], policy.hitPolicy != .unique, let by = shadowedBy[i] { report.shadowedRows.append(.init(row: i + 1, by: by + 1)) }
+        }
+        // Overrides that never fire, and evidence that never fires: satisfiability on its own.
+        for i in policy.overrides.indices where !overrideFires[i] {
+            if !satisfiable(policy.overrides[i].condition.expression) { report.deadOverrides.append(i + 1) }
+        }
+        for (i, e) in policy.evidence.enumerated() where !satisfiable(e.condition.expression) {
+            report.deadEvidence.append(i + 1)
+        }
+        report.overlaps = Array(report.overlaps.prefix(maximumExamples * 4))
+        return report
+    }
+
+    /// Whether some unit makes the condition true (no lean involved).
+    func satisfiable(_ e: CheckedExpression) -> Bool {
+        let deps = dependencies(e)
+        var stack = [Box(masks: space.cells.map { $0.count == 64 ? UInt64.max : (UInt64(1) << UInt64($0.count)) - 1 })]
+        while let box = stack.popLast() {
+            var ev = Evaluator(policy: policy, space: space, box: box)
+            switch ev.truth(e) {
+            case .yes: return true
+            case .no: continue
+            case .maybe:
+                guard let a = deps.sorted().filter({ box.count($0) > 1 }).max(by: { box.count($0) < box.count($1) || (box.count($0) == box.count($1) && $0 > $1) }) else { return true }
+                var low = box, high = box
+                var m = box.masks[a]
+                var taken: UInt64 = 0
+                for _ in 0..<(m.nonzeroBitCount / 2) { let bit = m & (~m + 1); taken |= bit; m &= m - 1 }
+                low.masks[a] = taken
+                high.masks[a] = box.masks[a] & ~taken
+                stack += [low, high]
+            }
+        }
+        return false
+    }
+
+    /// Describes a box: the restricted attributes, and an example unit.
+    func region(_ box: Box) -> Region {
+        var conditions: [String] = [], example: [String: String] = [:]
+        for (a, attribute) in space.attributes.enumerated() {
+            let all = space.cells[a]
+            var chosen: [AttributeSpace.Cell] = []
+            var m = box.masks[a]
+            while m != 0 { chosen.append(all[m.trailingZeroBitCount]); m &= m - 1 }
+            example[attribute.name] = attribute.display(chosen[0].representative)
+            if chosen.count < all.count {
+                if case .number = attribute.kind {
+                    conditions.append("\(attribute.name) " + chosen.map(\.label).joined(separator: " or "))
+                } else if chosen.count == 1 {
+                    conditions.append("\(attribute.name) = \(chosen[0].label)")
+                } else {
+                    conditions.append("\(attribute.name) ∈ {\(chosen.map(\.label).joined(separator: ", "))}")
+                }
+            }
+        }
+        return Region(conditions: conditions, example: example, cells: box.masks.reduce(1.0) { $0 * Double($1.nonzeroBitCount) })
+    }
+}
