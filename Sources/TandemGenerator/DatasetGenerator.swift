@@ -117,7 +117,7 @@ public enum DatasetGenerator {
         units.append(GeneratedUnit(
             id: company.id, name: company.name, gloss: company.gloss, parent: nil,
             attributes: [("stage", "growth"), ("survival_pressure", "low"), ("stable_operations", "true"),
-                         ("innovation_ceiling", "false"), ("headcount", "620")],
+                         ("innovation_ceiling", "false")],
             isTeam: false, metrics: companyMetrics, mode: "hybrid", trueUncertainty: 0.5,
             skill: 0.3, diligence: 0.8, checkInInterval: 7, reportsConfidence: true, optimism: 0.6,
             owners: owners(&random, 3)))

@@ -14,6 +14,6 @@ struct Tandem: AsyncParsableCommand {
 
         The file formats are described in the README.
         """,
-        subcommands: [Validate.self, Import.self, StoreInfo.self, Run.self, Alerts.self, Ack.self, Feed.self, Check.self, Diagnose.self, PolicyTest.self, Train.self, Evaluate.self, Backtest.self, Forecast.self, Generate.self]
+        subcommands: [Validate.self, Import.self, StoreInfo.self, Run.self, Alerts.self, Ack.self, Feed.self, Check.self, Diagnose.self, PolicyTest.self, Diff.self, Train.self, Evaluate.self, Backtest.self, Forecast.self, Generate.self]
     )
 }

@@ -14,7 +14,11 @@ public struct AttributeSpace: Sendable {
     public let attributes: [AttributeDefinition]
     public let cells: [[Cell]]
 
-    public init(_ policy: Policy) {
+    public init(_ policy: Policy) { self.init([policy]) }
+
+    /// The space cut at the constants of several policies over the same schema (for diffs).
+    public init(_ policies: [Policy]) {
+        let policy = policies[0]
         attributes = policy.attributes
         var constants = [Set<Double>](repeating: [], count: policy.attributes.count)
         func collect(_ e: CheckedExpression) {
@@ -31,10 +35,12 @@ public struct AttributeSpace: Sendable {
             default: break
             }
         }
-        for d in policy.derived { collect(d.expression) }
-        for e in policy.evidence { collect(e.condition.expression) }
-        for r in policy.rows { if let c = r.condition { collect(c.expression) } }
-        for o in policy.overrides { collect(o.condition.expression) }
+        for policy in policies {
+            for d in policy.derived { collect(d.expression) }
+            for e in policy.evidence { collect(e.condition.expression) }
+            for r in policy.rows { if let c = r.condition { collect(c.expression) } }
+            for o in policy.overrides { collect(o.condition.expression) }
+        }
         cells = policy.attributes.enumerated().map { i, a in
             switch a.kind {
             case .level(let v), .enumeration(let v):

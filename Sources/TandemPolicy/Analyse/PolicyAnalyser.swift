@@ -45,9 +45,9 @@ public struct PolicyAnalyser: Sendable {
     public let space: AttributeSpace
     let compiled: CompiledPolicy
 
-    public init(_ policy: Policy) {
+    public init(_ policy: Policy, space: AttributeSpace? = nil) {
         self.policy = policy
-        self.space = AttributeSpace(policy)
+        self.space = space ?? AttributeSpace(policy)
         self.compiled = CompiledPolicy(policy)
     }
 
