@@ -76,6 +76,46 @@ struct PolicyWorkload {
 }
 
 
+/// A 200-row first-hit table over 10 attributes (levels, enumerations, numbers, yes/no), with
+/// 20 evidence rules, for the static analysis; and a changed copy, for diffs.
+enum AnalysisWorkload {
+    static func text(changed: Bool) -> String {
+        var random = SeededRandom(seed: 11)
+        var t = "policy \"analysis benchmark\" version \"1\"\n"
+        var conditions: [String] = []
+        for i in 0..<10 {
+            switch i % 4 {
+            case 0:
+                t += "attribute a\(i): level l0 < l1 < l2 < l3\n"
+                conditions += (0..<4).map { "a\(i) >= l\($0)" } + (0..<4).map { "a\(i) == l\($0)" }
+            case 1:
+                t += "attribute a\(i): enum e0 | e1 | e2 | e3 | e4\n"
+                conditions += (0..<5).map { "a\(i) == e\($0)" } + ["a\(i) in {e0, e2}", "a\(i) != e4"]
+            case 2:
+                t += "attribute a\(i): number 0..100\n"
+                conditions += [10, 25, 50, 75, 90].map { "a\(i) < \($0)" }
+            default:
+                t += "attribute a\(i): bool\n"
+                conditions += ["a\(i)", "not a\(i)"]
+            }
+        }
+        t += "evidence {\n"
+        for k in 0..<20 { t += "  \(random.pick(conditions)) => \(k % 2 == 0 ? "okr" : "kpi") +\(1 + k % 3) \"e\(k)\"\n" }
+        t += "}\ndecide first {\n"
+        for r in 0..<199 {
+            var parts = [random.pick(conditions)]
+            if random.chance(0.7) { parts.append(random.pick(conditions)) }
+            if random.chance(0.4) { parts.append("lean \(random.pick([">=", "<="])) \(random.integer(-4...4) + (changed && r % 7 == 0 ? 1 : 0))") }
+            t += "  when \(parts.joined(separator: " and ")) => \(random.pick(["okr", "kpi", "hybrid(kpi: 50%, okr: 50%)"]))\n"
+        }
+        t += "  otherwise => hybrid(kpi: 60%, okr: 40%)\n}\n"
+        return t
+    }
+
+    static let old = PolicyLoader.load(SourceFile(path: "old.policy", text: text(changed: false))).policy!
+    static let new = PolicyLoader.load(SourceFile(path: "new.policy", text: text(changed: true))).policy!
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
@@ -117,6 +157,34 @@ let benchmarks: @Sendable () -> Void = {
         }
         benchmark.stopMeasurement()
         blackHole(evidence)
+    }
+
+    // Static analysis of a 200-row table over 10 attributes: gaps, overlaps, dead and shadowed
+    // rows, dead evidence, exactly, by box splitting.
+    Benchmark("analyse a 200-row table over 10 attributes") { benchmark in
+        let policy = AnalysisWorkload.old
+        precondition(policy.rows.count == 200 && policy.attributes.count == 10)
+        benchmark.startMeasurement()
+        let report = PolicyAnalyser(policy).analyse()
+        benchmark.stopMeasurement()
+        blackHole(report)
+    }
+
+    // The per-unit half of `tandem diff`: 10,000 units decided by both versions, compared.
+    Benchmark("diff 10,000 units between two policy versions") { benchmark in
+        let old = CompiledPolicy(PolicyWorkload.shared.policy.policy), new = CompiledPolicy(PolicyWorkload.shared.policy.policy)
+        let w = PolicyWorkload.shared
+        benchmark.startMeasurement()
+        var changed = 0
+        w.values.withUnsafeBufferPointer { all in
+            for u in 0..<10_000 {
+                let v = UnsafeBufferPointer(rebasing: all[(u * w.attributeCount)..<((u + 1) * w.attributeCount)])
+                let a = old.decide(v), b = new.decide(v)
+                if old.outcome(of: a) != new.outcome(of: b) { changed += 1 }
+            }
+        }
+        benchmark.stopMeasurement()
+        blackHole(changed)
     }
 
     // And put into words: every reason, condition text and value behind a failing condition

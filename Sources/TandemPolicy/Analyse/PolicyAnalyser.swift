@@ -179,13 +179,13 @@ public struct PolicyAnalyser: Sendable {
     }
 
     /// Attribute slots an expression depends on (through derived values; lean → every evidence).
-    func dependencies(_ e: CheckedExpression) -> Set<Int> {
+    func dependencies(_ e: CheckedExpression, throughLean: Bool = true) -> Set<Int> {
         var out = Set<Int>()
         func walk(_ e: CheckedExpression) {
             switch e {
             case .slot(let s) where s < space.attributes.count: out.insert(s)
             case .slot(let s) where s == policy.leanSlot:
-                for ev in policy.evidence { walk(ev.condition.expression) }
+                if throughLean { for ev in policy.evidence { walk(ev.condition.expression) } }
             case .slot(let s): walk(policy.derived[s - space.attributes.count].expression)
             case .not(let x), .negate(let x), .member(let x, _): walk(x)
             case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .arithmetic(_, let a, let b): walk(a); walk(b)
@@ -204,6 +204,7 @@ public struct PolicyAnalyser: Sendable {
         report.spaceCells = space.size
         guard space.cells.allSatisfy({ $0.count <= 64 && !$0.isEmpty }) else { return report }
         let rowDeps = policy.rows.map { $0.condition.map { dependencies($0.expression) } ?? [] }
+        let rowDirect = policy.rows.map { $0.condition.map { dependencies($0.expression, throughLean: false) } ?? [] }
         let overrideDeps = policy.overrides.map { dependencies($0.condition.expression) }
         var everTrue = [Bool](repeating: false, count: policy.rows.count)
         var everWins = [Bool](repeating: false, count: policy.rows.count)
@@ -240,6 +241,15 @@ public struct PolicyAnalyser: Sendable {
             return (low, high)
         }
 
+        // Rows in the order they are tried: table order, or by priority (highest first, ties in
+        // table order) with 'otherwise' last.
+        let order: [Int] = policy.hitPolicy == .priority
+            ? policy.rows.indices.sorted { a, b in
+                let pa = policy.rows[a].condition == nil ? -Double.infinity : (policy.rows[a].priority ?? 0)
+                let pb = policy.rows[b].condition == nil ? -Double.infinity : (policy.rows[b].priority ?? 0)
+                return pa != pb ? pa > pb : a < b
+            }
+            : Array(policy.rows.indices)
         var stack = [full]
         while let box = stack.popLast() {
             report.boxes += 1
@@ -258,6 +268,43 @@ public struct PolicyAnalyser: Sendable {
             }
             if let i = decidedByOverride, pending.isEmpty {
                 overrideFires[i] = true
+                continue
+            }
+            if policy.hitPolicy != .unique {
+                // First (or priority, in priority order): the first row that holds decides, so
+                // rows after it need no answer on this box.
+                var winner: Int?
+                var blocked: Int?
+                for i in order {
+                    let t = policy.rows[i].condition.map { ev.truth($0.expression) } ?? .yes
+                    if t == .yes { winner = i; break }
+                    if t == .maybe { blocked = i; break }
+                }
+                if let b = blocked {
+                    // Split first on what the row tests directly; the lean score only after.
+                    if let (x, y) = split(box, on: rowDirect[b]) ?? split(box, on: rowDeps[b]) { stack += [x, y]; continue }
+                    // A single cell three-valued evaluation cannot settle: decide it concretely.
+                    report.approximate = true
+                    let values = (0..<space.attributes.count).map { space.cells[$0][box.masks[$0].trailingZeroBitCount].representative }
+                    if case .row(let r) = compiled.decide(values).origin { winner = Int(r) }
+                }
+                if let w = winner {
+                    everWins[w] = true
+                    everTrue[w] = true
+                    // Rows tried after the winner that hold on the whole box are shadowed by it
+                    // (checked until each such row has a witness, so the cost fades out).
+                    if let position = order.firstIndex(of: w) {
+                        for j in order[(position + 1)...] where !everTrue[j] && policy.rows[j].condition != nil {
+                            if ev.truth(policy.rows[j].condition!.expression) == .yes {
+                                everTrue[j] = true
+                                shadowedBy[j] = w
+                            }
+                        }
+                    }
+                } else {
+                    report.gapCells += cells(box)
+                    if report.gaps.count < maximumExamples { report.gaps.append(region(box)) }
+                }
                 continue
             }
             var truths: [Tri] = []
@@ -311,9 +358,23 @@ public struct PolicyAnalyser: Sendable {
                 if report.gaps.count < maximumExamples { report.gaps.append(region(box)) }
             }
         }
-        for (i, row) in policy.rows.enumerated() where row.condition != nil {
-            if !everTrue[i] { report.deadRows.append(i + 1) }
-            else if !everWins[i], policy.hitPolicy != .unique, let by = shadowedBy[i] { report.shadowedRows.append(.init(row: i + 1, by: by + 1)) }
+        for (i, row) in policy.rows.enumerated() {
+            guard let condition = row.condition else { continue }
+            if policy.hitPolicy == .unique {
+                if !everTrue[i] { report.deadRows.append(i + 1) }
+                continue
+            }
+            guard !everWins[i] else { continue }
+            if let by = shadowedBy[i] {
+                report.shadowedRows.append(.init(row: i + 1, by: by + 1))
+            } else if !satisfiable(condition.expression) {
+                report.deadRows.append(i + 1)
+            } else {
+                // It holds only on boxes where it was never settled alone: the rows above decide
+                // there. Name the last winning row tried before it.
+                let earlier = order.prefix { $0 != i }.filter { everWins[$0] }
+                report.shadowedRows.append(.init(row: i + 1, by: (earlier.last ?? i) + 1))
+            }
         }
         // Overrides that never fire, and evidence that never fires: satisfiability on its own.
         for i in policy.overrides.indices where !overrideFires[i] {
@@ -332,6 +393,15 @@ public struct PolicyAnalyser: Sendable {
         var stack = [Box(masks: space.cells.map { $0.count == 64 ? UInt64.max : (UInt64(1) << UInt64($0.count)) - 1 })]
         while let box = stack.popLast() {
             var ev = Evaluator(policy: policy, space: space, box: box)
+            var lo = 0.0, hi = 0.0
+            for evidence in policy.evidence {
+                switch ev.truth(evidence.condition.expression) {
+                case .yes: lo += evidence.signedWeight; hi += evidence.signedWeight
+                case .no: break
+                case .maybe: lo += min(0, evidence.signedWeight); hi += max(0, evidence.signedWeight)
+                }
+            }
+            ev.lean = Interval(lo: lo, hi: hi)
             switch ev.truth(e) {
             case .yes: return true
             case .no: continue
