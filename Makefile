@@ -37,6 +37,11 @@ demo: build
 	$(TANDEM) diagnose --org $(SAMPLE)/org.yaml --policy Models/selection.policy --explain rd.algo
 	@echo
 	@echo
+	@mkdir -p $(dir $(DEMO_DB))
+	@echo "== tandem forecast: the open quarter as of 2026-11-18, most at risk first (Models/kr-forecast.json; first 12 lines) =="
+	$(TANDEM) forecast --model Models/kr-forecast.json --krs $(SAMPLE)/krs.csv --checkins $(SAMPLE)/checkins.csv --org $(SAMPLE)/org.yaml --as-of 2026-11-18 > $(dir $(DEMO_DB))forecast.txt
+	@head -n 12 $(dir $(DEMO_DB))forecast.txt; echo "   …"; tail -n 1 $(dir $(DEMO_DB))forecast.txt
+	@echo
 	@echo "== tandem import: the sample into an embedded SQLite store ($(DEMO_DB)) =="
 	@mkdir -p $(dir $(DEMO_DB))
 	$(TANDEM) import --db $(DEMO_DB) --org $(SAMPLE)/org.yaml --krs $(SAMPLE)/krs.csv --checkins $(SAMPLE)/checkins.csv 2>/dev/null

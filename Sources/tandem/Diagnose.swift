@@ -88,7 +88,7 @@ struct Diagnose: ParsableCommand {
                 let depth = binding.organisation.depths[i] - 1
                 let name = String(repeating: "  ", count: depth) + e.unitName
                 table.append([e.unitID, name, e.mode ?? "NONE", parameters(compiled, binding, i), PolicyNumber.signed(e.lean),
-                              marginText(e), truncate(e.topReasons.first ?? "—", width: 44)])
+                              marginText(e), truncated(e.topReasons.first ?? "—", 44)])
             }
             print(table.render())
             var counts: [String: Int] = [:]
@@ -115,16 +115,6 @@ struct Diagnose: ParsableCommand {
         if e.decidedBy == "override" { return "override" }
         guard let m = e.margin else { return "—" }
         return "\(PolicyNumber.format(m.distance)) → \(m.toMode)"
-    }
-
-    func truncate(_ s: String, width: Int) -> String {
-        if s.displayWidth <= width { return s }
-        var out = ""
-        for ch in s {
-            if (out + String(ch)).displayWidth > width - 1 { break }
-            out.append(ch)
-        }
-        return out + "…"
     }
 
     func csvField(_ s: String) -> String {

@@ -79,4 +79,28 @@ struct Box: Hashable {
     var masks: [UInt64]
 
     func count(_ a: Int) -> Int { masks[a].nonzeroBitCount }
+
+    /// Every cell of the space.
+    init(all space: AttributeSpace) {
+        masks = space.cells.map { $0.count == 64 ? UInt64.max : (UInt64(1) << UInt64($0.count)) - 1 }
+    }
+
+    init(masks: [UInt64]) { self.masks = masks }
+
+    /// Cells in the box.
+    var cells: Double { masks.reduce(1.0) { $0 * Double($1.nonzeroBitCount) } }
+
+    /// The box cut in two along the candidate attribute with the most cells (the first such in
+    /// schema order, so the analysis is deterministic); nil when none has more than one cell.
+    func halved(along candidates: Set<Int>) -> (Box, Box)? {
+        guard let a = candidates.sorted().filter({ count($0) > 1 })
+            .max(by: { count($0) < count($1) || (count($0) == count($1) && $0 > $1) }) else { return nil }
+        var low = self, high = self
+        var m = masks[a]
+        var taken: UInt64 = 0
+        for _ in 0..<(m.nonzeroBitCount / 2) { let bit = m & (~m + 1); taken |= bit; m &= m - 1 }
+        low.masks[a] = taken
+        high.masks[a] = masks[a] & ~taken
+        return (low, high)
+    }
 }

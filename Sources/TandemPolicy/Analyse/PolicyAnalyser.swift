@@ -211,35 +211,8 @@ public struct PolicyAnalyser: Sendable {
         var shadowedBy = [Int?](repeating: nil, count: policy.rows.count)
         var overrideFires = [Bool](repeating: false, count: policy.overrides.count)
         var overlapSeen = Set<[Int]>()
-        let full = Box(masks: space.cells.map { $0.count == 64 ? UInt64.max : (UInt64(1) << UInt64($0.count)) - 1 })
+        let full = Box(all: space)
 
-        func leanInterval(_ ev: inout Evaluator) -> Interval {
-            var lo = 0.0, hi = 0.0
-            for e in policy.evidence {
-                let w = e.signedWeight
-                switch ev.truth(e.condition.expression) {
-                case .yes: lo += w; hi += w
-                case .no: break
-                case .maybe: lo += min(0, w); hi += max(0, w)
-                }
-            }
-            return Interval(lo: lo, hi: hi)
-        }
-
-        func cells(_ box: Box) -> Double { box.masks.reduce(1.0) { $0 * Double($1.nonzeroBitCount) } }
-
-        func split(_ box: Box, on candidates: Set<Int>) -> (Box, Box)? {
-            // Deterministic: the attribute with the most cells, the first such in schema order.
-            guard let a = candidates.sorted().filter({ box.count($0) > 1 }).max(by: { box.count($0) < box.count($1) || (box.count($0) == box.count($1) && $0 > $1) }) else { return nil }
-            var low = box, high = box
-            var m = box.masks[a]
-            let half = m.nonzeroBitCount / 2
-            var taken: UInt64 = 0
-            for _ in 0..<half { let bit = m & (~m + 1); taken |= bit; m &= m - 1 }
-            low.masks[a] = taken
-            high.masks[a] = box.masks[a] & ~taken
-            return (low, high)
-        }
 
         // Rows in the order they are tried: table order, or by priority (highest first, ties in
         // table order) with 'otherwise' last.
@@ -253,8 +226,7 @@ public struct PolicyAnalyser: Sendable {
         var stack = [full]
         while let box = stack.popLast() {
             report.boxes += 1
-            var ev = Evaluator(policy: policy, space: space, box: box)
-            ev.lean = leanInterval(&ev)
+            var ev = evaluator(for: box)
             // Overrides, in order: the first that holds decides.
             var pending = Set<Int>()
             var decidedByOverride: Int?
@@ -264,7 +236,7 @@ public struct PolicyAnalyser: Sendable {
                 if t == .maybe { pending.formUnion(overrideDeps[i]) ; break }
             }
             if !pending.isEmpty {
-                if let (a, b) = split(box, on: pending) { stack += [a, b]; continue }
+                if let (a, b) = box.halved(along: pending) { stack += [a, b]; continue }
             }
             if let i = decidedByOverride, pending.isEmpty {
                 overrideFires[i] = true
@@ -282,7 +254,7 @@ public struct PolicyAnalyser: Sendable {
                 }
                 if let b = blocked {
                     // Split first on what the row tests directly; the lean score only after.
-                    if let (x, y) = split(box, on: rowDirect[b]) ?? split(box, on: rowDeps[b]) { stack += [x, y]; continue }
+                    if let (x, y) = box.halved(along: rowDirect[b]) ?? box.halved(along: rowDeps[b]) { stack += [x, y]; continue }
                     // A single cell three-valued evaluation cannot settle: decide it concretely.
                     report.approximate = true
                     let values = (0..<space.attributes.count).map { space.cells[$0][box.masks[$0].trailingZeroBitCount].representative }
@@ -302,7 +274,7 @@ public struct PolicyAnalyser: Sendable {
                         }
                     }
                 } else {
-                    report.gapCells += cells(box)
+                    report.gapCells += box.cells
                     if report.gaps.count < maximumExamples { report.gaps.append(region(box)) }
                 }
                 continue
@@ -315,7 +287,7 @@ public struct PolicyAnalyser: Sendable {
                 if t == .maybe { unknown.formUnion(rowDeps[i]) }
             }
             if truths.contains(.maybe) {
-                if let (a, b) = split(box, on: unknown) { stack += [a, b]; continue }
+                if let (a, b) = box.halved(along: unknown) { stack += [a, b]; continue }
                 // A single cell that three-valued evaluation cannot settle (arithmetic): decide
                 // its representative unit concretely.
                 report.approximate = true
@@ -354,7 +326,7 @@ public struct PolicyAnalyser: Sendable {
                 everWins[w] = true
                 if policy.rows[w].condition == nil { everTrue[w] = true }
             } else if matching.isEmpty {
-                report.gapCells += cells(box)
+                report.gapCells += box.cells
                 if report.gaps.count < maximumExamples { report.gaps.append(region(box)) }
             }
         }
@@ -390,33 +362,33 @@ public struct PolicyAnalyser: Sendable {
     /// Whether some unit makes the condition true (no lean involved).
     func satisfiable(_ e: CheckedExpression) -> Bool {
         let deps = dependencies(e)
-        var stack = [Box(masks: space.cells.map { $0.count == 64 ? UInt64.max : (UInt64(1) << UInt64($0.count)) - 1 })]
+        var stack = [Box(all: space)]
         while let box = stack.popLast() {
-            var ev = Evaluator(policy: policy, space: space, box: box)
-            var lo = 0.0, hi = 0.0
-            for evidence in policy.evidence {
-                switch ev.truth(evidence.condition.expression) {
-                case .yes: lo += evidence.signedWeight; hi += evidence.signedWeight
-                case .no: break
-                case .maybe: lo += min(0, evidence.signedWeight); hi += max(0, evidence.signedWeight)
-                }
-            }
-            ev.lean = Interval(lo: lo, hi: hi)
+            var ev = evaluator(for: box)
             switch ev.truth(e) {
             case .yes: return true
             case .no: continue
             case .maybe:
-                guard let a = deps.sorted().filter({ box.count($0) > 1 }).max(by: { box.count($0) < box.count($1) || (box.count($0) == box.count($1) && $0 > $1) }) else { return true }
-                var low = box, high = box
-                var m = box.masks[a]
-                var taken: UInt64 = 0
-                for _ in 0..<(m.nonzeroBitCount / 2) { let bit = m & (~m + 1); taken |= bit; m &= m - 1 }
-                low.masks[a] = taken
-                high.masks[a] = box.masks[a] & ~taken
+                guard let (low, high) = box.halved(along: deps) else { return true }
                 stack += [low, high]
             }
         }
         return false
+    }
+
+    /// An evaluator for a box, with the lean score's interval over the evidence.
+    func evaluator(for box: Box) -> Evaluator {
+        var ev = Evaluator(policy: policy, space: space, box: box)
+        var lo = 0.0, hi = 0.0
+        for e in policy.evidence {
+            switch ev.truth(e.condition.expression) {
+            case .yes: lo += e.signedWeight; hi += e.signedWeight
+            case .no: break
+            case .maybe: lo += min(0, e.signedWeight); hi += max(0, e.signedWeight)
+            }
+        }
+        ev.lean = Interval(lo: lo, hi: hi)
+        return ev
     }
 
     /// Describes a box: the restricted attributes, and an example unit.
@@ -438,6 +410,6 @@ public struct PolicyAnalyser: Sendable {
                 }
             }
         }
-        return Region(conditions: conditions, example: example, cells: box.masks.reduce(1.0) { $0 * Double($1.nonzeroBitCount) })
+        return Region(conditions: conditions, example: example, cells: box.cells)
     }
 }

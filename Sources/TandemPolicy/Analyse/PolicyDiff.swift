@@ -26,16 +26,7 @@ extension PolicyAnalyser {
         let rowDeps = policy.rows.map { $0.condition.map { dependencies($0.expression) } ?? [] }
         let overrideDeps = policy.overrides.map { dependencies($0.condition.expression) }
         while let box = stack.popLast() {
-            var ev = Evaluator(policy: policy, space: space, box: box)
-            var lo = 0.0, hi = 0.0
-            for e in policy.evidence {
-                switch ev.truth(e.condition.expression) {
-                case .yes: lo += e.signedWeight; hi += e.signedWeight
-                case .no: break
-                case .maybe: lo += min(0, e.signedWeight); hi += max(0, e.signedWeight)
-                }
-            }
-            ev.lean = Interval(lo: lo, hi: hi)
+            var ev = evaluator(for: box)
             var unknown = Set<Int>()
             var decided: Outcome??
             for (i, o) in policy.overrides.enumerated() {
@@ -64,19 +55,12 @@ extension PolicyAnalyser {
                 }
             }
             if let d = decided { visit(box, d); continue }
-            let candidates = unknown.sorted().filter { box.count($0) > 1 }
-            guard let a = candidates.max(by: { box.count($0) < box.count($1) || (box.count($0) == box.count($1) && $0 > $1) }) else {
+            guard let (low, high) = box.halved(along: unknown) else {
                 // A cell three-valued evaluation cannot settle: decide its representative unit.
                 let values = (0..<space.attributes.count).map { space.cells[$0][box.masks[$0].trailingZeroBitCount].representative }
                 visit(box, compiled.outcome(of: compiled.decide(values)))
                 continue
             }
-            var low = box, high = box
-            var m = box.masks[a]
-            var taken: UInt64 = 0
-            for _ in 0..<(m.nonzeroBitCount / 2) { let bit = m & (~m + 1); taken |= bit; m &= m - 1 }
-            low.masks[a] = taken
-            high.masks[a] = box.masks[a] & ~taken
             stack += [low, high]
         }
     }
@@ -100,12 +84,11 @@ extension PolicyAnalyser {
         guard space.cells.allSatisfy({ $0.count <= 64 && !$0.isEmpty }) else { return result }
         result.spaceCells = space.size
         let a = PolicyAnalyser(old, space: space), b = PolicyAnalyser(new, space: space)
-        let full = Box(masks: space.cells.map { $0.count == 64 ? UInt64.max : (UInt64(1) << UInt64($0.count)) - 1 })
+        let full = Box(all: space)
         a.settled(within: full) { box, oldOutcome in
             b.settled(within: box) { inner, newOutcome in
                 guard oldOutcome != newOutcome else { return }
-                let cells = inner.masks.reduce(1.0) { $0 * Double($1.nonzeroBitCount) }
-                result.changedCells += cells
+                result.changedCells += inner.cells
                 if result.changes.count < maximumExamples {
                     result.changes.append(.init(old: oldOutcome?.description ?? "no decision", new: newOutcome?.description ?? "no decision",
                                                 region: a.region(inner)))

@@ -69,7 +69,8 @@ public struct CompiledPolicy: Sendable {
         self.slotCount = policy.slotCount
         self.leanSlot = policy.leanSlot
         self.outcomes = policy.overrides.map(\.outcome) + policy.rows.map(\.outcome)
-        for d in policy.derived { derived.append(program(d.expression)) }
+        // A yes/no derived value that is a conjunction of simple tests runs as tests, like a condition.
+        for d in policy.derived { derived.append(d.type == .boolean ? condition(d.expression) : program(d.expression)) }
         for e in policy.evidence {
             evidence.append(condition(e.condition.expression))
             evidenceWeights.append(e.signedWeight)
@@ -288,12 +289,18 @@ public struct CompiledPolicy: Sendable {
     /// Fills derived values and the lean score into `slots` (attributes already there).
     @inline(__always)
     func prepare(_ slots: UnsafeMutablePointer<Double>, stack: UnsafeMutablePointer<Double>) {
-        for (i, d) in derived.enumerated() {
-            slots[attributeCount + i] = run(d, slots, facts: nil, stack: stack)
+        derived.withUnsafeBufferPointer { derived in
+            for i in 0..<derived.count {
+                slots[attributeCount + i] = run(derived[i], slots, facts: nil, stack: stack)
+            }
         }
         var lean = 0.0
-        for (i, e) in evidence.enumerated() where run(e, slots, facts: nil, stack: stack) != 0 {
-            lean += evidenceWeights[i]
+        evidence.withUnsafeBufferPointer { evidence in
+            evidenceWeights.withUnsafeBufferPointer { weights in
+                for i in 0..<evidence.count where run(evidence[i], slots, facts: nil, stack: stack) != 0 {
+                    lean += weights[i]
+                }
+            }
         }
         slots[leanSlot] = lean
     }
@@ -308,9 +315,11 @@ public struct CompiledPolicy: Sendable {
         let base = Int32(overrides.count)
         switch hitPolicy {
         case .first:
-            for (i, r) in rows.enumerated() where run(r, slots, facts: nil, stack: stack) != 0 {
-                return Decision(outcome: base + Int32(i), lean: lean, origin: .row(Int32(i)))
+            let hit: Int? = rows.withUnsafeBufferPointer { rows in
+                for i in 0..<rows.count where run(rows[i], slots, facts: nil, stack: stack) != 0 { return i }
+                return nil
             }
+            if let i = hit { return Decision(outcome: base + Int32(i), lean: lean, origin: .row(Int32(i))) }
         case .unique:
             var found: Int32 = -1
             for (i, r) in rows.enumerated() where !rowIsOtherwise[i] && run(r, slots, facts: nil, stack: stack) != 0 {
