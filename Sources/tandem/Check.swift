@@ -5,7 +5,7 @@ import TandemPolicy
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check a policy file: syntax, names, types and outcomes.",
+        abstract: "Check a policy file: syntax, names, types, outcomes, and an exact analysis (gaps, overlaps, dead rules).",
         discussion: """
         Every problem is reported with file, line and column, a stable id, a caret under the exact text, and notes (the other declaration in a conflict, did-you-mean for misspelt names, levels and keywords). All problems of the file are reported in one run.
 

@@ -4,15 +4,15 @@ import ArgumentParser
 struct Tandem: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem",
-        abstract: "Goal-management data checked and summarised: the ground for deciding KPI, OKR or hybrid per unit and for forecasting key results.",
+        abstract: "Decide KPI, OKR or hybrid per unit, forecast which key results are at risk, and keep the alert ledger.",
         discussion: """
-        Tandem reads an organisation (YAML or JSON), its key results (CSV) and their check-ins (CSV). Start by checking your files, or the bundled sample 星海科技:
+        Tandem reads an organisation (YAML or JSON), its key results (CSV) and their check-ins (CSV). A policy (Models/selection.policy) decides each unit's mode; a forecast model (Models/kr-forecast.json) gives each key result's probability of success; a SQLite store keeps the weekly runs and the alert ledger. Start by checking your files, or the bundled sample 星海科技:
 
           tandem validate --org datasets/xinghai/org.yaml
             --krs datasets/xinghai/krs.csv
             --checkins datasets/xinghai/checkins.csv
 
-        The file formats are described in the README.
+        Then: tandem diagnose --org …; tandem forecast --krs … --checkins …; tandem import --db tandem.db …; tandem run --db tandem.db --as-of DATE; tandem alerts --db tandem.db. The file formats and every command are described in the README.
         """,
         subcommands: [Validate.self, Import.self, StoreInfo.self, Run.self, Alerts.self, Ack.self, Feed.self, Check.self, Diagnose.self, PolicyTest.self, Diff.self, Train.self, Evaluate.self, Backtest.self, Forecast.self, Generate.self]
     )
