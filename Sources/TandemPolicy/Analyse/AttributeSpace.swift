@@ -92,9 +92,17 @@ struct Box: Hashable {
 
     /// The box cut in two along the candidate attribute with the most cells (the first such in
     /// schema order, so the analysis is deterministic); nil when none has more than one cell.
-    func halved(along candidates: Set<Int>) -> (Box, Box)? {
-        guard let a = candidates.sorted().filter({ count($0) > 1 })
-            .max(by: { count($0) < count($1) || (count($0) == count($1) && $0 > $1) }) else { return nil }
+    func halved(along candidates: Set<Int>) -> (Box, Box)? { halved(along: candidates.sorted()) }
+
+    /// The same, for candidates already in ascending order (no allocation).
+    func halved(along candidates: [Int]) -> (Box, Box)? {
+        var best = -1, bestCount = 1
+        for a in candidates {
+            let c = count(a)
+            if c > bestCount { best = a; bestCount = c }
+        }
+        guard best >= 0 else { return nil }
+        let a = best
         var low = self, high = self
         var m = masks[a]
         var taken: UInt64 = 0

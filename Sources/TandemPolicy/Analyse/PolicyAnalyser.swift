@@ -45,10 +45,35 @@ public struct PolicyAnalyser: Sendable {
     public let space: AttributeSpace
     let compiled: CompiledPolicy
 
+    let evidencePrograms: [TriProgram]
+    let evidenceWeights: [Double]
+    let rowPrograms: [TriProgram?]
+    let overridePrograms: [TriProgram]
+
     public init(_ policy: Policy, space: AttributeSpace? = nil) {
         self.policy = policy
-        self.space = space ?? AttributeSpace(policy)
+        let space = space ?? AttributeSpace(policy)
+        self.space = space
         self.compiled = CompiledPolicy(policy)
+        evidencePrograms = policy.evidence.map { TriProgram($0.condition.expression, policy: policy, space: space) }
+        evidenceWeights = policy.evidence.map(\.signedWeight)
+        rowPrograms = policy.rows.map { $0.condition.map { TriProgram($0.expression, policy: policy, space: space) } }
+        overridePrograms = policy.overrides.map { TriProgram($0.condition.expression, policy: policy, space: space) }
+    }
+
+    /// The lean score's interval over a box: each evidence rule adds its weight when it holds on
+    /// the whole box, nothing when it holds nowhere, and either when it may.
+    func leanInterval(_ box: Box, stack: inout [Tri]) -> Interval {
+        var lo = 0.0, hi = 0.0
+        for (i, program) in evidencePrograms.enumerated() {
+            let w = evidenceWeights[i]
+            switch truth(program, box, lean: Interval(lo: 0, hi: 0), stack: &stack) {
+            case .yes: lo += w; hi += w
+            case .no: break
+            case .maybe: lo += min(0, w); hi += max(0, w)
+            }
+        }
+        return Interval(lo: lo, hi: hi)
     }
 
     enum Tri { case yes, no, maybe }
@@ -83,10 +108,7 @@ public struct PolicyAnalyser: Sendable {
             switch e {
             case .constant(let c): return c != 0 ? .yes : .no
             case .slot(let s) where s < space.attributes.count:
-                let values = cellValues(s)
-                if values.allSatisfy({ $0 != 0 }) { return .yes }
-                if values.allSatisfy({ $0 == 0 }) { return .no }
-                return .maybe
+                return all(s) { $0 != 0 }
             case .slot(let s) where s < policy.leanSlot:
                 return truth(policy.derived[s - space.attributes.count].expression)
             case .not(let x):
@@ -104,11 +126,11 @@ public struct PolicyAnalyser: Sendable {
                 if r == .yes { return .yes }
                 return l == .no && r == .no ? .no : .maybe
             case .compare(let op, .slot(let s), .constant(let c)) where s < space.attributes.count:
-                return all(cellValues(s)) { Self.compare(op, $0, c) }
+                return all(s) { Self.compare(op, $0, c) }
             case .compare(let op, .constant(let c), .slot(let s)) where s < space.attributes.count:
-                return all(cellValues(s)) { Self.compare(op, c, $0) }
+                return all(s) { Self.compare(op, c, $0) }
             case .member(.slot(let s), let set) where s < space.attributes.count:
-                return all(cellValues(s)) { set.contains($0) }
+                return all(s) { set.contains($0) }
             case .compare(let op, let a, let b):
                 guard let x = interval(a), let y = interval(b) else { return .maybe }
                 if x.isPoint && y.isPoint { return Self.compare(op, x.lo, y.lo) ? .yes : .no }
@@ -129,10 +151,18 @@ public struct PolicyAnalyser: Sendable {
             }
         }
 
-        func all(_ values: [Double], _ test: (Double) -> Bool) -> Tri {
+        /// Whether `test` holds for every cell of attribute `a` in the box, for none, or for some.
+        @inline(__always)
+        func all(_ a: Int, _ test: (Double) -> Bool) -> Tri {
             var yes = false, no = false
-            for v in values { if test(v) { yes = true } else { no = true } }
-            return yes && no ? .maybe : (yes ? .yes : .no)
+            var m = box.masks[a]
+            let cells = space.cells[a]
+            while m != 0 {
+                if test(cells[m.trailingZeroBitCount].representative) { yes = true } else { no = true }
+                if yes && no { return .maybe }
+                m &= m - 1
+            }
+            return yes ? .yes : .no
         }
 
         static func compare(_ op: ComparisonOperator, _ x: Double, _ y: Double) -> Bool {
@@ -203,8 +233,8 @@ public struct PolicyAnalyser: Sendable {
         var report = AnalysisReport()
         report.spaceCells = space.size
         guard space.cells.allSatisfy({ $0.count <= 64 && !$0.isEmpty }) else { return report }
-        let rowDeps = policy.rows.map { $0.condition.map { dependencies($0.expression) } ?? [] }
-        let rowDirect = policy.rows.map { $0.condition.map { dependencies($0.expression, throughLean: false) } ?? [] }
+        let rowDeps = policy.rows.map { $0.condition.map { dependencies($0.expression).sorted() } ?? [] }
+        let rowDirect = policy.rows.map { $0.condition.map { dependencies($0.expression, throughLean: false).sorted() } ?? [] }
         let overrideDeps = policy.overrides.map { dependencies($0.condition.expression) }
         var everTrue = [Bool](repeating: false, count: policy.rows.count)
         var everWins = [Bool](repeating: false, count: policy.rows.count)
@@ -223,20 +253,26 @@ public struct PolicyAnalyser: Sendable {
                 return pa != pb ? pa > pb : a < b
             }
             : Array(policy.rows.indices)
-        var stack = [full]
-        while let box = stack.popLast() {
+        var positionInOrder = [Int?](repeating: nil, count: policy.rows.count)
+        for (k, i) in order.enumerated() { positionInOrder[i] = k }
+        // Each box carries the position (in `order`) of the first row not known to be false on
+        // it: rows false on a box are false on its parts, so the parts start there.
+        var stack: [(Box, Int)] = [(full, 0)]
+        var triStack: [Tri] = []
+        triStack.reserveCapacity(32)
+        while let (box, firstOpen) = stack.popLast() {
             report.boxes += 1
-            var ev = evaluator(for: box)
+            let lean = leanInterval(box, stack: &triStack)
             // Overrides, in order: the first that holds decides.
             var pending = Set<Int>()
             var decidedByOverride: Int?
-            for (i, o) in policy.overrides.enumerated() {
-                let t = ev.truth(o.condition.expression)
+            for i in policy.overrides.indices {
+                let t = truth(overridePrograms[i], box, lean: lean, stack: &triStack)
                 if t == .yes { decidedByOverride = i; break }
                 if t == .maybe { pending.formUnion(overrideDeps[i]) ; break }
             }
             if !pending.isEmpty {
-                if let (a, b) = box.halved(along: pending) { stack += [a, b]; continue }
+                if let (a, b) = box.halved(along: pending) { stack.append((a, firstOpen)); stack.append((b, firstOpen)); continue }
             }
             if let i = decidedByOverride, pending.isEmpty {
                 overrideFires[i] = true
@@ -247,14 +283,21 @@ public struct PolicyAnalyser: Sendable {
                 // rows after it need no answer on this box.
                 var winner: Int?
                 var blocked: Int?
-                for i in order {
-                    let t = policy.rows[i].condition.map { ev.truth($0.expression) } ?? .yes
+                var position = firstOpen
+                while position < order.count {
+                    let i = order[position]
+                    let t = rowPrograms[i].map { truth($0, box, lean: lean, stack: &triStack) } ?? .yes
                     if t == .yes { winner = i; break }
                     if t == .maybe { blocked = i; break }
+                    position += 1
                 }
                 if let b = blocked {
                     // Split first on what the row tests directly; the lean score only after.
-                    if let (x, y) = box.halved(along: rowDirect[b]) ?? box.halved(along: rowDeps[b]) { stack += [x, y]; continue }
+                    if let (x, y) = box.halved(along: rowDirect[b]) ?? box.halved(along: rowDeps[b]) {
+                        stack.append((x, position))
+                        stack.append((y, position))
+                        continue
+                    }
                     // A single cell three-valued evaluation cannot settle: decide it concretely.
                     report.approximate = true
                     let values = (0..<space.attributes.count).map { space.cells[$0][box.masks[$0].trailingZeroBitCount].representative }
@@ -265,9 +308,9 @@ public struct PolicyAnalyser: Sendable {
                     everTrue[w] = true
                     // Rows tried after the winner that hold on the whole box are shadowed by it
                     // (checked until each such row has a witness, so the cost fades out).
-                    if let position = order.firstIndex(of: w) {
+                    if let position = positionInOrder[w] {
                         for j in order[(position + 1)...] where !everTrue[j] && policy.rows[j].condition != nil {
-                            if ev.truth(policy.rows[j].condition!.expression) == .yes {
+                            if truth(rowPrograms[j]!, box, lean: lean, stack: &triStack) == .yes {
                                 everTrue[j] = true
                                 shadowedBy[j] = w
                             }
@@ -281,13 +324,13 @@ public struct PolicyAnalyser: Sendable {
             }
             var truths: [Tri] = []
             var unknown = Set<Int>()
-            for (i, row) in policy.rows.enumerated() {
-                let t = row.condition.map { ev.truth($0.expression) } ?? .yes
+            for i in policy.rows.indices {
+                let t = rowPrograms[i].map { truth($0, box, lean: lean, stack: &triStack) } ?? .yes
                 truths.append(t)
                 if t == .maybe { unknown.formUnion(rowDeps[i]) }
             }
             if truths.contains(.maybe) {
-                if let (a, b) = box.halved(along: unknown) { stack += [a, b]; continue }
+                if let (a, b) = box.halved(along: unknown) { stack.append((a, 0)); stack.append((b, 0)); continue }
                 // A single cell that three-valued evaluation cannot settle (arithmetic): decide
                 // its representative unit concretely.
                 report.approximate = true
@@ -362,10 +405,12 @@ public struct PolicyAnalyser: Sendable {
     /// Whether some unit makes the condition true (no lean involved).
     func satisfiable(_ e: CheckedExpression) -> Bool {
         let deps = dependencies(e)
+        let program = TriProgram(e, policy: policy, space: space)
         var stack = [Box(all: space)]
+        var triStack: [Tri] = []
         while let box = stack.popLast() {
-            var ev = evaluator(for: box)
-            switch ev.truth(e) {
+            let lean = leanInterval(box, stack: &triStack)
+            switch truth(program, box, lean: lean, stack: &triStack) {
             case .yes: return true
             case .no: continue
             case .maybe:

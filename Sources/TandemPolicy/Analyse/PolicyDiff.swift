@@ -25,19 +25,20 @@ extension PolicyAnalyser {
         var stack = [box]
         let rowDeps = policy.rows.map { $0.condition.map { dependencies($0.expression) } ?? [] }
         let overrideDeps = policy.overrides.map { dependencies($0.condition.expression) }
+        var triStack: [Tri] = []
         while let box = stack.popLast() {
-            var ev = evaluator(for: box)
+            let lean = leanInterval(box, stack: &triStack)
             var unknown = Set<Int>()
             var decided: Outcome??
             for (i, o) in policy.overrides.enumerated() {
-                let t = ev.truth(o.condition.expression)
+                let t = truth(overridePrograms[i], box, lean: lean, stack: &triStack)
                 if t == .yes { decided = .some(o.outcome); break }
                 if t == .maybe { unknown = overrideDeps[i]; break }
             }
             if decided == nil && unknown.isEmpty {
                 var truths: [Tri] = []
-                for (i, r) in policy.rows.enumerated() {
-                    let t = r.condition.map { ev.truth($0.expression) } ?? .yes
+                for i in policy.rows.indices {
+                    let t = rowPrograms[i].map { truth($0, box, lean: lean, stack: &triStack) } ?? .yes
                     truths.append(t)
                     if t == .maybe { unknown.formUnion(rowDeps[i]) }
                 }
