@@ -25,10 +25,10 @@ let package = Package(
             name: "CLAPACK",
             providers: [.apt(["liblapack-dev", "libblas-dev"])]
         ),
-        .target(name: "TandemNumerics", dependencies: ["CLAPACK"]),
+        .target(name: "TandemNumerics", dependencies: ["CLAPACK"], exclude: ["README.md"]),
         .target(name: "TandemCore", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "TandemPolicy", dependencies: ["TandemCore"]),
-        .target(name: "TandemForecast", dependencies: ["TandemCore", "TandemNumerics"]),
+        .target(name: "TandemPolicy", dependencies: ["TandemCore"], exclude: ["README.md"]),
+        .target(name: "TandemForecast", dependencies: ["TandemCore", "TandemNumerics"], exclude: ["README.md"]),
         .target(name: "TandemEngine", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast"]),
         .target(name: "TandemGenerator", dependencies: ["TandemCore"]),
         .target(name: "TandemStore", dependencies: ["TandemCore", .product(name: "GRDB", package: "GRDB.swift")]),
