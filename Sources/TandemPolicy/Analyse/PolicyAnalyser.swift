@@ -61,6 +61,36 @@ public struct PolicyAnalyser: Sendable {
         overridePrograms = policy.overrides.map { TriProgram($0.condition.expression, policy: policy, space: space) }
     }
 
+    /// Splits a box along the first comparison of the condition that is undecided on it: the
+    /// cells that satisfy it, and the others — after which that comparison is settled on both.
+    func atomSplit(_ program: TriProgram, _ box: Box) -> (Box, Box)? {
+        for op in program.ops {
+            guard case .atom(let a, let mask) = op else { continue }
+            let here = box.masks[a], hit = here & mask
+            if hit != 0 && hit != here {
+                var yes = box, no = box
+                yes.masks[a] = hit
+                no.masks[a] = here & ~mask
+                return (yes, no)
+            }
+        }
+        return nil
+    }
+
+    /// Splits on the undecided evidence rule of the greatest weight, to narrow the lean score's
+    /// interval fastest.
+    func leanSplit(_ box: Box, stack: inout [Tri]) -> (Box, Box)? {
+        var best = -1, bestWeight = 0.0
+        for (i, program) in evidencePrograms.enumerated() where abs(evidenceWeights[i]) > bestWeight {
+            if truth(program, box, lean: Interval(lo: 0, hi: 0), stack: &stack) == .maybe {
+                best = i
+                bestWeight = abs(evidenceWeights[i])
+            }
+        }
+        guard best >= 0 else { return nil }
+        return atomSplit(evidencePrograms[best], box)
+    }
+
     /// The lean score's interval over a box: each evidence rule adds its weight when it holds on
     /// the whole box, nothing when it holds nowhere, and either when it may.
     func leanInterval(_ box: Box, stack: inout [Tri]) -> Interval {
@@ -293,7 +323,8 @@ public struct PolicyAnalyser: Sendable {
                 }
                 if let b = blocked {
                     // Split first on what the row tests directly; the lean score only after.
-                    if let (x, y) = box.halved(along: rowDirect[b]) ?? box.halved(along: rowDeps[b]) {
+                    if let (x, y) = atomSplit(rowPrograms[b]!, box) ?? leanSplit(box, stack: &triStack)
+                        ?? box.halved(along: rowDirect[b]) ?? box.halved(along: rowDeps[b]) {
                         stack.append((x, position))
                         stack.append((y, position))
                         continue
