@@ -302,7 +302,10 @@ public struct PolicyAnalyser: Sendable {
                 if t == .maybe { pending.formUnion(overrideDeps[i]) ; break }
             }
             if !pending.isEmpty {
-                if let (a, b) = box.halved(along: pending) { stack.append((a, firstOpen)); stack.append((b, firstOpen)); continue }
+                let blocking = overridePrograms.indices.first { truth(overridePrograms[$0], box, lean: lean, stack: &triStack) == .maybe }
+                if let (a, b) = blocking.flatMap({ atomSplit(overridePrograms[$0], box) }) ?? box.halved(along: pending) {
+                    stack.append((a, firstOpen)); stack.append((b, firstOpen)); continue
+                }
             }
             if let i = decidedByOverride, pending.isEmpty {
                 overrideFires[i] = true
@@ -445,8 +448,9 @@ public struct PolicyAnalyser: Sendable {
             case .yes: return true
             case .no: continue
             case .maybe:
-                guard let (low, high) = box.halved(along: deps) else { return true }
-                stack += [low, high]
+                guard let (low, high) = atomSplit(program, box) ?? leanSplit(box, stack: &triStack) ?? box.halved(along: deps) else { return true }
+                stack.append(low)
+                stack.append(high)
             }
         }
         return false
