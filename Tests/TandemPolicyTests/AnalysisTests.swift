@@ -124,3 +124,40 @@ struct AnalysisPropertyTests {
         #expect(checked > 200)
     }
 }
+
+@Suite("Region diffs agree with brute force")
+struct DiffPropertyTests {
+    @Test func regionDiffMatchesEnumerationOfEveryCell() throws {
+        var random = SeededRandom(seed: 7)
+        var checked = 0, nonEmpty = 0
+        for _ in 0..<300 {
+            let text = AnalysisPropertyTests.randomPolicy(&random)
+            // The new version: same schema, weights and thresholds moved.
+            var changed = text
+            for (a, b) in [("+1 ", "+2 "), ("lean >= 1", "lean >= 2"), ("lean <= -1", "lean <= 0"), ("=> okr\n", "=> hybrid(kpi: 50%, okr: 50%)\n")]
+            where random.chance(0.8) {
+                changed = changed.replacingOccurrences(of: a, with: b)
+            }
+            guard let old = PolicyLoader.load(SourceFile(path: "old.policy", text: text)).policy,
+                  let new = PolicyLoader.load(SourceFile(path: "new.policy", text: changed)).policy else { continue }
+            let diff = PolicyAnalyser.diff(old, new, maximumExamples: 1000)
+            #expect(diff.schemaDifference == nil)
+            let space = AttributeSpace([old, new])
+            let a = CompiledPolicy(old), b = CompiledPolicy(new)
+            var differing = 0.0
+            var index = [Int](repeating: 0, count: old.attributes.count)
+            while true {
+                let values = index.indices.map { space.cells[$0][index[$0]].representative }
+                if a.outcome(of: a.decide(values)) != b.outcome(of: b.decide(values)) { differing += 1 }
+                var k = 0
+                while k < index.count { index[k] += 1; if index[k] < space.cells[k].count { break }; index[k] = 0; k += 1 }
+                if k == index.count { break }
+            }
+            #expect(diff.changedCells == differing, "\(text)\n---\n\(changed)")
+            checked += 1
+            if differing > 0 { nonEmpty += 1 }
+        }
+        #expect(checked > 150)
+        #expect(nonEmpty > 25)
+    }
+}
