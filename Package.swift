@@ -57,48 +57,19 @@ if ProcessInfo.processInfo.environment["ENABLE_BENCHMARKS"] != nil {
     package.dependencies.append(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"])
     )
-    package.targets.append(
+    // One executable per suite, Benchmarks/<Name>/<Name>.swift.
+    func benchmark(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
         .executableTarget(
-            name: "LoaderBenchmarks",
-            dependencies: [
-                "TandemCore", "TandemGenerator",
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "Benchmarks/LoaderBenchmarks",
+            name: name,
+            dependencies: dependencies + [.product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/\(name)",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
-    )
-    package.targets.append(
-        .executableTarget(
-            name: "PolicyBenchmarks",
-            dependencies: [
-                "TandemCore", "TandemPolicy",
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "Benchmarks/PolicyBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
-    )
-    package.targets.append(
-        .executableTarget(
-            name: "ForecastBenchmarks",
-            dependencies: [
-                "TandemCore", "TandemNumerics", "TandemForecast", "TandemGenerator",
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "Benchmarks/ForecastBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
-    )
-    package.targets.append(
-        .executableTarget(
-            name: "RunBenchmarks",
-            dependencies: [
-                "TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore",
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "Benchmarks/RunBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
-    )
+    }
+    package.targets += [
+        benchmark("LoaderBenchmarks", ["TandemCore", "TandemGenerator"]),
+        benchmark("PolicyBenchmarks", ["TandemCore", "TandemPolicy"]),
+        benchmark("ForecastBenchmarks", ["TandemCore", "TandemNumerics", "TandemForecast", "TandemGenerator"]),
+        benchmark("RunBenchmarks", ["TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore"]),
+    ]
 }

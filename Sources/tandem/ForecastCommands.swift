@@ -29,6 +29,14 @@ struct HistoryFiles: ParsableArguments {
     }
 }
 
+/// Reads a model file, or prints why it cannot and exits with status 1.
+func readModel(_ path: String) throws -> ForecastModel {
+    do { return try ForecastModel.read(path: path) } catch {
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
 func parseShares(_ text: String) throws -> [Double] {
     let shares = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
     guard !shares.isEmpty, shares.allSatisfy({ $0 != nil && $0! > 0 && $0! < 1 }) else {
@@ -115,11 +123,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let shares = try parseShares(at)
-        let forecastModel: ForecastModel
-        do { forecastModel = try ForecastModel.read(path: model) } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(1)
-        }
+        let forecastModel = try readModel(model)
         let history = try files.load()
         let report = Evaluator.evaluate(forecastModel, on: history, at: shares)
         if format == .json { print(try JSONOutput.encode(report)) } else { print(EvaluationPrinter.render(report)) }
@@ -208,11 +212,7 @@ struct Forecast: ParsableCommand {
     var format: Diagnose.Format = .table
 
     func run() throws {
-        let forecastModel: ForecastModel
-        do { forecastModel = try ForecastModel.read(path: model) } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(1)
-        }
+        let forecastModel = try readModel(model)
         let history = try files.load()
         var day: Day
         if let asOf {

@@ -93,11 +93,7 @@ struct Run: AsyncParsableCommand {
             FileHandle.standardError.write(Data(DiagnosticRenderer(sources: policyResult.source.map { [$0] } ?? []).render(policyResult.diagnostics).utf8))
             throw ExitCode(1)
         }
-        let forecastModel: ForecastModel
-        do { forecastModel = try ForecastModel.read(path: modelPath) } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(1)
-        }
+        let forecastModel = try readModel(modelPath)
         do {
             let store = try TandemStore(path: db)
             let dataset = try store.loadDataset()
