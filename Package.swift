@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "TandemCore", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "TandemPolicy", dependencies: ["TandemCore"], exclude: ["README.md"]),
         .target(name: "TandemForecast", dependencies: ["TandemCore", "TandemNumerics"], exclude: ["README.md"]),
-        .target(name: "TandemEngine", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast"]),
+        .target(name: "TandemEngine", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast", "TandemNumerics", .product(name: "Yams", package: "Yams")]),
         .target(name: "TandemGenerator", dependencies: ["TandemCore"]),
         .target(name: "TandemStore", dependencies: ["TandemCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(

@@ -29,6 +29,10 @@ void dgelsd_(const tandem_lapack_int *m, const tandem_lapack_int *n, const tande
 void dpotrf_(const char *uplo, const tandem_lapack_int *n, double *a, const tandem_lapack_int *lda,
              tandem_lapack_int *info, size_t uplo_len);
 
+// Eigenvalues and eigenvectors of a symmetric tridiagonal matrix (Gauss–Hermite nodes).
+void dstev_(const char *jobz, const tandem_lapack_int *n, double *d, double *e, double *z,
+            const tandem_lapack_int *ldz, double *work, tandem_lapack_int *info, size_t jobz_len);
+
 // Solve A X = B with the Cholesky factor from dpotrf.
 void dpotrs_(const char *uplo, const tandem_lapack_int *n, const tandem_lapack_int *nrhs,
              const double *a, const tandem_lapack_int *lda, double *b, const tandem_lapack_int *ldb,

@@ -50,77 +50,106 @@ public struct WeeklyRun: Sendable {
     public static func run(dataset: Dataset, policy: CompiledPolicy, binding: OrganisationBinding, model: ForecastModel,
                            day: Day, previous: [String: Double], previousDay: Day?,
                            progress: ((Int, Int) -> Void)? = nil) -> WeeklyRun {
-        let org = binding.organisation
-        // Decide every unit.
-        var decisions: [UnitDecision] = []
-        var modeOfUnit: [String: Mode] = [:]
-        for (u, unit) in org.units.enumerated() {
-            let values = Array(binding.values(ofUnit: u))
-            let d = policy.decide(values)
-            let outcome = policy.outcome(of: d)
-            decisions.append(UnitDecision(unitID: unit.id, mode: outcome?.mode.rawValue, outcome: outcome?.description, lean: d.lean))
-            if let m = outcome?.mode { modeOfUnit[unit.id] = m }
-        }
+        let (decisions, modeOfUnit) = decideAll(policy: policy, binding: binding)
         // Forecast the open key results and evaluate the alert rules.
         let history = History(dataset)
         let krs = dataset.keyResults.keyResults
         let open = krs.indices.filter { !krs[$0].isClosed && krs[$0].cycle.start <= day && day <= krs[$0].cycle.end }
         var observations: [Observation] = []
         observations.reserveCapacity(open.count)
-        var facts = [Double](repeating: .nan, count: KeyResultFact.allCases.count)
-        let factIndex = Dictionary(uniqueKeysWithValues: KeyResultFact.allCases.enumerated().map { ($1, $0) })
+        let alerts = AlertEvaluator(policy: policy, binding: binding, modeOfUnit: modeOfUnit)
         for (n, k) in open.enumerated() {
             if n % 4096 == 0 { progress?(n, open.count) }
-            let kr = krs[k]
             let s = history.snapshot(k, asOf: day)
-            let p = model.probability(s)
-            let before = previous[kr.id]
-            let needed = (s.threshold - s.progress) / max(1 - s.elapsed, 0.02)
-            let observed = s.progress / max(s.elapsed, 0.02)
-            let pace = needed <= 0 ? 10 : min(10, max(-10, observed / needed))
-            let daysSince = s.daysSinceCheckIn ?? kr.cycle.start.distance(to: day)
-            func set(_ f: KeyResultFact, _ v: Double?) { facts[factIndex[f]!] = v ?? .nan }
-            set(.pSuccess, p)
-            set(.pSuccessChange, before.map { p - $0 })
-            set(.progress, s.progress)
-            set(.expectedProgress, s.expectedProgress)
-            set(.elapsed, s.elapsed)
-            set(.daysSinceCheckIn, Double(daysSince))
-            set(.checkIns, Double(s.checkIns))
-            set(.confidence, s.confidence)
-            set(.confidenceChange, s.confidence.flatMap { c in s.previousConfidence.map { c - $0 } })
-            set(.pace, pace)
-            set(.kind, Double(KeyResultKind.allCases.firstIndex(of: kr.kind)!))
-            set(.mode, modeOfUnit[kr.unitID].map { Double(Mode.allCases.firstIndex(of: $0)!) })
-            var firing: [Int] = []
-            if let u = org.index[kr.unitID] {
-                let values = Array(binding.values(ofUnit: u))
-                firing = values.withUnsafeBufferPointer { a in facts.withUnsafeBufferPointer { f in policy.firingAlerts(attributes: a, facts: f) } }
-            }
-            let rules = firing.map { policy.policy.alerts[$0] }
-            let severity = rules.map(\.severity).max()
-            var reasons = ""
-            if severity != nil {
-                var parts: [String] = []
-                if let before, let previousDay, before - p >= 0.05 {
-                    parts.append("P(success) fell from \(fmt2(before)) to \(fmt2(p)) since \(previousDay)")
-                } else {
-                    parts.append("P(success) \(fmt2(p))")
-                }
-                parts.append("progress \(pct(s.progress)) where a straight line would be at \(pct(s.expectedProgress))")
-                if s.progress < s.threshold && s.elapsed > 0.05 {
-                    parts.append("pace is \(String(format: "%.1f", max(0, pace)))× what the target needs")
-                }
-                if daysSince >= 10 { parts.append(s.daysSinceCheckIn == nil ? "no check-in yet (\(daysSince) days into the cycle)" : "no check-in for \(daysSince) days") }
-                if let c = s.confidence, let pc = s.previousConfidence, c < pc { parts.append("confidence fell from \(Int(pc)) to \(Int(c))") }
-                reasons = parts.joined(separator: "; ")
-            }
-            observations.append(Observation(keyResultID: kr.id, unitID: kr.unitID, owner: kr.owner, title: kr.title, pSuccess: p,
-                                            progress: s.progress, elapsed: s.elapsed, severity: severity, rules: rules.map(\.title),
-                                            reasons: reasons))
+            observations.append(alerts.observe(krs[k], s, p: model.probability(s), before: previous[krs[k].id], previousDay: previousDay))
         }
         progress?(open.count, open.count)
         return WeeklyRun(day: day, decisions: decisions, observations: observations)
+    }
+}
+
+extension WeeklyRun {
+    /// Decides every unit; returns the decisions and each decided unit's mode.
+    public static func decideAll(policy: CompiledPolicy, binding: OrganisationBinding) -> ([UnitDecision], [String: Mode]) {
+        var decisions: [UnitDecision] = []
+        decisions.reserveCapacity(binding.organisation.units.count)
+        var modeOfUnit: [String: Mode] = [:]
+        for (u, unit) in binding.organisation.units.enumerated() {
+            let d = binding.values(ofUnit: u).withUnsafeBufferPointer { policy.decide($0) }
+            let outcome = policy.outcome(of: d)
+            decisions.append(UnitDecision(unitID: unit.id, mode: outcome?.mode.rawValue, outcome: outcome?.description, lean: d.lean))
+            if let m = outcome?.mode { modeOfUnit[unit.id] = m }
+        }
+        return (decisions, modeOfUnit)
+    }
+}
+
+/// Evaluates a policy's alert rules on key results: their facts, the rules that fire, and the
+/// reasons in words.
+public struct AlertEvaluator: Sendable {
+    public let policy: CompiledPolicy
+    public let binding: OrganisationBinding
+    /// Each unit's decided mode (the `mode` fact).
+    public let modeOfUnit: [String: Mode]
+    static let factIndex = Dictionary(uniqueKeysWithValues: KeyResultFact.allCases.enumerated().map { ($1, $0) })
+
+    public init(policy: CompiledPolicy, binding: OrganisationBinding, modeOfUnit: [String: Mode]) {
+        self.policy = policy
+        self.binding = binding
+        self.modeOfUnit = modeOfUnit
+    }
+
+    /// The observation of one key result from its snapshot and P(success).
+    ///
+    /// - Parameters:
+    ///   - before: its P(success) at the previous run, for `kr.p_success_change`.
+    ///   - previousDay: the day of that run, for the "fell from … since …" reason.
+    public func observe(_ kr: KeyResult, _ s: Snapshot, p: Double, before: Double?, previousDay: Day?) -> Observation {
+        let day = s.day
+        let needed = (s.threshold - s.progress) / max(1 - s.elapsed, 0.02)
+        let observed = s.progress / max(s.elapsed, 0.02) * s.paceMultiplier
+        let pace = needed <= 0 ? 10 : min(10, max(-10, observed / needed))
+        let daysSince = s.daysSinceCheckIn ?? kr.cycle.start.distance(to: day)
+        var facts = [Double](repeating: .nan, count: KeyResultFact.allCases.count)
+        func set(_ f: KeyResultFact, _ v: Double?) { facts[Self.factIndex[f]!] = v ?? .nan }
+        set(.pSuccess, p)
+        set(.pSuccessChange, before.map { p - $0 })
+        set(.progress, s.progress)
+        set(.expectedProgress, s.expectedProgress)
+        set(.elapsed, s.elapsed)
+        set(.daysSinceCheckIn, Double(daysSince))
+        set(.checkIns, Double(s.checkIns))
+        set(.confidence, s.confidence)
+        set(.confidenceChange, s.confidence.flatMap { c in s.previousConfidence.map { c - $0 } })
+        set(.pace, pace)
+        set(.kind, Double(KeyResultKind.allCases.firstIndex(of: kr.kind)!))
+        set(.mode, modeOfUnit[kr.unitID].map { Double(Mode.allCases.firstIndex(of: $0)!) })
+        var firing: [Int] = []
+        if let u = binding.organisation.index[kr.unitID] {
+            let values = binding.values(ofUnit: u)
+            firing = values.withUnsafeBufferPointer { a in facts.withUnsafeBufferPointer { f in policy.firingAlerts(attributes: a, facts: f) } }
+        }
+        let rules = firing.map { policy.policy.alerts[$0] }
+        let severity = rules.map(\.severity).max()
+        var reasons = ""
+        if severity != nil {
+            var parts: [String] = []
+            if let before, let previousDay, before - p >= 0.05 {
+                parts.append("P(success) fell from \(fmt2(before)) to \(fmt2(p)) since \(previousDay)")
+            } else {
+                parts.append("P(success) \(fmt2(p))")
+            }
+            parts.append("progress \(pct(s.progress)) where a straight line would be at \(pct(s.expectedProgress))")
+            if s.progress < s.threshold && s.elapsed > 0.05 {
+                parts.append("pace is \(String(format: "%.1f", max(0, pace)))× what the target needs")
+            }
+            if daysSince >= 10 { parts.append(s.daysSinceCheckIn == nil ? "no check-in yet (\(daysSince) days into the cycle)" : "no check-in for \(daysSince) days") }
+            if let c = s.confidence, let pc = s.previousConfidence, c < pc { parts.append("confidence fell from \(Int(pc)) to \(Int(c))") }
+            reasons = parts.joined(separator: "; ")
+        }
+        return Observation(keyResultID: kr.id, unitID: kr.unitID, owner: kr.owner, title: kr.title, pSuccess: p,
+                           progress: s.progress, elapsed: s.elapsed, severity: severity, rules: rules.map(\.title),
+                           reasons: reasons)
     }
 }
 

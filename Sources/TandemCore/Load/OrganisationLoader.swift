@@ -26,128 +26,16 @@ public enum OrganisationLoader {
     ///
     /// - Returns: the organisation when the file has no error, and every problem found.
     public static func load(_ source: SourceFile) -> (organisation: Organisation?, diagnostics: [Diagnostic]) {
-        var sink = DiagnosticSink(source: source)
-        let bomLength = source.hasByteOrderMark ? 3 : 0
-        if source.bytes[bomLength...].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
-            sink.error("C0002", "file is empty; expected a mapping with 'units', a list of units", offset: nil)
-            return (nil, sink.diagnostics)
-        }
-        let invalid = source.bytes.withUnsafeBufferPointer { UTF8Validation.invalidOffsets(in: $0) }
-        if !invalid.isEmpty {
-            for offset in invalid {
-                sink.error("C0003", "file must be UTF-8 text; byte 0x\(String(source.bytes[offset], radix: 16, uppercase: true)) is not valid UTF-8",
-                           offset: offset)
-            }
-            return (nil, sink.diagnostics)
-        }
-        let text = String(decoding: source.bytes[bomLength...], as: UTF8.self)
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                sink.error("C0002", "file is empty; expected a mapping with 'units', a list of units", offset: nil)
-                return (nil, sink.diagnostics)
-            }
-            root = node
-        } catch let error as YamlError {
-            sink.diagnostics.append(diagnostic(for: error, path: source.path))
-            return (nil, sink.diagnostics)
-        } catch {
-            sink.error("C0201", "file must be valid YAML or JSON: \(error)", offset: nil)
-            return (nil, sink.diagnostics)
-        }
-
-        var reader = NodeReader(path: source.path)
+        let (root, problems) = YAMLReader.compose(source, expecting: "a mapping with 'units', a list of units")
+        guard let root else { return (nil, problems) }
+        var reader = YAMLReader(path: source.path)
         let organisation = reader.organisation(root)
         return (reader.diagnostics.hasErrors ? nil : organisation, reader.diagnostics)
     }
-
-    static func diagnostic(for error: YamlError, path: String) -> Diagnostic {
-        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: path, line: mark.line, column: mark.column) }
-        switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-             let .composer(context, problem, mark, _):
-            var notes: [Diagnostic.Note] = []
-            if let context { notes.append(Diagnostic.Note(context.text, at: at(context.mark))) }
-            return Diagnostic(.error, "C0201", "file must be valid YAML or JSON: \(problem)", at: at(mark), notes: notes)
-        case let .duplicatedKeysInMapping(duplicates, context):
-            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return Diagnostic(.error, "C0209", "a key must appear once in a mapping; \(keys) appears more than once",
-                              at: at(context.mark))
-        default:
-            return Diagnostic(.error, "C0201", "file must be valid YAML or JSON: \(error)",
-                              at: SourceLocation(file: path, line: 0, column: 0))
-        }
-    }
 }
 
-/// Walks the YAML node tree, collecting diagnostics.
-private struct NodeReader {
-    let path: String
-    var diagnostics: [Diagnostic] = []
-
-    init(path: String) { self.path = path }
-
-    func location(_ node: Node) -> SourceLocation {
-        node.mark.map { SourceLocation(file: path, line: $0.line, column: $0.column) }
-            ?? SourceLocation(file: path, line: 0, column: 0)
-    }
-
-    func width(_ node: Node) -> Int {
-        guard case .scalar(let scalar) = node else { return 1 }
-        let quotes = scalar.style == .singleQuoted || scalar.style == .doubleQuoted ? 2 : 0
-        return max(1, scalar.string.displayWidth + quotes)
-    }
-
-    mutating func error(_ id: String, _ message: String, at node: Node, notes: [Diagnostic.Note] = []) {
-        diagnostics.append(Diagnostic(.error, id, message, at: location(node), length: width(node), notes: notes))
-    }
-
-    func describe(_ node: Node) -> String {
-        switch node {
-        case .scalar(let s): return "'\(s.string)'"
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
-        }
-    }
-
-    /// A scalar string, or a diagnostic saying what was expected.
-    mutating func string(_ node: Node, key: String) -> String? {
-        guard case .scalar(let scalar) = node else {
-            error("C0202", "'\(key)' must be a text value, found \(describe(node))", at: node)
-            return nil
-        }
-        if scalar.string.isEmpty || isNull(scalar) {
-            error("C0106", "'\(key)' must not be empty", at: node)
-            return nil
-        }
-        return scalar.string
-    }
-
-    /// A plain `~`, `null` or empty scalar: YAML's null.
-    func isNull(_ scalar: Node.Scalar) -> Bool {
-        scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
-    }
-
-    mutating func checkKeys(_ mapping: Node.Mapping, allowed: [String], what: String) {
-        for (key, _) in mapping {
-            guard case .scalar(let k) = key else {
-                error("C0202", "keys of \(what) must be text, found \(describe(key))", at: key)
-                continue
-            }
-            if !allowed.contains(k.string) {
-                var notes = [Diagnostic.Note]()
-                if let guess = Suggestion.closest(to: k.string, among: allowed) {
-                    notes.append(Diagnostic.Note("did you mean '\(guess)'?"))
-                } else {
-                    notes.append(Diagnostic.Note("\(what) may have: \(allowed.joined(separator: ", "))"))
-                }
-                error("C0204", "unknown key '\(k.string)' in \(what)", at: key, notes: notes)
-            }
-        }
-    }
-
-    mutating func organisation(_ root: Node) -> Organisation? {
+extension YAMLReader {
+    fileprivate mutating func organisation(_ root: Node) -> Organisation? {
         guard case .mapping(let top) = root else {
             error("C0202", "organisation file must be a mapping with 'units', found \(describe(root))", at: root)
             return nil
@@ -220,7 +108,7 @@ private struct NodeReader {
         return diagnostics.hasErrors ? nil : Organisation(name: name, units: units)
     }
 
-    mutating func unit(_ node: Node) -> (OrgUnit, Node, Node?)? {
+    fileprivate mutating func unit(_ node: Node) -> (OrgUnit, Node, Node?)? {
         guard case .mapping(let map) = node else {
             error("C0202", "each unit must be a mapping with 'id' and 'name', found \(describe(node))", at: node)
             return nil
@@ -261,19 +149,8 @@ private struct NodeReader {
                               at: value)
                         continue
                     }
-                    let kind: AttributeValue.Kind
-                    let resolved: Tag.Name = v.style == .plain ? Resolver.default.resolveTag(of: value) : .str
-                    if resolved == .int || resolved == .float {
-                        kind = Double(v.string) != nil ? .number : .string
-                    } else if resolved == .bool {
-                        kind = .boolean
-                    } else if isNull(v) {
-                        error("C0106", "attribute '\(k.string)' must have a value", at: value)
-                        continue
-                    } else {
-                        kind = .string
-                    }
-                    attributes[k.string] = AttributeValue(kind: kind, text: v.string, location: location(value))
+                    guard let attribute = attributeValue(value, v, name: k.string) else { continue }
+                    attributes[k.string] = attribute
                 }
             case .scalar(let s) where isNull(s):
                 break

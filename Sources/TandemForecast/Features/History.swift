@@ -63,14 +63,7 @@ public struct History: Sendable {
         let unitRecords = records(unit), ownerRecords = records(owner)
         unitRecordOf = krs.map { unitRecords[$0.unitID] }
         ownerRecordOf = krs.map { kr in kr.owner.flatMap { ownerRecords[$0] } }
-        var modes: [String: String] = [:], uncertainty: [String: Double] = [:]
-        if let org = dataset.organisation {
-            for u in org.units {
-                if let m = org.attribute("current_mode", of: u.id) { modes[u.id] = m.value.text }
-                if let level = org.attribute("uncertainty", of: u.id)?.value.text,
-                   let v = ["low": 0.0, "medium": 0.5, "high": 1.0][level] { uncertainty[u.id] = v }
-            }
-        }
+        let (modes, uncertainty) = History.unitContext(dataset.organisation)
         self.modes = modes
         self.uncertainty = uncertainty
         modeOf = krs.map { modes[$0.unitID] }
@@ -80,6 +73,22 @@ public struct History: Sendable {
         var peers = [[Int]](repeating: [], count: krs.count)
         for (_, members) in groups { for i in members { peers[i] = members.filter { $0 != i } } }
         self.peers = peers
+    }
+
+    /// The key results of the same unit and cycle as key result `k`.
+    public func peers(of k: Int) -> [Int] { peers[k] }
+
+    /// Each unit's management mode today (`current_mode`) and business uncertainty
+    /// (`uncertainty`: low, medium, high as 0, 0.5, 1), as the organisation gives them.
+    public static func unitContext(_ organisation: Organisation?) -> (modes: [String: String], uncertainty: [String: Double]) {
+        var modes: [String: String] = [:], uncertainty: [String: Double] = [:]
+        guard let org = organisation else { return (modes, uncertainty) }
+        for u in org.units {
+            if let m = org.attribute("current_mode", of: u.id) { modes[u.id] = m.value.text }
+            if let level = org.attribute("uncertainty", of: u.id)?.value.text,
+               let v = ["low": 0.0, "medium": 0.5, "high": 1.0][level] { uncertainty[u.id] = v }
+        }
+        return (modes, uncertainty)
     }
 
     /// The latest progress (against the target in force) and confidence of a key result as of a day.

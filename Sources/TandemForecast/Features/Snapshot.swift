@@ -37,6 +37,29 @@ public struct Snapshot: Sendable {
     public var stretch: Double?
     /// The unit's business uncertainty, 0 (low) to 1 (high), when the organisation gives it.
     public var uncertainty: Double?
+    /// What-if only: the pace projected forward is this multiple of the pace so far (1 for a
+    /// real forecast). See `withPace(_:)`.
+    public var paceMultiplier: Double = 1
+
+    /// The snapshot with the pace projected forward multiplied by `k` ("what if this key result
+    /// progressed twice as fast from now on"): the trajectory's projected remaining progress,
+    /// its slope and its slope uncertainty, the recent slope and the observed pace that the
+    /// population model compares with the required pace are all scaled by `k`; what was
+    /// already achieved is not. The predictive spread is kept.
+    public func withPace(_ k: Double) -> Snapshot {
+        guard k != paceMultiplier, k > 0, paceMultiplier > 0 else { return self }
+        let factor = k / paceMultiplier
+        var s = self
+        var t = s.trajectory
+        t.mean += (factor - 1) * t.slope * max(0, 1 - elapsed)
+        t.slope *= factor
+        t.slopeSD *= factor
+        t.probability = 0.5 * erfc(-((t.mean - threshold) / t.sd) / 2.0.squareRoot())
+        s.trajectory = t
+        s.recentSlope = recentSlope.map { $0 * factor }
+        s.paceMultiplier = k
+        return s
+    }
 
     /// Progress a straight line from start to deadline would have reached (the OKR tools' rule).
     public var expectedProgress: Double { elapsed }
@@ -136,7 +159,7 @@ public enum FeatureSet {
         let gap = progress - s.elapsed
         let trajectory = logit(s.trajectory.probability)
         let required = (s.threshold - progress) / max(1 - s.elapsed, 0.05)
-        let observed = progress / max(s.elapsed, 0.05)
+        let observed = progress / max(s.elapsed, 0.05) * s.paceMultiplier
         let recency = s.daysSinceCheckIn.map { Double($0) / Double(s.cycleDays) } ?? s.elapsed
         // Progress itself and its gap to the linear pace would be collinear with elapsed; the
         // gap enters through its interaction with elapsed instead.

@@ -77,7 +77,8 @@ public struct OrganisationBinding: Sendable {
         return (OrganisationBinding(organisation: organisation, values: values, attributeCount: count, origins: origins), diagnostics)
     }
 
-    static func convert(_ value: AttributeValue, _ attribute: AttributeDefinition) -> Result<Double, Diagnostic> {
+    /// Converts one value to its slot value, or a diagnostic at the value.
+    public static func convert(_ value: AttributeValue, _ attribute: AttributeDefinition) -> Result<Double, Diagnostic> {
         let declared = Diagnostic.Note("'\(attribute.name)' is declared here", at: attribute.location,
                                        length: attribute.name.displayWidth)
         func fail(_ message: String, _ notes: [Diagnostic.Note] = []) -> Result<Double, Diagnostic> {

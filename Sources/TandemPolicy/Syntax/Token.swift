@@ -62,12 +62,12 @@ let reservedWords: Set<String> = [
 /// Words that start a declaration.
 let declarationKeywords = ["policy", "attribute", "let", "evidence", "decide", "override", "alert", "expect"]
 
-enum PolicyFormat {
+public enum PolicyFormat {
     /// A share as a percentage, rounded to a millionth of a percent: 0.6 + 0.5 → "110%".
-    static func percent(_ share: Double) -> String { number((share * 100 * 1e6).rounded() / 1e6) + "%" }
+    public static func percent(_ share: Double) -> String { number((share * 100 * 1e6).rounded() / 1e6) + "%" }
 
     /// A number without a trailing `.0`.
-    static func number(_ value: Double) -> String {
+    public static func number(_ value: Double) -> String {
         if value == value.rounded() && abs(value) < 1e15 { return String(Int64(value)) }
         return String(value)
     }

@@ -1,0 +1,321 @@
+import Foundation
+import TandemCore
+import TandemForecast
+import TandemPolicy
+
+/// A policy a scenario brings: loaded and compiled, or its diagnostics.
+public struct LoadedPolicy: Sendable {
+    public var policy: CompiledPolicy?
+    public var diagnostics: [Diagnostic]
+    public var sources: [SourceFile]
+
+    public init(policy: CompiledPolicy?, diagnostics: [Diagnostic], sources: [SourceFile]) {
+        self.policy = policy
+        self.diagnostics = diagnostics
+        self.sources = sources
+    }
+}
+
+extension WhatIfEngine {
+    /// Checks a scenario against the baseline and applies it. Every problem is reported, located
+    /// in the scenario file (or in the policy it brings); nothing is applied when there is one.
+    ///
+    /// - Parameter loadPolicy: reads a replacement policy, given its path resolved against the
+    ///   scenario file's folder.
+    public func apply(_ scenario: Scenario, file: ScenarioFile,
+                      loadPolicy: (String) -> LoadedPolicy) -> (AppliedScenario?, [Diagnostic], [SourceFile]) {
+        var diagnostics: [Diagnostic] = []
+        var sources: [SourceFile] = []
+        var policy = base.policy
+        var changes: [String] = []
+        if let (path, location) = scenario.policy {
+            let folder = (file.path as NSString).deletingLastPathComponent
+            let resolved = path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
+            let loaded = loadPolicy(FileManager.default.fileExists(atPath: resolved) ? resolved : path)
+            sources += loaded.sources
+            if let p = loaded.policy {
+                policy = p
+                changes.append("policy replaced by '\(p.policy.name)'\(p.policy.version.map { " version \($0)" } ?? "") (\(path))")
+            } else {
+                let errors = loaded.diagnostics.filter { $0.severity == .error }
+                if errors.allSatisfy({ $0.id == "C0001" }) {
+                    diagnostics.append(Diagnostic(.error, "W0201", "policy file '\(path)' must exist (looked in '\(resolved)' and '\(path)')",
+                                                  at: location, length: path.displayWidth))
+                } else {
+                    diagnostics += loaded.diagnostics
+                    diagnostics.append(Diagnostic(.error, "W0202", "the policy of scenario '\(scenario.name)' must check without errors",
+                                                  at: location, length: path.displayWidth))
+                }
+                return (nil, diagnostics, sources)
+            }
+        }
+        let org = base.binding.organisation
+        let schema = policy.policy
+        var units = org.units
+        // ── Attributes ──
+        for change in scenario.attributeChanges {
+            let current = Organisation(name: org.name, units: units)
+            guard let targets = select(change.units, at: change.unitsLocation, in: current, schema: schema, diagnostics: &diagnostics) else { continue }
+            let where_ = change.units.description
+            for (name, value) in change.set {
+                guard let a = attribute(name, at: value.location, length: name.displayWidth, schema: schema, diagnostics: &diagnostics) else { continue }
+                _ = a
+                for u in targets { units[u].attributes[name] = value }
+                changes.append("\(name) = \(value.text) on \(describe(targets, where_, org))")
+            }
+            for (name, by, location) in change.shift {
+                guard let a = attribute(name, at: location, length: name.displayWidth, schema: schema, diagnostics: &diagnostics) else { continue }
+                var clamped = 0
+                switch a.kind {
+                case .level(let levels):
+                    for u in targets {
+                        let text = current.attribute(name, of: units[u].id)?.value.text ?? a.defaultValue.map { a.display($0) } ?? levels[0]
+                        guard let i = levels.firstIndex(of: text) else { continue }  // an invalid value: the binding reports it
+                        let j = min(levels.count - 1, max(0, i + Int(by.rounded())))
+                        if j != i + Int(by.rounded()) { clamped += 1 }
+                        units[u].attributes[name] = AttributeValue(kind: .string, text: levels[j], location: location)
+                    }
+                case .number(let lo, let hi):
+                    for u in targets {
+                        let v = current.attribute(name, of: units[u].id)?.value.number ?? a.defaultValue ?? 0
+                        var w = v + by
+                        if let lo, w < lo { w = lo; clamped += 1 }
+                        if let hi, w > hi { w = hi; clamped += 1 }
+                        units[u].attributes[name] = AttributeValue(kind: .number, text: PolicyFormat.number(w), location: location)
+                    }
+                case .enumeration, .boolean:
+                    diagnostics.append(Diagnostic(.error, "W0206", "'\(name)' has no order to shift along; use 'set' with one of its values",
+                                                  at: location, notes: [.init("'\(name)' is declared here as \(a.type)", at: a.location, length: name.displayWidth)]))
+                    continue
+                }
+                let steps = PolicyFormat.number(by)
+                changes.append("\(name) shifted \(by > 0 ? "+" : "")\(steps) on \(describe(targets, where_, org))"
+                               + (clamped > 0 ? " (\(clamped) already at the end of the range, kept there)" : ""))
+            }
+        }
+        var binding = base.binding
+        if !scenario.attributeChanges.isEmpty || scenario.policy != nil {
+            let (bound, found) = OrganisationBinding.bind(Organisation(name: org.name, units: units), to: schema)
+            // Warnings about the baseline organisation itself (P0805) were shown with it already.
+            diagnostics += found.filter { $0.severity == .error }
+            guard let bound else { return (nil, diagnostics, sources) }
+            binding = bound
+        }
+        // ── Key results ──
+        var table = base.dataset.keyResults
+        var log = base.dataset.checkIns
+        var forecastDay: [Int: Day] = [:], pace: [Int: Double] = [:]
+        var changed = Set<Int>()
+        var hypothetical: [Int: [CheckIn]] = [:], retarget = Set<Int>()
+        let day = base.day
+        for change in scenario.keyResultChanges {
+            let selected = selectKeyResults(change.keyResults, at: change.location, diagnostics: &diagnostics)
+            if selected.isEmpty { continue }
+            var parts: [String] = []
+            for k in selected {
+                var kr = table.keyResults[k]
+                if let (kind, _) = change.kind { kr.kind = kind }
+                if let (value, location) = change.target {
+                    if value == kr.startValue {
+                        diagnostics.append(Diagnostic(.error, "W0216", "target of \(kr.id) must differ from its start value \(PolicyFormat.number(kr.startValue))", at: location))
+                        continue
+                    }
+                    kr.targetValue = value
+                    retarget.insert(k)
+                }
+                if let (deadline, location) = change.deadline {
+                    let end: Day
+                    switch deadline {
+                    case .shift(let n): end = kr.cycle.end.advanced(by: n)
+                    case .date(let d): end = d
+                    }
+                    if end < day || end <= kr.cycle.start {
+                        diagnostics.append(Diagnostic(.error, "W0209", "the new deadline of \(kr.id), \(end), must be after its start \(kr.cycle.start) and not before the baseline day \(day)", at: location))
+                        continue
+                    }
+                    kr.cycle = Cycle(start: kr.cycle.start, end: end)
+                }
+                if let (multiplier, _) = change.pace { pace[k] = multiplier }
+                var latest = day
+                for c in change.checkIns {
+                    let existing = base.dataset.checkIns.checkIns(ofKeyResult: k)
+                    if c.date <= day {
+                        diagnostics.append(Diagnostic(.error, "W0208", "a hypothetical check-in must be dated after the baseline day \(day), found \(c.date)", at: c.location, length: 10))
+                    } else if c.date > kr.cycle.end {
+                        diagnostics.append(Diagnostic(.error, "W0208", "a check-in of \(kr.id) must fall inside its cycle \(kr.cycle), found \(c.date)", at: c.location, length: 10))
+                    } else if existing.contains(where: { $0.date == c.date }) || hypothetical[k, default: []].contains(where: { $0.date == c.date }) {
+                        diagnostics.append(Diagnostic(.error, "W0208", "\(kr.id) already has a check-in on \(c.date)", at: c.location, length: 10))
+                    } else {
+                        hypothetical[k, default: []].append(CheckIn(keyResultID: kr.id, date: c.date, value: c.value, confidence: c.confidence))
+                        latest = max(latest, c.date)
+                    }
+                }
+                if !change.checkIns.isEmpty { forecastDay[k] = max(forecastDay[k] ?? day, latest) }
+                table.keyResults[k] = kr
+                changed.insert(k)
+            }
+            if let (kind, _) = change.kind { parts.append("kind \(kind.rawValue)") }
+            if let (value, _) = change.target { parts.append("target \(PolicyFormat.number(value))") }
+            if let (deadline, _) = change.deadline {
+                switch deadline {
+                case .shift(let n): parts.append("deadline \(n >= 0 ? "+" : "")\(n) days")
+                case .date(let d): parts.append("deadline \(d)")
+                }
+            }
+            if let (m, _) = change.pace { parts.append("pace ×\(PolicyFormat.number(m)) from now on") }
+            if !change.checkIns.isEmpty {
+                parts.append("\(change.checkIns.count) hypothetical check-in\(change.checkIns.count == 1 ? "" : "s") to \(change.checkIns.map(\.date).max()!)")
+            }
+            let what: String
+            if case .ids(let ids) = change.keyResults, ids.count == 1, let k = selected.first {
+                what = "\(ids[0].id) (\(table.keyResults[k].title))"
+            } else {
+                what = "\(change.keyResults) (\(selected.count))"
+            }
+            changes.append("\(what): \(parts.joined(separator: ", "))")
+        }
+        if diagnostics.hasErrors { return (nil, diagnostics, sources) }
+        var dataset: Dataset?
+        if !changed.isEmpty {
+            if !hypothetical.isEmpty || !retarget.isEmpty {
+                var checkIns: [CheckIn] = []
+                checkIns.reserveCapacity(log.checkIns.count + hypothetical.values.reduce(0) { $0 + $1.count })
+                var ranges: [Range<Int>] = []
+                ranges.reserveCapacity(log.ranges.count)
+                for k in log.ranges.indices {
+                    let start = checkIns.count
+                    if retarget.contains(k) {
+                        // The changed target holds from the start of the cycle.
+                        checkIns += log.checkIns(ofKeyResult: k).map { var c = $0; c.target = nil; return c }
+                    } else {
+                        checkIns += log.checkIns(ofKeyResult: k)
+                    }
+                    if let extra = hypothetical[k] { checkIns += extra.sorted { $0.date < $1.date } }
+                    ranges.append(start..<checkIns.count)
+                }
+                log = CheckInLog(checkIns: checkIns, ranges: ranges)
+            }
+            dataset = Dataset(organisation: binding.organisation, keyResults: table, checkIns: log)
+        }
+        return (AppliedScenario(scenario: scenario, policy: policy, binding: binding, dataset: dataset, forecastDay: forecastDay,
+                                pace: pace, changed: changed, changes: changes), diagnostics, sources)
+    }
+
+    /// Units a selector picks, in file order; nil (with a diagnostic) when it names what does not exist.
+    func select(_ selector: UnitSelector, at location: SourceLocation, in org: Organisation, schema: Policy,
+                diagnostics: inout [Diagnostic]) -> [Int]? {
+        func unit(_ id: String) -> Int? {
+            if let u = org.index[id] { return u }
+            let notes = Suggestion.closest(to: id, among: org.units.map(\.id)).map { [Diagnostic.Note("did you mean '\($0)'?")] } ?? []
+            diagnostics.append(Diagnostic(.error, "W0203", "unit '\(id)' must be a unit of the organisation", at: location,
+                                          length: id.displayWidth, notes: notes))
+            return nil
+        }
+        func below(_ u: Int) -> [Int] {
+            var result: [Int] = [], stack = org.children[u].reversed() as [Int]
+            while let c = stack.popLast() {
+                result.append(c)
+                stack += org.children[c].reversed()
+            }
+            return result
+        }
+        switch selector {
+        case .all: return Array(org.units.indices)
+        case .unit(let id): return unit(id).map { [$0] }
+        case .subtree(let id): return unit(id).map { [$0] + below($0) }
+        case .descendants(let id): return unit(id).map(below)
+        case .matching(let pairs):
+            var checks: [(Int, Double)] = []
+            for (name, value, where_) in pairs {
+                guard let a = attribute(name, at: where_, length: name.displayWidth, schema: schema, diagnostics: &diagnostics, forChange: false) else { return nil }
+                let av = AttributeValue(kind: Double(value) != nil ? .number : (["true", "false"].contains(value) ? .boolean : .string), text: value, location: where_)
+                switch OrganisationBinding.convert(av, schema.attributes[a.index]) {
+                case .success(let v): checks.append((a.index, v))
+                case .failure(let d): diagnostics.append(d); return nil
+                }
+            }
+            // `where` reads each unit's value as it stands (inherited and default values included).
+            let picked = org.units.indices.filter { u in
+                checks.allSatisfy { a, v in
+                    let definition = schema.attributes[a]
+                    guard let resolved = org.attribute(definition.name, of: org.units[u].id) else { return definition.defaultValue == v }
+                    if case .success(let w) = OrganisationBinding.convert(resolved.value, definition) { return w == v }
+                    return false
+                }
+            }
+            if picked.isEmpty {
+                diagnostics.append(Diagnostic(.warning, "W0215", "\(selector) selects no unit", at: location))
+            }
+            return picked
+        }
+    }
+
+    /// The schema attribute with this name, checked to be changeable; nil with a diagnostic otherwise.
+    func attribute(_ name: String, at location: SourceLocation?, length: Int, schema: Policy, diagnostics: inout [Diagnostic],
+                   forChange: Bool = true) -> (index: Int, kind: AttributeDefinition.Kind, defaultValue: Double?, location: SourceLocation, type: ValueType, display: (Double) -> String)? {
+        guard let i = schema.attributeIndex(name) else {
+            let notes = Suggestion.closest(to: name, among: schema.attributes.map(\.name)).map { [Diagnostic.Note("did you mean '\($0)'?")] }
+                ?? [.init("the policy '\(schema.name)' declares: \(schema.attributes.map(\.name).joined(separator: ", "))")]
+            diagnostics.append(Diagnostic(.error, "W0204", "'\(name)' must be an attribute of the policy's schema", at: location, length: length, notes: notes))
+            return nil
+        }
+        let a = schema.attributes[i]
+        if forChange && !a.changeable {
+            diagnostics.append(Diagnostic(.error, "W0205", "'\(name)' is fixed in the policy and a scenario may not change it",
+                                          at: location, length: length,
+                                          notes: [.init("'\(name)' is declared 'fixed' here", at: a.location, length: name.displayWidth)]))
+            return nil
+        }
+        return (i, a.kind, a.defaultValue, a.location, a.type, a.display)
+    }
+
+    /// Open key results a selector picks.
+    func selectKeyResults(_ selector: KeyResultSelector, at location: SourceLocation, diagnostics: inout [Diagnostic]) -> [Int] {
+        let table = base.dataset.keyResults
+        let openSet = Set(open)
+        switch selector {
+        case .ids(let ids):
+            var result: [Int] = []
+            for (id, where_) in ids {
+                guard let k = table.index[id] else {
+                    let notes = Suggestion.closest(to: id, among: open.map { table.keyResults[$0].id }).map { [Diagnostic.Note("did you mean '\($0)'?")] } ?? []
+                    diagnostics.append(Diagnostic(.error, "W0210", "key result '\(id)' must be in the key-result file", at: where_, length: id.displayWidth, notes: notes))
+                    continue
+                }
+                guard openSet.contains(k) else {
+                    let kr = table.keyResults[k]
+                    let why = kr.isClosed ? "it has closed (final value \(PolicyFormat.number(kr.finalValue ?? 0)))" : "its cycle is \(kr.cycle)"
+                    diagnostics.append(Diagnostic(.error, "W0211", "key result '\(id)' must be open on the baseline day \(base.day) to be changed; \(why)",
+                                                  at: where_, length: id.displayWidth))
+                    continue
+                }
+                result.append(k)
+            }
+            return result
+        case .unit(let id, let subtree):
+            let org = base.binding.organisation
+            guard let u = org.index[id] else {
+                let notes = Suggestion.closest(to: id, among: org.units.map(\.id)).map { [Diagnostic.Note("did you mean '\($0)'?")] } ?? []
+                diagnostics.append(Diagnostic(.error, "W0203", "unit '\(id)' must be a unit of the organisation", at: location, notes: notes))
+                return []
+            }
+            var units: Set<String> = [id]
+            if subtree {
+                var stack = org.children[u]
+                while let c = stack.popLast() { units.insert(org.units[c].id); stack += org.children[c] }
+            }
+            let picked = open.filter { units.contains(table.keyResults[$0].unitID) }
+            if picked.isEmpty { diagnostics.append(Diagnostic(.warning, "W0215", "\(selector) selects no open key result on \(base.day)", at: location)) }
+            return picked
+        case .owner(let name):
+            let picked = open.filter { table.keyResults[$0].owner == name }
+            if picked.isEmpty { diagnostics.append(Diagnostic(.warning, "W0215", "\(selector) selects no open key result on \(base.day)", at: location)) }
+            return picked
+        }
+    }
+
+    func describe(_ targets: [Int], _ selector: String, _ org: Organisation) -> String {
+        if targets.count == 1 { return "\(org.units[targets[0]].id) (\(org.units[targets[0]].name))" }
+        return "\(targets.count) units (\(selector))"
+    }
+}

@@ -1,0 +1,304 @@
+import TandemCore
+import Yams
+
+/// Reads a scenario file (YAML, or JSON as its subset):
+///
+/// ```yaml
+/// as_of: 2026-11-18          # optional; --as-of wins
+/// threshold: 0.05            # optional: smallest move of P(success) listed
+/// correlation: 0.2           # optional: latent correlation within an objective
+/// scenarios:
+///   - name: 平台稳定后研发不确定性下降
+///     description: the platform settles and R&D's uncertainty falls one level
+///     changes:
+///       - units: {subtree: rd}           # or {unit: rd}, {descendants: rd}, {where: {layer: back}}, all
+///         shift: {uncertainty: -1}       # levels up (+) or down (−); numbers by an amount
+///       - units: {unit: xh}
+///         set: {stage: mature}
+///   - name: 新政策
+///     policy: ../../Models/selection.policy   # relative to this file
+///   - name: 算法组关键结果
+///     changes:
+///       - kr: KR-26Q4-00012              # or krs: [A, B], krs: {unit: rd.algo}, {subtree: rd}, {owner: 张伟}
+///         kind: aspirational             # committed | aspirational | kpi
+///         deadline: +14                  # days (±N) or a date
+///         target: 120                    # as if set so from the start of the cycle
+///         pace: 2                        # the pace projected forward, × this
+///         checkins:                      # hypothetical, after the baseline day
+///           - {date: 2026-11-25, value: 40, confidence: 7}
+/// ```
+///
+/// Shape errors are found here; names (units, key results, attributes) are checked against the
+/// baseline by `WhatIf`.
+public enum ScenarioLoader {
+    static let topKeys = ["as_of", "threshold", "correlation", "scenarios"]
+    static let scenarioKeys = ["name", "description", "policy", "changes"]
+    static let changeKeys = ["units", "set", "shift", "kr", "krs", "target", "deadline", "kind", "pace", "checkins"]
+    static let checkInKeys = ["date", "value", "confidence"]
+
+    public static func load(_ source: SourceFile) -> (ScenarioFile?, [Diagnostic]) {
+        let (root, problems) = YAMLReader.compose(source, expecting: "a mapping with 'scenarios', a list of scenarios")
+        guard let root else { return (nil, problems) }
+        var reader = ScenarioReader(yaml: YAMLReader(path: source.path))
+        let file = reader.file(root)
+        let diagnostics = reader.yaml.diagnostics
+        return (diagnostics.hasErrors ? nil : file, diagnostics)
+    }
+}
+
+private struct ScenarioReader {
+    var yaml: YAMLReader
+
+    mutating func error(_ id: String, _ message: String, at node: Node, notes: [Diagnostic.Note] = []) {
+        yaml.error(id, message, at: node, notes: notes)
+    }
+
+    func scalar(_ node: Node) -> String? {
+        guard case .scalar(let s) = node, !yaml.isNull(s) else { return nil }
+        return s.string
+    }
+
+    mutating func number(_ node: Node, key: String) -> Double? {
+        guard let text = scalar(node), let v = Double(text), v.isFinite else {
+            error("W0101", "'\(key)' must be a number, found \(yaml.describe(node))", at: node)
+            return nil
+        }
+        return v
+    }
+
+    mutating func day(_ node: Node, key: String) -> Day? {
+        guard let text = scalar(node), let d = Day(iso: text) else {
+            error("W0102", "'\(key)' must be a date YYYY-MM-DD, found \(yaml.describe(node))", at: node)
+            return nil
+        }
+        return d
+    }
+
+    mutating func mapping(_ node: Node, what: String) -> Node.Mapping? {
+        guard case .mapping(let m) = node else {
+            error("C0202", "\(what) must be a mapping, found \(yaml.describe(node))", at: node)
+            return nil
+        }
+        return m
+    }
+
+    mutating func file(_ root: Node) -> ScenarioFile? {
+        guard let top = mapping(root, what: "a scenario file") else { return nil }
+        yaml.checkKeys(top, allowed: ScenarioLoader.topKeys, what: "a scenario file")
+        var file = ScenarioFile(path: yaml.path, scenarios: [])
+        if let node = top["as_of"] {
+            file.asOf = day(node, key: "as_of")
+            file.asOfLocation = yaml.location(node)
+        }
+        if let node = top["threshold"], let t = number(node, key: "threshold") {
+            if t <= 0 || t >= 1 { error("W0103", "'threshold' must be between 0 and 1 (a move of P(success)), found \(scalar(node) ?? "")", at: node) }
+            file.threshold = t
+        }
+        if let node = top["correlation"], let r = number(node, key: "correlation") {
+            if r < 0 || r >= 1 { error("W0104", "'correlation' must be at least 0 and below 1, found \(scalar(node) ?? "")", at: node) }
+            file.correlation = r
+        }
+        guard let list = top["scenarios"] else {
+            error("C0203", "scenario file must have 'scenarios', a list of scenarios", at: root)
+            return nil
+        }
+        guard case .sequence(let items) = list, !items.isEmpty else {
+            error("C0202", "'scenarios' must be a non-empty list of scenarios, found \(yaml.describe(list))", at: list)
+            return nil
+        }
+        var names: [String: Node] = [:]
+        for item in items {
+            guard let s = scenario(item) else { continue }
+            if let first = names[s.name], let node = item.mapping?["name"] {
+                error("W0105", "scenario names must be unique; '\(s.name)' is used twice", at: node,
+                      notes: [.init("first used here", at: yaml.location(first), length: yaml.width(first))])
+            } else if let node = item.mapping?["name"] {
+                names[s.name] = node
+            }
+            file.scenarios.append(s)
+        }
+        return file
+    }
+
+    mutating func scenario(_ node: Node) -> Scenario? {
+        guard let map = mapping(node, what: "each scenario") else { return nil }
+        yaml.checkKeys(map, allowed: ScenarioLoader.scenarioKeys, what: "a scenario")
+        guard let nameNode = map["name"] else {
+            error("C0203", "each scenario must have a 'name'", at: node)
+            return nil
+        }
+        guard let name = yaml.string(nameNode, key: "name") else { return nil }
+        var s = Scenario(name: name, description: map["description"].flatMap { yaml.string($0, key: "description") },
+                         location: yaml.location(nameNode), policy: nil, attributeChanges: [], keyResultChanges: [])
+        if let p = map["policy"], let path = yaml.string(p, key: "policy") { s.policy = (path, yaml.location(p)) }
+        if let changes = map["changes"] {
+            guard case .sequence(let items) = changes else {
+                error("C0202", "'changes' must be a list of changes, found \(yaml.describe(changes))", at: changes)
+                return s
+            }
+            for item in items { change(item, into: &s) }
+        }
+        if s.policy == nil && s.attributeChanges.isEmpty && s.keyResultChanges.isEmpty {
+            error("W0106", "scenario '\(name)' must change something: 'changes' or 'policy'", at: nameNode)
+        }
+        return s
+    }
+
+    mutating func change(_ node: Node, into s: inout Scenario) {
+        guard let map = mapping(node, what: "each change") else { return }
+        yaml.checkKeys(map, allowed: ScenarioLoader.changeKeys, what: "a change")
+        let hasUnits = map["units"] != nil, hasKRs = map["kr"] != nil || map["krs"] != nil
+        let unitKeys = ["set", "shift"], krKeys = ["target", "deadline", "kind", "pace", "checkins"]
+        if hasUnits == hasKRs {
+            error("W0107", "each change must name either 'units' (with set/shift) or 'kr'/'krs' (with target, deadline, kind, pace, checkins)", at: node)
+            return
+        }
+        if hasUnits {
+            for key in krKeys { if let k = map.keys.first(where: { scalar($0) == key }) { error("W0108", "'\(key)' changes key results; a change with 'units' may only 'set' or 'shift' attributes", at: k) } }
+            guard let unitsNode = map["units"], let selector = unitSelector(unitsNode) else { return }
+            var change = AttributeChange(units: selector, unitsLocation: yaml.location(unitsNode), set: [], shift: [])
+            if let setNode = map["set"], let m = mapping(setNode, what: "'set'") {
+                for (k, v) in m {
+                    guard let name = scalar(k) else { error("C0202", "attribute names must be text", at: k); continue }
+                    guard case .scalar(let sv) = v else {
+                        error("C0208", "attribute '\(name)' must have a single value (text, number or true/false), found \(yaml.describe(v))", at: v)
+                        continue
+                    }
+                    if let value = yaml.attributeValue(v, sv, name: name) { change.set.append((name, value)) }
+                }
+            }
+            if let shiftNode = map["shift"], let m = mapping(shiftNode, what: "'shift'") {
+                for (k, v) in m {
+                    guard let name = scalar(k) else { error("C0202", "attribute names must be text", at: k); continue }
+                    guard let by = number(v, key: name) else { continue }
+                    change.shift.append((name, by, yaml.location(v)))
+                }
+            }
+            if change.set.isEmpty && change.shift.isEmpty {
+                error("W0109", "a change with 'units' must 'set' or 'shift' at least one attribute", at: node)
+                return
+            }
+            s.attributeChanges.append(change)
+        } else {
+            for key in unitKeys { if let k = map.keys.first(where: { scalar($0) == key }) { error("W0108", "'\(key)' changes unit attributes; a change with 'kr'/'krs' may change target, deadline, kind, pace, checkins", at: k) } }
+            guard let selector = keyResultSelector(map) else { return }
+            var change = KeyResultChange(keyResults: selector, location: yaml.location(node), checkIns: [])
+            if let t = map["target"], let v = number(t, key: "target") { change.target = (v, yaml.location(t)) }
+            if let d = map["deadline"] {
+                let text = scalar(d) ?? ""
+                if let date = Day(iso: text) {
+                    change.deadline = (.date(date), yaml.location(d))
+                } else if let n = Int(text.hasPrefix("+") ? String(text.dropFirst()) : text) {
+                    change.deadline = (.shift(days: n), yaml.location(d))
+                } else {
+                    error("W0110", "'deadline' must be a shift in days (+14, -7) or a date YYYY-MM-DD, found \(yaml.describe(d))", at: d)
+                }
+            }
+            if let k = map["kind"] {
+                if let text = scalar(k), let kind = KeyResultKind(rawValue: text) {
+                    change.kind = (kind, yaml.location(k))
+                } else {
+                    let options = KeyResultKind.allCases.map(\.rawValue)
+                    error("W0111", "'kind' must be one of \(options.joined(separator: ", ")), found \(yaml.describe(k))", at: k,
+                          notes: Suggestion.closest(to: scalar(k) ?? "", among: options).map { [.init("did you mean '\($0)'?")] } ?? [])
+                }
+            }
+            if let p = map["pace"], let v = number(p, key: "pace") {
+                if v <= 0 || v > 20 {
+                    error("W0112", "'pace' must be a multiplier above 0 and at most 20, found \(scalar(p) ?? "")", at: p)
+                } else {
+                    change.pace = (v, yaml.location(p))
+                }
+            }
+            if let c = map["checkins"] {
+                guard case .sequence(let items) = c else {
+                    error("C0202", "'checkins' must be a list of {date, value, confidence}, found \(yaml.describe(c))", at: c)
+                    return
+                }
+                for item in items {
+                    guard let m = mapping(item, what: "each check-in") else { continue }
+                    yaml.checkKeys(m, allowed: ScenarioLoader.checkInKeys, what: "a check-in")
+                    guard let dn = m["date"], let vn = m["value"] else {
+                        error("C0203", "a check-in must have 'date' and 'value'", at: item)
+                        continue
+                    }
+                    guard let date = day(dn, key: "date"), let value = number(vn, key: "value") else { continue }
+                    var confidence: Double?
+                    if let cn = m["confidence"], let cv = number(cn, key: "confidence") {
+                        if cv < 0 || cv > 10 { error("W0113", "'confidence' must be between 0 and 10, found \(scalar(cn) ?? "")", at: cn) }
+                        confidence = cv
+                    }
+                    change.checkIns.append(.init(date: date, value: value, confidence: confidence, location: yaml.location(dn)))
+                }
+            }
+            if change.target == nil && change.deadline == nil && change.kind == nil && change.pace == nil && change.checkIns.isEmpty {
+                error("W0109", "a change to key results must give at least one of target, deadline, kind, pace, checkins", at: node)
+                return
+            }
+            s.keyResultChanges.append(change)
+        }
+    }
+
+    mutating func unitSelector(_ node: Node) -> UnitSelector? {
+        if let text = scalar(node) { return text == "all" ? .all : .unit(text) }
+        guard let map = mapping(node, what: "'units'") else { return nil }
+        let keys = ["unit", "subtree", "descendants", "where"]
+        yaml.checkKeys(map, allowed: keys, what: "'units'")
+        guard map.count == 1, let (k, v) = map.first(where: { _ in true }), let key = scalar(k) else {
+            error("W0114", "'units' must name one selector: unit, subtree, descendants or where (or be 'all')", at: node)
+            return nil
+        }
+        switch key {
+        case "unit", "subtree", "descendants":
+            guard let id = yaml.string(v, key: key) else { return nil }
+            return key == "unit" ? .unit(id) : (key == "subtree" ? .subtree(id) : .descendants(id))
+        case "where":
+            guard let m = mapping(v, what: "'where'") else { return nil }
+            var pairs: [(String, String, SourceLocation)] = []
+            for (an, av) in m {
+                guard let name = scalar(an), let value = scalar(av) else {
+                    error("C0208", "'where' must map attribute names to single values", at: av)
+                    continue
+                }
+                pairs.append((name, value, yaml.location(an)))
+            }
+            return pairs.isEmpty ? nil : .matching(pairs)
+        default:
+            return nil
+        }
+    }
+
+    mutating func keyResultSelector(_ map: Node.Mapping) -> KeyResultSelector? {
+        if map["kr"] != nil && map["krs"] != nil {
+            error("W0114", "a change names its key results once: 'kr' or 'krs'", at: map["krs"]!)
+            return nil
+        }
+        if let node = map["kr"] {
+            guard let id = yaml.string(node, key: "kr") else { return nil }
+            return .ids([(id, yaml.location(node))])
+        }
+        guard let node = map["krs"] else { return nil }
+        switch node {
+        case .sequence(let items):
+            var ids: [(String, SourceLocation)] = []
+            for item in items { if let id = yaml.string(item, key: "krs") { ids.append((id, yaml.location(item))) } }
+            if ids.isEmpty { error("W0114", "'krs' must list at least one key result", at: node); return nil }
+            return .ids(ids)
+        case .mapping(let m):
+            yaml.checkKeys(m, allowed: ["unit", "subtree", "owner"], what: "'krs'")
+            guard m.count == 1, let (k, v) = m.first(where: { _ in true }), let key = scalar(k), let value = yaml.string(v, key: key) else {
+                error("W0114", "'krs' must name one selector: unit, subtree or owner (or be a list of ids)", at: node)
+                return nil
+            }
+            switch key {
+            case "unit": return .unit(value, subtree: false)
+            case "subtree": return .unit(value, subtree: true)
+            case "owner": return .owner(value)
+            default: return nil
+            }
+        default:
+            error("C0202", "'krs' must be a list of key-result ids or a selector {unit|subtree|owner: …}, found \(yaml.describe(node))", at: node)
+            return nil
+        }
+    }
+}

@@ -1,0 +1,274 @@
+import ArgumentParser
+import Foundation
+import TandemCore
+import TandemEngine
+import TandemForecast
+import TandemPolicy
+import TandemStore
+
+/// Output formats of the consultant's reports.
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case table, json, markdown, html }
+
+/// Where the baseline comes from: a store, or the three files.
+struct BaselineOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The store (SQLite file) to read the baseline from.", valueName: "file"))
+    var db: String?
+
+    @Option(name: .customLong("org"), help: ArgumentHelp("Organisation file (instead of --db).", valueName: "file"))
+    var organisation: String?
+
+    @Option(name: .customLong("krs"), help: ArgumentHelp("Key-result CSV file (instead of --db).", valueName: "file"))
+    var keyResults: String?
+
+    @Option(name: .customLong("checkins"), help: ArgumentHelp("Check-in CSV file (instead of --db).", valueName: "file"))
+    var checkIns: String?
+
+    @Option(help: ArgumentHelp("Policy file.", valueName: "file"))
+    var policy: String = "Models/selection.policy"
+
+    @Option(help: ArgumentHelp("Forecast model file.", valueName: "file"))
+    var model: String = "Models/kr-forecast.json"
+
+    func validate() throws {
+        if db == nil && (organisation == nil || keyResults == nil || checkIns == nil) {
+            throw ValidationError("give the baseline as --db FILE, or as --org, --krs and --checkins")
+        }
+        if db != nil && (organisation != nil || keyResults != nil || checkIns != nil) {
+            throw ValidationError("give the baseline either as --db or as --org/--krs/--checkins, not both")
+        }
+    }
+
+    var description: String { db.map { "the store \($0)" } ?? "\(organisation ?? "")" }
+
+    /// Loads the baseline; prints located diagnostics and exits 1 on errors.
+    ///
+    /// - Parameter day: the baseline day, or nil for the latest recorded run (store) or check-in (files).
+    func load(day: Day?) throws -> WhatIfBaseline {
+        let policyResult = PolicyLoader.load(path: policy)
+        guard let checked = policyResult.policy else {
+            FileHandle.standardError.write(Data(DiagnosticRenderer(sources: policyResult.source.map { [$0] } ?? []).render(policyResult.diagnostics).utf8))
+            throw ExitCode(1)
+        }
+        let forecastModel = try readModel(model)
+        var dataset: Dataset
+        var previous: [String: Double] = [:], previousDay: Day?
+        var baselineDay = day
+        var orgSources: [SourceFile] = []
+        if let db {
+            do {
+                let store = try TandemStore(path: db)
+                dataset = try store.loadDataset()
+                if baselineDay == nil { baselineDay = try store.latestRun() }
+                if let d = baselineDay { (previousDay, previous) = try store.previousForecasts(before: d) }
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        } else {
+            let load = DatasetLoader.load(org: organisation, krs: keyResults, checkins: checkIns)
+            let errors = load.diagnostics.filter { $0.severity == .error }
+            if !errors.isEmpty {
+                let renderer = DiagnosticRenderer(sources: load.sources)
+                for item in DiagnosticLimiter.limit(errors, perID: 3) { FileHandle.standardError.write(Data(item.text(renderer).utf8)) }
+                throw ExitCode(1)
+            }
+            dataset = load.dataset!
+            orgSources = load.sources
+        }
+        guard let org = dataset.organisation else {
+            FileHandle.standardError.write(Data("\(db ?? ""): error: the store holds no organisation; run `tandem import` first\n".utf8))
+            throw ExitCode(1)
+        }
+        guard let day = baselineDay ?? dataset.checkIns.checkIns.map(\.date).max() else {
+            throw ValidationError("no baseline day: give --as-of")
+        }
+        let (binding, diagnostics) = OrganisationBinding.bind(org, to: checked)
+        guard let binding else {
+            FileHandle.standardError.write(Data(DiagnosticRenderer(sources: orgSources).render(diagnostics.filter { $0.severity == .error }).utf8))
+            throw ExitCode(1)
+        }
+        return WhatIfBaseline(dataset: dataset, policy: CompiledPolicy(checked), binding: binding, model: forecastModel, day: day,
+                              previous: previous, previousDay: previousDay)
+    }
+}
+
+/// Writes a report to --output or to standard output.
+func emit(_ text: String, to output: String?) throws {
+    guard let output else {
+        print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+        return
+    }
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+    } catch {
+        FileHandle.standardError.write(Data("\(output): error: cannot write the report: \(error.localizedDescription)\n".utf8))
+        throw ExitCode(1)
+    }
+    FileHandle.standardError.write(Data("wrote \(output)\n".utf8))
+}
+
+struct WhatIf: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "whatif",
+        abstract: "What if: apply scenarios (changed attributes, policy, key results) and show the differences they make.",
+        discussion: """
+        Reads a scenario file (YAML; see datasets/xinghai/scenarios.yaml and the README) and compares each scenario with the baseline as of one day: units whose mode or parameters change and the rules responsible; key results whose P(success) moves by at least --threshold; alerts that would open or close; per objective, the probability that its score reaches 0.7 (the share of its key results achieved, computed exactly from their probabilities); per unit, the expected number of key results achieved and its 80% range. Several scenarios are compared side by side.
+
+        The baseline is a store (--db, as of its latest run unless --as-of) or the three files (--org, --krs, --checkins, as of the latest check-in unless --as-of). Nothing is written to the store.
+
+        Formats: table (terminal), json, markdown, html (one self-contained page with charts, for a client; use --output report.html).
+        """
+    )
+
+    @OptionGroup var baseline: BaselineOptions
+
+    @Option(help: ArgumentHelp("The scenario file (YAML).", valueName: "file"))
+    var scenario: String
+
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("The baseline day (YYYY-MM-DD); default: the scenario file's as_of, else the latest run or check-in.", valueName: "date"))
+    var asOf: String?
+
+    @Option(help: ArgumentHelp("List key results whose P(success) moves by at least this much (default: the file's, else 0.05).", valueName: "p"))
+    var threshold: Double?
+
+    @Option(help: ArgumentHelp("Latent correlation between the key results of one objective (and of one unit), 0 to below 1 (default: the file's, else 0: independent).", valueName: "rho"))
+    var correlation: Double?
+
+    @Option(help: "Output format: table, json, markdown or html.")
+    var format: ReportFormat = .table
+
+    @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Rows per table in table, markdown and html output (0: all).", valueName: "n"))
+    var limit: Int = 15
+
+    func validate() throws {
+        if let threshold, !(threshold > 0 && threshold < 1) { throw ValidationError("--threshold must be between 0 and 1, found \(threshold)") }
+        if let correlation, !(correlation >= 0 && correlation < 1) { throw ValidationError("--correlation must be at least 0 and below 1, found \(correlation)") }
+        if limit < 0 { throw ValidationError("--limit must be 0 (all) or more") }
+    }
+
+    func run() throws {
+        let source: SourceFile
+        switch DatasetLoader.read(scenario) {
+        case .success(let file): source = file
+        case .failure(let list):
+            FileHandle.standardError.write(Data(DiagnosticRenderer(sources: []).render(list.diagnostics).utf8))
+            throw ExitCode(1)
+        }
+        let (loaded, problems) = ScenarioLoader.load(source)
+        guard let file = loaded else {
+            FileHandle.standardError.write(Data(DiagnosticRenderer(sources: [source]).render(problems).utf8))
+            throw ExitCode(1)
+        }
+        var day = file.asOf
+        if let asOf {
+            guard let d = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
+            day = d
+        }
+        let base = try baseline.load(day: day)
+        let engine = WhatIfEngine(base)
+        var diagnostics = problems, sources = [source]
+        var evaluated: [(Scenario, WhatIfState)] = []
+        for s in file.scenarios {
+            let (applied, found, extra) = engine.apply(s, file: file) { path in
+                let r = PolicyLoader.load(path: path)
+                return LoadedPolicy(policy: r.policy.map(CompiledPolicy.init), diagnostics: r.diagnostics, sources: r.source.map { [$0] } ?? [])
+            }
+            diagnostics += found
+            sources += extra
+            if let applied { evaluated.append((s, engine.evaluate(applied))) }
+        }
+        if diagnostics.hasErrors || !diagnostics.isEmpty {
+            FileHandle.standardError.write(Data(DiagnosticRenderer(sources: sources).render(diagnostics).utf8))
+        }
+        if diagnostics.hasErrors { throw ExitCode(1) }
+        let report = WhatIfReport(engine: engine, scenarios: evaluated, threshold: threshold ?? file.threshold ?? 0.05,
+                                  correlation: correlation ?? file.correlation ?? 0)
+        let renderer = WhatIfRenderer(report: report, source: "\(baseline.description) as of \(base.day), \(baseline.policy), \(baseline.model); scenarios from \(scenario)", limit: limit)
+        switch format {
+        case .table: try emit(renderer.text(), to: output)
+        case .markdown: try emit(renderer.markdown(), to: output)
+        case .html: try emit(renderer.html(), to: output)
+        case .json: try emit(JSONOutput.encodeSnake(report), to: output)
+        }
+    }
+}
+
+struct Sensitivity: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "How a unit's decision, or a key result's chance of success, moves as its inputs change.",
+        discussion: """
+        --unit U: for every changeable attribute of the policy, every value it can take (one attribute at a time, the others as they are), the unit's lean score and decision: a tornado table, widest swing first, with the values at which the decision changes.
+
+        --kr K: the key result's P(success) against a pace multiplier (the pace from now on as a multiple of the pace so far: 0.5 … 3) and a deadline shift (−14 … +28 days), as a table and, with --svg FILE or --format html, as a chart.
+
+        The baseline is read as for `tandem whatif` (--db, or --org/--krs/--checkins).
+        """
+    )
+
+    @OptionGroup var baseline: BaselineOptions
+
+    @Option(help: ArgumentHelp("The unit to analyse (its id).", valueName: "id"))
+    var unit: String?
+
+    @Option(help: ArgumentHelp("The key result to analyse (its id).", valueName: "id"))
+    var kr: String?
+
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("The day (YYYY-MM-DD); default: the latest run or check-in.", valueName: "date"))
+    var asOf: String?
+
+    @Option(help: "Output format: table, json, markdown or html.")
+    var format: ReportFormat = .table
+
+    @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Also write the chart as an SVG file.", valueName: "file"))
+    var svg: String?
+
+    func validate() throws {
+        if (unit == nil) == (kr == nil) { throw ValidationError("give exactly one of --unit ID or --kr ID") }
+    }
+
+    func run() throws {
+        var day: Day?
+        if let asOf {
+            guard let d = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
+            day = d
+        }
+        let base = try baseline.load(day: day)
+        let section: ReportSection, chart: String, json: String, title: String
+        if let unit {
+            let org = base.binding.organisation
+            guard let u = org.index[unit] else {
+                let guess = Suggestion.closest(to: unit, among: org.units.map(\.id)).map { "; did you mean '\($0)'?" } ?? ""
+                throw ValidationError("unit '\(unit)' is not in the organisation\(guess)")
+            }
+            let result = UnitSensitivity(unit: u, policy: base.policy, binding: base.binding)
+            (section, chart, json, title) = (result.section(), result.chart(), try JSONOutput.encodeSnake(result), "Sensitivity of \(unit)")
+        } else {
+            let table = base.dataset.keyResults
+            guard let id = kr, let k = table.index[id] else {
+                let guess = Suggestion.closest(to: kr ?? "", among: table.keyResults.map(\.id)).map { "; did you mean '\($0)'?" } ?? ""
+                throw ValidationError("key result '\(kr ?? "")' is not in the key-result file\(guess)")
+            }
+            let record = table.keyResults[k]
+            guard !record.isClosed, record.cycle.contains(base.day) else {
+                throw ValidationError("key result '\(record.id)' must be open on \(base.day) (its cycle is \(record.cycle)\(record.isClosed ? ", and it has closed" : ""))")
+            }
+            let result = KeyResultSensitivity(keyResult: k, dataset: base.dataset, model: base.model, day: base.day)
+            (section, chart, json, title) = (result.section(), result.chart(), try JSONOutput.encodeSnake(result), "Sensitivity of \(record.id)")
+        }
+        if let svg { try emit(chart, to: svg) }
+        switch format {
+        case .table: try emit(section.text(), to: output)
+        case .markdown: try emit(section.markdown(level: 2), to: output)
+        case .json: try emit(json, to: output)
+        case .html:
+            try emit(HTML.page(title: title, subtitle: "As of \(base.day), against \(baseline.description), \(baseline.policy), \(baseline.model).",
+                               body: section.html(level: 2, chart: chart)), to: output)
+        }
+    }
+}
