@@ -98,13 +98,13 @@ extension WhatIfEngine {
             let (bound, found) = OrganisationBinding.bind(Organisation(name: org.name, units: units), to: schema)
             // Warnings about the baseline organisation itself (P0805) were shown with it already.
             diagnostics += found.filter { $0.severity == .error }
-            guard let bound else { return (nil, diagnostics, sources) }
-            binding = bound
+            // Without a binding the key-result changes are still checked, so every problem shows at once.
+            if let bound { binding = bound }
         }
         // ── Key results ──
         var table = base.dataset.keyResults
         var log = base.dataset.checkIns
-        var forecastDay: [Int: Day] = [:], pace: [Int: Double] = [:]
+        var forecastDay: [Int: Day] = [:], pace: [Int: Double] = [:], kinds: [Int: KeyResultKind] = [:]
         var changed = Set<Int>()
         var hypothetical: [Int: [CheckIn]] = [:], retarget = Set<Int>()
         let day = base.day
@@ -114,7 +114,7 @@ extension WhatIfEngine {
             var parts: [String] = []
             for k in selected {
                 var kr = table.keyResults[k]
-                if let (kind, _) = change.kind { kr.kind = kind }
+                if let (kind, _) = change.kind, kind != kr.kind { kinds[k] = kind }
                 if let (value, location) = change.target {
                     if value == kr.startValue {
                         diagnostics.append(Diagnostic(.error, "W0216", "target of \(kr.id) must differ from its start value \(PolicyFormat.number(kr.startValue))", at: location))
@@ -131,9 +131,9 @@ extension WhatIfEngine {
                     }
                     if end < day || end <= kr.cycle.start {
                         diagnostics.append(Diagnostic(.error, "W0209", "the new deadline of \(kr.id), \(end), must be after its start \(kr.cycle.start) and not before the baseline day \(day)", at: location))
-                        continue
+                    } else {
+                        kr.cycle = Cycle(start: kr.cycle.start, end: end)
                     }
-                    kr.cycle = Cycle(start: kr.cycle.start, end: end)
                 }
                 if let (multiplier, _) = change.pace { pace[k] = multiplier }
                 var latest = day
@@ -198,7 +198,7 @@ extension WhatIfEngine {
             dataset = Dataset(organisation: binding.organisation, keyResults: table, checkIns: log)
         }
         return (AppliedScenario(scenario: scenario, policy: policy, binding: binding, dataset: dataset, forecastDay: forecastDay,
-                                pace: pace, changed: changed, changes: changes), diagnostics, sources)
+                                pace: pace, kind: kinds, changed: changed, changes: changes), diagnostics, sources)
     }
 
     /// Units a selector picks, in file order; nil (with a diagnostic) when it names what does not exist.

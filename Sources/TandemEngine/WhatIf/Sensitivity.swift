@@ -113,7 +113,7 @@ public struct KeyResultSensitivity: Sendable, Codable {
             table.keyResults[k].cycle = Cycle(start: kr.cycle.start, end: kr.cycle.end.advanced(by: shift))
             let history = History(shift == 0 ? dataset : Dataset(organisation: dataset.organisation, keyResults: table, checkIns: dataset.checkIns))
             let snapshot = history.snapshot(k, asOf: day)
-            grid.append(paces.map { model.probability(snapshot.withPace($0)) })
+            grid.append(paces.map { model.probability(snapshot, pace: $0) })
             if shift == 0 { base = model.probability(snapshot) }
         }
         self.init(krID: kr.id, title: kr.title, unitID: kr.unitID, asOf: day.description, deadline: kr.cycle.end.description,

@@ -56,6 +56,9 @@ public struct AppliedScenario: Sendable {
     /// Per changed key result (index): the day to forecast it as of, and the pace multiplier.
     public var forecastDay: [Int: Day]
     public var pace: [Int: Double]
+    /// Per changed key result (index): its kind in the scenario (the table keeps its own kind;
+    /// see `ForecastModel.probability(_:pace:kind:)`).
+    public var kind: [Int: KeyResultKind]
     public var changed: Set<Int>
     public var changes: [String]
 }
@@ -119,17 +122,28 @@ public struct WhatIfEngine: Sendable {
                 s.mode = unitModes[krs[k].unitID]
                 s.uncertainty = unitUncertainty[krs[k].unitID]
             }
-            if let pace = applied.pace[k] { s = s.withPace(pace) }
             return s
         }
-        let probabilities = snapshots.map { base.model.probability($0) }
+        // A pace multiplier moves P(success) through the trajectory model (see
+        // `ForecastModel.probability(_:pace:)`); the alert facts see the scaled pace.
+        let model = base.model
+        let probabilities = open.indices.map { i in
+            model.probability(snapshots[i], pace: applied.pace[open[i]] ?? 1, kind: applied.kind[open[i]])
+        }
+        let paced = open.indices.map { i in
+            var s = applied.pace[open[i]].map { snapshots[i].withPace($0) } ?? snapshots[i]
+            if let kind = applied.kind[open[i]] { s = s.withKind(kind) }
+            return s
+        }
         let alerts = AlertEvaluator(policy: applied.policy, binding: applied.binding, modeOfUnit: modes)
         let observations = open.indices.map { i in
-            alerts.observe(krs[open[i]], snapshots[i], p: probabilities[i], before: base.previous[krs[open[i]].id], previousDay: base.previousDay)
+            var kr = krs[open[i]]
+            if let kind = applied.kind[open[i]] { kr.kind = kind }
+            return alerts.observe(kr, paced[i], p: probabilities[i], before: base.previous[kr.id], previousDay: base.previousDay)
         }
         var days: [Int: Day] = [:]
         for (k, d) in applied.forecastDay where d != day { days[k] = d }
-        return WhatIfState(policy: applied.policy, binding: applied.binding, decisions: decisions, snapshots: snapshots,
+        return WhatIfState(policy: applied.policy, binding: applied.binding, decisions: decisions, snapshots: paced,
                            probabilities: probabilities, observations: observations, forecastDays: days, changes: applied.changes)
     }
 }

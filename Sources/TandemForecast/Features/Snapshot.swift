@@ -43,9 +43,9 @@ public struct Snapshot: Sendable {
 
     /// The snapshot with the pace projected forward multiplied by `k` ("what if this key result
     /// progressed twice as fast from now on"): the trajectory's projected remaining progress,
-    /// its slope and its slope uncertainty, the recent slope and the observed pace that the
-    /// population model compares with the required pace are all scaled by `k`; what was
-    /// already achieved is not. The predictive spread is kept.
+    /// its slope and slope uncertainty and the recent slope are scaled by `k`; what was already
+    /// achieved is not, and the predictive spread is kept. `ForecastModel.probability(_:pace:)`
+    /// turns it into a probability.
     public func withPace(_ k: Double) -> Snapshot {
         guard k != paceMultiplier, k > 0, paceMultiplier > 0 else { return self }
         let factor = k / paceMultiplier
@@ -58,6 +58,17 @@ public struct Snapshot: Sendable {
         s.trajectory = t
         s.recentSlope = recentSlope.map { $0 * factor }
         s.paceMultiplier = k
+        return s
+    }
+
+    /// The snapshot as if the key result were of another kind: its success threshold and the
+    /// trajectory's P(success) against it (for the alert rules of a what-if; the population
+    /// model's probability goes through `ForecastModel.probability(_:pace:kind:)`).
+    public func withKind(_ kind: KeyResultKind) -> Snapshot {
+        var s = self
+        s.kind = kind
+        s.threshold = kind.successThreshold
+        s.trajectory.probability = 0.5 * erfc(-((s.trajectory.mean - s.threshold) / s.trajectory.sd) / 2.0.squareRoot())
         return s
     }
 
@@ -159,7 +170,7 @@ public enum FeatureSet {
         let gap = progress - s.elapsed
         let trajectory = logit(s.trajectory.probability)
         let required = (s.threshold - progress) / max(1 - s.elapsed, 0.05)
-        let observed = progress / max(s.elapsed, 0.05) * s.paceMultiplier
+        let observed = progress / max(s.elapsed, 0.05)
         let recency = s.daysSinceCheckIn.map { Double($0) / Double(s.cycleDays) } ?? s.elapsed
         // Progress itself and its gap to the linear pace would be collinear with elapsed; the
         // gap enters through its interaction with elapsed instead.

@@ -32,6 +32,31 @@ public struct KeyResultForecast: Sendable, Codable {
 }
 
 extension ForecastModel {
+    /// P(success) under a what-if the population model never saw: the pace from now on `pace`
+    /// times the pace so far, and/or the key result of another kind (so another success
+    /// threshold: 70% for aspirational, 100% otherwise).
+    ///
+    /// The population model was fitted on key results as they ran; its response to a pace or a
+    /// kind that was never observed for this key result is not to be trusted feature by
+    /// feature (its slope terms partly cancel one another, and its kind terms carry how hard
+    /// such targets were set, not only the threshold). The change is carried by the trajectory
+    /// model instead: starting from the population model's calibrated forecast, P(success)
+    /// moves by the change in log-odds that the scaled pace and the new threshold make to the
+    /// trajectory's predictive probability. Exactly `probability(s)` when nothing changes;
+    /// monotone in the pace whenever the trend is upward; higher for a lower threshold.
+    ///
+    /// - Parameter s: the snapshot as the key result is (its own kind).
+    public func probability(_ s: Snapshot, pace: Double, kind: KeyResultKind? = nil) -> Double {
+        let p = probability(s)
+        guard pace != 1 || (kind != nil && kind != s.kind) else { return p }
+        func logit(_ q: Double) -> Double { let c = min(1 - 1e-12, max(1e-12, q)); return log(c / (1 - c)) }
+        let t = s.withPace(pace).trajectory
+        let threshold = kind?.successThreshold ?? s.threshold
+        let after = 0.5 * erfc(-((t.mean - threshold) / t.sd) / 2.0.squareRoot())
+        let shift = logit(after) - logit(s.trajectory.probability)
+        return 1 / (1 + exp(-(logit(p) + shift)))
+    }
+
     /// Forecasts every key result open on `day` (started, not yet ended, no final value).
     public func forecastOpen(_ history: History, asOf day: Day) -> [KeyResultForecast] {
         history.krs.indices.compactMap { k in
