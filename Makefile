@@ -53,9 +53,23 @@ demo: build
 	@echo "== tandem alerts: the critical at-risk key results, by unit and owner, with reasons (first 40 lines) =="
 	$(TANDEM) alerts --db $(DEMO_DB) --severity critical | head -n 40
 	@echo "   … (all: tandem alerts --db $(DEMO_DB); JSON Lines feed: tandem feed --db $(DEMO_DB))"
+	@echo
+	@echo "== tandem whatif: three scenarios for a consultant ($(SAMPLE)/scenarios.yaml), side by side =="
+	$(TANDEM) whatif --db $(DEMO_DB) --scenario $(SAMPLE)/scenarios.yaml --limit 8
+	$(TANDEM) whatif --db $(DEMO_DB) --scenario $(SAMPLE)/scenarios.yaml --format html --output $(dir $(DEMO_DB))whatif.html
+	@echo "   (open $(dir $(DEMO_DB))whatif.html in a browser: the same report with charts, to hand over)"
+	@echo
+	@echo "== tandem sensitivity: how rd.algo's decision and KR-26Q4-00023's chance move =="
+	$(TANDEM) sensitivity --db $(DEMO_DB) --unit rd.algo
+	@echo
+	$(TANDEM) sensitivity --db $(DEMO_DB) --kr KR-26Q4-00023 --svg $(dir $(DEMO_DB))KR-26Q4-00023.svg
 
-## Run the whole test suite.
+## Run the whole test suite. Chromium (Debian's package) renders the HTML report in one test;
+## it is installed when possible, and that test says so and skips its rendering check otherwise.
 test: deps
+	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium (for the HTML report test)"; \
+	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium ) >/dev/null 2>&1 \
+	  || echo "chromium could not be installed: the HTML rendering check will be skipped"; }
 	$(SWIFT) test
 
 ## Run the benchmarks (package-benchmark; builds in release, about 2 minutes the first time).

@@ -77,4 +77,68 @@ let benchmarks: @Sendable () -> Void = {
         precondition(dataset.checkIns.checkIns.count >= 1_300_000, "workload too small: \(dataset.checkIns.checkIns.count) check-ins")
         blackHole(record.events.count)
     }
+
+    // What-if on the same organisation, read from the generated files (outside the
+    // measurement): the baseline (decide 10,000 units, forecast every open key result, alert
+    // rules), then one scenario that touches every unit (a level shift and a value set on all
+    // 10,000) and changes a unit's key results, then the report with every objective's and
+    // unit's exact distribution. Reference in the same run: the weekly run's forecast of the
+    // same key results from scratch (`WeeklyRun.run` without the store).
+    Benchmark("what-if: baseline + scenario touching all 10k units + report (~100k open KRs)") { benchmark in
+        _ = RunWorkload.prepare()
+        let files = RunWorkload.data.appendingPathComponent("files").path
+        let load = DatasetLoader.load(org: files + "/org.yaml", krs: files + "/krs.csv", checkins: files + "/checkins.csv")
+        let dataset = load.dataset!
+        let policy = PolicyLoader.load(path: RunWorkload.root.appendingPathComponent("Models/selection.policy").path).policy!
+        let model = try ForecastModel.read(path: RunWorkload.root.appendingPathComponent("Models/kr-forecast.json").path)
+        let (binding, _) = OrganisationBinding.bind(dataset.organisation!, to: policy)
+        let compiled = CompiledPolicy(policy)
+        let someUnit = dataset.keyResults.keyResults.last { !$0.isClosed }!.unitID
+        let source = SourceFile(path: "bench.yaml", text: """
+        scenarios:
+          - name: every unit calmer, and one unit's key results twice as fast
+            changes:
+              - units: all
+                shift: {uncertainty: -1}
+              - units: all
+                set: {talent_autonomy: high}
+              - krs: {unit: \(someUnit)}
+                pace: 2
+        """)
+        let file = ScenarioLoader.load(source).0!
+        benchmark.startMeasurement()
+        let engine = WhatIfEngine(WhatIfBaseline(dataset: dataset, policy: compiled, binding: binding!, model: model, day: RunWorkload.day))
+        let (applied, _, _) = engine.apply(file.scenarios[0], file: file) { _ in LoadedPolicy(policy: nil, diagnostics: [], sources: []) }
+        let state = engine.evaluate(applied!)
+        let report = WhatIfReport(engine: engine, scenarios: [(file.scenarios[0], state)])
+        benchmark.stopMeasurement()
+        precondition(engine.open.count >= 90_000 && report.units.count > 9_000, "workload too small: \(engine.open.count) open KRs")
+        precondition(applied!.binding.organisation.units.count == 10_000)
+        blackHole(report.scenarios[0].keyResultMoves.count)
+    }
+
+    Benchmark("what-if: the scenario alone, on a baseline already evaluated") { benchmark in
+        _ = RunWorkload.prepare()
+        let files = RunWorkload.data.appendingPathComponent("files").path
+        let dataset = DatasetLoader.load(org: files + "/org.yaml", krs: files + "/krs.csv", checkins: files + "/checkins.csv").dataset!
+        let policy = PolicyLoader.load(path: RunWorkload.root.appendingPathComponent("Models/selection.policy").path).policy!
+        let model = try ForecastModel.read(path: RunWorkload.root.appendingPathComponent("Models/kr-forecast.json").path)
+        let (binding, _) = OrganisationBinding.bind(dataset.organisation!, to: policy)
+        let source = SourceFile(path: "bench.yaml", text: """
+        scenarios:
+          - name: every unit calmer
+            changes:
+              - units: all
+                shift: {uncertainty: -1}
+              - units: all
+                set: {talent_autonomy: high}
+        """)
+        let file = ScenarioLoader.load(source).0!
+        let engine = WhatIfEngine(WhatIfBaseline(dataset: dataset, policy: CompiledPolicy(policy), binding: binding!, model: model, day: RunWorkload.day))
+        benchmark.startMeasurement()
+        let (applied, _, _) = engine.apply(file.scenarios[0], file: file) { _ in LoadedPolicy(policy: nil, diagnostics: [], sources: []) }
+        let report = WhatIfReport(engine: engine, scenarios: [(file.scenarios[0], engine.evaluate(applied!))])
+        benchmark.stopMeasurement()
+        blackHole(report.scenarios[0].decisionChanges.count)
+    }
 }

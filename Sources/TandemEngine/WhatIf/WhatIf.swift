@@ -82,10 +82,12 @@ public struct WhatIfEngine: Sendable {
         self.open = open
         let snapshots = parallelMap(open.count) { history.snapshot(open[$0], asOf: day) }
         let (decisions, modes) = WeeklyRun.decideAll(policy: base.policy, binding: base.binding)
-        let probabilities = snapshots.map { base.model.probability($0) }
+        let model = base.model
+        let probabilities = parallelMap(open.count) { model.probability(snapshots[$0]) }
         let alerts = AlertEvaluator(policy: base.policy, binding: base.binding, modeOfUnit: modes)
-        let observations = open.indices.map { i in
-            alerts.observe(krs[open[i]], snapshots[i], p: probabilities[i], before: base.previous[krs[open[i]].id], previousDay: base.previousDay)
+        let (previous, previousDay) = (base.previous, base.previousDay)
+        let observations = parallelMap(open.count) { i in
+            alerts.observe(krs[open[i]], snapshots[i], p: probabilities[i], before: previous[krs[open[i]].id], previousDay: previousDay)
         }
         baseline = WhatIfState(policy: base.policy, binding: base.binding, decisions: decisions, snapshots: snapshots,
                                probabilities: probabilities, observations: observations, forecastDays: [:], changes: [])
@@ -127,8 +129,9 @@ public struct WhatIfEngine: Sendable {
         // A pace multiplier moves P(success) through the trajectory model (see
         // `ForecastModel.probability(_:pace:)`); the alert facts see the scaled pace.
         let model = base.model
-        let probabilities = open.indices.map { i in
-            model.probability(snapshots[i], pace: applied.pace[open[i]] ?? 1, kind: applied.kind[open[i]])
+        let (pace, kind) = (applied.pace, applied.kind)
+        let probabilities = parallelMap(open.count) { i in
+            model.probability(snapshots[i], pace: pace[open[i]] ?? 1, kind: kind[open[i]])
         }
         let paced = open.indices.map { i in
             var s = applied.pace[open[i]].map { snapshots[i].withPace($0) } ?? snapshots[i]
@@ -136,10 +139,11 @@ public struct WhatIfEngine: Sendable {
             return s
         }
         let alerts = AlertEvaluator(policy: applied.policy, binding: applied.binding, modeOfUnit: modes)
-        let observations = open.indices.map { i in
+        let (previous, previousDay) = (base.previous, base.previousDay)
+        let observations = parallelMap(open.count) { i in
             var kr = krs[open[i]]
-            if let kind = applied.kind[open[i]] { kr.kind = kind }
-            return alerts.observe(kr, paced[i], p: probabilities[i], before: base.previous[kr.id], previousDay: base.previousDay)
+            if let k = kind[open[i]] { kr.kind = k }
+            return alerts.observe(kr, paced[i], p: probabilities[i], before: previous[kr.id], previousDay: previousDay)
         }
         var days: [Int: Day] = [:]
         for (k, d) in applied.forecastDay where d != day { days[k] = d }
