@@ -69,7 +69,8 @@ public struct History: Sendable {
         modeOf = krs.map { modes[$0.unitID] }
         uncertaintyOf = krs.map { uncertainty[$0.unitID] }
         var groups: [String: [Int]] = [:]
-        for (i, kr) in krs.enumerated() { groups["\(kr.unitID)\u{0}\(kr.cycle)", default: []].append(i) }
+        // Peers share the unit and the cycle start, so a what-if deadline shift keeps them.
+        for (i, kr) in krs.enumerated() { groups["\(kr.unitID)\u{0}\(kr.cycle.start)", default: []].append(i) }
         var peers = [[Int]](repeating: [], count: krs.count)
         for (_, members) in groups { for i in members { peers[i] = members.filter { $0 != i } } }
         self.peers = peers
