@@ -85,6 +85,37 @@ struct AnalysisPropertyTests {
         return text
     }
 
+    @Test func aValueFallsInTheCellThatHoldsIt() throws {
+        let text = """
+        policy "cells"
+        attribute headcount: number 0..1000, default 0, changeable
+        attribute risk: level low < high, default low, changeable
+        evidence {
+          headcount >= 15 => kpi +1 "medium"
+          headcount > 40 => kpi +1 "large"
+          risk == high => kpi +1 "risky"
+        }
+        decide first { otherwise => kpi(cycle: quarterly, pay: full) "always" }
+        """
+        let policy = try #require(PolicyLoader.load(SourceFile(path: "c.policy", text: text)).policy)
+        let space = AttributeSpace(policy)
+        func label(_ v: Double) -> String { space.cells[0][space.cell(of: v, attribute: 0)].label }
+        #expect(space.cells[0].map(\.label) == ["< 15", "= 15", "15 … 40", "= 40", "> 40"])
+        #expect(label(3) == "< 15" && label(0) == "< 15" && label(14.9) == "< 15")
+        #expect(label(15) == "= 15")
+        #expect(label(16) == "15 … 40" && label(27.5) == "15 … 40" && label(39) == "15 … 40")
+        #expect(label(40) == "= 40")
+        // Nearer the cut 40 than the "> 40" cell's representative (520): still above 40.
+        #expect(label(45) == "> 40" && label(1000) == "> 40")
+        #expect(space.cell(of: 1, attribute: 1) == 1)
+        // The cell's decision is the value's decision.
+        let compiled = CompiledPolicy(policy)
+        for v in stride(from: 0.0, through: 1000, by: 0.5) {
+            let cell = space.cells[0][space.cell(of: v, attribute: 0)]
+            #expect(compiled.decide([v, 0]).lean == compiled.decide([cell.representative, 0]).lean)
+        }
+    }
+
     @Test func analyserMatchesEnumerationOfEveryCell() throws {
         var random = SeededRandom(seed: 99)
         var checked = 0

@@ -50,13 +50,13 @@ public struct UnitSensitivity: Sendable, Codable {
             case .defaultValue: row.origin = "default"
             }
             let cells = policy.space.cells[a]
-            for cell in cells {
+            let currentCell = policy.space.cell(of: values[a], attribute: a)
+            for (c, cell) in cells.enumerated() {
                 var changed = values
                 changed[a] = cell.representative
                 let d = policy.decide(changed)
                 let o = policy.outcome(of: d)
-                let isCurrent = cells.count == 1 || policy.space.cells[a].firstIndex(where: { $0 == cell }) == Self.cellIndex(values[a], cells)
-                row.values.append(Value(value: cell.label, lean: d.lean, mode: o?.mode.rawValue, outcome: o?.description, isCurrent: isCurrent))
+                row.values.append(Value(value: cell.label, lean: d.lean, mode: o?.mode.rawValue, outcome: o?.description, isCurrent: c == currentCell))
                 row.lowLean = min(row.lowLean, d.lean)
                 row.highLean = max(row.highLean, d.lean)
                 if o?.description != currentOutcome?.description { row.decisionChangesAt.append(cell.label) }
@@ -75,11 +75,6 @@ public struct UnitSensitivity: Sendable, Codable {
         self.outcome = outcome
         self.lean = lean
         self.rows = rows
-    }
-
-    /// The cell a value falls in: the representative equal to it, else the nearest.
-    static func cellIndex(_ v: Double, _ cells: [AttributeSpace.Cell]) -> Int? {
-        cells.indices.min { abs(cells[$0].representative - v) < abs(cells[$1].representative - v) }
     }
 }
 

@@ -9,6 +9,9 @@ public struct AttributeSpace: Sendable {
         public var representative: Double
         /// How the cell reads: `high`, `true`, `< 15`, `= 15`, `15 … 40`.
         public var label: String
+        /// Whether the cell is a single value (a level, an enumeration or boolean value, a
+        /// number the policy compares with) rather than an open interval between two of them.
+        public var isPoint: Bool = true
     }
 
     public let attributes: [AttributeDefinition]
@@ -53,21 +56,36 @@ public struct AttributeSpace: Sendable {
                 func f(_ x: Double) -> String { PolicyFormat.number(x) }
                 var out: [Cell] = []
                 if cuts.isEmpty {
-                    return [Cell(representative: lo ?? hi ?? 0, label: "any")]
+                    return [Cell(representative: lo ?? hi ?? 0, label: "any", isPoint: false)]
                 }
-                if cuts[0] > low { out.append(Cell(representative: lo.map { ($0 + cuts[0]) / 2 } ?? cuts[0] - 1, label: "< \(f(cuts[0]))")) }
+                if cuts[0] > low { out.append(Cell(representative: lo.map { ($0 + cuts[0]) / 2 } ?? cuts[0] - 1, label: "< \(f(cuts[0]))", isPoint: false)) }
                 for (k, c) in cuts.enumerated() {
                     out.append(Cell(representative: c, label: "= \(f(c))"))
                     if k + 1 < cuts.count {
-                        out.append(Cell(representative: (c + cuts[k + 1]) / 2, label: "\(f(c)) … \(f(cuts[k + 1]))"))
+                        out.append(Cell(representative: (c + cuts[k + 1]) / 2, label: "\(f(c)) … \(f(cuts[k + 1]))", isPoint: false))
                     }
                 }
                 if cuts[cuts.count - 1] < high {
-                    out.append(Cell(representative: hi.map { ($0 + cuts[cuts.count - 1]) / 2 } ?? cuts[cuts.count - 1] + 1, label: "> \(f(cuts[cuts.count - 1]))"))
+                    out.append(Cell(representative: hi.map { ($0 + cuts[cuts.count - 1]) / 2 } ?? cuts[cuts.count - 1] + 1, label: "> \(f(cuts[cuts.count - 1]))", isPoint: false))
                 }
                 return out
             }
         }
+    }
+
+    /// The cell of attribute `a` that holds slot value `v`. Cells are in ascending order of
+    /// their representatives, points and intervals alternating for numbers, so a value that is
+    /// no cell's representative lies strictly between two neighbours and belongs to whichever of
+    /// them is an interval. A value outside the attribute's range gets the nearest end cell.
+    public func cell(of v: Double, attribute a: Int) -> Int {
+        let cells = self.cells[a]
+        if let exact = cells.firstIndex(where: { $0.representative == v }) { return exact }
+        let j = cells.firstIndex { $0.representative > v } ?? cells.count
+        if j < cells.count, !cells[j].isPoint { return j }
+        if j > 0, !cells[j - 1].isPoint { return j - 1 }
+        if j == 0 { return 0 }
+        if j == cells.count { return cells.count - 1 }
+        return v - cells[j - 1].representative <= cells[j].representative - v ? j - 1 : j
     }
 
     /// Number of cells in the whole space (saturating).

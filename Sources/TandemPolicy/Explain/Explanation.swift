@@ -220,12 +220,7 @@ extension CompiledPolicy {
     public func counterfactuals(_ values: [Double]) -> [Explanation.Counterfactual] {
         let current = outcome(of: decide(values))?.mode
         let changeable = policy.attributes.indices.filter { policy.attributes[$0].changeable }
-        func cellIndex(_ a: Int, _ v: Double) -> Int {
-            let cells = space.cells[a]
-            // The cell holding v: for numbers, the last whose representative ordering fits.
-            if let exact = cells.firstIndex(where: { $0.representative == v }) { return exact }
-            return cells.indices.min { abs(cells[$0].representative - v) < abs(cells[$1].representative - v) } ?? 0
-        }
+        func cellIndex(_ a: Int, _ v: Double) -> Int { space.cell(of: v, attribute: a) }
         func label(_ a: Int, _ v: Double) -> String {
             if case .number = policy.attributes[a].kind { return space.cells[a][cellIndex(a, v)].label }
             return policy.attributes[a].display(v)
