@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TandemCore
 import TandemForecast
+import TandemPolicy
 
 /// The data files every forecast command reads.
 struct HistoryFiles: ParsableArguments {
@@ -16,17 +17,33 @@ struct HistoryFiles: ParsableArguments {
 
     /// Loads and checks the files; prints diagnostics; exits 1 on errors.
     func load() throws -> History {
-        let load = DatasetLoader.load(org: organisation, krs: keyResults, checkins: checkIns)
-        let errors = load.diagnostics.filter { $0.severity == .error }
-        if !errors.isEmpty {
-            let renderer = DiagnosticRenderer(sources: load.sources)
-            for item in DiagnosticLimiter.limit(errors, perID: 3) {
-                FileHandle.standardError.write(Data(item.text(renderer).utf8))
-            }
-            throw ExitCode(1)
-        }
-        return History(load.dataset!)
+        History(try loadDataset(org: organisation, krs: keyResults, checkins: checkIns).dataset)
     }
+}
+
+/// Loads and checks the data files, or prints their errors (three of a kind at most) and exits
+/// with status 1.
+func loadDataset(org: String?, krs: String?, checkins: String?) throws -> (dataset: Dataset, sources: [SourceFile]) {
+    let load = DatasetLoader.load(org: org, krs: krs, checkins: checkins)
+    let errors = load.diagnostics.filter { $0.severity == .error }
+    guard errors.isEmpty, let dataset = load.dataset else {
+        let renderer = DiagnosticRenderer(sources: load.sources)
+        for item in DiagnosticLimiter.limit(errors, perID: 3) {
+            FileHandle.standardError.write(Data(item.text(renderer).utf8))
+        }
+        throw ExitCode(1)
+    }
+    return (dataset, load.sources)
+}
+
+/// Reads and checks a policy file, or prints its diagnostics and exits with status 1.
+func readPolicy(_ path: String) throws -> Policy {
+    let result = PolicyLoader.load(path: path)
+    guard let policy = result.policy else {
+        FileHandle.standardError.write(Data(DiagnosticRenderer(sources: result.source.map { [$0] } ?? []).render(result.diagnostics).utf8))
+        throw ExitCode(1)
+    }
+    return policy
 }
 
 /// Reads a model file, or prints why it cannot and exits with status 1.

@@ -88,11 +88,7 @@ struct Run: AsyncParsableCommand {
 
     static func prepare(db: String, policyPath: String, modelPath: String) throws
         -> (TandemStore, CompiledPolicy, OrganisationBinding, ForecastModel, Dataset) {
-        let policyResult = PolicyLoader.load(path: policyPath)
-        guard let policy = policyResult.policy else {
-            FileHandle.standardError.write(Data(DiagnosticRenderer(sources: policyResult.source.map { [$0] } ?? []).render(policyResult.diagnostics).utf8))
-            throw ExitCode(1)
-        }
+        let policy = try readPolicy(policyPath)
         let forecastModel = try readModel(modelPath)
         do {
             let store = try TandemStore(path: db)

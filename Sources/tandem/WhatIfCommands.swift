@@ -44,11 +44,7 @@ struct BaselineOptions: ParsableArguments {
     ///
     /// - Parameter day: the baseline day, or nil for the latest recorded run (store) or check-in (files).
     func load(day: Day?) throws -> WhatIfBaseline {
-        let policyResult = PolicyLoader.load(path: policy)
-        guard let checked = policyResult.policy else {
-            FileHandle.standardError.write(Data(DiagnosticRenderer(sources: policyResult.source.map { [$0] } ?? []).render(policyResult.diagnostics).utf8))
-            throw ExitCode(1)
-        }
+        let checked = try readPolicy(policy)
         let forecastModel = try readModel(model)
         var dataset: Dataset
         var previous: [String: Double] = [:], previousDay: Day?
@@ -65,15 +61,7 @@ struct BaselineOptions: ParsableArguments {
                 throw ExitCode(1)
             }
         } else {
-            let load = DatasetLoader.load(org: organisation, krs: keyResults, checkins: checkIns)
-            let errors = load.diagnostics.filter { $0.severity == .error }
-            if !errors.isEmpty {
-                let renderer = DiagnosticRenderer(sources: load.sources)
-                for item in DiagnosticLimiter.limit(errors, perID: 3) { FileHandle.standardError.write(Data(item.text(renderer).utf8)) }
-                throw ExitCode(1)
-            }
-            dataset = load.dataset!
-            orgSources = load.sources
+            (dataset, orgSources) = try loadDataset(org: organisation, krs: keyResults, checkins: checkIns)
         }
         guard let org = dataset.organisation else {
             FileHandle.standardError.write(Data("\(db ?? ""): error: the store holds no organisation; run `tandem import` first\n".utf8))
@@ -172,15 +160,12 @@ struct WhatIf: ParsableCommand {
         var diagnostics = problems, sources = [source]
         var evaluated: [(Scenario, WhatIfState)] = []
         for s in file.scenarios {
-            let (applied, found, extra) = engine.apply(s, file: file) { path in
-                let r = PolicyLoader.load(path: path)
-                return LoadedPolicy(policy: r.policy.map(CompiledPolicy.init), diagnostics: r.diagnostics, sources: r.source.map { [$0] } ?? [])
-            }
+            let (applied, found, extra) = engine.apply(s, file: file)
             diagnostics += found
             sources += extra
             if let applied { evaluated.append((s, engine.evaluate(applied))) }
         }
-        if diagnostics.hasErrors || !diagnostics.isEmpty {
+        if !diagnostics.isEmpty {
             FileHandle.standardError.write(Data(DiagnosticRenderer(sources: sources).render(diagnostics).utf8))
         }
         if diagnostics.hasErrors { throw ExitCode(1) }

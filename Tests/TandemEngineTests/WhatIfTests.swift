@@ -21,11 +21,6 @@ enum Sample {
     }()
     static let engine = WhatIfEngine(baseline)
 
-    static func loadPolicy(_ path: String) -> LoadedPolicy {
-        let r = PolicyLoader.load(path: path)
-        return LoadedPolicy(policy: r.policy.map(CompiledPolicy.init), diagnostics: r.diagnostics, sources: r.source.map { [$0] } ?? [])
-    }
-
     /// Loads scenario text and applies its scenarios; the rendered diagnostics on failure.
     static func run(_ yaml: String, path file: String = "scenario.yaml") -> (WhatIfReport?, String) {
         let source = SourceFile(path: file, text: yaml)
@@ -34,7 +29,7 @@ enum Sample {
         var diagnostics = problems, sources = [source]
         var states: [(Scenario, WhatIfState)] = []
         for s in loaded.scenarios {
-            let (applied, found, extra) = engine.apply(s, file: loaded, loadPolicy: loadPolicy)
+            let (applied, found, extra) = engine.apply(s, file: loaded)
             diagnostics += found
             sources += extra
             if let applied { states.append((s, engine.evaluate(applied))) }
@@ -86,7 +81,7 @@ struct WhatIfTests {
         """)
         let file = try #require(ScenarioLoader.load(source).0)
         let engine = Sample.engine
-        let (applied, diagnostics, _) = engine.apply(file.scenarios[0], file: file, loadPolicy: Sample.loadPolicy)
+        let (applied, diagnostics, _) = engine.apply(file.scenarios[0], file: file)
         #expect(!diagnostics.hasErrors)
         let state = engine.evaluate(try #require(applied))
         var dataset = Sample.baseline.dataset

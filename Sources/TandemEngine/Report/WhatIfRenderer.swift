@@ -173,7 +173,7 @@ public struct WhatIfRenderer: Sendable {
         let overview = SVGChart.bars(title: "Expected key results achieved and key results at risk",
                                      labels: ["expected achieved", "at risk (critical + warning)", "objectives reaching \(Self.f1(report.objectiveScore))"],
                                      series: zip(sides, totals).map { ($0, [$1.expectedAchieved, Double(($1.alerts["critical"] ?? 0) + ($1.alerts["warning"] ?? 0)), $1.expectedObjectivesReaching]) })
-        body += "<h2>Side by side</h2>\n" + summary().html(level: 3, chart: overview)
+        body += summary().html(level: 2, chart: overview)
         for (i, name) in report.scenarioNames.enumerated() {
             body += "<h2>\(letters[i]): \(HTML.escape(name))</h2>\n"
             let r = report.scenarios[i]

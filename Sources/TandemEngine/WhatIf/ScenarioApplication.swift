@@ -14,6 +14,12 @@ public struct LoadedPolicy: Sendable {
         self.diagnostics = diagnostics
         self.sources = sources
     }
+
+    /// Reads, checks and compiles a policy file.
+    public static func read(path: String) -> LoadedPolicy {
+        let r = PolicyLoader.load(path: path)
+        return LoadedPolicy(policy: r.policy.map(CompiledPolicy.init), diagnostics: r.diagnostics, sources: r.source.map { [$0] } ?? [])
+    }
 }
 
 extension WhatIfEngine {
@@ -23,7 +29,7 @@ extension WhatIfEngine {
     /// - Parameter loadPolicy: reads a replacement policy, given its path resolved against the
     ///   scenario file's folder.
     public func apply(_ scenario: Scenario, file: ScenarioFile,
-                      loadPolicy: (String) -> LoadedPolicy) -> (AppliedScenario?, [Diagnostic], [SourceFile]) {
+                      loadPolicy: (String) -> LoadedPolicy = { LoadedPolicy.read(path: $0) }) -> (AppliedScenario?, [Diagnostic], [SourceFile]) {
         var diagnostics: [Diagnostic] = []
         var sources: [SourceFile] = []
         var policy = base.policy
@@ -58,13 +64,12 @@ extension WhatIfEngine {
             guard let targets = select(change.units, at: change.unitsLocation, in: current, schema: schema, diagnostics: &diagnostics) else { continue }
             let where_ = change.units.description
             for (name, value) in change.set {
-                guard let a = attribute(name, at: value.location, length: name.displayWidth, schema: schema, diagnostics: &diagnostics) else { continue }
-                _ = a
+                guard attribute(name, at: value.location, length: name.displayWidth, schema: schema, diagnostics: &diagnostics) != nil else { continue }
                 for u in targets { units[u].attributes[name] = value }
                 changes.append("\(name) = \(value.text) on \(describe(targets, where_, org))")
             }
             for (name, by, location) in change.shift {
-                guard let a = attribute(name, at: location, length: name.displayWidth, schema: schema, diagnostics: &diagnostics) else { continue }
+                guard let (_, a) = attribute(name, at: location, length: name.displayWidth, schema: schema, diagnostics: &diagnostics) else { continue }
                 var clamped = 0
                 switch a.kind {
                 case .level(let levels):
@@ -136,6 +141,8 @@ extension WhatIfEngine {
                     }
                 }
                 if let (multiplier, _) = change.pace { pace[k] = multiplier }
+                // Kind and pace act on the forecast only; target, deadline and check-ins change the data.
+                if change.target != nil || change.deadline != nil || !change.checkIns.isEmpty { changed.insert(k) }
                 var latest = day
                 for c in change.checkIns {
                     let existing = base.dataset.checkIns.checkIns(ofKeyResult: k)
@@ -152,7 +159,6 @@ extension WhatIfEngine {
                 }
                 if !change.checkIns.isEmpty { forecastDay[k] = max(forecastDay[k] ?? day, latest) }
                 table.keyResults[k] = kr
-                changed.insert(k)
             }
             if let (kind, _) = change.kind { parts.append("kind \(kind.rawValue)") }
             if let (value, _) = change.target { parts.append("target \(PolicyFormat.number(value))") }
@@ -227,10 +233,10 @@ extension WhatIfEngine {
         case .matching(let pairs):
             var checks: [(Int, Double)] = []
             for (name, value, where_) in pairs {
-                guard let a = attribute(name, at: where_, length: name.displayWidth, schema: schema, diagnostics: &diagnostics, forChange: false) else { return nil }
+                guard let (index, definition) = attribute(name, at: where_, length: name.displayWidth, schema: schema, diagnostics: &diagnostics, forChange: false) else { return nil }
                 let av = AttributeValue(kind: Double(value) != nil ? .number : (["true", "false"].contains(value) ? .boolean : .string), text: value, location: where_)
-                switch OrganisationBinding.convert(av, schema.attributes[a.index]) {
-                case .success(let v): checks.append((a.index, v))
+                switch OrganisationBinding.convert(av, definition) {
+                case .success(let v): checks.append((index, v))
                 case .failure(let d): diagnostics.append(d); return nil
                 }
             }
@@ -252,7 +258,7 @@ extension WhatIfEngine {
 
     /// The schema attribute with this name, checked to be changeable; nil with a diagnostic otherwise.
     func attribute(_ name: String, at location: SourceLocation?, length: Int, schema: Policy, diagnostics: inout [Diagnostic],
-                   forChange: Bool = true) -> (index: Int, kind: AttributeDefinition.Kind, defaultValue: Double?, location: SourceLocation, type: ValueType, display: (Double) -> String)? {
+                   forChange: Bool = true) -> (index: Int, definition: AttributeDefinition)? {
         guard let i = schema.attributeIndex(name) else {
             let notes = Suggestion.closest(to: name, among: schema.attributes.map(\.name)).map { [Diagnostic.Note("did you mean '\($0)'?")] }
                 ?? [.init("the policy '\(schema.name)' declares: \(schema.attributes.map(\.name).joined(separator: ", "))")]
@@ -266,7 +272,7 @@ extension WhatIfEngine {
                                           notes: [.init("'\(name)' is declared 'fixed' here", at: a.location, length: name.displayWidth)]))
             return nil
         }
-        return (i, a.kind, a.defaultValue, a.location, a.type, a.display)
+        return (i, a)
     }
 
     /// Open key results a selector picks.

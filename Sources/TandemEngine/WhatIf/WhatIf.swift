@@ -51,7 +51,7 @@ public struct AppliedScenario: Sendable {
     public var policy: CompiledPolicy
     public var binding: OrganisationBinding
     /// Key results as changed (same order as the baseline's table) and the check-in log with the
-    /// hypothetical check-ins; nil when no key result changes.
+    /// hypothetical check-ins; nil when no key result's data changes.
     public var dataset: Dataset?
     /// Per changed key result (index): the day to forecast it as of, and the pace multiplier.
     public var forecastDay: [Int: Day]
@@ -59,6 +59,8 @@ public struct AppliedScenario: Sendable {
     /// Per changed key result (index): its kind in the scenario (the table keeps its own kind;
     /// see `ForecastModel.probability(_:pace:kind:)`).
     public var kind: [Int: KeyResultKind]
+    /// Key results whose data changed (target, deadline, check-ins): their snapshots and their
+    /// peers' are recomputed from `dataset`.
     public var changed: Set<Int>
     public var changes: [String]
 }
