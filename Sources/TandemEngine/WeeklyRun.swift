@@ -91,7 +91,6 @@ public struct AlertEvaluator: Sendable {
     public let binding: OrganisationBinding
     /// Each unit's decided mode (the `mode` fact).
     public let modeOfUnit: [String: Mode]
-    static let factIndex = Dictionary(uniqueKeysWithValues: KeyResultFact.allCases.enumerated().map { ($1, $0) })
 
     public init(policy: CompiledPolicy, binding: OrganisationBinding, modeOfUnit: [String: Mode]) {
         self.policy = policy
@@ -102,28 +101,36 @@ public struct AlertEvaluator: Sendable {
     /// The observation of one key result from its snapshot and P(success).
     ///
     /// - Parameters:
+    ///   - s: its snapshot; the `kind` fact is read from it (a what-if may change the kind).
     ///   - before: its P(success) at the previous run, for `kr.p_success_change`.
     ///   - previousDay: the day of that run, for the "fell from … since …" reason.
-    public func observe(_ kr: KeyResult, _ s: Snapshot, p: Double, before: Double?, previousDay: Day?) -> Observation {
+    ///   - withReasons: whether to put the facts into words when a rule fires (the ledger needs
+    ///     them; a what-if needs them only for the alerts that change).
+    public func observe(_ kr: KeyResult, _ s: Snapshot, p: Double, before: Double?, previousDay: Day?,
+                        withReasons: Bool = true) -> Observation {
         let day = s.day
         let needed = (s.threshold - s.progress) / max(1 - s.elapsed, 0.02)
         let observed = s.progress / max(s.elapsed, 0.02) * s.paceMultiplier
         let pace = needed <= 0 ? 10 : min(10, max(-10, observed / needed))
         let daysSince = s.daysSinceCheckIn ?? kr.cycle.start.distance(to: day)
-        var facts = [Double](repeating: .nan, count: KeyResultFact.allCases.count)
-        func set(_ f: KeyResultFact, _ v: Double?) { facts[Self.factIndex[f]!] = v ?? .nan }
-        set(.pSuccess, p)
-        set(.pSuccessChange, before.map { p - $0 })
-        set(.progress, s.progress)
-        set(.expectedProgress, s.expectedProgress)
-        set(.elapsed, s.elapsed)
-        set(.daysSinceCheckIn, Double(daysSince))
-        set(.checkIns, Double(s.checkIns))
-        set(.confidence, s.confidence)
-        set(.confidenceChange, s.confidence.flatMap { c in s.previousConfidence.map { c - $0 } })
-        set(.pace, pace)
-        set(.kind, Double(KeyResultKind.allCases.firstIndex(of: kr.kind)!))
-        set(.mode, modeOfUnit[kr.unitID].map { Double(Mode.allCases.firstIndex(of: $0)!) })
+        let mode = modeOfUnit[kr.unitID]
+        // One value per fact, in `KeyResultFact`'s case order; NaN when unknown.
+        let facts: [Double] = KeyResultFact.allCases.map { fact in
+            switch fact {
+            case .pSuccess: p
+            case .pSuccessChange: before.map { p - $0 } ?? .nan
+            case .progress: s.progress
+            case .expectedProgress: s.expectedProgress
+            case .elapsed: s.elapsed
+            case .daysSinceCheckIn: Double(daysSince)
+            case .checkIns: Double(s.checkIns)
+            case .confidence: s.confidence ?? .nan
+            case .confidenceChange: s.confidence.flatMap { c in s.previousConfidence.map { c - $0 } } ?? .nan
+            case .pace: pace
+            case .kind: Double(KeyResultKind.allCases.firstIndex(of: s.kind) ?? 0)
+            case .mode: mode.flatMap { Mode.allCases.firstIndex(of: $0) }.map(Double.init) ?? .nan
+            }
+        }
         var firing: [Int] = []
         if let u = binding.organisation.index[kr.unitID] {
             let values = binding.values(ofUnit: u)
@@ -132,7 +139,7 @@ public struct AlertEvaluator: Sendable {
         let rules = firing.map { policy.policy.alerts[$0] }
         let severity = rules.map(\.severity).max()
         var reasons = ""
-        if severity != nil {
+        if severity != nil && withReasons {
             var parts: [String] = []
             if let before, let previousDay, before - p >= 0.05 {
                 parts.append("P(success) fell from \(fmt2(before)) to \(fmt2(p)) since \(previousDay)")

@@ -38,7 +38,10 @@ public struct WhatIfState: Sendable {
     /// Parallel to `WhatIfEngine.open`.
     public var snapshots: [Snapshot]
     public var probabilities: [Double]
+    /// The alert rules' verdicts, without reasons in words (see `reasons(of:)`).
     public var observations: [Observation]
+    /// The alert rules as this side evaluates them.
+    public var alerts: AlertEvaluator
     /// Forecast day of each open key result when hypothetical check-ins moved it past the baseline day.
     public var forecastDays: [Int: Day]
     /// What each change did, in words.
@@ -89,10 +92,19 @@ public struct WhatIfEngine: Sendable {
         let alerts = AlertEvaluator(policy: base.policy, binding: base.binding, modeOfUnit: modes)
         let (previous, previousDay) = (base.previous, base.previousDay)
         let observations = parallelMap(open.count) { i in
-            alerts.observe(krs[open[i]], snapshots[i], p: probabilities[i], before: previous[krs[open[i]].id], previousDay: previousDay)
+            alerts.observe(krs[open[i]], snapshots[i], p: probabilities[i], before: previous[krs[open[i]].id], previousDay: previousDay,
+                           withReasons: false)
         }
         baseline = WhatIfState(policy: base.policy, binding: base.binding, decisions: decisions, snapshots: snapshots,
-                               probabilities: probabilities, observations: observations, forecastDays: [:], changes: [])
+                               probabilities: probabilities, observations: observations, alerts: alerts, forecastDays: [:], changes: [])
+    }
+
+    /// The observation of open key result `i` (a position in `open`) on one side, with the
+    /// reasons in words.
+    public func observation(_ i: Int, in state: WhatIfState) -> Observation {
+        let kr = base.dataset.keyResults.keyResults[open[i]]
+        return state.alerts.observe(kr, state.snapshots[i], p: state.probabilities[i], before: base.previous[kr.id],
+                                    previousDay: base.previousDay)
     }
 
     /// Evaluates an applied scenario.
@@ -143,14 +155,13 @@ public struct WhatIfEngine: Sendable {
         let alerts = AlertEvaluator(policy: applied.policy, binding: applied.binding, modeOfUnit: modes)
         let (previous, previousDay) = (base.previous, base.previousDay)
         let observations = parallelMap(open.count) { i in
-            var kr = krs[open[i]]
-            if let k = kind[open[i]] { kr.kind = k }
-            return alerts.observe(kr, paced[i], p: probabilities[i], before: previous[kr.id], previousDay: previousDay)
+            alerts.observe(krs[open[i]], paced[i], p: probabilities[i], before: previous[krs[open[i]].id], previousDay: previousDay,
+                           withReasons: false)
         }
         var days: [Int: Day] = [:]
         for (k, d) in applied.forecastDay where d != day { days[k] = d }
         return WhatIfState(policy: applied.policy, binding: applied.binding, decisions: decisions, snapshots: paced,
-                           probabilities: probabilities, observations: observations, forecastDays: days, changes: applied.changes)
+                           probabilities: probabilities, observations: observations, alerts: alerts, forecastDays: days, changes: applied.changes)
     }
 }
 

@@ -194,7 +194,7 @@ extension WhatIfReport {
                 case let (x?, y?): change = y > x ? "escalates" : "eases"
                 default: continue
                 }
-                let shown = ob.severity != nil ? ob : oa
+                let shown = ob.severity != nil ? engine.observation(i, in: state) : engine.observation(i, in: engine.baseline)
                 alertChanges.append(AlertChange(krID: kr.id, title: kr.title, unitID: kr.unitID, owner: kr.owner, change: change,
                                                 before: oa.severity?.rawValue, after: ob.severity?.rawValue, rules: shown.rules,
                                                 reasons: shown.reasons))

@@ -68,15 +68,16 @@ public struct History: Sendable {
         self.uncertainty = uncertainty
         modeOf = krs.map { modes[$0.unitID] }
         uncertaintyOf = krs.map { uncertainty[$0.unitID] }
-        var groups: [String: [Int]] = [:]
         // Peers share the unit and the cycle start, so a what-if deadline shift keeps them.
-        for (i, kr) in krs.enumerated() { groups["\(kr.unitID)\u{0}\(kr.cycle.start)", default: []].append(i) }
+        struct Group: Hashable { var unit: String; var start: Int32 }
+        var groups: [Group: [Int]] = [:]
+        for (i, kr) in krs.enumerated() { groups[Group(unit: kr.unitID, start: kr.cycle.start.ordinal), default: []].append(i) }
         var peers = [[Int]](repeating: [], count: krs.count)
         for (_, members) in groups { for i in members { peers[i] = members.filter { $0 != i } } }
         self.peers = peers
     }
 
-    /// The key results of the same unit and cycle as key result `k`.
+    /// The key results of the same unit and cycle start as key result `k`.
     public func peers(of k: Int) -> [Int] { peers[k] }
 
     /// Each unit's management mode today (`current_mode`) and business uncertainty
