@@ -64,12 +64,15 @@ demo: build
 	@echo
 	$(TANDEM) sensitivity --db $(DEMO_DB) --kr KR-26Q4-00023 --svg $(dir $(DEMO_DB))KR-26Q4-00023.svg
 
-## Run the whole test suite. Chromium (Debian's package) renders the HTML report in one test;
-## it is installed when possible, and that test says so and skips its rendering check otherwise.
+## Run the whole test suite. Chromium and a small CJK font (Debian's packages) render the HTML
+## report in one test; they are installed when possible, and that test says so and skips its
+## rendering check otherwise.
 test: deps
-	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium (for the HTML report test)"; \
-	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium ) >/dev/null 2>&1 \
-	  || echo "chromium could not be installed: the HTML rendering check will be skipped"; }
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	dpkg-query -W -f='$${Status}' fonts-wqy-microhei 2>/dev/null | grep -q "install ok installed" || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ]; then echo "installing$$missing (to render the HTML report, Chinese included, in a test)"; \
+	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing ) >/dev/null 2>&1 \
+	  || echo "could not install$$missing: the HTML rendering check will be skipped"; fi
 	$(SWIFT) test
 
 ## Run the benchmarks (package-benchmark; builds in release, about 2 minutes the first time).

@@ -125,11 +125,11 @@ public enum HTML {
         <meta name="generator" content="Tandem">
         <title>\(escape(title))</title>
         <style>
-        body { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1.5rem; color: #1d2430; background: #fff; line-height: 1.45; }
+        body { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1.5rem; color: #1d2430; background: #fff; line-height: 1.45; }
         h1 { font-size: 1.7rem; margin-bottom: .2rem; } h2 { font-size: 1.3rem; margin-top: 2.4rem; border-bottom: 2px solid #1f6feb; padding-bottom: .2rem; }
         h3 { font-size: 1.05rem; margin-top: 1.6rem; } .subtitle { color: #57606a; margin-top: 0; }
         table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .88rem; } th, td { padding: .25rem .6rem; border-bottom: 1px solid #d8dee4; text-align: left; vertical-align: top; }
-        th { background: #f3f6f9; } td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+        th { background: #f3f6f9; } td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         .cards { display: flex; flex-wrap: wrap; gap: .8rem; } .card { border: 1px solid #d8dee4; border-radius: 8px; padding: .7rem 1rem; min-width: 13rem; }
         .card .k { color: #57606a; font-size: .8rem; } .card .v { font-size: 1.35rem; font-weight: 600; }
         figure { margin: .8rem 0; } svg { max-width: 100%; height: auto; } .empty, .more, .note { color: #57606a; font-style: italic; }
