@@ -22,6 +22,8 @@ public struct Snapshot: Sendable {
     /// Mean of (final progress − success threshold) over the unit's key results closed before,
     /// shrunk toward 0 by two pseudo-observations.
     public var unitMargin: Double
+    /// The same for the owner's key results closed before.
+    public var ownerMargin: Double = 0
     public var kind: KeyResultKind
     public var mode: String?
     public var cycleDays: Int
@@ -129,7 +131,7 @@ extension History {
             keyResult: index, day: day, elapsed: elapsed, progress: progress.last ?? 0, checkIns: times.count,
             daysSinceCheckIn: last.map { $0.date.distance(to: day) }, confidence: confidence,
             previousConfidence: previousConfidence, rescoped: rescoped, threshold: threshold, trajectory: prediction,
-            unitRecord: (unit.0, unit.1), ownerRecord: (owner.0, owner.1), unitMargin: unit.2 / Double(unit.0 + 2),
+            unitRecord: (unit.0, unit.1), ownerRecord: (owner.0, owner.1), unitMargin: unit.2 / Double(unit.0 + 2), ownerMargin: owner.2 / Double(owner.0 + 2),
             kind: kr.kind, mode: modeOf[index],
             cycleDays: kr.cycle.days, meanConfidence: confidenceWeight > 0 ? confidenceSum / confidenceWeight : nil,
             recentSlope: recentSlope, peerGap: gapCount > 0 ? gapSum / Double(gapCount) : nil,
@@ -154,6 +156,7 @@ public enum FeatureSet {
         "mode_okr", "mode_hybrid", "unit_track_record", "owner_track_record", "rescoped",
         "mean_confidence", "recent_slope", "peer_pace_gap", "peer_confidence", "mean_confidence_x_elapsed",
         "target_stretch", "target_stretch_missing", "uncertainty", "uncertainty_x_kpi_mode", "unit_mean_margin",
+        "owner_mean_margin", "pace_gap_squared", "trajectory_logit_squared", "confidence_squared",
     ]
 
     /// How each feature reads in a reason, for `tandem forecast`.
@@ -205,6 +208,12 @@ public enum FeatureSet {
         out[27] = s.uncertainty ?? 0.5
         out[28] = (s.uncertainty ?? 0.5) * (s.mode == "kpi" ? 1 : 0)
         out[29] = s.unitMargin
+        out[30] = s.ownerMargin
+        // Curvature: how far behind (or ahead of) the linear pace, how sure the trend is either
+        // way, and how extreme the confidence, each matter more than linearly.
+        out[31] = gap * gap
+        out[32] = trajectory * trajectory / 10
+        out[33] = out[10] * out[10]
     }
 
     public static func vector(_ s: Snapshot) -> [Double] {

@@ -106,18 +106,18 @@ extension ForecastModel {
         switch feature {
         case "elapsed":
             return "\(pct(s.elapsed)) of the cycle has passed"
-        case "progress", "pace_gap_x_elapsed", "pace_needed_minus_observed":
+        case "progress", "pace_gap_x_elapsed", "pace_needed_minus_observed", "pace_gap_squared":
             let needed = (s.threshold - s.progress) / max(1 - s.elapsed, 0.05)
             let so = s.progress / max(s.elapsed, 0.05)
             if s.progress >= s.threshold { return "already at \(pct(s.progress)) of the target" }
             if so <= 0.01 { return "no progress yet (\(pct(s.progress))) where a straight line would be at \(pct(s.expectedProgress))" }
             return "progress \(pct(s.progress)) where a straight line would be at \(pct(s.expectedProgress)); needs \(String(format: "%.1f", needed / so))× its pace so far"
-        case "slope", "slope_sd", "trajectory_logit", "trajectory_logit_x_elapsed", "recent_slope":
+        case "slope", "slope_sd", "trajectory_logit", "trajectory_logit_x_elapsed", "recent_slope", "trajectory_logit_squared":
             return "its trend projects \(pct(max(0, s.trajectory.mean))) by cycle end (\(pct(s.threshold)) needed)"
         case "checkin_recency", "log_checkins":
             guard let days = s.daysSinceCheckIn else { return "no check-in yet" }
             return "last check-in \(days) days ago (\(s.checkIns) so far)"
-        case "confidence", "mean_confidence", "mean_confidence_x_elapsed":
+        case "confidence", "mean_confidence", "mean_confidence_x_elapsed", "confidence_squared":
             guard let c = s.confidence else { return nil }
             return "owner's confidence \(Int(c))/10"
         case "confidence_change":
@@ -132,7 +132,7 @@ extension ForecastModel {
         case "unit_track_record", "unit_mean_margin":
             let (n, a) = s.unitRecord
             return n == 0 ? "the unit has no closed key results yet" : "the unit achieved \(a) of its \(n) past key results"
-        case "owner_track_record":
+        case "owner_track_record", "owner_mean_margin":
             let (n, a) = s.ownerRecord
             return n == 0 ? nil : "the owner achieved \(a) of \(n) past key results"
         case "rescoped":
