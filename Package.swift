@@ -25,7 +25,9 @@ let package = Package(
             name: "CLAPACK",
             providers: [.apt(["liblapack-dev", "libblas-dev"])]
         ),
-        .target(name: "TandemNumerics", dependencies: ["CLAPACK"], exclude: ["README.md"]),
+        // The fused IRLS pass (C with AVX-512 intrinsics, chosen at run time; see its header).
+        .target(name: "CTandemKernels"),
+        .target(name: "TandemNumerics", dependencies: ["CLAPACK", "CTandemKernels"], exclude: ["README.md"]),
         .target(name: "TandemCore", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "TandemPolicy", dependencies: ["TandemCore"], exclude: ["README.md"]),
         .target(name: "TandemForecast", dependencies: ["TandemCore", "TandemNumerics"], exclude: ["README.md"]),

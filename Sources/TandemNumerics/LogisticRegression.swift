@@ -21,20 +21,37 @@ public struct LogisticFit: Sendable {
     /// Without a penalty, the linear predictor ran off to ±30 for some rows: the classes are
     /// (quasi-)separable and the coefficients are not identified. Use a ridge penalty.
     public var separationSuspected: Bool
+    /// The iterations ran on the fused kernel (`LogisticEngine.fused`); the covariance is
+    /// nevertheless from a double-precision XᵀWX at the solution.
+    public var usedFusedKernel: Bool
 }
 
 /// Logistic regression by iteratively reweighted least squares (Newton's method).
 ///
-/// Each iteration makes one pass over X in blocks of rows that stay in cache: the linear
-/// predictor (`dgemv`), the weights, XᵀWX (`dsyrk` on the √w-scaled block) and the gradient
-/// (`dgemv`), so X is streamed from memory once. The Newton system is solved by Cholesky with a
-/// condition check, falling back to `dgelsd`. A step that does not lower the penalised deviance
-/// is halved (up to 30 times). Convergence: relative change of the penalised deviance below
-/// `tolerance`.
+/// Each iteration makes one pass over X: the linear predictor, the weights, the deviance, XᵀWX
+/// and the gradient. Two engines do it (`LogisticEngine`): BLAS, in blocks of rows that stay in
+/// cache (`dgemv` for η, `dsyrk` on the √w-scaled block, `dgemv` for the gradient), or, for
+/// large problems on processors with AVX-512, the fused kernel, which reads each block of X
+/// once and forms XᵀWX from single-precision products. The Newton system is solved by Cholesky
+/// with a condition check, falling back to `dgelsd`. A step that does not lower the penalised
+/// deviance is halved (up to 30 times). Convergence: relative change of the penalised deviance
+/// below `tolerance`.
+///
+/// With the fused kernel the Hessian is exact to about 1e-6 relative, so the Newton step is
+/// off by about κ·1e-7 relative: the iteration still converges to the same point (the
+/// gradient, which fixes the solution, is in double precision), and while the penalised
+/// Hessian's 1/κ₁ stays above 1e-5 it does so in as many iterations. Below that, the fit
+/// continues with BLAS. The covariance and standard errors always come from a double-precision
+/// XᵀWX at the solution.
 public enum LogisticRegression {
+    /// 1/κ₁ of the penalised Hessian below which the fused kernel's single-precision products
+    /// could cost Newton's method its speed; the fit then continues with BLAS.
+    static let fusedConditionLimit = 1e-5
+
     public static func fit(
         _ x: Matrix, _ y: [Double], weights: [Double]? = nil, ridge: [Double]? = nil,
-        start: [Double]? = nil, maxIterations: Int = 100, tolerance: Double = 1e-12
+        start: [Double]? = nil, maxIterations: Int = 100, tolerance: Double = 1e-12,
+        engine: LogisticEngine = .automatic
     ) throws(NumericsError) -> LogisticFit {
         let n = x.rows, p = x.columns
         guard y.count == n, weights?.count ?? n == n, ridge?.count ?? p == p, start?.count ?? p == p else {
@@ -45,7 +62,16 @@ public enum LogisticRegression {
         let lambda = ridge ?? [Double](repeating: 0, count: p)
         var beta = start ?? [Double](repeating: 0, count: p)
         let pass = Pass(x: x, y: y, weights: weights)
-        var state = pass.evaluate(beta, full: true)
+        var fused = engine.usesFused(rows: n, columns: p) ? FusedPass(x: PanelMatrix(x), y: y, weights: weights) : nil
+        var usedFused = false
+        func evaluate(_ b: [Double]) -> Pass.Result {
+            if let f = fused {
+                if let r = f.evaluate(b) { usedFused = true; return r }
+                fused = nil
+            }
+            return pass.evaluate(b, full: true)
+        }
+        var state = evaluate(beta)
         func objective(_ s: Pass.Result, _ b: [Double]) -> Double {
             var penalty = 0.0
             for j in 0..<p { penalty += lambda[j] * b[j] * b[j] }
@@ -64,18 +90,26 @@ public enum LogisticRegression {
                 gradient[j] -= lambda[j] * beta[j]
             }
             let step = try SymmetricSolver.solve(hessian, gradient)
+            if fused != nil && step.reciprocalCondition < fusedConditionLimit {
+                // Too ill-conditioned for single-precision products: on with BLAS from here.
+                fused = nil
+                state = pass.evaluate(beta, full: true)
+                current = objective(state, beta)
+                iterations -= 1
+                continue
+            }
             rcond = min(rcond, step.reciprocalCondition)
             usedFallback = usedFallback || step.usedFallback
             var delta = step.solution
             var trial = zip(beta, delta).map { $0 + $1 }
-            var next = pass.evaluate(trial, full: true)
+            var next = evaluate(trial)
             var value = objective(next, trial)
             var halved = 0
             while !(value <= current * (1 + 1e-14) + 1e-300) && halved < 30 {
                 halved += 1
                 for j in 0..<p { delta[j] /= 2 }
                 trial = zip(beta, delta).map { $0 + $1 }
-                next = pass.evaluate(trial, full: true)
+                next = evaluate(trial)
                 value = objective(next, trial)
             }
             halvings += halved
@@ -93,6 +127,10 @@ public enum LogisticRegression {
                 break
             }
         }
+        if fused != nil {
+            // The covariance wants XᵀWX in double precision: one BLAS pass at the solution.
+            state = pass.evaluate(beta, full: true)
+        }
         var hessian = state.gram
         for j in 0..<p { hessian[j, j] += lambda[j] }
         let final = try SymmetricSolver.solve(hessian, [Double](repeating: 0, count: p), wantInverse: true)
@@ -101,12 +139,28 @@ public enum LogisticRegression {
         return LogisticFit(coefficients: beta, covariance: final.inverse, standardErrors: se, iterations: iterations,
                            converged: converged, deviance: state.deviance, halvings: halvings,
                            reciprocalCondition: min(rcond, final.reciprocalCondition), usedFallback: usedFallback || final.usedFallback,
-                           separationSuspected: separated)
+                           separationSuspected: separated, usedFusedKernel: usedFused)
     }
 
     /// One iteration's pass over X at `beta`: deviance, XᵀWX and gradient (for benchmarks).
     public static func iterationPass(_ x: Matrix, _ y: [Double], _ beta: [Double]) -> (deviance: Double, gram: Matrix, gradient: [Double]) {
         let r = Pass(x: x, y: y, weights: nil).evaluate(beta, full: true)
+        return (r.deviance, r.gram, r.gradient)
+    }
+
+    /// One iteration's pass of the fused kernel over packed X at `beta` (for benchmarks and
+    /// tests); nil where the processor lacks AVX-512.
+    public static func fusedIterationPass(_ x: PanelMatrix, _ y: [Double], _ beta: [Double], weights: [Double]? = nil)
+        -> (deviance: Double, gram: Matrix, gradient: [Double])? {
+        guard LogisticEngine.fusedAvailable, x.columns >= 1, x.columns <= 256, y.count == x.rows, beta.count == x.columns,
+              weights?.count ?? x.rows == x.rows,
+              let r = FusedPass(x: x, y: y, weights: weights).evaluate(beta) else { return nil }
+        return (r.deviance, r.gram, r.gradient)
+    }
+
+    /// One iteration's BLAS pass at `beta` with prior weights (for tests).
+    public static func iterationPass(_ x: Matrix, _ y: [Double], _ beta: [Double], weights: [Double]?) -> (deviance: Double, gram: Matrix, gradient: [Double]) {
+        let r = Pass(x: x, y: y, weights: weights).evaluate(beta, full: true)
         return (r.deviance, r.gram, r.gradient)
     }
 
