@@ -26,6 +26,14 @@
 
 int tandem_panel_rows(void) { return BLOCK; }
 
+static double sum_scalar(const double *x, size_t count) {
+    double a = 0, b = 0, c = 0, d = 0;
+    size_t i = 0;
+    for (; i + 4 <= count; i += 4) { a += x[i]; b += x[i + 1]; c += x[i + 2]; d += x[i + 3]; }
+    for (; i < count; i++) a += x[i];
+    return a + b + c + d;
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define V4 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
@@ -264,12 +272,7 @@ static V4 double sum_avx512(const double *x, size_t count) {
 }
 
 double tandem_stream_sum(const double *x, size_t count) {
-    if (tandem_logistic_kernel_available()) return sum_avx512(x, count);
-    double a = 0, b = 0, c = 0, d = 0;
-    size_t i = 0;
-    for (; i + 4 <= count; i += 4) { a += x[i]; b += x[i + 1]; c += x[i + 2]; d += x[i + 3]; }
-    for (; i < count; i++) a += x[i];
-    return a + b + c + d;
+    return tandem_logistic_kernel_available() ? sum_avx512(x, count) : sum_scalar(x, count);
 }
 
 int tandem_logistic_pass(const double *panels, int p, ptrdiff_t n, ptrdiff_t firstBlock, ptrdiff_t endBlock,
@@ -280,13 +283,7 @@ int tandem_logistic_pass(const double *panels, int p, ptrdiff_t n, ptrdiff_t fir
 }
 #else
 int tandem_logistic_kernel_available(void) { return 0; }
-double tandem_stream_sum(const double *x, size_t count) {
-    double a = 0, b = 0, c = 0, d = 0;
-    size_t i = 0;
-    for (; i + 4 <= count; i += 4) { a += x[i]; b += x[i + 1]; c += x[i + 2]; d += x[i + 3]; }
-    for (; i < count; i++) a += x[i];
-    return a + b + c + d;
-}
+double tandem_stream_sum(const double *x, size_t count) { return sum_scalar(x, count); }
 int tandem_logistic_pass(const double *panels, int p, ptrdiff_t n, ptrdiff_t firstBlock, ptrdiff_t endBlock,
                          const double *y, const double *weights, const double *beta,
                          double *gram, double *gradient, double *deviance, double *maxAbsEta) { return -1; }

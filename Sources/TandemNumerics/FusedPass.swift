@@ -134,10 +134,9 @@ struct FusedPass {
     let workers: Int
 
     init(x: PanelMatrix, y: [Double], weights: [Double]?) {
-        self.x = x
-        self.y = y
-        self.weights = weights
-        workers = x.rows >= 20_000 ? max(1, min(8, ProcessInfo.processInfo.activeProcessorCount)) : 1
+        (self.x, self.y, self.weights) = (x, y, weights)
+        // The kernel spawns no threads of its own, so smaller problems can share the cores too.
+        workers = Pass.workers(rows: x.rows, from: 20_000)
     }
 
     /// The pass at `beta`, or nil if the kernel could not run (no workspace memory); the caller
@@ -170,17 +169,6 @@ struct FusedPass {
         // The kernel refuses p outside 1…256 and processors without AVX-512 (both checked by
         // `LogisticEngine.usesFused` before a FusedPass is made) and fails without workspace.
         guard (0..<w).allSatisfy({ status[$0] == 0 }) else { return nil }
-        var gram = [Double](repeating: 0, count: p * p), gradient = [Double](repeating: 0, count: p)
-        var deviance = 0.0, maxAbsEta = 0.0
-        for k in 0..<w {
-            let base = partial + k * stride
-            for i in 0..<(p * p) { gram[i] += base[i] }
-            for j in 0..<p { gradient[j] += base[p * p + j] }
-            deviance += base[p * p + p]
-            maxAbsEta = max(maxAbsEta, base[p * p + p + 1])
-        }
-        var g = Matrix(rows: p, columns: p, columnMajor: gram)
-        for j in 0..<p { for i in (j + 1)..<p { g[i, j] = g[j, i] } }
-        return Pass.Result(deviance: deviance, gram: g, gradient: gradient, maxAbsEta: maxAbsEta)
+        return Pass.Result(adding: partial, workers: w, columns: p)
     }
 }

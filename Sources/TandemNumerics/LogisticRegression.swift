@@ -181,6 +181,28 @@ struct Pass {
         var gram: Matrix
         var gradient: [Double]
         var maxAbsEta: Double
+
+        init(deviance: Double, gram: Matrix, gradient: [Double], maxAbsEta: Double) {
+            (self.deviance, self.gram, self.gradient, self.maxAbsEta) = (deviance, gram, gradient, maxAbsEta)
+        }
+
+        /// The sum of the workers' partial results, each laid out as the p × p Gram (upper
+        /// triangle), the p gradient terms, the deviance and max |η|; the Gram made symmetric.
+        init(adding partial: UnsafePointer<Double>, workers: Int, columns p: Int) {
+            let stride = p * p + p + 2
+            var gram = [Double](repeating: 0, count: p * p), gradient = [Double](repeating: 0, count: p)
+            var deviance = 0.0, maxAbsEta = 0.0
+            for k in 0..<workers {
+                let base = partial + k * stride
+                for i in 0..<(p * p) { gram[i] += base[i] }
+                for j in 0..<p { gradient[j] += base[p * p + j] }
+                deviance += base[p * p + p]
+                maxAbsEta = max(maxAbsEta, base[p * p + p + 1])
+            }
+            var g = Matrix(rows: p, columns: p, columnMajor: gram)
+            for j in 0..<p { for i in (j + 1)..<p { g[i, j] = g[j, i] } }
+            self.init(deviance: deviance, gram: g, gradient: gradient, maxAbsEta: maxAbsEta)
+        }
     }
 
     let x: Matrix
@@ -196,8 +218,13 @@ struct Pass {
         self.weights = weights
         // Small problems are not worth the threads. With several workers, BLAS itself must not
         // spawn threads as well: they would compete for the same cores.
-        workers = x.rows >= 100_000 ? max(1, min(8, ProcessInfo.processInfo.activeProcessorCount)) : 1
+        workers = Pass.workers(rows: x.rows, from: 100_000)
         if workers > 1 { BLAS.singleThreaded() }
+    }
+
+    /// Threads for a pass over `rows` rows: one below `threshold`, else one a core (at most 8).
+    static func workers(rows: Int, from threshold: Int) -> Int {
+        rows >= threshold ? max(1, min(8, ProcessInfo.processInfo.activeProcessorCount)) : 1
     }
 
     func evaluate(_ beta: [Double], full: Bool) -> Result {
@@ -225,18 +252,7 @@ struct Pass {
                 }
             }
         }
-        var gram = [Double](repeating: 0, count: p * p), gradient = [Double](repeating: 0, count: p)
-        var deviance = 0.0, maxAbsEta = 0.0
-        for k in 0..<w {
-            let base = partial + k * stride
-            for i in 0..<(p * p) { gram[i] += base[i] }
-            for j in 0..<p { gradient[j] += base[p * p + j] }
-            deviance += base[p * p + p]
-            maxAbsEta = max(maxAbsEta, base[p * p + p + 1])
-        }
-        var g = Matrix(rows: p, columns: p, columnMajor: gram)
-        for j in 0..<p { for i in (j + 1)..<p { g[i, j] = g[j, i] } }
-        return Result(deviance: deviance, gram: g, gradient: gradient, maxAbsEta: maxAbsEta)
+        return Result(adding: partial, workers: w, columns: p)
     }
 
     /// Accumulates over a range of rows into `out`: Gram (upper triangle), gradient, deviance, max |η|.
