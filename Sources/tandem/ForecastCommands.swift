@@ -54,6 +54,18 @@ func readModel(_ path: String) throws -> ForecastModel {
     }
 }
 
+/// The horizons and output format `tandem evaluate` and `tandem backtest` share.
+struct Horizons: ParsableArguments {
+    @Option(help: "Elapsed shares to forecast at, comma-separated.")
+    var at: String = "0.3,0.5,0.8"
+
+    @Option(help: "Output format: text or json.")
+    var format: Validate.OutputFormat = .text
+
+    /// The elapsed shares of `--at`, or a usage error.
+    func shares() throws -> [Double] { try parseShares(at) }
+}
+
 func parseShares(_ text: String) throws -> [Double] {
     let shares = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
     guard !shares.isEmpty, shares.allSatisfy({ $0 != nil && $0! > 0 && $0! < 1 }) else {
@@ -132,18 +144,14 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var files: HistoryFiles
 
-    @Option(help: "Elapsed shares to forecast at, comma-separated.")
-    var at: String = "0.3,0.5,0.8"
-
-    @Option(help: "Output format: text or json.")
-    var format: Validate.OutputFormat = .text
+    @OptionGroup var horizons: Horizons
 
     func run() throws {
-        let shares = try parseShares(at)
+        let shares = try horizons.shares()
         let forecastModel = try readModel(model)
         let history = try files.load()
         let report = Evaluator.evaluate(forecastModel, on: history, at: shares)
-        if format == .json { print(try JSONOutput.encode(report)) } else { print(EvaluationPrinter.render(report)) }
+        if horizons.format == .json { print(try JSONOutput.encode(report)) } else { print(EvaluationPrinter.render(report)) }
     }
 }
 
@@ -155,18 +163,14 @@ struct Backtest: ParsableCommand {
 
     @OptionGroup var files: HistoryFiles
 
-    @Option(help: "Elapsed shares to forecast at, comma-separated.")
-    var at: String = "0.3,0.5,0.8"
-
-    @Option(help: "Output format: text or json.")
-    var format: Validate.OutputFormat = .text
+    @OptionGroup var horizons: Horizons
 
     func run() throws {
-        let shares = try parseShares(at)
+        let shares = try horizons.shares()
         let history = try files.load()
         do {
             let (report, folds) = try Evaluator.backtest(history, at: shares)
-            if format == .json { print(try JSONOutput.encode(report)) } else {
+            if horizons.format == .json { print(try JSONOutput.encode(report)) } else {
                 print("rolling-origin backtest: \(count(folds, "fold")), one per cycle after the first two\n")
                 print(EvaluationPrinter.render(report))
             }

@@ -134,10 +134,10 @@ public struct CompiledPolicy: Sendable {
             out.append(Test(slot: Int32(s), op: .isFalse, constant: 0, mask: 0))
             return true
         case .compare(let op, .slot(let s), .constant(let c)):
-            out.append(Test(slot: Int32(s), op: Self.testOp(op), constant: c, mask: 0))
+            out.append(Test(slot: Int32(s), op: Self.code(op), constant: c, mask: 0))
             return true
         case .compare(let op, .constant(let c), .slot(let s)):
-            out.append(Test(slot: Int32(s), op: Self.testOp(Self.flipped(op)), constant: c, mask: 0))
+            out.append(Test(slot: Int32(s), op: Self.code(Self.flipped(op)), constant: c, mask: 0))
             return true
         case .member(.slot(let s), let values) where values.allSatisfy({ $0 >= 0 && $0 < 64 && $0 == $0.rounded() }):
             var mask: UInt64 = 0
@@ -149,7 +149,8 @@ public struct CompiledPolicy: Sendable {
         }
     }
 
-    private static func testOp(_ op: ComparisonOperator) -> Test.Op {
+    /// The compiled code of a comparison, for tests and for instructions alike.
+    private static func code<Code: ComparisonCodes>(_ op: ComparisonOperator) -> Code {
         switch op {
         case .eq: .eq
         case .ne: .ne
@@ -189,15 +190,7 @@ public struct CompiledPolicy: Sendable {
             case .or(let a, let b): walk(a); walk(b); emit(Instruction(op: .or), -1)
             case .compare(let op, let a, let b):
                 walk(a); walk(b)
-                let o: Instruction.Op = switch op {
-                case .eq: .eq
-                case .ne: .ne
-                case .lt: .lt
-                case .le: .le
-                case .gt: .gt
-                case .ge: .ge
-                }
-                emit(Instruction(op: o), -1)
+                emit(Instruction(op: Self.code(op)), -1)
             case .arithmetic(let op, let a, let b):
                 walk(a); walk(b)
                 emit(Instruction(op: op == .add ? .add : (op == .sub ? .sub : .mul)), -1)
@@ -405,3 +398,16 @@ extension CompiledPolicy {
         }
     }
 }
+
+/// Op-code enumerations with a case for each comparison (enum cases meet the requirements).
+protocol ComparisonCodes {
+    static var eq: Self { get }
+    static var ne: Self { get }
+    static var lt: Self { get }
+    static var le: Self { get }
+    static var gt: Self { get }
+    static var ge: Self { get }
+}
+
+extension CompiledPolicy.Test.Op: ComparisonCodes {}
+extension CompiledPolicy.Instruction.Op: ComparisonCodes {}
