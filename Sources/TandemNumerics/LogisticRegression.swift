@@ -143,8 +143,9 @@ public enum LogisticRegression {
     }
 
     /// One iteration's pass over X at `beta`: deviance, XᵀWX and gradient (for benchmarks).
-    public static func iterationPass(_ x: Matrix, _ y: [Double], _ beta: [Double]) -> (deviance: Double, gram: Matrix, gradient: [Double]) {
-        let r = Pass(x: x, y: y, weights: nil).evaluate(beta, full: true)
+    public static func iterationPass(_ x: Matrix, _ y: [Double], _ beta: [Double], weights: [Double]? = nil)
+        -> (deviance: Double, gram: Matrix, gradient: [Double]) {
+        let r = Pass(x: x, y: y, weights: weights).evaluate(beta, full: true)
         return (r.deviance, r.gram, r.gradient)
     }
 
@@ -155,12 +156,6 @@ public enum LogisticRegression {
         guard LogisticEngine.fusedAvailable, x.columns >= 1, x.columns <= 256, y.count == x.rows, beta.count == x.columns,
               weights?.count ?? x.rows == x.rows,
               let r = FusedPass(x: x, y: y, weights: weights).evaluate(beta) else { return nil }
-        return (r.deviance, r.gram, r.gradient)
-    }
-
-    /// One iteration's BLAS pass at `beta` with prior weights (for tests).
-    public static func iterationPass(_ x: Matrix, _ y: [Double], _ beta: [Double], weights: [Double]?) -> (deviance: Double, gram: Matrix, gradient: [Double]) {
-        let r = Pass(x: x, y: y, weights: weights).evaluate(beta, full: true)
         return (r.deviance, r.gram, r.gradient)
     }
 
