@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // System LAPACK and BLAS (Fortran ABI), linked by the generic names `lapack` and
@@ -47,7 +48,8 @@ let package = Package(
         .testTarget(name: "TandemGeneratorTests", dependencies: ["TandemGenerator", "TandemCore"]),
         .testTarget(name: "TandemEngineTests", dependencies: ["TandemEngine", "TandemCore", "TandemPolicy", "TandemForecast"]),
         .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore", "TandemCore"]),
-        .testTarget(name: "TandemForecastTests", dependencies: ["TandemForecast", "TandemCore", "TandemGenerator"]),
+        .testTarget(name: "TandemForecastTests", dependencies: ["TandemForecast", "TandemCore", "TandemGenerator", "TandemNumerics",
+                                                        .product(name: "PropertyBased", package: "swift-property-based")]),
         // Runs the built `tandem` binary; the dependency makes `swift test` build it first.
         .testTarget(name: "TandemCLITests", dependencies: ["tandem"]),
     ],

@@ -211,10 +211,13 @@ struct Pass {
         self.x = x
         self.y = y
         self.weights = weights
-        // Small problems are not worth the threads. With several workers, BLAS itself must not
-        // spawn threads as well: they would compete for the same cores.
+        // Small problems are not worth the threads: below 100,000 rows a pass runs on the
+        // calling thread. BLAS itself never threads inside our calls: for a small fit its threads
+        // cost more in hand-offs than they save (OpenBLAS's workers spin in sched_yield, and a
+        // backtest of many small fits spent half its time there), and for a large one our own
+        // workers already hold every core.
         workers = Pass.workers(rows: x.rows, from: 100_000)
-        if workers > 1 { BLAS.singleThreaded() }
+        BLAS.singleThreaded()
     }
 
     /// Threads for a pass over `rows` rows: one below `threshold`, else one a core (at most 8).

@@ -124,3 +124,20 @@ public enum Normal {
         return x
     }
 }
+
+/// The logistic function and its inverse, written once.
+public enum Logistic {
+    /// 1 / (1 + e^−x), finite for every input (±∞ give 0 and 1, NaN gives 1/2).
+    @inlinable public static func sigmoid(_ x: Double) -> Double {
+        if x.isNaN { return 0.5 }
+        if x >= 0 { return 1 / (1 + exp(-x)) }
+        let e = exp(x)
+        return e / (1 + e)
+    }
+
+    /// log(p / (1 − p)), with p clamped to [ε, 1 − ε] so that it is finite (NaN reads as 1/2).
+    @inlinable public static func logit(_ p: Double, epsilon: Double = 1e-4) -> Double {
+        let q = p.isNaN ? 0.5 : min(1 - epsilon, max(epsilon, p))
+        return log(q / (1 - q))
+    }
+}

@@ -1,11 +1,13 @@
 import Foundation
 import TandemCore
+import TandemNumerics
 
 /// The report of `tandem evaluate` and `tandem backtest`.
 public struct EvaluationReport: Sendable, Codable {
     public struct Baselines: Sendable, Codable {
         public var linearPace: Metrics
-        public var confidence: Metrics
+        /// `nil` when the history holds no confidence at all: the baseline does not apply.
+        public var confidence: Metrics?
         public var trajectory: Metrics
         enum CodingKeys: String, CodingKey { case linearPace = "linear_pace", confidence, trajectory }
     }
@@ -18,6 +20,9 @@ public struct EvaluationReport: Sendable, Codable {
         /// Median days before cycle end at which failing key results were first flagged.
         public var model: Double?
         public var linearPace: Double?
+        /// The same as a share of the cycle still to come.
+        public var modelShare: Double?
+        public var linearPaceShare: Double?
         /// Failing key results flagged at all.
         public var modelFlagged: Int
         public var linearPaceFlagged: Int
@@ -26,13 +31,15 @@ public struct EvaluationReport: Sendable, Codable {
         /// no setting to offer: threshold, median days before cycle end, failing key results flagged.
         public var strictThreshold: Double
         public var strictModel: Double?
+        public var strictModelShare: Double?
         public var strictModelFlagged: Int
 
         enum CodingKeys: String, CodingKey {
-            case falseAlarmRate = "false_alarm_rate", modelThreshold = "model_threshold", model
-            case linearPace = "linear_pace", modelFlagged = "model_flagged", linearPaceFlagged = "linear_pace_flagged", failed
-            case strictThreshold = "model_threshold_at_10_percent", strictModel = "model_at_10_percent"
-            case strictModelFlagged = "model_flagged_at_10_percent"
+            case falseAlarmRate = "false_alarm_rate", modelThreshold = "model_threshold", model = "model_days"
+            case linearPace = "linear_pace_days", modelShare = "model_share_of_cycle", linearPaceShare = "linear_pace_share_of_cycle"
+            case modelFlagged = "model_flagged", linearPaceFlagged = "linear_pace_flagged", failed
+            case strictThreshold = "model_threshold_at_10_percent", strictModel = "model_days_at_10_percent"
+            case strictModelShare = "model_share_of_cycle_at_10_percent", strictModelFlagged = "model_flagged_at_10_percent"
         }
     }
 
@@ -41,56 +48,94 @@ public struct EvaluationReport: Sendable, Codable {
         public var n: Int
         public var positives: Int
         public var model: Metrics
+        /// The model before recalibration, when the report recalibrated it.
+        public var modelUncalibrated: Metrics?
         public var baselines: Baselines
         public var reliability: Reliability
-        public var leadTimeDays: LeadTime
+        public var leadTime: LeadTime
 
-        enum CodingKeys: String, CodingKey { case at, n, positives, model, baselines, reliability, leadTimeDays = "lead_time_days" }
+        enum CodingKeys: String, CodingKey {
+            case at, n, positives, model, modelUncalibrated = "model_before_recalibration", baselines, reliability, leadTime = "lead_time"
+        }
+    }
+
+    /// One fold of a backtest (or of a recalibrated evaluation).
+    public struct Fold: Sendable, Codable {
+        public var origin: String
+        public var training: Int
+        public var test: Int
+        /// `nil` when the fold's model was trained; otherwise why not (its key results are then
+        /// not forecast, and the report says so).
+        public var failure: String?
     }
 
     public var horizons: [Horizon]
+    public var folds: [Fold]?
+    /// Closed key results that no fold forecast (they start before the first origin, or their
+    /// fold failed).
+    public var untested: Int?
+    /// Whether any check-in of the history carries a confidence.
+    public var hasConfidence: Bool
+
+    enum CodingKeys: String, CodingKey { case horizons, folds, untested, hasConfidence = "has_confidence" }
 }
 
 /// Forecasts key results as of moments in their cycles, using only what was known then, and
 /// scores the model against the baselines.
 public enum Evaluator {
-    /// Probabilities of one forecaster for (key result, share) pairs.
+    /// Probabilities of the forecasters for (key result, share) pairs.
     struct Scored {
         var model: [Double] = []
+        var raw: [Double] = []
         var linearPace: [Double] = []
         var confidence: [Double] = []
         var trajectory: [Double] = []
         var outcome: [Bool] = []
+
+        mutating func append(_ other: Scored) {
+            model += other.model; raw += other.raw; linearPace += other.linearPace
+            confidence += other.confidence; trajectory += other.trajectory; outcome += other.outcome
+        }
     }
 
     static func score(_ history: History, _ model: ForecastModel, keyResults: [Int], share: Double) -> Scored {
         var s = Scored()
+        var raw = model
+        raw.recalibration = nil
         for k in keyResults {
             guard let success = history.dataset.isSuccess(keyResult: k) else { continue }
             let snapshot = history.snapshot(k, asOf: history.day(k, atShare: share))
             s.model.append(model.probability(snapshot))
+            s.raw.append(raw.probability(snapshot))
             s.linearPace.append(model.linearPace(snapshot))
             s.confidence.append(model.confidenceOnly(snapshot))
-            s.trajectory.append(snapshot.trajectory.probability)
+            s.trajectory.append(model.trajectoryOnly(snapshot))
             s.outcome.append(success)
         }
         return s
+    }
+
+    static func median(_ xs: [Double]) -> Double? {
+        guard !xs.isEmpty else { return nil }
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
     /// Lead time at matched false alarms: weekly checks from the second week to the cycle end.
     static func leadTime(_ history: History, _ models: [(ForecastModel, [Int])]) -> EvaluationReport.LeadTime {
         // For every key result: per weekly check, the model's probability and the rule's flag.
         var achievedChecks: [Double] = [], achievedFlags = 0
-        var failed: [(days: [Int], p: [Double], rule: [Bool])] = []
+        var failed: [(days: [Int], shares: [Double], p: [Double], rule: [Bool])] = []
         for (model, krs) in models {
             for k in krs {
                 guard let success = history.dataset.isSuccess(keyResult: k) else { continue }
                 let cycle = history.krs[k].cycle
-                var days: [Int] = [], ps: [Double] = [], rule: [Bool] = []
+                var days: [Int] = [], shares: [Double] = [], ps: [Double] = [], rule: [Bool] = []
                 var day = cycle.start.advanced(by: 13)
                 while day < cycle.end {
                     let s = history.snapshot(k, asOf: day)
                     days.append(day.distance(to: cycle.end))
+                    shares.append(1 - s.elapsed)
                     ps.append(model.probability(s))
                     rule.append(s.linearPaceFlag)
                     day = day.advanced(by: 7)
@@ -99,7 +144,7 @@ public enum Evaluator {
                     achievedChecks += ps
                     achievedFlags += rule.filter { $0 }.count
                 } else {
-                    failed.append((days, ps, rule))
+                    failed.append((days, shares, ps, rule))
                 }
             }
         }
@@ -107,69 +152,123 @@ public enum Evaluator {
         // rule flags. The model's threshold τ flags (P < τ) the same share of those checks.
         let falseAlarm = achievedChecks.isEmpty ? 0 : Double(achievedFlags) / Double(achievedChecks.count)
         let sorted = achievedChecks.sorted()
-        let flaggedCount = min(sorted.count, Int((falseAlarm * Double(sorted.count)).rounded()))
-        let threshold = sorted.isEmpty ? 0 : (flaggedCount == 0 ? sorted[0] : (flaggedCount >= sorted.count ? 1 : (sorted[flaggedCount - 1] + sorted[flaggedCount]) / 2))
-        func median(_ xs: [Int]) -> Double? {
-            guard !xs.isEmpty else { return nil }
-            let s = xs.sorted()
-            return s.count % 2 == 1 ? Double(s[s.count / 2]) : Double(s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        func threshold(flagging rate: Double) -> Double {
+            let flagged = min(sorted.count, Int((rate * Double(sorted.count)).rounded()))
+            if sorted.isEmpty { return 0 }
+            if flagged == 0 { return sorted[0] }
+            if flagged >= sorted.count { return 1 }
+            return (sorted[flagged - 1] + sorted[flagged]) / 2
         }
-        let strictCount = Int((0.1 * Double(sorted.count)).rounded())
-        let strict = sorted.isEmpty ? 0 : (strictCount == 0 ? sorted[0] : (sorted[strictCount - 1] + sorted[min(strictCount, sorted.count - 1)]) / 2)
-        var modelLead: [Int] = [], ruleLead: [Int] = [], strictLead: [Int] = []
+        let matched = threshold(flagging: falseAlarm), strict = threshold(flagging: 0.1)
+        var modelLead: [(Double, Double)] = [], ruleLead: [(Double, Double)] = [], strictLead: [(Double, Double)] = []
         for f in failed {
-            if let i = f.p.firstIndex(where: { $0 < threshold }) { modelLead.append(f.days[i]) }
-            if let i = f.p.firstIndex(where: { $0 < strict }) { strictLead.append(f.days[i]) }
-            if let i = f.rule.firstIndex(of: true) { ruleLead.append(f.days[i]) }
+            if let i = f.p.firstIndex(where: { $0 < matched }) { modelLead.append((Double(f.days[i]), f.shares[i])) }
+            if let i = f.p.firstIndex(where: { $0 < strict }) { strictLead.append((Double(f.days[i]), f.shares[i])) }
+            if let i = f.rule.firstIndex(of: true) { ruleLead.append((Double(f.days[i]), f.shares[i])) }
         }
-        return .init(falseAlarmRate: falseAlarm, modelThreshold: threshold, model: median(modelLead), linearPace: median(ruleLead),
+        return .init(falseAlarmRate: falseAlarm, modelThreshold: matched,
+                     model: median(modelLead.map(\.0)), linearPace: median(ruleLead.map(\.0)),
+                     modelShare: median(modelLead.map(\.1)), linearPaceShare: median(ruleLead.map(\.1)),
                      modelFlagged: modelLead.count, linearPaceFlagged: ruleLead.count, failed: failed.count,
-                     strictThreshold: strict, strictModel: median(strictLead), strictModelFlagged: strictLead.count)
+                     strictThreshold: strict, strictModel: median(strictLead.map(\.0)), strictModelShare: median(strictLead.map(\.1)),
+                     strictModelFlagged: strictLead.count)
     }
 
-    static func horizon(_ share: Double, _ s: Scored, lead: EvaluationReport.LeadTime) -> EvaluationReport.Horizon {
+    static func horizon(_ share: Double, _ s: Scored, lead: EvaluationReport.LeadTime, hasConfidence: Bool,
+                        recalibrated: Bool) -> EvaluationReport.Horizon {
         .init(at: share, n: s.outcome.count, positives: s.outcome.filter { $0 }.count,
               model: Metrics(probabilities: s.model, outcomes: s.outcome),
+              modelUncalibrated: recalibrated ? Metrics(probabilities: s.raw, outcomes: s.outcome) : nil,
               baselines: .init(linearPace: Metrics(probabilities: s.linearPace, outcomes: s.outcome),
-                               confidence: Metrics(probabilities: s.confidence, outcomes: s.outcome),
+                               confidence: hasConfidence ? Metrics(probabilities: s.confidence, outcomes: s.outcome) : nil,
                                trajectory: Metrics(probabilities: s.trajectory, outcomes: s.outcome)),
-              reliability: Reliability(probabilities: s.model, outcomes: s.outcome), leadTimeDays: lead)
+              reliability: Reliability(probabilities: s.model, outcomes: s.outcome), leadTime: lead)
+    }
+
+    static func hasConfidence(_ history: History) -> Bool {
+        history.dataset.checkIns.checkIns.contains { $0.confidence != nil }
     }
 
     /// Evaluates a model on every key result with a known final value.
-    public static func evaluate(_ model: ForecastModel, on history: History, at shares: [Double]) -> EvaluationReport {
-        let krs = history.krs.indices.filter { history.krs[$0].isClosed }
-        let lead = leadTime(history, [(model, krs)])
-        return EvaluationReport(horizons: shares.map { horizon($0, score(history, model, keyResults: krs, share: $0), lead: lead) })
-    }
-
-    /// Rolling-origin backtest by cycle: each cycle (after the first two) is forecast by a model
-    /// trained only on key results whose cycles ended before it starts; predictions are pooled.
-    public static func backtest(_ history: History, at shares: [Double]) throws -> (EvaluationReport, folds: Int) {
-        let krs = history.krs
-        let closed = krs.indices.filter { krs[$0].isClosed }
-        let cycles = Set(closed.map { krs[$0].cycle }).sorted { $0.start < $1.start }
+    ///
+    /// With `recalibrate`, the model is recalibrated on the history's own closed key results as
+    /// a user's `tandem forecast` would be, honestly: at each of `RollingOrigins`' origins on
+    /// the key results closed before it, scoring those that start after it. Only key results in
+    /// a fold are then scored, and the report gives the model before recalibration on the same
+    /// ones.
+    public static func evaluate(_ model: ForecastModel, on history: History, at shares: [Double], recalibrate: Bool = false) -> EvaluationReport {
+        let closed = history.krs.indices.filter { history.krs[$0].isClosed }
+        let confidence = hasConfidence(history)
+        guard recalibrate else {
+            let lead = leadTime(history, [(model, closed)])
+            return EvaluationReport(horizons: shares.map {
+                horizon($0, score(history, model, keyResults: closed, share: $0), lead: lead, hasConfidence: confidence, recalibrated: false)
+            }, folds: nil, untested: nil, hasConfidence: confidence)
+        }
+        let origins = RollingOrigins(history, closed: closed)
         var pooled = [Scored](repeating: Scored(), count: shares.count)
         var models: [(ForecastModel, [Int])] = []
-        for cycle in cycles.dropFirst(2) {
-            let trainingKRs = closed.filter { krs[$0].cycle.end < cycle.start }
-            let testKRs = closed.filter { krs[$0].cycle == cycle }
-            // The fold's model may only see what had closed before the fold starts.
-            let visible = History(history.dataset.restricted(toKeyResults: trainingKRs))
-            guard let model = try? Trainer.train(visible) else { continue }
-            models.append((model, testKRs))
-            for (i, share) in shares.enumerated() {
-                let s = score(history, model, keyResults: testKRs, share: share)
-                pooled[i].model += s.model
-                pooled[i].linearPace += s.linearPace
-                pooled[i].confidence += s.confidence
-                pooled[i].trajectory += s.trajectory
-                pooled[i].outcome += s.outcome
+        var folds: [EvaluationReport.Fold] = []
+        var untested = origins.untested
+        for fold in origins.folds where !fold.test.isEmpty {
+            guard let calibrated = model.recalibrated(on: history, keyResults: fold.training) else {
+                folds.append(.init(origin: fold.origin.description, training: fold.training.count, test: fold.test.count,
+                                   failure: "too few closed key results before it, or all with one outcome, to recalibrate"))
+                untested += fold.test.count
+                continue
             }
+            folds.append(.init(origin: fold.origin.description, training: fold.training.count, test: fold.test.count, failure: nil))
+            models.append((calibrated, fold.test))
+            for (i, share) in shares.enumerated() { pooled[i].append(score(history, calibrated, keyResults: fold.test, share: share)) }
         }
-        guard !models.isEmpty else { throw ForecastError.notEnoughData("a backtest needs at least three cycles of closed key results") }
         let lead = leadTime(history, models)
-        return (EvaluationReport(horizons: shares.indices.map { horizon(shares[$0], pooled[$0], lead: lead) }), models.count)
+        return EvaluationReport(horizons: shares.indices.map {
+            horizon(shares[$0], pooled[$0], lead: lead, hasConfidence: confidence, recalibrated: true)
+        }, folds: folds, untested: untested, hasConfidence: confidence)
+    }
+
+    /// Rolling-origin backtest by calendar time (`RollingOrigins`): at each origin a model is
+    /// trained (its ridge chosen by its own cross-validation) on the key results closed before
+    /// it, and forecasts those that start between it and the next origin; the forecasts of all
+    /// folds are pooled. The snapshots are computed once for the whole history (each is made of
+    /// what was known on its own day, so no fold sees a later fact through them).
+    ///
+    /// - Parameter progress: called with (folds done, folds) as the folds finish.
+    public static func backtest(_ history: History, at shares: [Double],
+                                progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> (report: EvaluationReport, models: [(ForecastModel, [Int])]) {
+        let krs = history.krs
+        let closed = krs.indices.filter { krs[$0].isClosed }
+        let origins = RollingOrigins(history, closed: closed)
+        let rows = Trainer.rows(history, keyResults: closed)
+        var pooled = [Scored](repeating: Scored(), count: shares.count)
+        var models: [(ForecastModel, [Int])] = []
+        var folds: [EvaluationReport.Fold] = []
+        var untested = origins.untested
+        let work = origins.folds.filter { !$0.test.isEmpty }
+        for (f, fold) in work.enumerated() {
+            progress?(f, work.count)
+            let model: ForecastModel
+            do {
+                model = try Trainer.train(history, keyResults: fold.training, rows: rows, ridge: nil)
+            } catch {
+                folds.append(.init(origin: fold.origin.description, training: fold.training.count, test: fold.test.count,
+                                   failure: "\(error)"))
+                untested += fold.test.count
+                continue
+            }
+            folds.append(.init(origin: fold.origin.description, training: fold.training.count, test: fold.test.count, failure: nil))
+            models.append((model, fold.test))
+            for (i, share) in shares.enumerated() { pooled[i].append(score(history, model, keyResults: fold.test, share: share)) }
+        }
+        progress?(work.count, work.count)
+        guard !models.isEmpty else {
+            throw ForecastError.notEnoughData("a backtest needs at least \(RollingOrigins.minimumTraining) closed key results, with both outcomes, that ended before later ones started")
+        }
+        let confidence = hasConfidence(history)
+        let lead = leadTime(history, models)
+        let report = EvaluationReport(horizons: shares.indices.map {
+            horizon(shares[$0], pooled[$0], lead: lead, hasConfidence: confidence, recalibrated: false)
+        }, folds: folds, untested: untested, hasConfidence: confidence)
+        return (report, models)
     }
 }
-

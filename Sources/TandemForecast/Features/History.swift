@@ -12,6 +12,11 @@ public struct History: Sendable {
     /// sorted by end, with prefix sums of successes; looked up once per key result.
     private let unitRecordOf: [Record?]
     private let ownerRecordOf: [Record?]
+    /// Every closed key result of the organisation, for the rate units and owners are pooled toward.
+    private let organisationRecord: Record
+    /// How many pseudo-observations of the organisation's record a unit's or owner's record
+    /// starts from (partial pooling: a unit with four closed key results weighs half its own).
+    public static let poolingStrength = 4.0
     /// Per key result: its unit's current mode and uncertainty (looked up once).
     let modeOf: [String?]
     let uncertaintyOf: [Double?]
@@ -61,6 +66,7 @@ public struct History: Sendable {
             }
         }
         let unitRecords = records(unit), ownerRecords = records(owner)
+        organisationRecord = records(["": unit.values.flatMap { $0 }])[""] ?? Record(ends: [], successes: [0], margins: [0])
         unitRecordOf = krs.map { unitRecords[$0.unitID] }
         ownerRecordOf = krs.map { kr in kr.owner.flatMap { ownerRecords[$0] } }
         let (modes, uncertainty) = History.unitContext(dataset.organisation)
@@ -112,4 +118,16 @@ public struct History: Sendable {
 
     /// Track record of key result `k`'s owner before a day.
     func ownerRecord(ofKeyResult k: Int, before day: Day) -> (Int, Int, Double) { ownerRecordOf[k]?.before(day) ?? (0, 0, 0) }
+
+    /// A track record partially pooled toward the organisation's before the same day: the rate
+    /// (achieved + m·r₀) / (closed + m) and the mean margin (Σ + m·μ₀) / (closed + m), where r₀
+    /// and μ₀ are the organisation's (r₀ itself from one pseudo-success in two).
+    func pooled(_ record: (Int, Int, Double), before day: Day) -> (rate: Double, margin: Double) {
+        let org = organisationRecord.before(day)
+        let m = History.poolingStrength
+        let baseRate = (Double(org.1) + 1) / (Double(org.0) + 2)
+        let baseMargin = org.0 > 0 ? org.2 / Double(org.0) : 0
+        return ((Double(record.1) + m * baseRate) / (Double(record.0) + m),
+                (record.2 + m * baseMargin) / (Double(record.0) + m))
+    }
 }

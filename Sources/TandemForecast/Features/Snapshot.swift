@@ -1,5 +1,6 @@
 import Foundation
 import TandemCore
+import TandemNumerics
 
 /// What was known about one key result at the end of one day: facts read from its check-ins
 /// dated up to that day, the trajectory model's prediction, and the track records of its unit
@@ -19,8 +20,14 @@ public struct Snapshot: Sendable {
     public var trajectory: TrajectoryModel.Prediction
     public var unitRecord: (closed: Int, achieved: Int)
     public var ownerRecord: (closed: Int, achieved: Int)
+    /// The unit's success rate over its key results closed before, partially pooled toward the
+    /// organisation's rate over all key results closed before (`History.poolingStrength`
+    /// pseudo-observations of it): a unit with little history reads as the organisation.
+    public var unitRate: Double = 0.5
+    /// The same for the owner.
+    public var ownerRate: Double = 0.5
     /// Mean of (final progress − success threshold) over the unit's key results closed before,
-    /// shrunk toward 0 by two pseudo-observations.
+    /// pooled the same way toward the organisation's mean margin.
     public var unitMargin: Double
     /// The same for the owner's key results closed before.
     public var ownerMargin: Double = 0
@@ -29,7 +36,8 @@ public struct Snapshot: Sendable {
     public var cycleDays: Int
     /// Mean of the confidences reported so far, recent ones weighing more.
     public var meanConfidence: Double?
-    /// Progress per cycle over the last three check-ins.
+    /// Progress per cycle over the last three check-ins (nil when they span less than a tenth
+    /// of the cycle: the trajectory's slope stands in).
     public var recentSlope: Double?
     /// The unit's other key results of the same cycle, as of the same day: mean gap of their
     /// progress to the linear pace, and their mean latest confidence.
@@ -56,7 +64,7 @@ public struct Snapshot: Sendable {
         t.mean += (factor - 1) * t.slope * max(0, 1 - elapsed)
         t.slope *= factor
         t.slopeSD *= factor
-        t.probability = 0.5 * erfc(-((t.mean - threshold) / t.sd) / 2.0.squareRoot())
+        t.probability = Normal.cdf((t.mean - threshold) / t.sd)
         s.trajectory = t
         s.recentSlope = recentSlope.map { $0 * factor }
         s.paceMultiplier = k
@@ -70,7 +78,7 @@ public struct Snapshot: Sendable {
         var s = self
         s.kind = kind
         s.threshold = kind.successThreshold
-        s.trajectory.probability = 0.5 * erfc(-((s.trajectory.mean - s.threshold) / s.trajectory.sd) / 2.0.squareRoot())
+        s.trajectory.probability = Normal.cdf((s.trajectory.mean - s.threshold) / s.trajectory.sd)
         return s
     }
 
@@ -115,7 +123,9 @@ extension History {
         if times.count >= 2 {
             let k = max(0, times.count - 3)
             let dt = times[times.count - 1] - times[k]
-            if dt > 0.02 { recentSlope = (progress[progress.count - 1] - progress[k]) / dt }
+            // Over at least a tenth of the cycle: two check-ins a day apart say nothing about a
+            // pace (a rise of 0.2 in 2% of the cycle is not "10× the target"). The feature clamps it.
+            if dt >= 0.1 { recentSlope = (progress[progress.count - 1] - progress[k]) / dt }
         }
         var gapSum = 0.0, gapCount = 0, peerConfidenceSum = 0.0, peerConfidenceCount = 0
         for j in peers[index] {
@@ -127,11 +137,13 @@ extension History {
         let prediction = TrajectoryModel.predict(times: times, progress: progress, now: elapsed, threshold: threshold)
         let unit = unitRecord(ofKeyResult: index, before: day)
         let owner = ownerRecord(ofKeyResult: index, before: day)
+        let unitPooled = pooled(unit, before: day), ownerPooled = pooled(owner, before: day)
         return Snapshot(
             keyResult: index, day: day, elapsed: elapsed, progress: progress.last ?? 0, checkIns: times.count,
             daysSinceCheckIn: last.map { $0.date.distance(to: day) }, confidence: confidence,
             previousConfidence: previousConfidence, rescoped: rescoped, threshold: threshold, trajectory: prediction,
-            unitRecord: (unit.0, unit.1), ownerRecord: (owner.0, owner.1), unitMargin: unit.2 / Double(unit.0 + 2), ownerMargin: owner.2 / Double(owner.0 + 2),
+            unitRecord: (unit.0, unit.1), ownerRecord: (owner.0, owner.1), unitRate: unitPooled.rate, ownerRate: ownerPooled.rate,
+            unitMargin: unitPooled.margin, ownerMargin: ownerPooled.margin,
             kind: kr.kind, mode: modeOf[index],
             cycleDays: kr.cycle.days, meanConfidence: confidenceWeight > 0 ? confidenceSum / confidenceWeight : nil,
             recentSlope: recentSlope, peerGap: gapCount > 0 ? gapSum / Double(gapCount) : nil,
@@ -147,78 +159,3 @@ extension History {
     }
 }
 
-/// The features of the population model, computed from a snapshot.
-public enum FeatureSet {
-    public static let names = [
-        "elapsed", "progress", "pace_gap_x_elapsed", "slope", "slope_sd",
-        "trajectory_logit", "trajectory_logit_x_elapsed", "pace_needed_minus_observed", "checkin_recency",
-        "log_checkins", "confidence", "confidence_missing", "confidence_change", "kind_aspirational", "kind_kpi",
-        "mode_okr", "mode_hybrid", "unit_track_record", "owner_track_record", "rescoped",
-        "mean_confidence", "recent_slope", "peer_pace_gap", "peer_confidence", "mean_confidence_x_elapsed",
-        "target_stretch", "target_stretch_missing", "uncertainty", "uncertainty_x_kpi_mode", "unit_mean_margin",
-        "owner_mean_margin", "pace_gap_squared", "trajectory_logit_squared", "confidence_squared",
-    ]
-
-    /// How each feature reads in a reason, for `tandem forecast`.
-    static func clamp(_ x: Double, _ lo: Double, _ hi: Double) -> Double { min(hi, max(lo, x.isFinite ? x : 0)) }
-
-    static func logit(_ p: Double) -> Double {
-        let q = clamp(p, 1e-4, 1 - 1e-4)
-        return log(q / (1 - q))
-    }
-
-    /// Writes the features of a snapshot into `out` (which must hold `names.count` values).
-    public static func write(_ s: Snapshot, into out: UnsafeMutablePointer<Double>) {
-        let progress = clamp(s.progress, -1, 3)
-        let gap = progress - s.elapsed
-        let trajectory = logit(s.trajectory.probability)
-        let required = (s.threshold - progress) / max(1 - s.elapsed, 0.05)
-        let observed = progress / max(s.elapsed, 0.05)
-        let recency = s.daysSinceCheckIn.map { Double($0) / Double(s.cycleDays) } ?? s.elapsed
-        // Progress itself and its gap to the linear pace would be collinear with elapsed; the
-        // gap enters through its interaction with elapsed instead.
-        out[0] = s.elapsed
-        out[1] = progress
-        out[2] = gap * s.elapsed
-        out[3] = clamp(s.trajectory.slope, -3, 5)
-        out[4] = clamp(s.trajectory.slopeSD, 0, 5)
-        out[5] = trajectory
-        out[6] = trajectory * s.elapsed
-        out[7] = clamp(required - observed, -5, 5)
-        out[8] = clamp(recency, 0, 1)
-        out[9] = log1p(Double(s.checkIns))
-        out[10] = (s.confidence ?? 5) / 10
-        out[11] = s.confidence == nil ? 1 : 0
-        out[12] = s.confidence.flatMap { c in s.previousConfidence.map { (c - $0) / 10 } } ?? 0
-        out[13] = s.kind == .aspirational ? 1 : 0
-        out[14] = s.kind == .kpi ? 1 : 0
-        out[15] = s.mode == "okr" ? 1 : 0
-        out[16] = s.mode == "hybrid" ? 1 : 0
-        out[17] = logit(Double(s.unitRecord.achieved + 1) / Double(s.unitRecord.closed + 2))
-        out[18] = logit(Double(s.ownerRecord.achieved + 1) / Double(s.ownerRecord.closed + 2))
-        out[19] = s.rescoped ? 1 : 0
-        // Confidence lives on a bounded 0–10 scale; its log-odds is closer to linear in the outcome.
-        out[20] = logit(((s.meanConfidence ?? 5) + 0.5) / 11)
-        out[21] = clamp(s.recentSlope ?? s.trajectory.slope, -3, 5)
-        out[22] = clamp(s.peerGap ?? 0, -2, 2)
-        out[23] = logit(((s.peerConfidence ?? 5) + 0.5) / 11)
-        out[24] = out[20] * s.elapsed
-        out[25] = s.stretch.map { log1p(clamp($0, 0, 10)) } ?? 0
-        out[26] = s.stretch == nil ? 1 : 0
-        out[27] = s.uncertainty ?? 0.5
-        out[28] = (s.uncertainty ?? 0.5) * (s.mode == "kpi" ? 1 : 0)
-        out[29] = s.unitMargin
-        out[30] = s.ownerMargin
-        // Curvature: how far behind (or ahead of) the linear pace, how sure the trend is either
-        // way, and how extreme the confidence, each matter more than linearly.
-        out[31] = gap * gap
-        out[32] = trajectory * trajectory / 10
-        out[33] = out[10] * out[10]
-    }
-
-    public static func vector(_ s: Snapshot) -> [Double] {
-        var v = [Double](repeating: 0, count: names.count)
-        v.withUnsafeMutableBufferPointer { write(s, into: $0.baseAddress!) }
-        return v
-    }
-}

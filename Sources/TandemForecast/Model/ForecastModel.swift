@@ -4,11 +4,20 @@ import TandemNumerics
 
 /// A trained population model, as stored in `Models/*.json`.
 public struct ForecastModel: Sendable, Codable {
-    public static let schemaVersion = 1
+    /// 2: monotone features (`Feature`), shape-constrained coefficients, optional recalibration.
+    public static let schemaVersion = 2
 
+    /// How features are standardised, and the range each spanned in training.
+    ///
+    /// A feature is clamped into its training range before it is standardised: the model never
+    /// extrapolates beyond what it was fitted on (a cycle of 7 days, when it saw only quarters,
+    /// reads as the shortest cycle it saw, not as 250 standard deviations below the mean). A
+    /// clamp is monotone, so every shape constraint survives it.
     public struct Standardisation: Sendable, Codable {
         public var mean: [Double]
         public var sd: [Double]
+        public var lower: [Double]
+        public var upper: [Double]
     }
 
     /// Calibrations of the baselines, learned from the same training snapshots, so that their
@@ -21,8 +30,13 @@ public struct ForecastModel: Sendable, Codable {
         public var confidenceIntercept: Double
         public var confidenceSlope: Double
         public var confidenceMissingRate: Double
+        /// The trajectory model alone: logistic calibration a + b·logit(P_trajectory), so that
+        /// its scores are probabilities like the others'.
+        public var trajectoryIntercept: Double = 0
+        public var trajectorySlope: Double = 1
 
         enum CodingKeys: String, CodingKey {
+            case trajectoryIntercept = "trajectory_intercept", trajectorySlope = "trajectory_slope"
             case linearPaceOnTrackRate = "linear_pace_on_track_rate", linearPaceBehindRate = "linear_pace_behind_rate"
             case confidenceIntercept = "confidence_intercept", confidenceSlope = "confidence_slope"
             case confidenceMissingRate = "confidence_missing_rate"
@@ -39,7 +53,8 @@ public struct ForecastModel: Sendable, Codable {
         public var rows: Int
         public var keyResults: Int
         public var positives: Int
-        public var cycles: [String]
+        /// Distinct cycles (start, end) among them.
+        public var cycles: Int
         public var snapshotShares: [Double]
         public var ridge: Double
         public var crossValidation: [CrossValidation]
@@ -67,19 +82,29 @@ public struct ForecastModel: Sendable, Codable {
     public var training: Training
     /// In-sample metrics at the snapshot shares (the held-out ones come from `evaluate` and `backtest`).
     public var metrics: [String: Metrics]
+    /// Set when the model was recalibrated on an organisation's own closed key results
+    /// (`recalibrated(on:asOf:)`); applied on top of the fitted log-odds.
+    public var recalibration: Recalibration?
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", kind, features, standardisation, coefficients
-        case standardErrors = "standard_errors", covariance, baselines, training, metrics
+        case standardErrors = "standard_errors", covariance, baselines, training, metrics, recalibration
     }
 
-    /// P(success) from a feature vector.
-    public func probability(features x: UnsafePointer<Double>) -> Double {
+    /// The fitted log-odds of success from a feature vector, before any recalibration.
+    public func logOdds(features x: UnsafePointer<Double>) -> Double {
         var eta = coefficients[0]
         for j in 0..<features.count {
-            eta += coefficients[j + 1] * (x[j] - standardisation.mean[j]) / standardisation.sd[j]
+            let v = min(standardisation.upper[j], max(standardisation.lower[j], x[j]))
+            eta += coefficients[j + 1] * (v - standardisation.mean[j]) / standardisation.sd[j]
         }
-        return 1 / (1 + exp(-eta))
+        return eta
+    }
+
+    /// P(success) from a feature vector (recalibrated when the model carries a recalibration).
+    public func probability(features x: UnsafePointer<Double>) -> Double {
+        let eta = logOdds(features: x)
+        return Logistic.sigmoid(recalibration.map { $0.logOdds(eta, elapsed: x[Feature.elapsedSlot]) } ?? eta)
     }
 
     public func probability(_ s: Snapshot) -> Double {
@@ -87,10 +112,11 @@ public struct ForecastModel: Sendable, Codable {
         return v.withUnsafeMutableBufferPointer { probability(features: $0.baseAddress!) }
     }
 
-    /// Each feature's contribution to the log-odds, relative to an average snapshot.
-    public func contributions(_ s: Snapshot) -> [(feature: String, value: Double)] {
+    /// Each feature's contribution to the log-odds, relative to an average training snapshot.
+    public func contributions(_ s: Snapshot) -> [(feature: Feature, value: Double)] {
         let x = FeatureSet.vector(s)
-        return features.indices.map { j in (features[j], coefficients[j + 1] * (x[j] - standardisation.mean[j]) / standardisation.sd[j]) }
+        let st = standardisation
+        return FeatureSet.features.enumerated().map { j, f in (f, coefficients[j + 1] * (min(st.upper[j], max(st.lower[j], x[j])) - st.mean[j]) / st.sd[j]) }
     }
 
     // MARK: Baselines
@@ -101,7 +127,12 @@ public struct ForecastModel: Sendable, Codable {
 
     public func confidenceOnly(_ s: Snapshot) -> Double {
         guard let c = s.confidence else { return baselines.confidenceMissingRate }
-        return 1 / (1 + exp(-(baselines.confidenceIntercept + baselines.confidenceSlope * c / 10)))
+        return Logistic.sigmoid(baselines.confidenceIntercept + baselines.confidenceSlope * c / 10)
+    }
+
+    /// The trajectory model's P(success), calibrated on the training snapshots.
+    public func trajectoryOnly(_ s: Snapshot) -> Double {
+        Logistic.sigmoid(baselines.trajectoryIntercept + baselines.trajectorySlope * Logistic.logit(s.trajectory.probability, epsilon: 1e-6))
     }
 
     // MARK: Files
@@ -121,9 +152,14 @@ public struct ForecastModel: Sendable, Codable {
         }
         guard model.features == FeatureSet.names, model.coefficients.count == model.features.count + 1,
               model.standardisation.mean.count == model.features.count, model.standardisation.sd.count == model.features.count,
-              model.standardisation.sd.allSatisfy({ $0 > 0 && $0.isFinite }), model.coefficients.allSatisfy(\.isFinite)
+              model.standardisation.sd.allSatisfy({ $0 > 0 && $0.isFinite }), model.coefficients.allSatisfy(\.isFinite),
+              model.standardisation.lower.count == model.features.count, model.standardisation.upper.count == model.features.count,
+              zip(model.standardisation.lower, model.standardisation.upper).allSatisfy({ $0.isFinite && $1.isFinite && $0 <= $1 })
         else {
             throw ForecastError.malformedModel(path, "its features or coefficients do not match this Tandem's feature set")
+        }
+        for (j, feature) in FeatureSet.features.enumerated() where feature.isMonotoneInProgress && model.coefficients[j + 1] < 0 {
+            throw ForecastError.malformedModel(path, "coefficient of '\(feature.rawValue)' is negative; it must be ≥ 0 so that P(success) cannot rise as progress falls")
         }
         return model
     }

@@ -1,9 +1,24 @@
 import Foundation
 import TandemCore
+import TandemNumerics
 
 /// The forecast of one open key result, with its reasons in words.
 public struct KeyResultForecast: Sendable, Codable {
-    public enum Status: String, Sendable, Codable { case green, yellow, red }
+    /// The colour of a forecast: red below P 0.4, yellow below 0.7, green from 0.7, except that
+    /// a key result whose own trend projects less than half of what success needs, once a
+    /// quarter of its cycle has passed, is never green (yellow at most): green means the model
+    /// and the key result's own path agree. P itself is not changed.
+    public enum Status: String, Sendable, Codable {
+        case green, yellow, red
+
+        public static let greenFrom = 0.7
+        public static let yellowFrom = 0.4
+
+        public init(probability p: Double, snapshot s: Snapshot) {
+            let trendMisses = s.elapsed >= 0.25 && s.trajectory.mean < 0.5 * s.threshold
+            self = p >= Status.greenFrom && !trendMisses ? .green : (p >= Status.yellowFrom ? .yellow : .red)
+        }
+    }
 
     public var keyResultID: String
     public var unitID: String
@@ -49,12 +64,12 @@ extension ForecastModel {
     public func probability(_ s: Snapshot, pace: Double, kind: KeyResultKind? = nil) -> Double {
         let p = probability(s)
         guard pace != 1 || (kind != nil && kind != s.kind) else { return p }
-        func logit(_ q: Double) -> Double { let c = min(1 - 1e-12, max(1e-12, q)); return log(c / (1 - c)) }
+        func logit(_ q: Double) -> Double { Logistic.logit(q, epsilon: 1e-12) }
         let t = s.withPace(pace).trajectory
         let threshold = kind?.successThreshold ?? s.threshold
-        let after = 0.5 * erfc(-((t.mean - threshold) / t.sd) / 2.0.squareRoot())
+        let after = Normal.cdf((t.mean - threshold) / t.sd)
         let shift = logit(after) - logit(s.trajectory.probability)
-        return 1 / (1 + exp(-(logit(p) + shift)))
+        return Logistic.sigmoid(logit(p) + shift)
     }
 
     /// Forecasts every key result open on `day` (started, not yet ended, no final value).
@@ -71,14 +86,18 @@ extension ForecastModel {
         let kr = history.krs[k]
         let s = history.snapshot(k, asOf: day)
         let p = probability(s)
-        let status: KeyResultForecast.Status = p >= 0.7 ? .green : (p >= 0.4 ? .yellow : .red)
+        let status = KeyResultForecast.Status(probability: p, snapshot: s)
         // Reasons: the features pushing hardest in the direction of the verdict.
         let towardFailure = p < 0.5
         let ranked = contributions(s).filter { towardFailure ? $0.value < 0 : $0.value > 0 }
             .sorted { abs($0.value) > abs($1.value) }
         var reasons: [String] = []
+        if status != .green && p >= KeyResultForecast.Status.greenFrom {
+            // Held back from green by its trend: say so first.
+            reasons.append("its trend projects \(Self.pct(min(2, max(0, s.trajectory.mean)))) by cycle end (\(Self.pct(s.threshold)) needed)")
+        }
         for (feature, _) in ranked {
-            let phrase = Self.phrase(feature, s, history: history, k: k)
+            let phrase = Self.phrase(feature, s, towardFailure: towardFailure)
             if let phrase, !reasons.contains(phrase) { reasons.append(phrase) }
             if reasons.count == 3 { break }
         }
@@ -94,62 +113,70 @@ extension ForecastModel {
     static func expectedClampedScore(mean: Double, sd: Double) -> Double {
         guard sd > 1e-12 else { return min(1, max(0, mean)) }
         func phi(_ z: Double) -> Double { exp(-z * z / 2) / (2 * Double.pi).squareRoot() }
-        func cdf(_ z: Double) -> Double { 0.5 * erfc(-z / 2.0.squareRoot()) }
+        func cdf(_ z: Double) -> Double { Normal.cdf(z) }
         let a = -mean / sd, b = (1 - mean) / sd
         return mean * (cdf(b) - cdf(a)) + sd * (phi(a) - phi(b)) + (1 - cdf(b))
     }
 
-    static func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
+    static func pct(_ x: Double) -> String {
+        // Clamped so that a value of 1e19 prints (as ≥ 10,000,000%) instead of trapping in Int().
+        x.isNaN ? "—" : "\(Int((min(1e5, max(-1e5, x)) * 100).rounded()))%"
+    }
 
-    /// A feature's contribution in plain words, with the numbers behind it.
-    static func phrase(_ feature: String, _ s: Snapshot, history: History, k: Int) -> String? {
+    /// A feature's contribution in plain words, with the numbers behind it; `nil` when the
+    /// fact does not point the way of the verdict (a forecast of success is never explained by
+    /// a trend that projects a miss, nor a forecast of failure by progress ahead of pace).
+    static func phrase(_ feature: Feature, _ s: Snapshot, towardFailure: Bool) -> String? {
         switch feature {
-        case "elapsed":
+        case .elapsed:
             return "\(pct(s.elapsed)) of the cycle has passed"
-        case "progress", "pace_gap_x_elapsed", "pace_needed_minus_observed", "pace_gap_squared":
-            let needed = (s.threshold - s.progress) / max(1 - s.elapsed, 0.05)
-            let so = s.progress / max(s.elapsed, 0.05)
-            if s.progress >= s.threshold { return "already at \(pct(s.progress)) of the target" }
-            if so <= 0.01 { return "no progress yet (\(pct(s.progress))) where a straight line would be at \(pct(s.expectedProgress))" }
-            return "progress \(pct(s.progress)) where a straight line would be at \(pct(s.expectedProgress)); needs \(String(format: "%.1f", needed / so))× its pace so far"
-        case "slope", "slope_sd", "trajectory_logit", "trajectory_logit_x_elapsed", "recent_slope", "trajectory_logit_squared":
-            return "its trend projects \(pct(max(0, s.trajectory.mean))) by cycle end (\(pct(s.threshold)) needed)"
-        case "checkin_recency", "log_checkins":
-            guard let days = s.daysSinceCheckIn else { return "no check-in yet" }
+        case .progress, .progressXElapsed, .logProgress, .logProgressXElapsed, .behindPace, .reached, .paceSurplus:
+            let pace = FeatureSet.pace(progress: s.progress, elapsed: s.elapsed, threshold: s.threshold)
+            if s.progress >= s.threshold { return towardFailure ? nil : "already at \(pct(s.progress)) of the target" }
+            let behind = s.progress < s.expectedProgress
+            guard behind == towardFailure else { return nil }
+            if s.progress < 0 { return "moved the wrong way: progress \(pct(s.progress)) where a straight line would be at \(pct(s.expectedProgress))" }
+            if pace.observed <= 0.01 { return "no progress yet (\(pct(s.progress))) where a straight line would be at \(pct(s.expectedProgress))" }
+            return "progress \(pct(s.progress)) where a straight line would be at \(pct(s.expectedProgress)); needs \(String(format: "%.1f", pace.needed / pace.observed))× its pace so far"
+        case .trajectoryZ, .trajectoryZXElapsed, .trendPaceSurplus, .slopeSD:
+            guard (s.trajectory.mean < s.threshold) == towardFailure else { return nil }
+            return "its trend projects \(pct(min(2, max(0, s.trajectory.mean)))) by cycle end (\(pct(s.threshold)) needed)"
+        case .checkinRecency, .logCheckins, .noCheckin:
+            guard let days = s.daysSinceCheckIn else { return towardFailure ? "no check-in yet" : nil }
             return "last check-in \(days) days ago (\(s.checkIns) so far)"
-        case "confidence", "mean_confidence", "mean_confidence_x_elapsed", "confidence_squared":
+        case .logCycleDays:
+            return "a cycle of \(s.cycleDays) days"
+        case .confidence, .meanConfidence:
             guard let c = s.confidence else { return nil }
             return "owner's confidence \(Int(c))/10"
-        case "confidence_change":
-            guard let c = s.confidence, let p = s.previousConfidence, c != p else { return nil }
+        case .confidenceChange:
+            guard let c = s.confidence, let p = s.previousConfidence, c != p, (c < p) == towardFailure else { return nil }
             return "confidence \(c < p ? "fell" : "rose") from \(Int(p)) to \(Int(c))"
-        case "confidence_missing":
+        case .confidenceMissing:
             return s.confidence == nil ? "no confidence reported" : nil
-        case "kind_aspirational", "kind_kpi":
+        case .kindAspirational, .kindKPI:
             return s.kind == .aspirational ? "aspirational: 70% counts as achieved" : "\(s.kind.rawValue): 100% is required"
-        case "mode_okr", "mode_hybrid":
+        case .modeOKR, .modeHybrid:
             return s.mode.map { "the unit is run by \($0.uppercased())" }
-        case "unit_track_record", "unit_mean_margin":
+        case .unitTrackRecord, .unitMeanMargin:
             let (n, a) = s.unitRecord
             return n == 0 ? "the unit has no closed key results yet" : "the unit achieved \(a) of its \(n) past key results"
-        case "owner_track_record", "owner_mean_margin":
+        case .ownerTrackRecord, .ownerMeanMargin:
             let (n, a) = s.ownerRecord
             return n == 0 ? nil : "the owner achieved \(a) of \(n) past key results"
-        case "rescoped":
+        case .rescoped:
             return s.rescoped ? "the target was re-scoped" : nil
-        case "peer_pace_gap":
+        case .peerPaceGap:
             guard let g = s.peerGap else { return nil }
             return "the unit's other key results are \(pct(abs(g))) \(g < 0 ? "behind" : "ahead of") pace"
-        case "peer_confidence":
+        case .peerConfidence:
             return s.peerConfidence.map { "the unit's other owners report confidence \(String(format: "%.1f", $0))/10" }
-        case "target_stretch", "target_stretch_missing":
+        case .targetStretch, .targetStretchMissing:
             return s.stretch.map { "the target is \(pct($0)) away from the start" }
-        case "uncertainty", "uncertainty_x_kpi_mode":
+        case .uncertainty, .uncertaintyXKPIMode:
             guard let u = s.uncertainty else { return nil }
             let level = u >= 1 ? "high" : (u <= 0 ? "low" : "medium")
             return "the unit's uncertainty is \(level)" + (s.mode == "kpi" ? " and it is run by KPI" : "")
-        default:
-            return nil
         }
     }
 }
