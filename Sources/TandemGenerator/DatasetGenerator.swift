@@ -12,7 +12,13 @@ public struct GeneratorConfiguration: Sendable {
     /// The day the data is exported: check-ins stop here and the current quarter is open.
     public var asOf: Day
 
-    public init(seed: UInt64 = 2026, units: Int = 42, quarters: Int = 5, asOf: Day = Day(year: 2026, month: 11, day: 18)!) {
+    /// Every key result gets a cycle of its own (a start up to 60 days into its quarter, 10 to
+    /// 180 days long) instead of its quarter: the staggered cycles of real histories.
+    public var staggered = false
+
+    public init(seed: UInt64 = 2026, units: Int = 42, quarters: Int = 5, asOf: Day = Day(year: 2026, month: 11, day: 18)!,
+                staggered: Bool = false) {
+        self.staggered = staggered
         self.seed = seed
         self.units = units
         self.quarters = quarters
@@ -45,6 +51,7 @@ public enum DatasetGenerator {
     /// Generates a dataset; the same configuration always gives the same bytes.
     public static func generate(_ configuration: GeneratorConfiguration) -> GeneratedDataset {
         var random = SeededRandom(seed: configuration.seed)
+        var stagger = SeededRandom(seed: configuration.seed ^ 0x5747_4745_5245_4421)
         let units = buildUnits(count: max(1, configuration.units), random: &random)
         let org = organisationYAML(units)
         var krs = CSVWriter(header: KeyResultLoader.columns)
@@ -62,9 +69,16 @@ public enum DatasetGenerator {
                     let objectiveID = "O-\(label)-\(pad(objectiveSeq, 4))"
                     for _ in 0..<random.integer(2...4) {
                         krSeq += 1
+                        var own = cycle, ownIsOpen = isOpen
+                        if configuration.staggered {
+                            // From a stream of its own, so that the rest of the history is drawn as usual.
+                            let start = min(configuration.asOf, cycle.start.advanced(by: stagger.integer(0...60)))
+                            own = Cycle(start: start, end: start.advanced(by: stagger.integer(10...180) - 1))
+                            ownIsOpen = own.end >= configuration.asOf
+                        }
                         let kr = simulateKeyResult(
                             id: "KR-\(label)-\(pad(krSeq, 5))", objectiveID: objectiveID, unit: unit,
-                            cycle: cycle, asOf: configuration.asOf, isOpen: isOpen, random: &random)
+                            cycle: own, asOf: configuration.asOf, isOpen: ownIsOpen, random: &random)
                         krs.row(kr.row)
                         for row in kr.checkIns { checkins.row(row) }
                         krCount += 1

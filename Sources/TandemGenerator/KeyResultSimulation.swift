@@ -20,6 +20,13 @@ enum TrajectoryShape: CaseIterable {
     }
 }
 
+/// FNV-1a of a string: a seed that depends on the text only (Swift's `hashValue` is salted per run).
+func stableHash(_ text: String) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return h
+}
+
 func power(_ x: Double, _ k: Double) -> Double {
     x <= 0 ? 0 : (k * x.logarithm).exponential
 }
@@ -107,6 +114,11 @@ extension DatasetGenerator {
         let stopShare = shape == .abandoned ? pause : 1.0
         var day = cycle.start.advanced(by: random.integer(4...12))
         var lastConfidence: Double?
+        // Confidence is drawn from a stream of its own (seeded by the key result's id), so that
+        // how people report it can change without moving any other number of the sample.
+        var feeling = SeededRandom(seed: stableHash(id))
+        let reportsHere = unit.reportsConfidence && feeling.chance(0.75)
+        var reportedBefore = false
         var rescopeReported = false
         let threshold = kind.successThreshold
         while !neverUpdated && day <= lastDay {
@@ -122,12 +134,23 @@ extension DatasetGenerator {
                     rescopeReported = true
                 }
                 var confidenceField = ""
+                // The draws the earlier confidence model made from the main stream, made still
+                // (and unused) so that every other value of a generated history stays the same.
                 if unit.reportsConfidence && random.chance(0.9) {
-                    // Confidence tracks the truth only noisily: early on it is mostly optimism,
-                    // later it learns; it moves in sticky steps.
-                    let signal = (0.5 + 2.5 * t) * (finalProgress - threshold) * 3 + unit.optimism + random.normal(0, 0.9)
+                    _ = random.normal(0, 0.9)
+                    if reportedBefore { _ = random.chance(0.4) }
+                    reportedBefore = true
+                }
+                if reportsHere && feeling.chance(0.8) {
+                    // Confidence as people report it: from what they can see (progress against
+                    // a straight line), optimistic, with a little inside knowledge late in the
+                    // cycle; it rises at once but falls slowly, a point a check-in at most, and
+                    // often not at all. It does not know the final outcome.
+                    let seen = (value - start) / (finalTarget - start)
+                    let signal = 1.2 + unit.optimism + 2.5 * (seen - t * threshold) + 0.8 * t * (finalProgress - threshold)
+                        + feeling.normal(0, 0.7)
                     var c = (10 * sigmoid(signal)).rounded()
-                    if let previous = lastConfidence, random.chance(0.4) { c = previous }
+                    if let previous = lastConfidence, c < previous { c = feeling.chance(0.5) ? previous - 1 : previous }
                     lastConfidence = c
                     confidenceField = String(Int(c))
                 }
