@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TandemCore
+import TandemEngine
 import TandemForecast
 import TandemPolicy
 
@@ -78,7 +79,11 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train the forecast model on the closed key results of a history.",
         discussion: """
-        Every closed key result (one with a final value) contributes snapshots at 10%, 20%, … 90% of its cycle, each made only of what was known then: its check-ins up to that day, and the track record of its unit and owner from key results closed before it. A logistic regression (IRLS with LAPACK solves) learns P(success) from them; its ridge strength is chosen by time-aware cross-validation (each cycle predicted from the cycles before it). The model file is JSON: schema version, features, standardisation, coefficients with standard errors and covariance, baseline calibrations, training summary and metrics.
+        Every closed key result (one with a final value) contributes snapshots at 10%, 20%, … 90% of its cycle, each made only of what was known then: its check-ins up to that day, and the track record of its unit and owner from key results closed before it. A logistic regression (IRLS with LAPACK solves) learns P(success) from them, under shape constraints: every feature that rises with progress gets a coefficient ≥ 0, so P(success) can never rise as a key result falls further behind.
+
+        Its ridge strength is chosen by time-aware cross-validation over rolling origins: up to 8 days spread over the history (quantiles of the cycle starts, the first once 30 key results have closed); at each, a model fitted on the key results that closed before it predicts those that start after it. Cost grows with the number of key results, not with the number of distinct cycles.
+
+        Then, unless --no-backtest is given, train also backtests the same way (a model trained at each origin, with its own cross-validation) and writes the held-out figures into the model file's metrics; that takes a few times as long as the training itself, with a progress bar on a terminal. The model file is JSON: schema version, features, standardisation, coefficients with standard errors and covariance, baseline calibrations, training summary and metrics.
         """
     )
 
@@ -90,35 +95,77 @@ struct Train: ParsableCommand {
     @Option(help: "Fix the ridge strength instead of choosing it by cross-validation.")
     var ridge: Double?
 
+    @Flag(name: .customLong("no-backtest"), help: "Skip the backtest (the model file then carries in-sample metrics only).")
+    var noBacktest = false
+
     func run() throws {
+        if let ridge, !(ridge.isFinite && ridge >= 0) { throw ValidationError("--ridge must be a finite number ≥ 0, found \(ridge)") }
         let history = try files.load()
+        let bar = TerminalProgress()
         var model: ForecastModel
         do {
-            model = try Trainer.train(history, ridge: ridge)
+            model = try Trainer.train(history, ridge: ridge) { stage, done, total in bar.show("training: \(stage)", done, total) }
         } catch let error as ForecastError {
+            bar.finish()
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
         }
-        // Held-out figures for the model file: a rolling-origin backtest on the same history.
-        if let (report, _) = try? Evaluator.backtest(history, at: [0.3, 0.5, 0.8]) {
-            for h in report.horizons { model.metrics["backtest_at_\(h.at)"] = h.model }
+        bar.finish()
+        var backtestNote = "not run (--no-backtest)"
+        if !noBacktest {
+            // Held-out figures for the model file: a rolling-origin backtest on the same history.
+            do {
+                let result = try Evaluator.backtest(history, at: [0.3, 0.5, 0.8]) { done, total in bar.show("backtest: fold", done, total) }
+                bar.finish()
+                for h in result.report.horizons { model.metrics["backtest_at_\(h.at)"] = h.model }
+                let failed = result.report.folds?.filter { $0.failure != nil }.count ?? 0
+                backtestNote = "\(count(result.models.count, "fold")) (AUC at 50%: \(result.report.horizons.first { abs($0.at - 0.5) < 1e-9 }.map { fmt($0.model.auc) } ?? "—"))"
+                    + (failed > 0 ? "; \(count(failed, "fold")) failed to train (see tandem backtest)" : "")
+            } catch {
+                bar.finish()
+                backtestNote = "not possible on this history: \(error)"
+            }
         }
         try model.write(path: out)
         let t = model.training
-        print("trained on \(t.keyResults.grouped) closed key results (\(t.rows.grouped) snapshots, \(t.positives.grouped) of them achieved) over \(count(t.cycles.count, "cycle"))")
+        print("trained on \(t.keyResults.grouped) closed key results (\(t.rows.grouped) snapshots, \(t.positives.grouped) of them achieved) over \(count(t.cycles, "distinct cycle"))")
         if !t.crossValidation.isEmpty {
             print("ridge chosen by time-aware cross-validation: " + t.crossValidation.map {
                 "λ=\(fmt($0.ridge)) log loss \(fmt($0.logLoss, 4))\($0.ridge == t.ridge ? " ←" : "")"
             }.joined(separator: " · "))
         }
         print("IRLS: \(t.converged ? "converged" : "did not converge") in \(t.iterations) iterations, deviance \(fmt(t.deviance, 2)), 1/κ \(String(format: "%.1e", t.reciprocalCondition))")
-        var table = TextTable(columns: [.init("feature"), .init("coefficient", alignRight: true), .init("std. error", alignRight: true)])
-        table.append(["(intercept)", fmt(model.coefficients[0], 3), model.standardErrors.map { fmt($0[0], 3) } ?? "—"])
-        for (j, name) in model.features.enumerated() {
-            table.append([name, fmt(model.coefficients[j + 1], 3), model.standardErrors.map { fmt($0[j + 1], 3) } ?? "—"])
+        print("backtest: \(backtestNote)")
+        var table = TextTable(columns: [.init("feature"), .init("coefficient", alignRight: true), .init("std. error", alignRight: true), .init("shape")])
+        table.append(["(intercept)", fmt(model.coefficients[0], 3), model.standardErrors.map { fmt($0[0], 3) } ?? "—", ""])
+        for (j, feature) in FeatureSet.features.enumerated() {
+            table.append([feature.rawValue, fmt(model.coefficients[j + 1], 3), model.standardErrors.map { fmt($0[j + 1], 3) } ?? "—",
+                          feature.isMonotoneInProgress ? (model.coefficients[j + 1] == 0 ? "≥ 0 (held at 0)" : "≥ 0") : ""])
         }
         print(table.render())
         print("wrote \(out)")
+    }
+}
+
+/// A one-line progress bar on standard error, drawn only when it is a terminal.
+final class TerminalProgress: @unchecked Sendable {
+    // Drawn from one thread at a time (the callers report sequentially); the lock keeps it so.
+    private let lock = NSLock()
+    private let enabled = isatty(STDERR_FILENO) != 0
+    private var drawn = false
+
+    func show(_ label: String, _ done: Int, _ total: Int) {
+        guard enabled, total > 0 else { return }
+        lock.lock(); defer { lock.unlock() }
+        let width = 30, filled = min(width, width * done / total)
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(label) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total)".utf8))
+        drawn = true
+    }
+
+    func finish() {
+        lock.lock(); defer { lock.unlock() }
+        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        drawn = false
     }
 }
 
@@ -136,6 +183,8 @@ struct Evaluate: ParsableCommand {
         Every key result with a known final value is forecast as of each elapsed share given with --at, using only what was known then. Reported per horizon: AUC, Brier score, log loss, expected calibration error (10 bins) and a reliability table, for the model and for three baselines: the linear-pace rule (at risk when progress is behind a straight line by more than 25%), confidence alone, and the trajectory model alone. Lead time: for key results that failed, the median number of days before cycle end at which each forecaster first flagged them, at the linear-pace rule's false-alarm rate.
 
         Evaluate on key results the model was not trained on (another export, or use `tandem backtest`).
+
+        --recalibrate shows what `tandem forecast` does with an organisation's own history: at each rolling origin (as in `tandem backtest`) the model is recalibrated on the key results closed before it (logit P′ = a + b·logit P) and scores those that start after it; the report gives the model before and after, on the same key results.
         """
     )
 
@@ -146,51 +195,136 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var horizons: Horizons
 
+    @Flag(help: "Also recalibrate the model on the history's own closed key results, at rolling origins, and show both.")
+    var recalibrate = false
+
     func run() throws {
         let shares = try horizons.shares()
         let forecastModel = try readModel(model)
         let history = try files.load()
-        let report = Evaluator.evaluate(forecastModel, on: history, at: shares)
-        if horizons.format == .json { print(try JSONOutput.encode(report)) } else { print(EvaluationPrinter.render(report)) }
+        let report = Evaluator.evaluate(forecastModel, on: history, at: shares, recalibrate: recalibrate)
+        if horizons.format == .json { print(try JSONOutput.encode(report)) } else {
+            if recalibrate { print(EvaluationPrinter.folds(report)) }
+            print(EvaluationPrinter.render(report))
+        }
     }
 }
 
 struct Backtest: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Backtest the forecast on a history with rolling-origin folds by cycle.",
-        discussion: "Each cycle after the first two is forecast by a model trained only on key results whose cycles ended before it starts; the forecasts of all folds are pooled and scored as `tandem evaluate` does. This is how much to trust the model on your own history."
+        abstract: "Backtest the forecast on a history with rolling origins in calendar time.",
+        discussion: """
+        Up to 8 origins are spread over the history (quantiles of the cycle starts, the first once 30 key results with both outcomes have closed). At each, a model is trained (its ridge chosen by its own cross-validation) on the key results whose cycles ended before it, and forecasts the key results that start between it and the next origin. The forecasts of all folds are pooled and scored as `tandem evaluate` does. Key results that start before the first origin are not forecast (the report counts them), and a fold whose model cannot be trained is listed with the reason. This is how much to trust the model on your own history; its cost grows with the number of key results, not of distinct cycles.
+        """
     )
 
     @OptionGroup var files: HistoryFiles
 
     @OptionGroup var horizons: Horizons
 
+    @Flag(help: "Also replay the policy's alert rules week by week over the forecast key results, and score them (needs --org).")
+    var alerts = false
+
+    @Option(help: ArgumentHelp("Policy whose alert rules --alerts replays.", valueName: "file"))
+    var policy: String = "Models/selection.policy"
+
     func run() throws {
         let shares = try horizons.shares()
+        if alerts && files.organisation == nil {
+            throw ValidationError("--alerts needs --org: the alert rules read each unit's decided mode and attributes")
+        }
+        let compiledPolicy = alerts ? CompiledPolicy(try readPolicy(policy)) : nil
         let history = try files.load()
+        let bar = TerminalProgress()
         do {
-            let (report, folds) = try Evaluator.backtest(history, at: shares)
-            if horizons.format == .json { print(try JSONOutput.encode(report)) } else {
-                print("rolling-origin backtest: \(count(folds, "fold")), one per cycle after the first two\n")
-                print(EvaluationPrinter.render(report))
+            let result = try Evaluator.backtest(history, at: shares) { done, total in bar.show("backtest: fold", done, total) }
+            bar.finish()
+            var replay: AlertBacktest?
+            if let compiledPolicy, let org = history.dataset.organisation {
+                let (binding, diagnostics) = OrganisationBinding.bind(org, to: compiledPolicy.policy)
+                guard let binding else {
+                    FileHandle.standardError.write(Data(DiagnosticRenderer(sources: []).render(diagnostics).utf8))
+                    throw ExitCode(1)
+                }
+                replay = AlertBacktest.replay(dataset: history.dataset, policy: compiledPolicy, binding: binding, folds: result.models)
+            }
+            if horizons.format == .json {
+                struct Report: Encodable {
+                    var forecast: EvaluationReport
+                    var alerts: AlertBacktest?
+                }
+                print(try JSONOutput.encode(replay == nil ? AnyEncodable(result.report) : AnyEncodable(Report(forecast: result.report, alerts: replay))))
+            } else {
+                print(EvaluationPrinter.folds(result.report))
+                print(EvaluationPrinter.render(result.report))
+                if let replay { print("\n" + AlertBacktestPrinter.render(replay, policy: policy)) }
             }
         } catch let error as ForecastError {
+            bar.finish()
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
         }
     }
 }
 
+/// Any encodable value, for a JSON output whose shape depends on the flags.
+struct AnyEncodable: Encodable {
+    let value: any Encodable
+    init(_ value: any Encodable) { self.value = value }
+    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+}
+
+enum AlertBacktestPrinter {
+    static func render(_ r: AlertBacktest, policy: String) -> String {
+        var out = ["alert rules of \(policy), replayed week by week: \(r.keyResults.grouped) key results (\(r.failed.grouped) failed), \(r.weeklyChecks.grouped) weekly checks"]
+        var table = TextTable(columns: [.init("  rule"), .init("severity"), .init("per KR-week", alignRight: true), .init("alerted", alignRight: true),
+                                        .init("precision", alignRight: true), .init("recall", alignRight: true), .init("median lead", alignRight: true)])
+        func row(_ f: AlertBacktest.Figures, _ name: String) {
+            let lead = f.medianLeadDays.flatMap { d in f.medianLeadShare.map { "\(fmt(d, 0)) d (\(fmt($0 * 100, 0))%)" } } ?? "—"
+            table.append(["  " + name, f.severity, fmt(f.alertsPerKeyResultWeek), f.alerted.grouped, f.precision.map { fmt($0, 2) } ?? "—",
+                          f.recall.map { fmt($0, 2) } ?? "—", lead])
+        }
+        for f in r.severities { row(f, "any \(f.name) rule") }
+        for f in r.rules { row(f, truncated(f.name, 28)) }
+        out += table.render().split(separator: "\n").map(String.init)
+        out.append("  precision: share of the alerted key results that failed; recall: share of the failing ones alerted; lead: before cycle end (share of the cycle)")
+        if let caught = r.caughtByMidCycle {
+            out.append("  a critical or warning alert caught \(fmt(caught * 100, 0))% of the \(r.failingCommitted.grouped) failing committed key results and KPIs by mid-cycle")
+        }
+        return out.joined(separator: "\n")
+    }
+}
+
 enum EvaluationPrinter {
+    /// The folds of a backtest: origins, sizes, failures, and what was left out.
+    static func folds(_ report: EvaluationReport) -> String {
+        guard let folds = report.folds else { return "" }
+        var out = ["rolling origins in calendar time: \(count(folds.count, "fold"))"]
+        for f in folds {
+            out.append("  from \(f.origin): trained on \(f.training.grouped), forecast \(f.test.grouped)" + (f.failure.map { " — failed: \($0)" } ?? ""))
+        }
+        if let untested = report.untested, untested > 0 {
+            out.append("  \(untested.grouped) closed key results not forecast (they start before the first origin, or their fold failed)")
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
     static func render(_ report: EvaluationReport) -> String {
         var out: [String] = []
         for h in report.horizons {
             out.append("as of \(Int((h.at * 100).rounded()))% of the cycle: \(h.n.grouped) key results, \(h.positives.grouped) achieved")
             var table = TextTable(columns: [.init("  forecaster"), .init("AUC", alignRight: true), .init("Brier", alignRight: true),
                                             .init("log loss", alignRight: true), .init("ECE", alignRight: true)])
-            for (name, m) in [("model", h.model), ("linear pace (25%)", h.baselines.linearPace),
-                              ("confidence alone", h.baselines.confidence), ("trajectory alone", h.baselines.trajectory)] {
-                table.append(["  " + name, fmt(m.auc), fmt(m.brier), fmt(m.logLoss), fmt(m.ece)])
+            var rows: [(String, Metrics?)] = [(h.modelUncalibrated == nil ? "model" : "model, recalibrated", h.model)]
+            if let raw = h.modelUncalibrated { rows.append(("model as trained", raw)) }
+            rows += [("linear pace (25%)", h.baselines.linearPace), ("confidence alone", h.baselines.confidence),
+                     ("trajectory alone", h.baselines.trajectory)]
+            for (name, m) in rows {
+                if let m {
+                    table.append(["  " + name, fmt(m.auc), fmt(m.brier), fmt(m.logLoss), fmt(m.ece)])
+                } else {
+                    table.append(["  " + name, "n/a", "", "", "(no confidence in this history)"])
+                }
             }
             out += table.render().split(separator: "\n").map(String.init)
             var reliability = TextTable(columns: [.init("  P(success)"), .init("n", alignRight: true),
@@ -202,11 +336,15 @@ enum EvaluationPrinter {
             out += reliability.render().split(separator: "\n").map { "  " + $0 }
             out.append("")
         }
-        if let lead = report.horizons.first?.leadTimeDays {
+        if let lead = report.horizons.first?.leadTime {
+            func when(_ days: Double?, _ share: Double?) -> String {
+                guard let days, let share else { return "—" }
+                return "\(fmt(days, 0)) days (\(fmt(share * 100, 0))% of the cycle) before cycle end"
+            }
             out.append("lead time: \(lead.failed.grouped) key results failed; checked weekly from day 14, at the linear-pace rule's false-alarm rate (it flags achieved key results at \(fmt(lead.falseAlarmRate * 100, 0))% of their weekly checks; the model flags P < \(fmt(lead.modelThreshold)) to match)")
-            out.append("  model        flags \(lead.modelFlagged.grouped), first a median \(lead.model.map { fmt($0, 0) } ?? "—") days before cycle end")
-            out.append("  linear pace  flags \(lead.linearPaceFlagged.grouped), first a median \(lead.linearPace.map { fmt($0, 0) } ?? "—") days before cycle end")
-            out.append("  at a stricter 10% false-alarm rate (P < \(fmt(lead.strictThreshold))), the model flags \(lead.strictModelFlagged.grouped), first a median \(lead.strictModel.map { fmt($0, 0) } ?? "—") days before cycle end; the rule has no such setting")
+            out.append("  model        flags \(lead.modelFlagged.grouped), first a median \(when(lead.model, lead.modelShare))")
+            out.append("  linear pace  flags \(lead.linearPaceFlagged.grouped), first a median \(when(lead.linearPace, lead.linearPaceShare))")
+            out.append("  at a stricter 10% false-alarm rate (P < \(fmt(lead.strictThreshold))), the model flags \(lead.strictModelFlagged.grouped), first a median \(when(lead.strictModel, lead.strictModelShare)); the rule has no such setting")
         }
         return out.joined(separator: "\n")
     }
@@ -215,7 +353,11 @@ enum EvaluationPrinter {
 struct Forecast: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Forecast the open key results: probability of success, expected score, status, reasons.",
-        discussion: "Lists the key results open on --as-of (started, not ended, no final value), the most at risk first: P(success) from the model, the expected OKR score at cycle end, a status colour (red below 0.4, yellow below 0.7, green above) and the two or three reasons that weigh most, in words. Only check-ins dated up to --as-of are used."
+        discussion: """
+        Lists the key results open on --as-of (started, not ended, no final value), the most at risk first: P(success) from the model, the expected OKR score at cycle end, a status colour (red below 0.4, yellow below 0.7, green above, except that a key result whose own trend projects less than half of what it needs, after a quarter of its cycle, is yellow at most: green means the model and the path agree) and the two or three reasons that weigh most, in words. Only check-ins dated up to --as-of are used.
+
+        When the history holds at least 30 key results that closed before --as-of, with both outcomes, the model is first recalibrated on them (logit P′ = a + b·logit P: the organisation's own base rate and sharpness; the ranking is kept), and the output says so. --no-recalibrate uses the model as trained.
+        """
     )
 
     @Option(help: ArgumentHelp("The model file.", valueName: "file"))
@@ -232,8 +374,11 @@ struct Forecast: ParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: Diagnose.Format = .table
 
+    @Flag(name: .customLong("no-recalibrate"), help: "Use the model as trained, not recalibrated on this history's closed key results.")
+    var noRecalibrate = false
+
     func run() throws {
-        let forecastModel = try readModel(model)
+        var forecastModel = try readModel(model)
         let history = try files.load()
         var day: Day
         if let asOf {
@@ -242,13 +387,15 @@ struct Forecast: ParsableCommand {
         } else {
             day = history.dataset.checkIns.checkIns.map(\.date).max() ?? Day(ordinal: 0)
         }
+        let calibration = noRecalibrate ? nil : forecastModel.recalibrated(on: history, closedBefore: day)
+        if let calibration { forecastModel = calibration }
         var list = forecastModel.forecastOpen(history, asOf: day)
         if let unit { list = list.filter { $0.unitID == unit || $0.unitID.hasPrefix(unit + ".") } }
         switch format {
         case .json:
-            struct Report: Encodable { var asOf: String; var keyResults: [KeyResultForecast]
-                enum CodingKeys: String, CodingKey { case asOf = "as_of", keyResults = "key_results" } }
-            print(try JSONOutput.encode(Report(asOf: day.description, keyResults: list)))
+            struct Report: Encodable { var asOf: String; var model: String; var recalibration: Recalibration?; var keyResults: [KeyResultForecast]
+                enum CodingKeys: String, CodingKey { case asOf = "as_of", model, recalibration, keyResults = "key_results" } }
+            print(try JSONOutput.encode(Report(asOf: day.description, model: model, recalibration: calibration?.recalibration, keyResults: list)))
         default:
             var table = TextTable(columns: [.init("status"), .init("P(success)", alignRight: true), .init("score", alignRight: true),
                                             .init("progress", alignRight: true), .init("kr"), .init("unit"), .init("title"), .init("why")])
@@ -260,7 +407,18 @@ struct Forecast: ParsableCommand {
             print(table.render())
             let counts = Dictionary(grouping: list, by: \.status).mapValues(\.count)
             print("\n\(count(list.count, "open key result")) as of \(day): red \(counts[.red] ?? 0) · yellow \(counts[.yellow] ?? 0) · green \(counts[.green] ?? 0)   (progress: now / a straight line's)")
+            print(Forecast.calibrationNote(model: model, calibration?.recalibration, refused: noRecalibrate))
         }
+    }
+}
+
+extension Forecast {
+    /// One line saying which model was used and whether it was recalibrated on this history.
+    static func calibrationNote(model: String, _ r: Recalibration?, refused: Bool) -> String {
+        if let r {
+            return "model \(model), recalibrated on this organisation's \(r.keyResults.grouped) closed key results (achieved \(fmt(r.baseRate * 100, 0))% of the time; logit P′ = \(fmt(r.intercept, 2)) + \(fmt(r.slope, 2))·logit P \(r.elapsedSlope < 0 ? "−" : "+") \(fmt(abs(r.elapsedSlope), 2))·elapsed)"
+        }
+        return "model \(model), as trained" + (refused ? " (--no-recalibrate)" : " (fewer than \(Recalibration.minimumKeyResults) key results closed before, with both outcomes, to recalibrate on)")
     }
 }
 

@@ -20,6 +20,9 @@ struct Generate: ParsableCommand {
     @Option(help: "Number of quarters; the last one is open.")
     var quarters: Int = 5
 
+    @Flag(help: "Give every key result a cycle of its own (10 to 180 days, starting up to 60 days into its quarter), as real histories have.")
+    var staggered = false
+
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Export date (YYYY-MM-DD): check-ins stop here.", valueName: "date"))
     var asOf: String = "2026-11-18"
 
@@ -33,7 +36,7 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = GeneratorConfiguration(seed: seed, units: units, quarters: quarters, asOf: Day(iso: asOf)!)
+        let configuration = GeneratorConfiguration(seed: seed, units: units, quarters: quarters, asOf: Day(iso: asOf)!, staggered: staggered)
         let dataset = DatasetGenerator.generate(configuration)
         try dataset.write(to: out)
         print("wrote \(out)/org.yaml (\(count(dataset.unitCount, "unit"))), \(out)/krs.csv (\(count(dataset.keyResultCount, "key result"))), \(out)/checkins.csv (\(count(dataset.checkInCount, "check-in")))")

@@ -15,6 +15,8 @@ struct Run: AsyncParsableCommand {
         discussion: """
         Reads the store, decides every unit with the policy, forecasts every key result open on --as-of with the model, evaluates the policy's alert rules on each, and records it all in one transaction. The ledger opens an alert when a key result moves into a worse state, updates it (not repeats it) while the state persists, escalates it when it gets worse, and resolves it when the key result recovers. Running the same day twice creates nothing new; runs go forward in time.
 
+        When the store holds 30 or more key results that closed before --as-of (both outcomes among them), the model is first recalibrated on them, as `tandem forecast` does, and the run says so; --no-recalibrate uses it as trained.
+
         --webhook URL posts each new or escalated alert as Slack-compatible JSON, retrying with back-off; an event is delivered once (a delivered event is never sent again; an undelivered one is retried at the next run). Each request carries an Idempotency-Key header.
         """
     )
@@ -40,9 +42,16 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
+    @Flag(name: .customLong("no-recalibrate"), help: "Use the model as trained, not recalibrated on the store's key results closed before --as-of.")
+    var noRecalibrate = false
+
     func run() async throws {
         guard let day = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
-        let (store, compiled, binding, forecastModel, dataset) = try Run.prepare(db: db, policyPath: policy, modelPath: model)
+        let (store, compiled, binding, trainedModel, dataset) = try Run.prepare(db: db, policyPath: policy, modelPath: model)
+        // The organisation's own history, when it has enough: recalibrated on the key results
+        // closed before this run (as `tandem forecast` does).
+        let calibrated = noRecalibrate ? nil : trainedModel.recalibrated(on: History(dataset), closedBefore: day)
+        let forecastModel = calibrated ?? trainedModel
         // An earlier week that is already recorded: nothing to do (the ledger has moved on).
         if let latest = try? store.latestRun(), latest > day, (try? store.hasRun(day)) == true {
             if !quiet { print("run \(day): already recorded, and the store has moved on to \(latest): nothing to do") }
@@ -79,6 +88,9 @@ struct Run: AsyncParsableCommand {
             let changes = ["opened", "escalated", "improved", "updated", "resolved"].compactMap { k in kinds[k].map { "\($0) \(k)" } }
             let atRisk = result.observations.filter { $0.severity != nil }.count
             print("run \(day)\(record.rerun ? " (again)" : ""): \(count(result.decisions.count, "unit")) decided, \(count(result.observations.count, "open key result")) forecast, \(atRisk.grouped) at risk; ledger: \(changes.isEmpty ? "no change" : changes.joined(separator: ", "))")
+            if let r = calibrated?.recalibration {
+                print("  forecast: \(model), recalibrated on this organisation's \(r.keyResults.grouped) key results closed before \(day)")
+            }
         }
         if let webhook {
             let (sent, failed) = await Webhook.deliver(store: store, url: webhook, firstDelay: max(0, webhookRetryDelay))

@@ -15,7 +15,7 @@ struct ForecastCommandTests {
         #expect(train.stdout.contains("trained on 1,664 closed key results"))
         #expect(train.stdout.contains("ridge chosen by time-aware cross-validation"))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model))) as? [String: Any])
-        #expect(object["schema_version"] as? Int == 1)
+        #expect(object["schema_version"] as? Int == 2)
         #expect((object["features"] as? [String])?.isEmpty == false)
         #expect(object["covariance"] is [[Double]])
 
@@ -31,13 +31,69 @@ struct ForecastCommandTests {
         #expect(first["n"] as? Int == 1664)
         #expect((first["model"] as? [String: Double])?.keys.sorted() == ["auc", "brier", "ece", "log_loss"])
         #expect((first["baselines"] as? [String: Any])?.keys.sorted() == ["confidence", "linear_pace", "trajectory"])
-        #expect(first["lead_time_days"] is [String: Any])
+        #expect(first["lead_time"] is [String: Any])
+        #expect((first["lead_time"] as? [String: Any])?["model_share_of_cycle"] is Double)
     }
 
     @Test func backtestRunsRollingFolds() throws {
         let result = try CLI.run(["backtest", "--at", "0.5"] + data)
         #expect(result.status == 0)
-        #expect(result.stdout.hasPrefix("rolling-origin backtest: 2 folds"))
+        #expect(result.stdout.hasPrefix("rolling origins in calendar time: 3 folds"))
+        #expect(result.stdout.contains("from 2026-01-01: trained on"))
+    }
+
+    @Test func trainCanSkipItsBacktestAndSaysSo() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("m.json").path
+        let quick = try CLI.run(["train", "--no-backtest", "--out", model] + data)
+        #expect(quick.status == 0)
+        #expect(quick.stdout.contains("backtest: not run (--no-backtest)"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model))) as? [String: Any])
+        #expect((object["metrics"] as? [String: Any])?.keys.contains { $0.hasPrefix("backtest") } == false)
+        let full = try CLI.run(["train", "--out", model] + data)
+        #expect(full.stdout.contains("backtest: 3 folds"))
+        let help = try CLI.run(["train", "--help"])
+        #expect(help.stdout.contains("--no-backtest"))
+        #expect(help.stdout.contains("backtests"))
+    }
+
+    @Test func backtestAlertsScoresEveryRuleAndSeverity() throws {
+        let result = try CLI.run(["backtest", "--alerts", "--at", "0.5"] + data)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("replayed week by week"))
+        for row in ["any critical rule", "any warning rule", "承诺型目标风险高", "precision", "by mid-cycle"] {
+            #expect(result.stdout.contains(row), "\(row)")
+        }
+        let json = try CLI.run(["backtest", "--alerts", "--format", "json"] + data)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let alerts = try #require(object["alerts"] as? [String: Any])
+        let severities = try #require(alerts["severities"] as? [[String: Any]])
+        #expect(severities.map { $0["name"] as? String } == ["critical", "warning", "info"])
+        let noOrg = try CLI.run(["backtest", "--alerts", "--krs", "datasets/xinghai/krs.csv", "--checkins", "datasets/xinghai/checkins.csv"])
+        #expect(noOrg.status != 0)
+        #expect(noOrg.stderr.contains("--alerts needs --org"))
+    }
+
+    @Test func aHistoryWithoutConfidenceSaysTheBaselineDoesNotApply() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The sample's check-ins without their confidence column.
+        let text = try String(contentsOfFile: "datasets/xinghai/checkins.csv", encoding: .utf8)
+        let stripped = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            var f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if f.count >= 4 { f[3] = f[0] == "kr_id" ? "confidence" : "" }
+            return f.joined(separator: ",")
+        }.joined(separator: "\n")
+        let checkins = dir.appendingPathComponent("checkins.csv").path
+        try stripped.write(toFile: checkins, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["evaluate", "--model", "Models/kr-forecast.json", "--at", "0.5", "--krs", "datasets/xinghai/krs.csv",
+                                  "--checkins", checkins, "--org", "datasets/xinghai/org.yaml"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("confidence alone     n/a"))
+        #expect(!result.stdout.contains("confidence alone   0.500"))
     }
 
     @Test func forecastListsOpenKeyResultsWithReasons() throws {
@@ -46,6 +102,7 @@ struct ForecastCommandTests {
         let lines = result.stdout.split(separator: "\n")
         #expect(lines[0].hasPrefix("status  P(success)"))
         #expect(result.stdout.contains("414 open key results as of 2026-11-18"))
+        #expect(result.stdout.contains("recalibrated on this organisation's 1,664 closed key results"))
         #expect(lines[1].hasPrefix("red"))
         let json = try CLI.run(["forecast", "--format", "json", "--as-of", "2026-11-18", "--unit", "rd"] + data)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])

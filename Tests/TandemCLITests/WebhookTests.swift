@@ -108,6 +108,8 @@ struct RunCommandTests {
         defer { server.stop() }
         let first = try CLI.run(["run", "--db", db, "--as-of", "2026-10-28", "--webhook", server.url, "--webhook-retry-delay", "0.01"])
         #expect(first.status == 0)
+        // The store holds four closed quarters: the run uses them, and says so.
+        #expect(first.stdout.contains("recalibrated on this organisation's 1,664 key results closed before 2026-10-28"), "\(first.stdout)")
         let again = try CLI.run(["run", "--db", db, "--as-of", "2026-10-28", "--webhook", server.url, "--webhook-retry-delay", "0.01"])
         #expect(again.stdout.contains("ledger: no change"))
         #expect(again.stdout.contains("webhook: 0 alerts delivered"))

@@ -125,7 +125,7 @@ struct WhatIfTests {
         #expect(aspirational.after > aspirational.before)
         let reported = try #require(move(3, "KR-26Q4-00027"))
         #expect(reported.forecastDay == "2026-11-25")
-        #expect(reported.after > 0.5 && reported.before < 0.1)
+        #expect(reported.after > reported.before + 0.15, "\(reported.before) → \(reported.after)")
         // Peers of a changed key result are recomputed, and nobody else moves.
         #expect(r.scenarios[0].keyResultMoves.allSatisfy { $0.unitID == "rd.algo" })
     }
