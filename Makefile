@@ -6,9 +6,10 @@ APT_PKGS   := liblapack-dev libblas-dev libopenblas0-pthread
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TANDEM     := .build/release/tandem
 SAMPLE     := datasets/xinghai
+REAL       ?= ../shared/data/justgiving
 DEMO_DB    := .build/demo/tandem.db
 
-.PHONY: demo test deps build bench bench-compare accuracy sample clean
+.PHONY: demo test deps build bench bench-compare accuracy accuracy-real sample clean
 
 ## Install the system libraries Tandem links (LAPACK, BLAS, OpenBLAS), only those missing.
 deps:
@@ -54,6 +55,9 @@ demo: build
 	$(TANDEM) alerts --db $(DEMO_DB) --severity critical | head -n 40
 	@echo "   … (all: tandem alerts --db $(DEMO_DB); JSON Lines feed: tandem feed --db $(DEMO_DB))"
 	@echo
+	@echo "== tandem backtest --alerts: how these alert rules did on the sample's closed quarters, week by week =="
+	@$(TANDEM) backtest --alerts --at 0.5 --krs $(SAMPLE)/krs.csv --checkins $(SAMPLE)/checkins.csv --org $(SAMPLE)/org.yaml | sed -n '/^alert rules of/,$$p'
+	@echo
 	@echo "== tandem whatif: three scenarios for a consultant ($(SAMPLE)/scenarios.yaml), side by side =="
 	$(TANDEM) whatif --db $(DEMO_DB) --scenario $(SAMPLE)/scenarios.yaml --limit 8
 	$(TANDEM) whatif --db $(DEMO_DB) --scenario $(SAMPLE)/scenarios.yaml --format html --output $(dir $(DEMO_DB))whatif.html
@@ -95,6 +99,17 @@ accuracy: build
 	  echo "== held-out seed $$seed =="; \
 	  $(TANDEM) evaluate --model .build/accuracy/model.json --krs .build/accuracy/held-$$seed/krs.csv --checkins .build/accuracy/held-$$seed/checkins.csv --org .build/accuracy/held-$$seed/org.yaml --at 0.3,0.5,0.8 | grep -v "^    "; \
 	done
+
+## The forecast on a real history (charity fundraising, ../shared/data/justgiving): a rolling-origin
+## backtest of models trained on it, then the shipped model (trained on the generated sample only)
+## evaluated on it as trained and recalibrated on the history's own closed key results.
+accuracy-real: build
+	@test -f $(REAL)/krs.csv || { echo "error: no real history at $(REAL) (set REAL=folder with krs.csv and checkins.csv)"; exit 1; }
+	@echo "== tandem backtest on $(REAL): models trained on the real history, rolling origins in calendar time =="
+	$(TANDEM) backtest --krs $(REAL)/krs.csv --checkins $(REAL)/checkins.csv | grep -v "^    "
+	@echo
+	@echo "== tandem evaluate --recalibrate: the shipped model (trained on the generated sample) on $(REAL) =="
+	$(TANDEM) evaluate --recalibrate --model Models/kr-forecast.json --krs $(REAL)/krs.csv --checkins $(REAL)/checkins.csv | grep -v "^    "
 
 ## Regenerate the bundled sample with the documented seed, and retrain the shipped forecast model on it.
 sample: build
