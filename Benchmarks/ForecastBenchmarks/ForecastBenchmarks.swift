@@ -180,6 +180,17 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(model)
     }
 
+    // The reference in the same run: the same training with the ridge fixed (snapshots and one
+    // shape-constrained fit, no cross-validation): what cross-validation adds on top.
+    Benchmark("train with a fixed ridge (reference): the same 10,028 key results, no cross-validation",
+              configuration: .init(metrics: trainingMetrics, timeUnits: .milliseconds, warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 3)) { benchmark in
+        let history = StaggeredWorkload.history
+        benchmark.startMeasurement()
+        let model = try Trainer.train(history, ridge: 10)
+        benchmark.stopMeasurement()
+        blackHole(model)
+    }
+
     Benchmark("backtest: 10,028 closed key results, 9,063 distinct cycles (8 origins, each trained with its own cross-validation)",
               configuration: .init(metrics: trainingMetrics, timeUnits: .milliseconds, warmupIterations: 0, maxDuration: .seconds(120), maxIterations: 1)) { benchmark in
         let history = StaggeredWorkload.history
