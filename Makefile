@@ -106,10 +106,11 @@ accuracy: build
 accuracy-real: build
 	@test -f $(REAL)/krs.csv || { echo "error: no real history at $(REAL) (set REAL=folder with krs.csv and checkins.csv)"; exit 1; }
 	@echo "== tandem backtest on $(REAL): models trained on the real history, rolling origins in calendar time =="
-	$(TANDEM) backtest --krs $(REAL)/krs.csv --checkins $(REAL)/checkins.csv | grep -v "^    "
+	$(TANDEM) backtest --krs $(REAL)/krs.csv --checkins $(REAL)/checkins.csv | grep -v -e "^    " -e "reliability of the model"
+	@echo "   (reliability tables: the same command without the filter)"
 	@echo
 	@echo "== tandem evaluate --recalibrate: the shipped model (trained on the generated sample) on $(REAL) =="
-	$(TANDEM) evaluate --recalibrate --model Models/kr-forecast.json --krs $(REAL)/krs.csv --checkins $(REAL)/checkins.csv | grep -v "^    "
+	$(TANDEM) evaluate --recalibrate --model Models/kr-forecast.json --krs $(REAL)/krs.csv --checkins $(REAL)/checkins.csv | grep -v -e "^    " -e "reliability of the model"
 
 ## Regenerate the bundled sample with the documented seed, and retrain the shipped forecast model on it.
 sample: build
