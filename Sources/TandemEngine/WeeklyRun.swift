@@ -161,7 +161,4 @@ public struct AlertEvaluator: Sendable {
 }
 
 func fmt2(_ x: Double) -> String { String(format: "%.2f", x) }
-func pct(_ x: Double) -> String {
-    // Clamped so that a value of 1e19 prints (as ≥ 10,000,000%) instead of trapping in Int().
-    x.isNaN ? "—" : "\(Int((min(1e5, max(-1e5, x)) * 100).rounded()))%"
-}
+func pct(_ x: Double) -> String { x.percentText }

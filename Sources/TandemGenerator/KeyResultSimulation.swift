@@ -161,7 +161,7 @@ extension DatasetGenerator {
         // A closing check-in in the last days, sometimes filed just after the cycle ended.
         if !isOpen && !neverUpdated && shape != .abandoned && random.chance(unit.diligence) {
             let closing = random.chance(0.015) ? cycle.end.advanced(by: random.integer(1...4)) : cycle.end.advanced(by: -random.integer(0...3))
-            if let last = rows.last, let lastDate = Day(iso: last[1]), closing > lastDate {
+            if let last = rows.last, let lastDate = Day(iso: last[1]), closing > lastDate, closing <= asOf {
                 var value = trueValue(1)
                 if metric.shape == .milestone { value = max(0, value.rounded(.down)) } else { value = round(value, metric.shape) }
                 rows.append([id, closing.description, format(value, metric.shape), "", ""])

@@ -100,6 +100,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         if let ridge, !(ridge.isFinite && ridge >= 0) { throw ValidationError("--ridge must be a finite number ≥ 0, found \(ridge)") }
+        try Train.checkWritable(out)
         let history = try files.load()
         let bar = TerminalProgress()
         var model: ForecastModel
@@ -126,7 +127,12 @@ struct Train: ParsableCommand {
                 backtestNote = "not possible on this history: \(error)"
             }
         }
-        try model.write(path: out)
+        do {
+            try model.write(path: out)
+        } catch {
+            FileHandle.standardError.write(Data("\(out): error: the model could not be written: \((error as NSError).localizedDescription)\n".utf8))
+            throw ExitCode(1)
+        }
         let t = model.training
         print("trained on \(t.keyResults.grouped) closed key results (\(t.rows.grouped) snapshots, \(t.positives.grouped) of them achieved) over \(count(t.cycles, "distinct cycle"))")
         if !t.crossValidation.isEmpty {
@@ -144,6 +150,25 @@ struct Train: ParsableCommand {
         }
         print(table.render())
         print("wrote \(out)")
+    }
+}
+
+extension Train {
+    /// Refuses, before any work, an output path that cannot be written: a missing or read-only
+    /// folder, or a folder in its place.
+    static func checkWritable(_ path: String) throws {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ValidationError("--out \(path) is a folder; give a file name, such as \(path)/model.json")
+        }
+        let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        guard fm.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--out \(path): the folder \(folder) does not exist")
+        }
+        guard fm.isWritableFile(atPath: folder) else {
+            throw ValidationError("--out \(path): the folder \(folder) is not writable")
+        }
     }
 }
 
@@ -204,7 +229,7 @@ struct Evaluate: ParsableCommand {
         let history = try files.load()
         let report = Evaluator.evaluate(forecastModel, on: history, at: shares, recalibrate: recalibrate)
         if horizons.format == .json { print(try JSONOutput.encode(report)) } else {
-            if recalibrate { print(EvaluationPrinter.folds(report)) }
+            if recalibrate { print(EvaluationPrinter.folds(report, learnt: "recalibrated on")) }
             print(EvaluationPrinter.render(report))
         }
     }
@@ -297,12 +322,14 @@ enum AlertBacktestPrinter {
 
 enum EvaluationPrinter {
     /// The folds of a backtest: origins, sizes, failures, and what was left out.
-    static func folds(_ report: EvaluationReport) -> String {
+    /// - Parameter learnt: what each fold did with the key results closed before its origin.
+    static func folds(_ report: EvaluationReport, learnt: String = "trained on") -> String {
         guard let folds = report.folds else { return "" }
         var out = ["rolling origins in calendar time: \(count(folds.count, "fold"))"]
         for f in folds {
-            out.append("  from \(f.origin): trained on \(f.training.grouped), forecast \(f.test.grouped)" + (f.failure.map { " — failed: \($0)" } ?? ""))
+            out.append("  from \(f.origin): \(learnt) \(f.training.grouped) closed before it, forecast \(f.test.grouped)" + (f.failure.map { " — failed: \($0)" } ?? ""))
         }
+        if folds.isEmpty { out.append("  none: no origin had enough closed key results before it (\(RollingOrigins.minimumTraining), with both outcomes)") }
         if let untested = report.untested, untested > 0 {
             out.append("  \(untested.grouped) closed key results not forecast (they start before the first origin, or their fold failed)")
         }
@@ -341,7 +368,7 @@ enum EvaluationPrinter {
                 guard let days, let share else { return "—" }
                 return "\(fmt(days, 0)) days (\(fmt(share * 100, 0))% of the cycle) before cycle end"
             }
-            out.append("lead time: \(lead.failed.grouped) key results failed; checked weekly from day 14, at the linear-pace rule's false-alarm rate (it flags achieved key results at \(fmt(lead.falseAlarmRate * 100, 0))% of their weekly checks; the model flags P < \(fmt(lead.modelThreshold)) to match)")
+            out.append("lead time: \(count(lead.failed, "key result")) failed; checked weekly from day 14, at the linear-pace rule's false-alarm rate (it flags achieved key results at \(fmt(lead.falseAlarmRate * 100, 0))% of their weekly checks; the model flags P < \(fmt(lead.modelThreshold)) to match)")
             out.append("  model        flags \(lead.modelFlagged.grouped), first a median \(when(lead.model, lead.modelShare))")
             out.append("  linear pace  flags \(lead.linearPaceFlagged.grouped), first a median \(when(lead.linearPace, lead.linearPaceShare))")
             out.append("  at a stricter 10% false-alarm rate (P < \(fmt(lead.strictThreshold))), the model flags \(lead.strictModelFlagged.grouped), first a median \(when(lead.strictModel, lead.strictModelShare)); the rule has no such setting")
@@ -354,7 +381,7 @@ struct Forecast: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Forecast the open key results: probability of success, expected score, status, reasons.",
         discussion: """
-        Lists the key results open on --as-of (started, not ended, no final value), the most at risk first: P(success) from the model, the expected OKR score at cycle end, a status colour (red below 0.4, yellow below 0.7, green above, except that a key result whose own trend projects less than half of what it needs, after a quarter of its cycle, is yellow at most: green means the model and the path agree) and the two or three reasons that weigh most, in words. Only check-ins dated up to --as-of are used.
+        Lists the key results open on --as-of (started, not ended, no final value), the most at risk first: P(success) from the model, the expected OKR score at cycle end, a status colour (red below 0.4, yellow below 0.7, green above, except that a key result whose own trend projects less than half of what it needs, or that has no check-in, after a quarter of its cycle, is yellow at most: green means the model and the path agree) and the two or three reasons that weigh most, in words. Only check-ins dated up to --as-of are used.
 
         When the history holds at least 30 key results that closed before --as-of, with both outcomes, the model is first recalibrated on them (logit P′ = a + b·logit P: the organisation's own base rate and sharpness; the ranking is kept), and the output says so. --no-recalibrate uses the model as trained.
         """
@@ -371,8 +398,11 @@ struct Forecast: ParsableCommand {
     @Option(help: "Only this unit's key results (its id).")
     var unit: String?
 
+    /// The formats `forecast` really writes (csv and markdown would print the plain table).
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
+
     @Option(help: "Output format: table or json.")
-    var format: Diagnose.Format = .table
+    var format: Format = .table
 
     @Flag(name: .customLong("no-recalibrate"), help: "Use the model as trained, not recalibrated on this history's closed key results.")
     var noRecalibrate = false
@@ -385,7 +415,14 @@ struct Forecast: ParsableCommand {
             guard let d = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
             day = d
         } else {
-            day = history.dataset.checkIns.checkIns.map(\.date).max() ?? Day(ordinal: 0)
+            // The latest check-in; with none at all, the latest cycle start (said below).
+            guard let latest = history.dataset.checkIns.checkIns.map(\.date).max() ?? history.dataset.keyResults.keyResults.map(\.cycle.start).max() else {
+                throw ValidationError("the key-result file holds no key result to forecast")
+            }
+            day = latest
+            if history.dataset.checkIns.checkIns.isEmpty {
+                FileHandle.standardError.write(Data("note: no check-in at all; forecasting as of the latest cycle start, \(day) (give --as-of)\n".utf8))
+            }
         }
         let calibration = noRecalibrate ? nil : forecastModel.recalibrated(on: history, closedBefore: day)
         if let calibration { forecastModel = calibration }
@@ -401,7 +438,7 @@ struct Forecast: ParsableCommand {
                                             .init("progress", alignRight: true), .init("kr"), .init("unit"), .init("title"), .init("why")])
             for f in list {
                 table.append([f.status.rawValue, fmt(f.probability, 2), fmt(f.expectedScore, 2),
-                              "\(Int((f.progress * 100).rounded()))%/\(Int((f.expectedProgress * 100).rounded()))%",
+                              "\(f.progress.percentText)/\(f.expectedProgress.percentText)",
                               f.keyResultID, f.unitID, truncated(f.title, 26), f.reasons.joined(separator: "; ")])
             }
             print(table.render())

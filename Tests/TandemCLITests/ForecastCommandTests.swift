@@ -76,6 +76,32 @@ struct ForecastCommandTests {
         #expect(noOrg.stderr.contains("--alerts needs --org"))
     }
 
+    @Test func aValueOf1e19IsForecastNotACrash() throws {
+        // Reported: `forecast` trapped converting a progress of 1e17 % to Int.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let krs = dir.appendingPathComponent("krs.csv").path, checkins = dir.appendingPathComponent("checkins.csv").path
+        // Each in a unit of its own, so that none is another's peer: all else equal but the last value.
+        try "kr_id,objective_id,unit_id,title,kind,start_value,target_value,cycle_start,cycle_end\nK1,O1,a,big,committed,0,100,2026-10-01,2026-12-31\nK2,O2,b,down,committed,0,100,2026-10-01,2026-12-31\nK3,O3,c,slight,committed,0,100,2026-10-01,2026-12-31\n"
+            .write(toFile: krs, atomically: true, encoding: .utf8)
+        try "kr_id,date,value\nK1,2026-10-10,5\nK1,2026-11-10,1e19\nK2,2026-10-10,5\nK2,2026-11-10,-1e19\nK3,2026-10-10,5\nK3,2026-11-10,-5\n".write(toFile: checkins, atomically: true, encoding: .utf8)
+        let table = try CLI.run(["forecast", "--krs", krs, "--checkins", checkins, "--as-of", "2026-11-18"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("> 10000000%/53%"))
+        #expect(table.stdout.contains("< -10000000%/53%"))
+        let json = try CLI.run(["forecast", "--format", "json", "--krs", krs, "--checkins", checkins, "--as-of", "2026-11-18"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let list = try #require(object["key_results"] as? [[String: Any]])
+        let p = list.compactMap { $0["p_success"] as? Double }
+        #expect(p.count == 3 && p.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 })
+        func of(_ id: String) -> [String: Any]? { list.first { $0["kr_id"] as? String == id } }
+        #expect(of("K2")?["status"] as? String != "green")
+        // Lower still is never likelier.
+        #expect((of("K2")?["p_success"] as? Double ?? 1) <= (of("K3")?["p_success"] as? Double ?? 0))
+        #expect((of("K3")?["p_success"] as? Double ?? 1) <= (of("K1")?["p_success"] as? Double ?? 0))
+    }
+
     @Test func aHistoryWithoutConfidenceSaysTheBaselineDoesNotApply() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

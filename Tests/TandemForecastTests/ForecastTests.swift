@@ -92,11 +92,25 @@ struct AsOfTests {
 
 @Suite("Trajectory model")
 struct TrajectoryTests {
-    @Test func priorAloneIsOnPaceAndUncertain() {
-        let p = TrajectoryModel.predict(times: [], progress: [], now: 0.1, threshold: 1)
-        #expect(abs(p.mean - 1) < 1e-9)
-        #expect(p.sd > 0.3)
-        #expect(p.probability > 0.4 && p.probability < 0.6)
+    @Test func withoutCheckInsNothingIsAchievedYetAndThePlanHoldsFromToday() {
+        // No check-in at all: nothing achieved so far, the plan's pace from today on.
+        let early = TrajectoryModel.predict(times: [], progress: [], now: 0.1, threshold: 1)
+        #expect(abs(early.mean - 0.9) < 1e-9)
+        #expect(early.sd > 0.3)
+        #expect(early.probability > 0.3 && early.probability < 0.5)
+        let late = TrajectoryModel.predict(times: [], progress: [], now: 0.6, threshold: 1)
+        #expect(abs(late.mean - 0.4) < 1e-9)
+        #expect(late.probability < early.probability)
+    }
+
+    @Test func silenceSinceTheLastCheckInCountsAsNoProgress() {
+        // On pace until 40% of the cycle, then nothing reported: the later the day, the lower the trend.
+        let times = [0.1, 0.2, 0.3, 0.4]
+        let atOnce = TrajectoryModel.predict(times: times, progress: times, now: 0.4, threshold: 1)
+        let later = TrajectoryModel.predict(times: times, progress: times, now: 0.7, threshold: 1)
+        #expect(abs(atOnce.mean - 1) < 0.05)
+        #expect(abs(later.mean - 0.7) < 0.05)
+        #expect(later.probability < atOnce.probability)
     }
 
     @Test func oneCheckInIsSensible() {
@@ -155,6 +169,25 @@ struct TrainingTests {
         #expect(read.features == FeatureSet.names)
         try Data("{\"schema_version\": 1}".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: ForecastError.self) { try ForecastModel.read(path: path) }
+        func refusal(_ edit: (inout ForecastModel) -> Void) throws -> String {
+            var m = model
+            edit(&m)
+            try m.write(path: path)
+            do { _ = try ForecastModel.read(path: path); return "accepted" } catch { return "\(error)" }
+        }
+        let progress = try #require(FeatureSet.features.firstIndex(of: .progress))
+        #expect(try refusal { $0.coefficients[progress + 1] = -0.5 }.contains("coefficient of 'progress' is negative"))
+        #expect(try refusal { $0.coefficients[3] = 1e308 }.contains("within ±1000"))
+        #expect(try refusal { $0.standardisation.lower[2] = $0.standardisation.upper[2] + 1 }.contains("each lower bound at most its upper bound"))
+        #expect(try refusal { $0.recalibration = Recalibration(intercept: 0, slope: 0, elapsedSlope: 0, keyResults: 40, snapshots: 360, baseRate: 0.5) }
+            .contains("slope ≥ 0.05"))
+        #expect(try refusal { $0.training.snapshotShares = [-5, 1e308] }.contains("snapshot_shares"))
+        #expect(try refusal { $0.baselines.linearPaceBehindRate = 7 }.contains("'baselines'"))
+        #expect(try refusal { _ in } == "accepted")
+        try Data("{\"schema_version\": 1, \"features\": []}".utf8).write(to: URL(fileURLWithPath: path))
+        do { _ = try ForecastModel.read(path: path) } catch { #expect("\(error)".contains("schema version 1, this Tandem reads 2")) }
+        try Data("{\"schema_version\": 2, \"kind\": \"x\"}".utf8).write(to: URL(fileURLWithPath: path))
+        do { _ = try ForecastModel.read(path: path) } catch { #expect("\(error)".contains("'features' is missing")) }
     }
 
     @Test func metricsOnKnownCases() {

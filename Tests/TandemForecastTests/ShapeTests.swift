@@ -87,7 +87,8 @@ struct ShapeTests {
     init() throws { shipped = try ForecastModel.read(path: modelsDirectory.appendingPathComponent("kr-forecast.json").path) }
 
     @Test func pSuccessNeverRisesAsTheLastValueFallsFurtherBehind() async {
-        await propertyCheck(count: 400, input: keyResults().filter { !$0.path.isEmpty }, Gen.double(in: 0.001...5), randomValidModel(shipped)) { kr, drop, random in
+        await propertyCheck(count: 400, input: keyResults().filter { !$0.path.isEmpty },
+                            Gen.double(in: 0.001...5).map { $0 < 4.9 ? $0 : 1e19 }, randomValidModel(shipped)) { kr, drop, random in
             var lower = kr
             lower.path[lower.path.count - 1].progress -= drop
             for model in [shipped, random.model] {
@@ -99,7 +100,9 @@ struct ShapeTests {
 
     @Test func pSuccessNeverRisesAsThePaceFalls() async {
         // The same dates, every check-in's progress scaled by k < 1: a slower pace all along.
-        await propertyCheck(count: 400, input: keyResults(progress: 0...3, nondecreasing: true).filter { !$0.path.isEmpty },
+        // Within 0–200% of the target: beyond, progress is clamped (`TrajectoryModel.progressRange`)
+        // and a key result that far ahead counts as achieved whatever its path.
+        await propertyCheck(count: 400, input: keyResults(progress: 0...2, nondecreasing: true).filter { !$0.path.isEmpty },
                             Gen.double(in: 0...0.999), randomValidModel(shipped)) { kr, k, random in
             var slower = kr
             for i in slower.path.indices { slower.path[i].progress *= k }
@@ -152,8 +155,8 @@ struct ShapeTests {
                 // A green forecast is never explained by a trend that projects a miss.
                 #expect(!(s.trajectory.mean < s.threshold && f.reasons.contains { $0.hasPrefix("its trend projects") }), "\(kr): \(f.reasons)")
             } else if f.probability >= 0.7 {
-                // Held back from green by its trend, and the first reason says so.
-                #expect(f.reasons.first?.hasPrefix("its trend projects") == true, "\(kr): \(f.reasons)")
+                // Held back from green by its own path, and the first reason says so.
+                #expect(f.reasons.first.map { $0.hasPrefix("its trend projects") || $0.hasPrefix("no check-in yet") } == true, "\(kr): \(f.reasons)")
             } else if f.probability < 0.5 {
                 #expect(!f.reasons.contains { $0.hasPrefix("already at") }, "\(kr): \(f.reasons)")
             }

@@ -10,6 +10,20 @@ public struct Metrics: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey { case auc, brier, logLoss = "log_loss", ece }
 
+    /// A metric that is not defined (AUC with one outcome only, anything of no forecasts at all)
+    /// is NaN in memory and `null` in JSON.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        func put(_ v: Double, _ key: CodingKeys) throws { if v.isFinite { try c.encode(v, forKey: key) } else { try c.encodeNil(forKey: key) } }
+        try put(auc, .auc); try put(brier, .brier); try put(logLoss, .logLoss); try put(ece, .ece)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func get(_ key: CodingKeys) throws -> Double { try c.decodeIfPresent(Double.self, forKey: key) ?? .nan }
+        auc = try get(.auc); brier = try get(.brier); logLoss = try get(.logLoss); ece = try get(.ece)
+    }
+
     /// Computes the metrics of probabilities `p` for outcomes `y` (1 = success).
     public init(probabilities p: [Double], outcomes y: [Bool]) {
         auc = Metrics.auc(p, y)
@@ -20,7 +34,12 @@ public struct Metrics: Sendable, Codable, Equatable {
             let q = min(1 - 1e-15, max(1e-15, pi))
             logLoss -= yi ? log(q) : log(1 - q)
         }
-        let n = Double(max(1, p.count))
+        guard !p.isEmpty else {
+            // Nothing to score: no figure, rather than a perfect-looking 0.
+            (self.brier, self.logLoss, self.ece) = (.nan, .nan, .nan)
+            return
+        }
+        let n = Double(p.count)
         self.brier = brier / n
         self.logLoss = logLoss / n
         ece = Reliability(probabilities: p, outcomes: y).bins.reduce(0) { $0 + Double($1.count) / n * abs($1.meanProbability - $1.observedRate) }
@@ -64,7 +83,8 @@ public struct Reliability: Sendable, Codable, Equatable {
         var count = [Int](repeating: 0, count: binCount), sumP = [Double](repeating: 0, count: binCount)
         var sumY = [Double](repeating: 0, count: binCount)
         for (pi, yi) in zip(p, y) {
-            let b = min(binCount - 1, max(0, Int(pi * Double(binCount))))
+            // A forecaster's probabilities are finite by construction; a NaN would still not trap here.
+            let b = pi.isNaN ? binCount / 2 : min(binCount - 1, max(0, Int(min(1, max(0, pi)) * Double(binCount))))
             count[b] += 1
             sumP[b] += pi
             sumY[b] += yi ? 1 : 0

@@ -152,10 +152,13 @@ extension History {
             uncertainty: uncertaintyOf[index])
     }
 
-    /// The day at a given elapsed share of a key result's cycle.
+    /// The day at a given elapsed share (0…1) of a key result's cycle, never its last day: a
+    /// forecast "as of 90%" of a five-day cycle must not see the closing check-in.
     public func day(_ index: Int, atShare share: Double) -> Day {
         let cycle = krs[index].cycle
-        return cycle.start.advanced(by: Int((share * Double(cycle.days)).rounded()) - 1)
+        let share = share.isNaN ? 0 : min(1, max(0, share))
+        let offset = Int((share * Double(cycle.days)).rounded()) - 1
+        return cycle.start.advanced(by: max(0, min(cycle.days - 2, offset)))
     }
 }
 

@@ -6,6 +6,8 @@ import TandemNumerics
 public struct ForecastModel: Sendable, Codable {
     /// 2: monotone features (`Feature`), shape-constrained coefficients, optional recalibration.
     public static let schemaVersion = 2
+    /// The largest coefficient (on standardised features) a model file may hold.
+    public static let maximumCoefficient = 1000.0
 
     /// How features are standardised, and the range each spanned in training.
     ///
@@ -141,22 +143,60 @@ public struct ForecastModel: Sendable, Codable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ForecastError.unreadable(path)
         }
+        // The version first, so that a file of another version says so rather than which key of
+        // this version it lacks.
+        struct Header: Decodable {
+            var schemaVersion: Int
+            enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version" }
+        }
         let model: ForecastModel
         do {
+            let header = try JSONDecoder().decode(Header.self, from: data)
+            guard header.schemaVersion == schemaVersion else {
+                throw ForecastError.malformedModel(path, "schema version \(header.schemaVersion), this Tandem reads \(schemaVersion) (retrain it with `tandem train`)")
+            }
             model = try JSONDecoder().decode(ForecastModel.self, from: data)
+        } catch let error as ForecastError {
+            throw error
+        } catch let error as DecodingError {
+            throw ForecastError.malformedModel(path, ForecastModel.explain(error))
         } catch {
             throw ForecastError.malformedModel(path, "\(error)")
         }
-        guard model.schemaVersion == schemaVersion else {
-            throw ForecastError.malformedModel(path, "schema version \(model.schemaVersion), this Tandem reads \(schemaVersion)")
+        guard model.features == FeatureSet.names else {
+            throw ForecastError.malformedModel(path, "its features are not this Tandem's feature set (\(FeatureSet.names.count) features from '\(FeatureSet.names[0])' to '\(FeatureSet.names.last!)')")
         }
-        guard model.features == FeatureSet.names, model.coefficients.count == model.features.count + 1,
+        guard model.coefficients.count == model.features.count + 1,
               model.standardisation.mean.count == model.features.count, model.standardisation.sd.count == model.features.count,
               model.standardisation.sd.allSatisfy({ $0 > 0 && $0.isFinite }), model.coefficients.allSatisfy(\.isFinite),
               model.standardisation.lower.count == model.features.count, model.standardisation.upper.count == model.features.count,
               zip(model.standardisation.lower, model.standardisation.upper).allSatisfy({ $0.isFinite && $1.isFinite && $0 <= $1 })
         else {
-            throw ForecastError.malformedModel(path, "its features or coefficients do not match this Tandem's feature set")
+            throw ForecastError.malformedModel(path, "its coefficients and standardisation must give one finite value per feature (one more coefficient for the intercept), each lower bound at most its upper bound")
+        }
+        // On standardised features a coefficient beyond ±1000 moves the odds by e¹⁰⁰⁰ per standard
+        // deviation: no fit gives that, and its arithmetic would overflow.
+        if let j = model.coefficients.firstIndex(where: { abs($0) > maximumCoefficient }) {
+            throw ForecastError.malformedModel(path, "coefficient \(j) is \(model.coefficients[j]); coefficients must lie within ±\(Int(maximumCoefficient))")
+        }
+        if let j = model.standardisation.mean.indices.first(where: { abs(model.standardisation.mean[$0]) > 1e12 || model.standardisation.sd[$0] > 1e12
+                                                                        || abs(model.standardisation.lower[$0]) > 1e12 || abs(model.standardisation.upper[$0]) > 1e12 }) {
+            throw ForecastError.malformedModel(path, "the standardisation of '\(model.features[j])' is out of range (beyond ±1e12)")
+        }
+        guard !model.training.snapshotShares.isEmpty, model.training.snapshotShares.allSatisfy({ $0 > 0 && $0 < 1 }) else {
+            throw ForecastError.malformedModel(path, "'training.snapshot_shares' must be elapsed shares between 0 and 1")
+        }
+        let b = model.baselines
+        guard [b.linearPaceOnTrackRate, b.linearPaceBehindRate, b.confidenceMissingRate].allSatisfy({ $0 >= 0 && $0 <= 1 }),
+              [b.confidenceIntercept, b.confidenceSlope, b.trajectoryIntercept, b.trajectorySlope].allSatisfy({ $0.isFinite && abs($0) <= maximumCoefficient })
+        else {
+            throw ForecastError.malformedModel(path, "'baselines' must hold rates between 0 and 1 and finite calibrations within ±\(Int(maximumCoefficient))")
+        }
+        if let r = model.recalibration {
+            guard [r.intercept, r.slope, r.elapsedSlope].allSatisfy({ $0.isFinite && abs($0) <= maximumCoefficient }),
+                  r.slope >= Recalibration.minimumSlope else {
+                throw ForecastError.malformedModel(path, "its recalibration must have finite terms within ±\(Int(maximumCoefficient)) and a slope ≥ \(Recalibration.minimumSlope)")
+            }
         }
         for (j, feature) in FeatureSet.features.enumerated() where feature.isMonotoneInProgress && model.coefficients[j + 1] < 0 {
             throw ForecastError.malformedModel(path, "coefficient of '\(feature.rawValue)' is negative; it must be ≥ 0 so that P(success) cannot rise as progress falls")
@@ -164,10 +204,33 @@ public struct ForecastModel: Sendable, Codable {
         return model
     }
 
+    /// A decoding error in words: where in the file (a JSON path) and what was expected.
+    static func explain(_ error: DecodingError) -> String {
+        func where_(_ path: [any CodingKey]) -> String {
+            let text = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return text.isEmpty ? "the top level" : "'\(text.hasPrefix(".") ? String(text.dropFirst()) : text)'"
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(where_(context.codingPath + [key])) is missing"
+        case .typeMismatch(let type, let context):
+            return "\(where_(context.codingPath)) must be \(type == Double.self ? "a number" : type == String.self ? "a string" : "of type \(type)")"
+        case .valueNotFound(let type, let context):
+            return "\(where_(context.codingPath)) must be \(type == Double.self ? "a number" : "a value"), found null"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "it is not valid JSON (\(context.underlyingError.map { "\($0.localizedDescription)" } ?? context.debugDescription))"
+                : "\(where_(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
     public func write(path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+        // Written to a temporary file beside it and renamed over it: a reader never sees half a
+        // model, and a crash or kill midway leaves the old one.
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }
 

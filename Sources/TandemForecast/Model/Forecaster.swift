@@ -5,9 +5,9 @@ import TandemNumerics
 /// The forecast of one open key result, with its reasons in words.
 public struct KeyResultForecast: Sendable, Codable {
     /// The colour of a forecast: red below P 0.4, yellow below 0.7, green from 0.7, except that
-    /// a key result whose own trend projects less than half of what success needs, once a
-    /// quarter of its cycle has passed, is never green (yellow at most): green means the model
-    /// and the key result's own path agree. P itself is not changed.
+    /// a key result whose own trend projects less than half of what success needs, or that has
+    /// no check-in at all, once a quarter of its cycle has passed, is never green (yellow at
+    /// most): green means the model and the key result's own path agree. P itself is not changed.
     public enum Status: String, Sendable, Codable {
         case green, yellow, red
 
@@ -15,7 +15,7 @@ public struct KeyResultForecast: Sendable, Codable {
         public static let yellowFrom = 0.4
 
         public init(probability p: Double, snapshot s: Snapshot) {
-            let trendMisses = s.elapsed >= 0.25 && s.trajectory.mean < 0.5 * s.threshold
+            let trendMisses = s.elapsed >= 0.25 && (s.trajectory.mean < 0.5 * s.threshold || s.checkIns == 0)
             self = p >= Status.greenFrom && !trendMisses ? .green : (p >= Status.yellowFrom ? .yellow : .red)
         }
     }
@@ -93,8 +93,9 @@ extension ForecastModel {
             .sorted { abs($0.value) > abs($1.value) }
         var reasons: [String] = []
         if status != .green && p >= KeyResultForecast.Status.greenFrom {
-            // Held back from green by its trend: say so first.
-            reasons.append("its trend projects \(Self.pct(min(2, max(0, s.trajectory.mean)))) by cycle end (\(Self.pct(s.threshold)) needed)")
+            // Held back from green by its own path: say so first.
+            reasons.append(s.checkIns == 0 ? "no check-in yet, \(Self.pct(s.elapsed)) into the cycle"
+                : "its trend projects \(Self.pct(min(2, max(0, s.trajectory.mean)))) by cycle end (\(Self.pct(s.threshold)) needed)")
         }
         for (feature, _) in ranked {
             let phrase = Self.phrase(feature, s, towardFailure: towardFailure)
@@ -118,10 +119,7 @@ extension ForecastModel {
         return mean * (cdf(b) - cdf(a)) + sd * (phi(a) - phi(b)) + (1 - cdf(b))
     }
 
-    static func pct(_ x: Double) -> String {
-        // Clamped so that a value of 1e19 prints (as ≥ 10,000,000%) instead of trapping in Int().
-        x.isNaN ? "—" : "\(Int((min(1e5, max(-1e5, x)) * 100).rounded()))%"
-    }
+    static func pct(_ x: Double) -> String { x.percentText }
 
     /// A feature's contribution in plain words, with the numbers behind it; `nil` when the
     /// fact does not point the way of the verdict (a forecast of success is never explained by
@@ -139,6 +137,7 @@ extension ForecastModel {
             if pace.observed <= 0.01 { return "no progress yet (\(pct(s.progress))) where a straight line would be at \(pct(s.expectedProgress))" }
             return "progress \(pct(s.progress)) where a straight line would be at \(pct(s.expectedProgress)); needs \(String(format: "%.1f", pace.needed / pace.observed))× its pace so far"
         case .trajectoryZ, .trajectoryZXElapsed, .trendPaceSurplus, .slopeSD:
+            if s.checkIns == 0 { return towardFailure ? "no check-in yet" : nil }
             guard (s.trajectory.mean < s.threshold) == towardFailure else { return nil }
             return "its trend projects \(pct(min(2, max(0, s.trajectory.mean)))) by cycle end (\(pct(s.threshold)) needed)"
         case .checkinRecency, .logCheckins, .noCheckin:

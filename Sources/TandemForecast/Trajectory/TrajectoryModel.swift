@@ -7,15 +7,16 @@ import TandemNumerics
 /// sensible with one check-in or none.
 ///
 /// Model: pᵢ = a + b·tᵢ + εᵢ, εᵢ ~ N(0, σ²/wᵢ), (a, b) ~ N(m₀, σ²V₀), with m₀ = (0, 1),
-/// V₀ = diag(1, 64), σ = 0.1 and weights wᵢ = exp(−(t_n − tᵢ)/0.3), t_n the latest check-in. The predictive at t = 1 is
+/// V₀ = diag(1, 64), σ = 0.1 and weights wᵢ = exp(−(t_n − tᵢ)/0.3), t_n the latest check-in.
+/// The predictive at cycle end continues the trend from the latest check-in for the part of the
+/// cycle still to come (time since the latest check-in counts as time without progress); it is
 /// normal, widened by a drift variance for the part of the cycle still to come.
 ///
 /// Why the noise variance is fixed rather than estimated: with an estimated variance, a key
 /// result that falls far behind makes its own path look noisy, the predictive widens, and its
 /// P(success) rises toward 1/2: the wrong way. With σ fixed, the predictive sd depends only on
-/// when the check-ins were made, and the predictive mean is increasing in every observation
-/// made at or after the recency-weighted mean time, the latest one above all (its weight is
-/// (1/64 + t_n + Σ wⱼ(tⱼ − 1)(tⱼ − t_n))·w_n / det, and every term is ≥ 0 for tⱼ ≤ t_n ≤ 1). So
+/// when the check-ins were made, and the predictive mean is increasing in the latest value
+/// (its weight is given in `predict`). So
 /// P(success) never rises as the latest value falls further behind. Progress is clamped to
 /// [−1, 2] before the fit (a clamp is monotone), so any finite value, 1e19 included, gives a
 /// finite, bounded forecast.
@@ -71,10 +72,17 @@ public struct TrajectoryModel: Sendable {
         let det = p00 * p11 - p01 * p01
         let v00 = p11 / det, v01 = -p01 / det, v11 = p00 / det
         let m0 = v00 * r0 + v01 * r1, m1 = v01 * r0 + v11 * r1
-        // Predictive at t = 1: x* = (1, 1).
-        let leverage = v00 + 2 * v01 + v11
+        // Predictive at cycle end, with the time since the latest check-in counted as time in
+        // which nothing was achieved: the trend continues from the latest check-in for the
+        // part of the cycle still to come, x* = (1, c), c = t_n + (1 − now). A key result that
+        // has gone quiet is not assumed to have kept its pace (with no check-in at all, t_n = 0:
+        // nothing achieved yet, on pace from today). For t ≤ t_n ≤ c the weight of the latest
+        // value in the mean, (1/64 + c·t_n + Σ wⱼ(tⱼ − c)(tⱼ − t_n))·w_n / det, is still > 0.
+        let anchor = times.isEmpty ? 0 : min(latest, now)
+        let c = anchor + max(0, 1 - now)
+        let leverage = v00 + 2 * c * v01 + c * c * v11
         let variance = noise * (1 + leverage) + drift * max(0, 1 - now)
-        let mean = m0 + m1
+        let mean = m0 + c * m1
         let sd = variance.squareRoot()
         return Prediction(mean: mean, sd: sd, slope: m1, slopeSD: (noise * v11).squareRoot(),
                           probability: Normal.cdf((mean - threshold) / sd))
