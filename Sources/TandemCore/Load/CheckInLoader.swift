@@ -95,6 +95,11 @@ public enum CheckInLoader {
                                offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth)
                     ok = false
                 }
+                if let t = target, krIndex >= 0, !(t - keyResults.keyResults[krIndex].startValue).isFinite {
+                    sink.error("C0125", "the distance from start to target must be a finite number, but \(LoaderChecks.format(t)) − \(LoaderChecks.format(keyResults.keyResults[krIndex].startValue)) overflows",
+                               offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth)
+                    ok = false
+                }
             }
             guard ok, let date, let value else { return }
             let cycle = keyResults.keyResults[krIndex].cycle

@@ -94,6 +94,12 @@ public enum KeyResultLoader {
                            notes: [Diagnostic.Note("progress is measured from start to target, so they cannot be equal")])
                 ok = false
             }
+            if let start, let target, !(target - start).isFinite, let field = row.field(Column.target.rawValue) {
+                sink.error("C0125", "the distance from start to target must be a finite number, but \(LoaderChecks.format(target)) − \(LoaderChecks.format(start)) overflows",
+                           offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth,
+                           notes: [Diagnostic.Note("progress is (value − start) / (target − start); no progress can be computed on this key result")])
+                ok = false
+            }
             if let cycleStart, let cycleEnd, cycleEnd <= cycleStart, let field = row.field(Column.cycleEnd.rawValue) {
                 sink.error("C0120", "cycle must end after it starts, but \(cycleEnd) is not after \(cycleStart)",
                            offset: field.offset, length: 10)

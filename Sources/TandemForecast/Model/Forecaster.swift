@@ -39,6 +39,10 @@ public struct KeyResultForecast: Sendable, Codable {
     public var daysSinceCheckIn: Int?
     public var confidence: Double?
 
+    /// Progress as reported: within ±1,000,000 (100,000,000%), so that any value prints and
+    /// encodes (JSON has no infinity); NaN as 0.
+    static func reportable(_ progress: Double) -> Double { progress.isNaN ? 0 : min(1e6, max(-1e6, progress)) }
+
     enum CodingKeys: String, CodingKey {
         case keyResultID = "kr_id", unitID = "unit_id", title, kind, owner, elapsed, progress
         case expectedProgress = "expected_progress", probability = "p_success", trajectoryProbability = "p_trajectory"
@@ -105,7 +109,7 @@ extension ForecastModel {
         let t = s.trajectory
         return KeyResultForecast(
             keyResultID: kr.id, unitID: kr.unitID, title: kr.title, kind: kr.kind.rawValue, owner: kr.owner,
-            elapsed: s.elapsed, progress: s.progress, expectedProgress: s.expectedProgress, probability: p,
+            elapsed: s.elapsed, progress: KeyResultForecast.reportable(s.progress), expectedProgress: s.expectedProgress, probability: p,
             trajectoryProbability: t.probability, expectedScore: Self.expectedClampedScore(mean: t.mean, sd: t.sd),
             status: status, reasons: reasons, daysSinceCheckIn: s.daysSinceCheckIn, confidence: s.confidence)
     }
