@@ -205,26 +205,48 @@ public enum Evaluator {
                 horizon($0, score(history, model, keyResults: closed, share: $0), lead: lead, hasConfidence: confidence, recalibrated: false)
             }, folds: nil, untested: nil, hasConfidence: confidence)
         }
+        let result = overOrigins(history, closed: closed, at: shares, recalibrated: true) { fold in
+            model.recalibrated(on: history, keyResults: fold.training).map { .success($0) }
+                ?? .failure(FoldFailure(reason: "too few closed key results before it, or all with one outcome, to recalibrate"))
+        }
+        return result.report
+    }
+
+    /// Why a fold has no model.
+    struct FoldFailure: Error { var reason: String }
+
+    /// Forecasts, at each of `RollingOrigins`' origins over `closed`, the key results that start
+    /// after it with the model `model(fold)` makes from the key results closed before it, and
+    /// scores the pooled forecasts. A fold whose model cannot be made is listed with the reason,
+    /// and its key results counted as not forecast.
+    static func overOrigins(_ history: History, closed: [Int], at shares: [Double], recalibrated: Bool,
+                            progress: (@Sendable (Int, Int) -> Void)? = nil,
+                            model: (RollingOrigins.Fold) -> Result<ForecastModel, FoldFailure>) -> (report: EvaluationReport, models: [(ForecastModel, [Int])]) {
         let origins = RollingOrigins(history, closed: closed)
         var pooled = [Scored](repeating: Scored(), count: shares.count)
         var models: [(ForecastModel, [Int])] = []
         var folds: [EvaluationReport.Fold] = []
         var untested = origins.untested
-        for fold in origins.folds where !fold.test.isEmpty {
-            guard let calibrated = model.recalibrated(on: history, keyResults: fold.training) else {
-                folds.append(.init(origin: fold.origin.description, training: fold.training.count, test: fold.test.count,
-                                   failure: "too few closed key results before it, or all with one outcome, to recalibrate"))
+        let work = origins.folds.filter { !$0.test.isEmpty }
+        for (f, fold) in work.enumerated() {
+            progress?(f, work.count)
+            switch model(fold) {
+            case .failure(let why):
+                folds.append(.init(origin: fold.origin.description, training: fold.training.count, test: fold.test.count, failure: why.reason))
                 untested += fold.test.count
-                continue
+            case .success(let m):
+                folds.append(.init(origin: fold.origin.description, training: fold.training.count, test: fold.test.count, failure: nil))
+                models.append((m, fold.test))
+                for (i, share) in shares.enumerated() { pooled[i].append(score(history, m, keyResults: fold.test, share: share)) }
             }
-            folds.append(.init(origin: fold.origin.description, training: fold.training.count, test: fold.test.count, failure: nil))
-            models.append((calibrated, fold.test))
-            for (i, share) in shares.enumerated() { pooled[i].append(score(history, calibrated, keyResults: fold.test, share: share)) }
         }
+        progress?(work.count, work.count)
+        let confidence = hasConfidence(history)
         let lead = leadTime(history, models)
-        return EvaluationReport(horizons: shares.indices.map {
-            horizon(shares[$0], pooled[$0], lead: lead, hasConfidence: confidence, recalibrated: true)
+        let report = EvaluationReport(horizons: shares.indices.map {
+            horizon(shares[$0], pooled[$0], lead: lead, hasConfidence: confidence, recalibrated: recalibrated)
         }, folds: folds, untested: untested, hasConfidence: confidence)
+        return (report, models)
     }
 
     /// Rolling-origin backtest by calendar time (`RollingOrigins`): at each origin a model is
@@ -238,37 +260,14 @@ public enum Evaluator {
                                 progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> (report: EvaluationReport, models: [(ForecastModel, [Int])]) {
         let krs = history.krs
         let closed = krs.indices.filter { krs[$0].isClosed }
-        let origins = RollingOrigins(history, closed: closed)
         let rows = Trainer.rows(history, keyResults: closed)
-        var pooled = [Scored](repeating: Scored(), count: shares.count)
-        var models: [(ForecastModel, [Int])] = []
-        var folds: [EvaluationReport.Fold] = []
-        var untested = origins.untested
-        let work = origins.folds.filter { !$0.test.isEmpty }
-        for (f, fold) in work.enumerated() {
-            progress?(f, work.count)
-            let model: ForecastModel
-            do {
-                model = try Trainer.train(history, keyResults: fold.training, rows: rows, ridge: nil)
-            } catch {
-                folds.append(.init(origin: fold.origin.description, training: fold.training.count, test: fold.test.count,
-                                   failure: "\(error)"))
-                untested += fold.test.count
-                continue
-            }
-            folds.append(.init(origin: fold.origin.description, training: fold.training.count, test: fold.test.count, failure: nil))
-            models.append((model, fold.test))
-            for (i, share) in shares.enumerated() { pooled[i].append(score(history, model, keyResults: fold.test, share: share)) }
+        let result = overOrigins(history, closed: closed, at: shares, recalibrated: false, progress: progress) { fold in
+            Result { try Trainer.train(history, keyResults: fold.training, rows: rows, ridge: nil) }
+                .mapError { FoldFailure(reason: "\($0)") }
         }
-        progress?(work.count, work.count)
-        guard !models.isEmpty else {
+        guard !result.models.isEmpty else {
             throw ForecastError.notEnoughData("a backtest needs at least \(RollingOrigins.minimumTraining) closed key results, with both outcomes, that ended before later ones started")
         }
-        let confidence = hasConfidence(history)
-        let lead = leadTime(history, models)
-        let report = EvaluationReport(horizons: shares.indices.map {
-            horizon(shares[$0], pooled[$0], lead: lead, hasConfidence: confidence, recalibrated: false)
-        }, folds: folds, untested: untested, hasConfidence: confidence)
-        return (report, models)
+        return result
     }
 }
