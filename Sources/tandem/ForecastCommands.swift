@@ -68,7 +68,7 @@ struct Horizons: ParsableArguments {
 }
 
 func parseShares(_ text: String) throws -> [Double] {
-    let shares = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+    let shares = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
     guard !shares.isEmpty, shares.allSatisfy({ $0 != nil && $0! > 0 && $0! < 1 }) else {
         throw ValidationError("--at takes elapsed shares between 0 and 1, such as 0.3,0.5,0.8; found '\(text)'")
     }

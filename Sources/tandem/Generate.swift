@@ -30,13 +30,18 @@ struct Generate: ParsableCommand {
     var out: String
 
     func validate() throws {
-        guard units >= 1 else { throw ValidationError("--units must be at least 1") }
+        // 100,000 units make about a million key results a quarter: beyond, the files would not
+        // fit in memory on a machine like this one.
+        guard (1...100_000).contains(units) else { throw ValidationError("--units must be between 1 and 100,000, found \(units)") }
         guard (1...400).contains(quarters) else { throw ValidationError("--quarters must be between 1 and 400") }
-        guard Day(iso: asOf) != nil else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
+        guard let day = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
+        // The quarters before it must be days too (the calendar starts at year 1).
+        guard day.components.year >= 1000 + quarters / 4 + 1 else { throw ValidationError("--as-of must be after the year \(1000 + quarters / 4), found '\(asOf)'") }
     }
 
     func run() throws {
-        let configuration = GeneratorConfiguration(seed: seed, units: units, quarters: quarters, asOf: Day(iso: asOf)!, staggered: staggered)
+        guard let day = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
+        let configuration = GeneratorConfiguration(seed: seed, units: units, quarters: quarters, asOf: day, staggered: staggered)
         let dataset = DatasetGenerator.generate(configuration)
         try dataset.write(to: out)
         print("wrote \(out)/org.yaml (\(count(dataset.unitCount, "unit"))), \(out)/krs.csv (\(count(dataset.keyResultCount, "key result"))), \(out)/checkins.csv (\(count(dataset.checkInCount, "check-in")))")

@@ -85,7 +85,7 @@ struct Run: AsyncParsableCommand {
         if !quiet {
             var kinds: [String: Int] = [:]
             for e in record.events { kinds[e.kind, default: 0] += 1 }
-            let changes = ["opened", "escalated", "improved", "updated", "resolved"].compactMap { k in kinds[k].map { "\($0) \(k)" } }
+            let changes = ["opened", "escalated", "improved", "updated", "resolved"].compactMap { k in kinds[k].map { "\($0.grouped) \(k)" } }
             let atRisk = result.observations.filter { $0.severity != nil }.count
             print("run \(day)\(record.rerun ? " (again)" : ""): \(count(result.decisions.count, "unit")) decided, \(count(result.observations.count, "open key result")) forecast, \(atRisk.grouped) at risk; ledger: \(changes.isEmpty ? "no change" : changes.joined(separator: ", "))")
             if let r = calibrated?.recalibration {

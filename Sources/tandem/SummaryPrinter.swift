@@ -22,7 +22,20 @@ enum SummaryPrinter {
                 table.append(["  \(kind.kind)", kind.total.grouped, (kind.total - kind.closed).grouped, kind.closed.grouped, rate])
             }
             lines.append(contentsOf: table.render().split(separator: "\n").map(String.init))
-            lines.append("  cycles      \(krs.cycles.count): \(krs.cycles.joined(separator: ", "))")
+            if krs.cycles.count <= 6 {
+                lines.append("  cycles      \(krs.cycles.count): \(krs.cycles.joined(separator: ", "))")
+            } else {
+                // Staggered cycles (real histories have one per key result): a summary, not a list.
+                let spans = krs.cycles.compactMap { text -> Cycle? in
+                    let ends = text.components(separatedBy: "…")
+                    guard ends.count == 2, let a = Day(iso: ends[0]), let b = Day(iso: ends[1]) else { return nil }
+                    return Cycle(start: a, end: b)
+                }
+                let days = spans.map(\.days).sorted()
+                let range = spans.isEmpty ? "" : ", from \(spans.map(\.start).min()!) to \(spans.map(\.end).max()!)"
+                let lengths = days.isEmpty ? "" : "; \(days[0])–\(days[days.count - 1]) days long (median \(days[days.count / 2]))"
+                lines.append("  cycles      \(krs.cycles.count.grouped) distinct\(range)\(lengths)")
+            }
         }
         if let c = summary.checkIns, let path = paths.checkins {
             lines.append("Check-ins     \(path)")
