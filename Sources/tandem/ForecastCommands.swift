@@ -159,13 +159,15 @@ extension Train {
     static func checkWritable(_ path: String) throws {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
+        guard !path.isEmpty else { throw ValidationError("--out needs a file name, such as Models/my-model.json") }
         if fm.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw ValidationError("--out \(path) is a folder; give a file name, such as \(path)/model.json")
         }
         let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
-        guard fm.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard fm.fileExists(atPath: folder, isDirectory: &isDirectory) else {
             throw ValidationError("--out \(path): the folder \(folder) does not exist")
         }
+        guard isDirectory.boolValue else { throw ValidationError("--out \(path): \(folder) is a file, not a folder") }
         guard fm.isWritableFile(atPath: folder) else {
             throw ValidationError("--out \(path): the folder \(folder) is not writable")
         }
@@ -250,11 +252,16 @@ struct Backtest: ParsableCommand {
     @Flag(help: "Also replay the policy's alert rules week by week over the forecast key results, and score them (needs --org).")
     var alerts = false
 
+    static let defaultPolicy = "Models/selection.policy"
+
     @Option(help: ArgumentHelp("Policy whose alert rules --alerts replays.", valueName: "file"))
-    var policy: String = "Models/selection.policy"
+    var policy: String = Backtest.defaultPolicy
 
     func run() throws {
         let shares = try horizons.shares()
+        if !alerts && policy != Backtest.defaultPolicy {
+            throw ValidationError("--policy is read only with --alerts (it gives the alert rules to replay)")
+        }
         if alerts && files.organisation == nil {
             throw ValidationError("--alerts needs --org: the alert rules read each unit's decided mode and attributes")
         }
@@ -302,6 +309,7 @@ struct AnyEncodable: Encodable {
 enum AlertBacktestPrinter {
     static func render(_ r: AlertBacktest, policy: String) -> String {
         var out = ["alert rules of \(policy), replayed week by week: \(r.keyResults.grouped) key results (\(r.failed.grouped) failed), \(r.weeklyChecks.grouped) weekly checks"]
+        if r.rules.isEmpty { return out[0] + "\n  the policy has no alert rules: nothing to replay" }
         var table = TextTable(columns: [.init("  rule"), .init("severity"), .init("per KR-week", alignRight: true), .init("alerted", alignRight: true),
                                         .init("precision", alignRight: true), .init("recall", alignRight: true), .init("median lead", alignRight: true)])
         func row(_ f: AlertBacktest.Figures, _ name: String) {
@@ -363,7 +371,9 @@ enum EvaluationPrinter {
             out += reliability.render().split(separator: "\n").map { "  " + $0 }
             out.append("")
         }
-        if let lead = report.horizons.first?.leadTime {
+        if report.horizons.allSatisfy({ $0.n == 0 }) {
+            out.append("nothing to score: no closed key result was forecast")
+        } else if let lead = report.horizons.first?.leadTime {
             func when(_ days: Double?, _ share: Double?) -> String {
                 guard let days, let share else { return "—" }
                 return "\(fmt(days, 0)) days (\(fmt(share * 100, 0))% of the cycle) before cycle end"
@@ -381,7 +391,7 @@ struct Forecast: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Forecast the open key results: probability of success, expected score, status, reasons.",
         discussion: """
-        Lists the key results open on --as-of (started, not ended, no final value), the most at risk first: P(success) from the model, the expected OKR score at cycle end, a status colour (red below 0.4, yellow below 0.7, green above, except that a key result whose own trend projects less than half of what it needs, or that has no check-in, after a quarter of its cycle, is yellow at most: green means the model and the path agree) and the two or three reasons that weigh most, in words. Only check-ins dated up to --as-of are used.
+        Lists the key results open on --as-of (started, not ended, no final value), the most at risk first: P(success) from the model, the expected OKR score at cycle end, a status colour (red below 0.4, yellow below 0.7, green above, except that a key result whose own trend projects less than half of what it needs, or that has no check-in or no progress, after a quarter of its cycle, is yellow at most: green means the model and the path agree) and the two or three reasons that weigh most, in words. Only check-ins dated up to --as-of are used.
 
         When the history holds at least 30 key results that closed before --as-of, with both outcomes, the model is first recalibrated on them (logit P′ = a + b·logit P: the organisation's own base rate and sharpness; the ranking is kept), and the output says so. --no-recalibrate uses the model as trained.
         """

@@ -36,6 +36,7 @@ struct Generate: ParsableCommand {
         guard (1...400).contains(quarters) else { throw ValidationError("--quarters must be between 1 and 400") }
         guard let day = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
         // The quarters before it must be days too (the calendar starts at year 1).
+        guard day.components.year <= 9000 else { throw ValidationError("--as-of must be before the year 9000, found '\(asOf)'") }
         guard day.components.year >= 1000 + quarters / 4 + 1 else { throw ValidationError("--as-of must be after the year \(1000 + quarters / 4), found '\(asOf)'") }
     }
 

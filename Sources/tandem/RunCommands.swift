@@ -89,7 +89,9 @@ struct Run: AsyncParsableCommand {
             let atRisk = result.observations.filter { $0.severity != nil }.count
             print("run \(day)\(record.rerun ? " (again)" : ""): \(count(result.decisions.count, "unit")) decided, \(count(result.observations.count, "open key result")) forecast, \(atRisk.grouped) at risk; ledger: \(changes.isEmpty ? "no change" : changes.joined(separator: ", "))")
             if let r = calibrated?.recalibration {
-                print("  forecast: \(model), recalibrated on this organisation's \(r.keyResults.grouped) key results closed before \(day)")
+                print("  forecast: \(model), recalibrated on this organisation's \(r.keyResults.grouped) key results closed before \(day) (achieved \(fmt(r.baseRate * 100, 0))% of the time)")
+            } else {
+                print("  forecast: \(model), as trained" + (noRecalibrate ? " (--no-recalibrate)" : " (fewer than \(Recalibration.minimumKeyResults) key results closed before \(day), with both outcomes, to recalibrate on)"))
             }
         }
         if let webhook {

@@ -6,8 +6,9 @@ import TandemNumerics
 public struct KeyResultForecast: Sendable, Codable {
     /// The colour of a forecast: red below P 0.4, yellow below 0.7, green from 0.7, except that
     /// a key result whose own trend projects less than half of what success needs, or that has
-    /// no check-in at all, once a quarter of its cycle has passed, is never green (yellow at
-    /// most): green means the model and the key result's own path agree. P itself is not changed.
+    /// no check-in or no progress at all, once a quarter of its cycle has passed, is never green
+    /// (yellow at most): green means the model and the key result's own path agree. P itself is
+    /// not changed.
     public enum Status: String, Sendable, Codable {
         case green, yellow, red
 
@@ -15,7 +16,7 @@ public struct KeyResultForecast: Sendable, Codable {
         public static let yellowFrom = 0.4
 
         public init(probability p: Double, snapshot s: Snapshot) {
-            let trendMisses = s.elapsed >= 0.25 && (s.trajectory.mean < 0.5 * s.threshold || s.checkIns == 0)
+            let trendMisses = s.elapsed >= 0.25 && (s.trajectory.mean < 0.5 * s.threshold || s.checkIns == 0 || s.progress <= 0)
             self = p >= Status.greenFrom && !trendMisses ? .green : (p >= Status.yellowFrom ? .yellow : .red)
         }
     }
@@ -99,6 +100,7 @@ extension ForecastModel {
         if status != .green && p >= KeyResultForecast.Status.greenFrom {
             // Held back from green by its own path: say so first.
             reasons.append(s.checkIns == 0 ? "no check-in yet, \(Self.pct(s.elapsed)) into the cycle"
+                : s.progress <= 0 ? "no progress yet (\(Self.pct(s.progress))), \(Self.pct(s.elapsed)) into the cycle"
                 : "its trend projects \(Self.pct(min(2, max(0, s.trajectory.mean)))) by cycle end (\(Self.pct(s.threshold)) needed)")
         }
         for (feature, _) in ranked {
