@@ -170,33 +170,27 @@ let benchmarks: @Sendable () -> Void = {
     // Training and backtesting on staggered cycles (issue targets: train ≤ 10 s, backtest ≤ 60 s,
     // system time ≤ 10% of user time). One sample each after one warm-up: a run is seconds long.
     // The CPU metrics show user and system time for the thread hand-off check.
-    let trainingMetrics: [BenchmarkMetric] = [.wallClock, .cpuUser, .cpuSystem, .peakMemoryResident]
-    Benchmark("train: 10,028 closed key results, 9,063 distinct cycles (cross-validation included)",
-              configuration: .init(metrics: trainingMetrics, timeUnits: .milliseconds, warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 2)) { benchmark in
-        let history = StaggeredWorkload.history
-        benchmark.startMeasurement()
-        let model = try Trainer.train(history)
-        benchmark.stopMeasurement()
-        blackHole(model)
+    // One benchmark over the staggered history: `work` measured, its result kept alive.
+    func onStaggeredHistory(_ name: String, seconds: Int, samples: Int, _ work: @escaping @Sendable (History) throws -> Any) {
+        Benchmark(name, configuration: .init(metrics: [.wallClock, .cpuUser, .cpuSystem, .peakMemoryResident], timeUnits: .milliseconds,
+                                             warmupIterations: 0, maxDuration: .seconds(seconds), maxIterations: samples)) { benchmark in
+            let history = StaggeredWorkload.history
+            benchmark.startMeasurement()
+            let result = try work(history)
+            benchmark.stopMeasurement()
+            blackHole(result)
+        }
     }
-
+    onStaggeredHistory("train: 10,028 closed key results, 9,063 distinct cycles (cross-validation included)", seconds: 60, samples: 2) {
+        try Trainer.train($0)
+    }
     // The reference in the same run: the same training with the ridge fixed (snapshots and one
     // shape-constrained fit, no cross-validation): what cross-validation adds on top.
-    Benchmark("train with a fixed ridge (reference): the same 10,028 key results, no cross-validation",
-              configuration: .init(metrics: trainingMetrics, timeUnits: .milliseconds, warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 3)) { benchmark in
-        let history = StaggeredWorkload.history
-        benchmark.startMeasurement()
-        let model = try Trainer.train(history, ridge: 10)
-        benchmark.stopMeasurement()
-        blackHole(model)
+    onStaggeredHistory("train with a fixed ridge (reference): the same 10,028 key results, no cross-validation", seconds: 60, samples: 3) {
+        try Trainer.train($0, ridge: 10)
     }
-
-    Benchmark("backtest: 10,028 closed key results, 9,063 distinct cycles (8 origins, each trained with its own cross-validation)",
-              configuration: .init(metrics: trainingMetrics, timeUnits: .milliseconds, warmupIterations: 0, maxDuration: .seconds(120), maxIterations: 1)) { benchmark in
-        let history = StaggeredWorkload.history
-        benchmark.startMeasurement()
-        let result = try Evaluator.backtest(history, at: [0.3, 0.5, 0.8])
-        benchmark.stopMeasurement()
-        blackHole(result.report)
+    onStaggeredHistory("backtest: 10,028 closed key results, 9,063 distinct cycles (8 origins, each trained with its own cross-validation)",
+                       seconds: 120, samples: 1) {
+        try Evaluator.backtest($0, at: [0.3, 0.5, 0.8]).report
     }
 }

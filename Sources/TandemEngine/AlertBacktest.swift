@@ -120,7 +120,7 @@ public struct AlertBacktest: Sendable, Codable {
                     alertsPerKeyResultWeek: checks > 0 ? Double(t.fires) / Double(checks) : 0, alerted: t.alerted,
                     precision: t.alerted > 0 ? Double(t.alertedFailed) / Double(t.alerted) : nil,
                     recall: failed > 0 ? Double(t.alertedFailed) / Double(failed) : nil,
-                    medianLeadDays: median(t.leads.map(\.0)), medianLeadShare: median(t.leads.map(\.1)))
+                    medianLeadDays: Evaluator.median(t.leads.map(\.0)), medianLeadShare: Evaluator.median(t.leads.map(\.1)))
         }
         return AlertBacktest(
             keyResults: tested, failed: failed, weeklyChecks: checks,
@@ -130,9 +130,4 @@ public struct AlertBacktest: Sendable, Codable {
             caughtByMidCycle: failingCommitted > 0 ? Double(caught) / Double(failingCommitted) : nil)
     }
 
-    static func median(_ xs: [Double]) -> Double? {
-        guard !xs.isEmpty else { return nil }
-        let s = xs.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
 }

@@ -100,13 +100,15 @@ public enum Evaluator {
 
     static func score(_ history: History, _ model: ForecastModel, keyResults: [Int], share: Double) -> Scored {
         var s = Scored()
-        var raw = model
-        raw.recalibration = nil
+        var x = [Double](repeating: 0, count: FeatureSet.names.count)
         for k in keyResults {
             guard let success = history.dataset.isSuccess(keyResult: k) else { continue }
             let snapshot = history.snapshot(k, asOf: history.day(k, atShare: share))
-            s.model.append(model.probability(snapshot))
-            s.raw.append(raw.probability(snapshot))
+            // The features once; the model's probability with and without its recalibration from one log-odds.
+            x.withUnsafeMutableBufferPointer { FeatureSet.write(snapshot, into: $0.baseAddress!) }
+            let eta = x.withUnsafeBufferPointer { model.logOdds(features: $0.baseAddress!) }
+            s.model.append(Logistic.sigmoid(model.recalibration.map { $0.logOdds(eta, elapsed: x[Feature.elapsedSlot]) } ?? eta))
+            s.raw.append(Logistic.sigmoid(eta))
             s.linearPace.append(model.linearPace(snapshot))
             s.confidence.append(model.confidenceOnly(snapshot))
             s.trajectory.append(model.trajectoryOnly(snapshot))
@@ -115,7 +117,8 @@ public enum Evaluator {
         return s
     }
 
-    static func median(_ xs: [Double]) -> Double? {
+    /// The median of `xs`, nil when empty.
+    package static func median(_ xs: [Double]) -> Double? {
         guard !xs.isEmpty else { return nil }
         let s = xs.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2

@@ -34,8 +34,8 @@ public struct ForecastModel: Sendable, Codable {
         public var confidenceMissingRate: Double
         /// The trajectory model alone: logistic calibration a + b·logit(P_trajectory), so that
         /// its scores are probabilities like the others'.
-        public var trajectoryIntercept: Double = 0
-        public var trajectorySlope: Double = 1
+        public var trajectoryIntercept: Double
+        public var trajectorySlope: Double
 
         enum CodingKeys: String, CodingKey {
             case trajectoryIntercept = "trajectory_intercept", trajectorySlope = "trajectory_slope"

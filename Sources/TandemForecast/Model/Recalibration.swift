@@ -50,15 +50,19 @@ public struct Recalibration: Sendable, Codable, Equatable {
             var h = Matrix(rows: 3, columns: 3)
             for j in 0..<3 { h[j, j] = ridge }
             for i in eta.indices {
-                let x = [1, eta[i], elapsed[i]]
-                let p = Logistic.sigmoid(beta[0] + beta[1] * x[1] + beta[2] * x[2])
+                let (x1, x2) = (eta[i], elapsed[i])
+                let p = Logistic.sigmoid(beta[0] + beta[1] * x1 + beta[2] * x2)
                 let r = weight * ((y[i] ? 1 : 0) - p), w = weight * p * (1 - p)
-                for a in 0..<3 {
-                    g[a] += r * x[a]
-                    for b in 0..<3 { h[a, b] += w * x[a] * x[b] }
-                }
+                g[0] += r; g[1] += r * x1; g[2] += r * x2
+                h[0, 0] += w; h[0, 1] += w * x1; h[0, 2] += w * x2
+                h[1, 1] += w * x1 * x1; h[1, 2] += w * x1 * x2; h[2, 2] += w * x2 * x2
             }
-            guard let step = try? SymmetricSolver.solve(h, g).solution, step.allSatisfy(\.isFinite) else { break }
+            (h[1, 0], h[2, 0], h[2, 1]) = (h[0, 1], h[0, 2], h[1, 2])
+            // Positive definite by the ridge alone; should the solve still fail, there is no
+            // recalibration (the callers then say the model is used as trained).
+            let step: [Double]
+            do { step = try SymmetricSolver.solve(h, g).solution } catch { return nil }
+            guard step.allSatisfy(\.isFinite) else { return nil }
             for j in 0..<3 { beta[j] += step[j] }
             beta[1] = max(minimumSlope, beta[1])
             if step.reduce(0, { $0 + abs($1) }) < 1e-10 { break }
