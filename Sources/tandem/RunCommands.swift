@@ -58,14 +58,14 @@ struct Run: AsyncParsableCommand {
             return
         }
         let (previousDay, previous) = try store.previousForecasts(before: day)
-        let terminal = isatty(STDERR_FILENO) != 0 && !quiet
+        // The bar only for large organisations (a small run is over before it would show).
+        let bar = TerminalProgress()
         let result = WeeklyRun.run(dataset: dataset, policy: compiled, binding: binding, model: forecastModel, day: day,
                                    previous: previous, previousDay: previousDay) { done, total in
-            guard terminal, total > 20_000 else { return }
-            let width = 30, filled = total == 0 ? width : width * done / total
-            FileHandle.standardError.write(Data("\rforecasting [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done.grouped)/\(total.grouped)".utf8))
-            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+            guard !quiet, total > 20_000 else { return }
+            bar.show("forecasting", done, total)
         }
+        bar.finish()
         let record: RunRecord
         do {
             record = try store.recordRun(
