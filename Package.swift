@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "TandemForecastTests", dependencies: ["TandemForecast", "TandemCore", "TandemGenerator", "TandemNumerics",
                                                         .product(name: "PropertyBased", package: "swift-property-based")]),
         // Runs the built `tandem` binary; the dependency makes `swift test` build it first.
-        .testTarget(name: "TandemCLITests", dependencies: ["tandem"]),
+        .testTarget(name: "TandemCLITests", dependencies: ["tandem"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

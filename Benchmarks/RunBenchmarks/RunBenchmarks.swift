@@ -110,7 +110,7 @@ let benchmarks: @Sendable () -> Void = {
         let engine = WhatIfEngine(WhatIfBaseline(dataset: dataset, policy: compiled, binding: binding!, model: model, day: RunWorkload.day))
         let (applied, _, _) = engine.apply(file.scenarios[0], file: file) { _ in LoadedPolicy(policy: nil, diagnostics: [], sources: []) }
         let state = engine.evaluate(applied!)
-        let report = WhatIfReport(engine: engine, scenarios: [(file.scenarios[0], state)])
+        let report = try WhatIfReport(engine: engine, scenarios: [(file.scenarios[0], state)])
         benchmark.stopMeasurement()
         precondition(engine.open.count >= 90_000 && report.units.count > 9_000, "workload too small: \(engine.open.count) open KRs")
         precondition(applied!.binding.organisation.units.count == 10_000)
@@ -137,7 +137,7 @@ let benchmarks: @Sendable () -> Void = {
         let engine = WhatIfEngine(WhatIfBaseline(dataset: dataset, policy: CompiledPolicy(policy), binding: binding!, model: model, day: RunWorkload.day))
         benchmark.startMeasurement()
         let (applied, _, _) = engine.apply(file.scenarios[0], file: file) { _ in LoadedPolicy(policy: nil, diagnostics: [], sources: []) }
-        let report = WhatIfReport(engine: engine, scenarios: [(file.scenarios[0], engine.evaluate(applied!))])
+        let report = try WhatIfReport(engine: engine, scenarios: [(file.scenarios[0], engine.evaluate(applied!))])
         benchmark.stopMeasurement()
         blackHole(report.scenarios[0].decisionChanges.count)
     }

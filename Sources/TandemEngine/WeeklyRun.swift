@@ -27,6 +27,13 @@ extension AlertSeverity: Codable, Comparable {
     }
 }
 
+/// An open key result a run could not forecast, and why.
+public struct SkippedKeyResult: Sendable, Codable {
+    public var keyResultID: String
+    public var unitID: String
+    public var reason: String
+}
+
 /// The decision for one unit in a run.
 public struct UnitDecision: Sendable, Codable {
     public var unitID: String
@@ -40,6 +47,9 @@ public struct WeeklyRun: Sendable {
     public var day: Day
     public var decisions: [UnitDecision]
     public var observations: [Observation]
+    /// Open key results the run could not forecast (their numbers overflow), with why; the run
+    /// goes on for the others and records none of them.
+    public var skipped: [SkippedKeyResult] = []
 
     /// Runs as of `day`.
     ///
@@ -56,15 +66,22 @@ public struct WeeklyRun: Sendable {
         let krs = dataset.keyResults.keyResults
         let open = krs.indices.filter { !krs[$0].isClosed && krs[$0].cycle.start <= day && day <= krs[$0].cycle.end }
         var observations: [Observation] = []
+        var skipped: [SkippedKeyResult] = []
         observations.reserveCapacity(open.count)
         let alerts = AlertEvaluator(policy: policy, binding: binding, modeOfUnit: modeOfUnit)
         for (n, k) in open.enumerated() {
             if n % 4096 == 0 { progress?(n, open.count) }
             let s = history.snapshot(k, asOf: day)
-            observations.append(alerts.observe(krs[k], s, p: model.probability(s), before: previous[krs[k].id], previousDay: previousDay))
+            let p = model.probability(s)
+            guard p.isFinite, s.progress.isFinite, s.elapsed.isFinite else {
+                skipped.append(SkippedKeyResult(keyResultID: krs[k].id, unitID: krs[k].unitID,
+                                                reason: "its progress cannot be computed from start \(krs[k].startValue), target \(krs[k].targetValue) and its check-ins (the numbers overflow); fix them and import again"))
+                continue
+            }
+            observations.append(alerts.observe(krs[k], s, p: p, before: previous[krs[k].id], previousDay: previousDay))
         }
         progress?(open.count, open.count)
-        return WeeklyRun(day: day, decisions: decisions, observations: observations)
+        return WeeklyRun(day: day, decisions: decisions, observations: observations, skipped: skipped)
     }
 }
 

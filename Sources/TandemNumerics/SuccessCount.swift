@@ -54,12 +54,16 @@ public enum SuccessCount {
         return pmf
     }
 
-    private static let quadrature: GaussHermite? = try? GaussHermite(order: 64)
+    private static let quadrature = Result { () throws(NumericsError) in try GaussHermite(order: 64) }
 
     /// P(exactly k successes), k = 0…n, with latent correlation `rho` (0 ≤ ρ < 1) between every
     /// pair of events; ρ = 0 gives `distribution(_:)`.
-    public static func distribution(_ p: [Double], correlation rho: Double) -> [Double] {
-        guard rho > 0, p.count > 1, let gh = quadrature else { return distribution(p) }
+    ///
+    /// - Throws: `NumericsError.lapack` if the quadrature's nodes could not be computed (LAPACK's
+    ///   `dstev` did not converge); never silently the independent answer instead.
+    public static func distribution(_ p: [Double], correlation rho: Double) throws(NumericsError) -> [Double] {
+        guard rho > 0, p.count > 1 else { return distribution(p) }
+        let gh = try quadrature.get()
         let r = min(rho, 0.999)
         let thresholds = p.map { Normal.quantile(min(1, max(0, $0))) }
         let a = r.squareRoot(), b = (1 - r).squareRoot()

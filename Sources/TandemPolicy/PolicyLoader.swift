@@ -37,6 +37,17 @@ public enum PolicyLoader {
         // a policy with any error is not returned.
         let policy = checker.check(syntax)
         diagnostics += checker.diagnostics
+        // A number too large is read as 0 so that the rest still checks; what follows from that
+        // 0 (a weight that must be positive, say) is the same problem, reported once.
+        let tooLarge = diagnostics.filter { $0.id == "P0105" }.compactMap { d in d.location.map { ($0, d.length) } }
+        if !tooLarge.isEmpty {
+            diagnostics.removeAll { d in
+                guard d.id != "P0105", let at = d.location else { return false }
+                return tooLarge.contains { big, length in
+                    big.line == at.line && at.column >= big.column - 1 && at.column < big.column + max(length, 1)
+                }
+            }
+        }
         return Result(policy: diagnostics.hasErrors ? nil : policy, diagnostics: diagnostics, source: source)
     }
 }

@@ -150,17 +150,45 @@ extension TandemStore {
     /// no rule fires any more or the key result is no longer open. Recording the same day twice
     /// creates no new event: the ledger already holds that state.
     ///
+    /// Each alert the run changes is kept as it was before (`run_undo`), so that `undoLatestRun`
+    /// can take the run back.
+    ///
+    /// - Parameter generation: the store's `generation()` when the run read what it computed
+    ///   from; when the store has changed since, nothing is written and the error says
+    ///   `changedSinceRead` (compute again). Nil: no such check.
     /// - Throws: when `day` is before the store's latest run (runs go forward in time).
     public func recordRun(day: Day, policy: String, model: String, decisions: [(unitID: String, mode: String?, outcome: String?, lean: Double)],
-                          observations: [LedgerObservation], policyVersion: PolicyVersion? = nil) throws(StoreError) -> RunRecord {
+                          observations: [LedgerObservation], policyVersion: PolicyVersion? = nil,
+                          generation: Int64? = nil) throws(StoreError) -> RunRecord {
         do {
             return try pool.write { db in
                 let d = Int(day.ordinal)
+                if let generation, try Self.generation(db) != generation {
+                    throw StoreError(path: path, operation: "record the run in",
+                                     underlying: "the store changed while the run was computed (another run or an import)",
+                                     changedSinceRead: true)
+                }
+                // The ledger is never given a number it cannot order or print.
+                if let bad = observations.first(where: { !($0.pSuccess.isFinite && $0.progress.isFinite && $0.elapsed.isFinite) }) {
+                    throw StoreError(path: path, operation: "record the run in",
+                                     underlying: "key result \(bad.keyResultID) has no finite forecast (P \(bad.pSuccess), progress \(bad.progress)); nothing was written")
+                }
+                try Self.advanceGeneration(db)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = .sortedKeys
+                /// Keeps an alert as it was before this run first changed it (nil: the run opened it).
+                func keep(_ alertID: Int64, _ before: Alert?) throws {
+                    let json = try before.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+                    try db.execute(sql: "INSERT INTO run_undo (day, alert_id, before) VALUES (?, ?, ?) ON CONFLICT(day, alert_id) DO NOTHING",
+                                   arguments: [d, alertID, json])
+                }
                 if let latest = try Int.fetchOne(db, sql: "SELECT MAX(day) FROM run"), latest > d {
                     throw StoreError(path: path, operation: "run",
                                      underlying: "runs go forward in time: the store's latest run is \(Day(ordinal: Int32(latest))), after \(day)")
                 }
                 let rerun = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE day = ?", arguments: [d]) ?? 0 > 0
+                // A day first recorded by a Tandem that kept no undo record stays not undoable.
+                let undoable = try rerun ? Bool.fetchOne(db, sql: "SELECT undoable FROM run WHERE day = ?", arguments: [d]) ?? false : true
                 try db.execute(sql: "DELETE FROM run WHERE day = ?", arguments: [d])
                 var versionID: Int64?
                 if let v = policyVersion {
@@ -170,8 +198,8 @@ extension TandemStore {
                         """, arguments: [v.name, v.version, v.digest, v.text, d])
                     versionID = try Int64.fetchOne(db, sql: "SELECT id FROM policy_version WHERE digest = ?", arguments: [v.digest])
                 }
-                try db.execute(sql: "INSERT INTO run (day, policy, model, open_key_results, policy_version_id) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [d, policy, model, observations.count, versionID])
+                try db.execute(sql: "INSERT INTO run (day, policy, model, open_key_results, policy_version_id, undoable) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [d, policy, model, observations.count, versionID, undoable])
                 let decision = try db.cachedStatement(sql: "INSERT INTO decision (day, unit_id, mode, outcome, lean) VALUES (?, ?, ?, ?, ?)")
                 for x in decisions { try decision.execute(arguments: [d, x.unitID, x.mode, x.outcome, x.lean]) }
                 let forecast = try db.cachedStatement(sql: "INSERT INTO forecast (day, kr_id, p_success, progress, elapsed) VALUES (?, ?, ?, ?, ?)")
@@ -196,6 +224,7 @@ extension TandemStore {
                     let existing = live[o.keyResultID]
                     guard let severity = o.severity else {
                         if let a = existing {
+                            try keep(a.id, a)
                             try db.execute(sql: "UPDATE alert SET status = 'resolved', resolved_day = ?, updated_day = ?, p_success = ? WHERE id = ?",
                                            arguments: [d, d, o.pSuccess, a.id])
                             try event(a.id, "resolved", a.severity, "recovered: P(success) \(String(format: "%.2f", o.pSuccess)), no alert rule fires")
@@ -207,16 +236,20 @@ extension TandemStore {
                             INSERT INTO alert (kr_id, unit_id, owner, title, severity, status, rules, reasons, p_success, opened_day, updated_day)
                             VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)
                             """, arguments: [o.keyResultID, o.unitID, o.owner, o.title, severity, rules, o.reasons, o.pSuccess, d, d])
-                        try event(db.lastInsertedRowID, "opened", severity, "\(rules): \(o.reasons)")
+                        let id = db.lastInsertedRowID
+                        try keep(id, nil)
+                        try event(id, "opened", severity, "\(rules): \(o.reasons)")
                         continue
                     }
                     let now = Self.severityRank[severity] ?? 0, then = Self.severityRank[a.severity] ?? 0
                     if now > then {
+                        try keep(a.id, a)
                         try db.execute(sql: """
                             UPDATE alert SET severity = ?, status = 'open', rules = ?, reasons = ?, p_success = ?, updated_day = ? WHERE id = ?
                             """, arguments: [severity, rules, o.reasons, o.pSuccess, d, a.id])
                         try event(a.id, "escalated", severity, "\(rules): \(o.reasons)")
                     } else if now < then || a.rules != rules || a.reasons != o.reasons {
+                        try keep(a.id, a)
                         try db.execute(sql: "UPDATE alert SET severity = ?, rules = ?, reasons = ?, p_success = ?, updated_day = ? WHERE id = ?",
                                        arguments: [severity, rules, o.reasons, o.pSuccess, d, a.id])
                         try event(a.id, now < then ? "improved" : "updated", severity, "\(rules): \(o.reasons)")
@@ -224,6 +257,7 @@ extension TandemStore {
                 }
                 // Live alerts of key results that are no longer open (closed, or their cycle ended).
                 for (kr, a) in live where !seen.contains(kr) {
+                    try keep(a.id, a)
                     try db.execute(sql: "UPDATE alert SET status = 'resolved', resolved_day = ?, updated_day = ? WHERE id = ?",
                                    arguments: [d, d, a.id])
                     try event(a.id, "resolved", a.severity, "the key result is no longer open")
@@ -271,7 +305,14 @@ extension TandemStore {
         do {
             return try pool.read { db in
                 var clauses: [String] = [], arguments: [DatabaseValueConvertible?] = []
-                if let unit { clauses.append("(unit_id = ? OR unit_id LIKE ?)"); arguments += [unit, unit + ".%"] }
+                if let unit {
+                    // The unit and every unit below it in the tree (ids need not share a prefix).
+                    clauses.append("""
+                        unit_id IN (WITH RECURSIVE below(id) AS (SELECT id FROM unit WHERE id = ?
+                          UNION SELECT u.id FROM unit u JOIN below b ON u.parent_id = b.id) SELECT id FROM below)
+                        """)
+                    arguments.append(unit)
+                }
                 if let owner { clauses.append("owner = ?"); arguments.append(owner) }
                 if let severity { clauses.append("severity = ?"); arguments.append(severity) }
                 if let status { clauses.append("status = ?"); arguments.append(status) }
@@ -295,6 +336,16 @@ extension TandemStore {
                 guard a.status != "resolved" else {
                     throw StoreError(path: path, operation: "acknowledge an alert in", underlying: "alert \(id) is already resolved")
                 }
+                guard !note.allSatisfy(\.isWhitespace) else {
+                    throw StoreError(path: path, operation: "acknowledge an alert in", underlying: "the note is empty; say what is being done about it")
+                }
+                // The feed reads in order: an acknowledgement cannot come before what it acknowledges.
+                if let last = try Int.fetchOne(db, sql: "SELECT MAX(day) FROM alert_event WHERE alert_id = ?", arguments: [id]),
+                   Int(day.ordinal) < last {
+                    throw StoreError(path: path, operation: "acknowledge an alert in",
+                                     underlying: "alert \(id) was last \(a.status == "acked" ? "changed" : "updated") on \(Day(ordinal: Int32(last))); an acknowledgement dated \(day) would come before it")
+                }
+                try Self.advanceGeneration(db)
                 try db.execute(sql: "UPDATE alert SET status = 'acked', ack_note = ? WHERE id = ?", arguments: [note, id])
                 try db.execute(sql: "INSERT INTO alert_event (alert_id, day, kind, severity, reasons) VALUES (?, ?, 'acked', ?, ?)",
                                arguments: [id, Int(day.ordinal), a.severity, note])
@@ -304,6 +355,13 @@ extension TandemStore {
             throw error
         } catch {
             throw StoreError(path: path, operation: "acknowledge an alert in", underlying: "\(error)")
+        }
+    }
+
+    /// Every unit's id, in the organisation's order.
+    public func unitIDs() throws(StoreError) -> [String] {
+        do { return try pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM unit ORDER BY ordinal") } } catch {
+            throw StoreError(path: path, operation: "read", underlying: "\(error)")
         }
     }
 

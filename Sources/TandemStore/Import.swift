@@ -21,7 +21,8 @@ extension TandemStore {
     /// Imports a checked dataset in one transaction: units and attributes, key results and
     /// check-ins are inserted or, when their content differs, updated; identical rows are left
     /// alone, so importing the same files twice changes nothing, and a later export adds its
-    /// new check-ins. Nothing is deleted.
+    /// new check-ins. Units, key results and check-ins are never deleted; an attribute a unit no
+    /// longer sets in the new file is removed from it (the unit then inherits it).
     ///
     /// - Parameter files: the paths imported, recorded with the import.
     public func importDataset(_ dataset: Dataset, files: [String]) throws(StoreError) -> ImportSummary {
@@ -101,6 +102,7 @@ extension TandemStore {
                 summary.checkInsAdded = checkInsAfter - checkInsBefore
                 summary.checkInsChanged = checkInChanges - summary.checkInsAdded
                 if !summary.isEmpty {
+                    try Self.advanceGeneration(db)
                     try db.execute(sql: """
                         INSERT INTO import (files, units_changed, key_results_changed, checkins_added, checkins_changed)
                         VALUES (?, ?, ?, ?, ?)
@@ -178,8 +180,11 @@ extension TandemStore {
 }
 
 extension TandemStore {
-    /// A digest of everything the store holds (FNV-1a, 64 bits, over every row in key order):
-    /// two stores with the same content have the same digest.
+    /// A digest of everything the store holds (FNV-1a, 64 bits, over every row of every table in
+    /// key order: the organisation, key results, check-ins, imports, runs, decisions, forecasts,
+    /// policy versions and the whole alert ledger with its deliveries): two stores with the same
+    /// content have the same digest. Left out: SQLite's and GRDB's own bookkeeping and
+    /// `store_state`, a counter of writes that says nothing about the content.
     public func digest() throws(StoreError) -> String {
         do {
             return try pool.read { db in
@@ -192,11 +197,21 @@ extension TandemStore {
                     hash ^= 0x1F
                     hash = hash &* 0x0000_0100_0000_01B3
                 }
-                for sql in ["SELECT * FROM unit ORDER BY id", "SELECT * FROM unit_attribute ORDER BY unit_id, name",
-                            "SELECT * FROM key_result ORDER BY id", "SELECT * FROM checkin ORDER BY kr_id, day",
-                            "SELECT * FROM import ORDER BY id"] {
-                    let cursor = try Row.fetchCursor(db, sql: sql)
-                    while let row = try cursor.next() { mix(row.description) }
+                let tables = try String.fetchAll(db, sql: """
+                    SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+                      AND name NOT IN ('grdb_migrations', 'store_state') ORDER BY name
+                    """)
+                for table in tables {
+                    let columns = try db.columns(in: table).map(\.name)
+                    let order = columns.map { "\($0.quotedDatabaseIdentifier)" }.joined(separator: ", ")
+                    let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM \(table.quotedDatabaseIdentifier) ORDER BY \(order)")
+                    // A table's name only with its rows: an empty store has one digest whatever
+                    // its schema's age.
+                    var first = true
+                    while let row = try cursor.next() {
+                        if first { mix(table + "(" + columns.joined(separator: ",") + ")"); first = false }
+                        mix(row.description)
+                    }
                 }
                 return String(hash, radix: 16)
             }

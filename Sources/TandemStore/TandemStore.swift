@@ -10,19 +10,82 @@ import TandemCore
 /// process is killed halfway (SQLite's write-ahead log guarantees it; a test kills importers).
 public final class TandemStore: Sendable {
     public let path: String
-    let pool: DatabasePool
+    let pool: any DatabaseWriter & DatabaseReader
+    /// Whether the store was opened for reading only.
+    public let isReadOnly: Bool
 
-    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
-    public init(path: String) throws(StoreError) {
+    /// How a command opens the store.
+    public enum Access: Sendable {
+        /// Create the store when it does not exist (`tandem import`).
+        case create
+        /// Open an existing store to write to it (a run, an acknowledgement); a missing one is an error.
+        case readWrite
+        /// Open an existing store to read it: nothing is created or written, and a store on a
+        /// read-only file or folder can be read.
+        case readOnly
+    }
+
+    /// Opens the store at `path` and, unless reading only, brings its schema up to date.
+    ///
+    /// - Throws: a `StoreError` that says what is wrong with the path in words (missing, a
+    ///   folder, a dangling link, not a Tandem store, read-only…), never a bare SQLite code.
+    public init(path: String, access: Access = .create) throws(StoreError) {
         self.path = path
+        isReadOnly = access == .readOnly
+        try StorePath.check(path, access: access)
         do {
             var configuration = Configuration()
             configuration.foreignKeysEnabled = true
             configuration.busyMode = .timeout(10)
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
+            if access == .readOnly {
+                configuration.readonly = true
+                // A queue, not a pool: a pool would try to switch the journal to WAL, a write.
+                let queue: DatabaseQueue
+                do {
+                    queue = try Self.openReadOnly(path, path: path, configuration: configuration)
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CANTOPEN
+                    && !FileManager.default.isWritableFile(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) {
+                    // A store in a folder we cannot write: SQLite cannot make the shared-memory
+                    // file a WAL reader needs. Nobody with our rights can write there either, so
+                    // the file is read as immutable (no locking).
+                    var components = URLComponents()
+                    components.scheme = "file"
+                    components.path = URL(fileURLWithPath: path).standardizedFileURL.path
+                    components.queryItems = [URLQueryItem(name: "immutable", value: "1")]
+                    queue = try Self.openReadOnly(components.string ?? path, path: path, configuration: configuration)
+                }
+                pool = queue
+            } else {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try pool.read { db in try Self.checkSchema(db, path: path) }
+                try Self.migrator.migrate(pool)
+                self.pool = pool
+            }
+        } catch let error as StoreError {
+            throw error
         } catch {
-            throw StoreError(path: path, operation: "open", underlying: "\(error)")
+            throw StorePath.explain(error, path: path, access: access)
+        }
+    }
+
+    static func openReadOnly(_ name: String, path: String, configuration: Configuration) throws -> DatabaseQueue {
+        let queue = try DatabaseQueue(path: name, configuration: configuration)
+        try queue.read { db in try Self.checkSchema(db, path: path) }
+        return queue
+    }
+
+    /// Refuses a file that is not Tandem's, or that a newer Tandem wrote.
+    static func checkSchema(_ db: Database, path: String) throws {
+        let tables = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
+        guard !tables.isEmpty else { return }  // a new, empty file
+        guard tables.contains("grdb_migrations"), tables.contains("unit") else {
+            throw StoreError(path: path, operation: "open", underlying: "this is an SQLite database, but not a Tandem store (it has no Tandem tables)")
+        }
+        let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
+        let known = Set(migrator.migrations)
+        if let unknown = applied.subtracting(known).sorted().first {
+            throw StoreError(path: path, operation: "open",
+                             underlying: "the store was written by a newer Tandem (schema step '\(unknown)'); use that version")
         }
     }
 
@@ -144,6 +207,25 @@ public final class TandemStore: Sendable {
                 t.add(column: "policy_version_id", .integer).references("policy_version")
             }
         }
+        m.registerMigration("v4: write generation, undoable runs") { db in
+            // One row: a counter that every write of content advances, so that a run can tell
+            // whether the store changed between its reading and its writing.
+            try db.create(table: "store_state") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("generation", .integer).notNull()
+            }
+            try db.execute(sql: "INSERT INTO store_state (id, generation) VALUES (1, 0)")
+            // Each alert as it was before a run changed it (NULL: the run opened it), to undo the run.
+            try db.create(table: "run_undo") { t in
+                t.column("day", .integer).notNull()
+                t.column("alert_id", .integer).notNull()
+                t.column("before", .text)
+                t.primaryKey(["day", "alert_id"])
+            }
+            try db.alter(table: "run") { t in
+                t.add(column: "undoable", .boolean).notNull().defaults(to: false)
+            }
+        }
         return m
     }
 }
@@ -154,5 +236,35 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var operation: String
     public var underlying: String
 
+    /// The store changed (another run, an import, an acknowledgement) between the reading a
+    /// run computed from and its writing; nothing was written, and the run can be computed again.
+    public var changedSinceRead = false
+
+    public init(path: String, operation: String, underlying: String, changedSinceRead: Bool = false) {
+        self.path = path
+        self.operation = operation
+        self.underlying = underlying
+        self.changedSinceRead = changedSinceRead
+    }
+
     public var description: String { "\(path): error: cannot \(operation) the store: \(underlying)" }
+}
+
+extension TandemStore {
+    /// Advances the write counter; called inside every transaction that changes content.
+    static func advanceGeneration(_ db: Database) throws {
+        try db.execute(sql: "UPDATE store_state SET generation = generation + 1 WHERE id = 1")
+    }
+
+    static func generation(_ db: Database) throws -> Int64 {
+        guard try db.tableExists("store_state") else { return 0 }
+        return try Int64.fetchOne(db, sql: "SELECT generation FROM store_state WHERE id = 1") ?? 0
+    }
+
+    /// The store's write counter: equal values, no content written in between.
+    public func generation() throws(StoreError) -> Int64 {
+        do { return try pool.read { db in try Self.generation(db) } } catch {
+            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+        }
+    }
 }

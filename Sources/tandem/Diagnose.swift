@@ -9,7 +9,11 @@ struct Diagnose: ParsableCommand {
         discussion: """
         Each unit's attributes (its own, else inherited from the nearest ancestor that sets them, else the policy's default) are checked against the policy's schema; a bad value is reported where it is written in the organisation file. Then every unit is decided: one row per unit with its mode, parameters, lean score (positive leans toward OKR), margin to the nearest boundary, and the reasons that weigh most.
 
-        --explain UNIT prints the whole story of one unit instead: each evidence contribution, the row or override that decided, why each other mode was not chosen, and where each attribute value came from.
+        --explain UNIT prints the whole story of one unit instead: each evidence contribution, the row or override that decided, why each other mode was not chosen, and where each attribute value came from (as text, or with --format json).
+
+        --format csv writes RFC 4180 CSV (a text that a spreadsheet would take for a formula starts with '); markdown writes a table with | and line breaks escaped.
+
+        --policy defaults to the Models/selection.policy shipped with Tandem, found beside the installed binary or the checkout it was built in; the summary names the file used.
 
         Exit status: 0 when every unit got a decision, 1 on errors in the files or when a unit matches no row or two rows of a unique table.
         """
@@ -19,7 +23,7 @@ struct Diagnose: ParsableCommand {
     var organisationPath: String
 
     @Option(name: .customLong("policy"), help: ArgumentHelp("Policy file.", valueName: "file"))
-    var policyPath: String = "Models/selection.policy"
+    var policyPath: String = Shipped.policy
 
     @Option(help: "Output format: table, json, csv or markdown.")
     var format: Format = .table
@@ -30,6 +34,7 @@ struct Diagnose: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv, markdown }
 
     func run() throws {
+        let policyPath = Shipped.resolve(self.policyPath, default: Shipped.policy)
         let policyResult = PolicyLoader.load(path: policyPath)
         let load = DatasetLoader.load(org: organisationPath, krs: nil, checkins: nil)
         var diagnostics = policyResult.diagnostics + load.diagnostics
@@ -56,6 +61,9 @@ struct Diagnose: ParsableCommand {
                 let guess = Suggestion.closest(to: explain, among: units.map(\.id)).map { "; did you mean '\($0)'?" } ?? ""
                 throw ValidationError("unknown unit '\(explain)'\(guess)")
             }
+            guard format == .table || format == .json else {
+                throw ValidationError("--explain tells one decision's story as text (the default) or --format json; csv and markdown are for the list of every unit")
+            }
             let explanation = compiled.explain(unit: index, in: binding)
             if format == .json { print(try JSONOutput.encode(explanation)) } else { print(explanation.render(), terminator: "") }
             return
@@ -66,21 +74,16 @@ struct Diagnose: ParsableCommand {
         case .json:
             print(try JSONOutput.encode(DiagnosisReport(policy: policy.name, version: policy.version, units: explanations)))
         case .csv:
-            print("unit_id,name,mode,outcome,lean,margin,margin_to,decided_by,reasons")
-            for e in explanations {
-                let fields = [e.unitID, e.unitName, e.mode ?? "", e.outcome ?? "", PolicyNumber.format(e.lean),
-                              e.margin.map { PolicyNumber.format($0.distance) } ?? "", e.margin?.toMode ?? "", e.decidedBy,
-                              e.topReasons.joined(separator: "; ")]
-                print(fields.map(csvField).joined(separator: ","))
-            }
+            CSV.print(["unit_id", "name", "mode", "outcome", "lean", "margin", "margin_to", "decided_by", "reasons"], explanations.map { e in
+                [e.unitID, e.unitName, e.mode ?? "", e.outcome ?? "", PolicyNumber.format(e.lean),
+                 e.margin.map { PolicyNumber.format($0.distance) } ?? "", e.margin?.toMode ?? "", e.decidedBy,
+                 e.topReasons.joined(separator: "; ")]
+            })
         case .markdown:
-            print("| unit | name | mode | parameters | lean | margin | reasons |")
-            print("|---|---|---|---|---:|---|---|")
-            for (i, e) in explanations.enumerated() {
-                let row = [e.unitID, e.unitName, e.mode ?? "—", parameters(compiled, binding, i), PolicyNumber.signed(e.lean),
-                           marginText(e), e.topReasons.joined(separator: "; ")]
-                print("| " + row.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
-            }
+            print(Markdown.table(["unit", "name", "mode", "parameters", "lean", "margin", "reasons"], right: [4], explanations.enumerated().map { i, e in
+                [e.unitID, e.unitName, e.mode ?? "—", parameters(compiled, binding, i), PolicyNumber.signed(e.lean),
+                 marginText(e), e.topReasons.joined(separator: "; ")]
+            }))
         case .table:
             var table = TextTable(columns: [.init("unit"), .init("name"), .init("mode"), .init("parameters"),
                                             .init("lean", alignRight: true), .init("margin"), .init("top reason")])
@@ -94,7 +97,7 @@ struct Diagnose: ParsableCommand {
             var counts: [String: Int] = [:]
             for e in explanations { counts[e.mode ?? "none", default: 0] += 1 }
             let summary = ["okr", "hybrid", "kpi", "none"].compactMap { m in counts[m].map { "\(m) \($0)" } }.joined(separator: " · ")
-            print("\n\(count(units.count, "unit")): \(summary)   (policy \(policy.name)\(policy.version.map { " \($0)" } ?? ""); --explain UNIT for the whole story)")
+            print("\n\(count(units.count, "unit")): \(summary)   (policy \(policy.name)\(policy.version.map { " \($0)" } ?? "") from \(policyPath); --explain UNIT for the whole story)")
         }
         let undecided = explanations.filter { $0.mode == nil }
         for e in undecided {
@@ -115,10 +118,6 @@ struct Diagnose: ParsableCommand {
         if e.decidedBy == "override" { return "override" }
         guard let m = e.margin else { return "—" }
         return "\(PolicyNumber.format(m.distance)) → \(m.toMode)"
-    }
-
-    func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 }
 

@@ -20,8 +20,17 @@ struct Diff: ParsableCommand {
     @Option(name: .customLong("org"), help: ArgumentHelp("Organisation file, YAML or JSON.", valueName: "file"))
     var organisationPath: String
 
-    @Option(help: "Output format: table, json or markdown.")
+    @Option(help: "Output format: table, json, csv (the units whose decision changes, RFC 4180) or markdown.")
     var format: Diagnose.Format = .table
+
+    @Option(name: .customLong("analysis-budget"), help: ArgumentHelp("Boxes of the attribute space the region diff may examine before it stops and says how far it got (default \(PolicyAnalyser.defaultBudget.grouped)).", valueName: "n"))
+    var analysisBudget: Int = PolicyAnalyser.defaultBudget
+
+    func validate() throws {
+        guard (1...1_000_000_000).contains(analysisBudget) else {
+            throw ValidationError("--analysis-budget takes a number of boxes from 1 to 1,000,000,000, found \(analysisBudget)")
+        }
+    }
 
     struct UnitChange: Encodable {
         var unitID: String
@@ -80,16 +89,18 @@ struct Diff: ParsableCommand {
             changes.append(UnitChange(unitID: units[u].id, name: units[u].name, old: oa?.description ?? "no decision",
                                       new: ob?.description ?? "no decision", oldRule: rule(a, da), newRule: rule(b, db), change: kind))
         }
-        let regions = PolicyAnalyser.diff(oldPolicy, newPolicy)
+        let regions = PolicyAnalyser.diff(oldPolicy, newPolicy, budget: analysisBudget)
         let report = Report(units: changes, unitsCompared: units.count, counts: counts, regions: regions)
         switch format {
-        case .json, .csv:
+        case .json:
             print(try JSONOutput.encode(report))
+        case .csv:
+            CSV.print(["unit_id", "name", "change", "old", "new", "old_rule", "new_rule"],
+                      changes.map { [$0.unitID, $0.name, $0.change, $0.old, $0.new, $0.oldRule, $0.newRule] })
         case .markdown:
             print("## Units whose decision changes (\(changes.count) of \(units.count))\n")
-            print("| unit | name | change | old | new | old rule | new rule |")
-            print("|---|---|---|---|---|---|---|")
-            for c in changes { print("| \(c.unitID) | \(c.name) | \(c.change) | \(c.old) | \(c.new) | \(c.oldRule) | \(c.newRule) |") }
+            print(Markdown.table(["unit", "name", "change", "old", "new", "old rule", "new rule"],
+                                 changes.map { [$0.unitID, $0.name, $0.change, $0.old, $0.new, $0.oldRule, $0.newRule] }))
             print("\n## Where the versions decide differently\n")
             printRegions(regions, markdown: true)
         case .table:
@@ -110,8 +121,17 @@ struct Diff: ParsableCommand {
             print("the attribute schemas differ (\(why)): no region diff")
             return
         }
+        if let why = regions.notAnalysed {
+            print("no region diff: \(why)")
+            return
+        }
         let share = regions.spaceCells > 0 ? regions.changedCells / regions.spaceCells * 100 : 0
-        print("over the whole attribute space: \(String(format: "%.0f", regions.changedCells)) of \(String(format: "%.0f", regions.spaceCells)) cells (\(String(format: "%.1f", share))%) are decided differently")
+        if regions.stoppedEarly {
+            let examined = regions.spaceCells > 0 ? regions.cellsExamined / regions.spaceCells * 100 : 0
+            print("the region diff stopped after \(regions.boxes.grouped) boxes (--analysis-budget), having examined \(String(format: "%.1f", examined))% of the attribute space; there, \(String(format: "%.0f", regions.changedCells)) cells are decided differently (more may be elsewhere)")
+        } else {
+            print("over the whole attribute space: \(String(format: "%.0f", regions.changedCells)) of \(String(format: "%.0f", regions.spaceCells)) cells (\(String(format: "%.1f", share))%) are decided differently")
+        }
         for c in regions.changes {
             print((markdown ? "- " : "  ") + "\(c.region.description): \(c.old) → \(c.new)")
         }

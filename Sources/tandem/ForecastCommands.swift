@@ -252,9 +252,9 @@ struct Backtest: ParsableCommand {
     @Flag(help: "Also replay the policy's alert rules week by week over the forecast key results, and score them (needs --org).")
     var alerts = false
 
-    static let defaultPolicy = "Models/selection.policy"
+    static let defaultPolicy = Shipped.policy
 
-    @Option(help: ArgumentHelp("Policy whose alert rules --alerts replays.", valueName: "file"))
+    @Option(help: ArgumentHelp("Policy whose alert rules --alerts replays (default: the shipped Models/selection.policy).", valueName: "file"))
     var policy: String = Backtest.defaultPolicy
 
     func run() throws {
@@ -265,6 +265,7 @@ struct Backtest: ParsableCommand {
         if alerts && files.organisation == nil {
             throw ValidationError("--alerts needs --org: the alert rules read each unit's decided mode and attributes")
         }
+        let policy = Shipped.resolve(self.policy, default: Shipped.policy)
         let compiledPolicy = alerts ? CompiledPolicy(try readPolicy(policy)) : nil
         let history = try files.load()
         let bar = TerminalProgress()
@@ -397,29 +398,37 @@ struct Forecast: ParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("The model file.", valueName: "file"))
-    var model: String = "Models/kr-forecast.json"
+    @Option(help: ArgumentHelp("The model file (default: the shipped Models/kr-forecast.json).", valueName: "file"))
+    var model: String = Shipped.model
 
     @OptionGroup var files: HistoryFiles
 
     @Option(name: .customLong("as-of"), help: ArgumentHelp("The day to forecast as of (YYYY-MM-DD); default: the latest check-in.", valueName: "date"))
     var asOf: String?
 
-    @Option(help: "Only this unit's key results (its id).")
+    @Option(help: "Only this unit's key results and those of the units below it (its id; the tree is read from --org, without it only the unit itself).")
     var unit: String?
 
-    /// The formats `forecast` really writes (csv and markdown would print the plain table).
-    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
-
-    @Option(help: "Output format: table or json.")
-    var format: Format = .table
+    @Option(help: "Output format: table, json, csv (RFC 4180) or markdown.")
+    var format: Diagnose.Format = .table
 
     @Flag(name: .customLong("no-recalibrate"), help: "Use the model as trained, not recalibrated on this history's closed key results.")
     var noRecalibrate = false
 
     func run() throws {
+        let model = Shipped.resolve(self.model, default: Shipped.model)
         var forecastModel = try readModel(model)
         let history = try files.load()
+        var units: Set<String>?
+        if let unit {
+            let known = Set(history.dataset.keyResults.keyResults.map(\.unitID)).union(history.dataset.organisation?.units.map(\.id) ?? [])
+            guard known.contains(unit) else {
+                let guess = Suggestion.closest(to: unit, among: known).map { "; did you mean '\($0)'?" } ?? ""
+                FileHandle.standardError.write(Data("error: no unit '\(unit)' in \(files.organisation ?? files.keyResults)\(guess)\n".utf8))
+                throw ExitCode(1)
+            }
+            units = history.dataset.organisation.map { $0.subtree(of: unit) } ?? [unit]
+        }
         var day: Day
         if let asOf {
             guard let d = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
@@ -437,13 +446,24 @@ struct Forecast: ParsableCommand {
         let calibration = noRecalibrate ? nil : forecastModel.recalibrated(on: history, closedBefore: day)
         if let calibration { forecastModel = calibration }
         var list = forecastModel.forecastOpen(history, asOf: day)
-        if let unit { list = list.filter { $0.unitID == unit || $0.unitID.hasPrefix(unit + ".") } }
+        if let units { list = list.filter { units.contains($0.unitID) } }
         switch format {
         case .json:
             struct Report: Encodable { var asOf: String; var model: String; var recalibration: Recalibration?; var keyResults: [KeyResultForecast]
                 enum CodingKeys: String, CodingKey { case asOf = "as_of", model, recalibration, keyResults = "key_results" } }
             print(try JSONOutput.encode(Report(asOf: day.description, model: model, recalibration: calibration?.recalibration, keyResults: list)))
-        default:
+        case .csv:
+            CSV.print(["kr_id", "unit_id", "owner", "title", "status", "p_success", "expected_score", "progress", "expected_progress", "reasons"], list.map { f in
+                [f.keyResultID, f.unitID, f.owner ?? "", f.title, f.status.rawValue, fmt(f.probability, 4), fmt(f.expectedScore, 4),
+                 fmt(f.progress, 4), fmt(f.expectedProgress, 4), f.reasons.joined(separator: "; ")]
+            })
+        case .markdown:
+            print(Markdown.table(["status", "P(success)", "score", "progress", "kr", "unit", "title", "why"], right: [1, 2, 3], list.map { f in
+                [f.status.rawValue, fmt(f.probability, 2), fmt(f.expectedScore, 2), "\(f.progress.percentText)/\(f.expectedProgress.percentText)",
+                 f.keyResultID, f.unitID, f.title, f.reasons.joined(separator: "; ")]
+            }))
+            print("\n" + Forecast.calibrationNote(model: model, calibration?.recalibration, refused: noRecalibrate))
+        case .table:
             var table = TextTable(columns: [.init("status"), .init("P(success)", alignRight: true), .init("score", alignRight: true),
                                             .init("progress", alignRight: true), .init("kr"), .init("unit"), .init("title"), .init("why")])
             for f in list {

@@ -27,16 +27,16 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("as-of"), help: ArgumentHelp("The day of the run (YYYY-MM-DD).", valueName: "date"))
     var asOf: String
 
-    @Option(help: ArgumentHelp("Policy file.", valueName: "file"))
-    var policy: String = "Models/selection.policy"
+    @Option(help: ArgumentHelp("Policy file (default: the shipped Models/selection.policy).", valueName: "file"))
+    var policy: String = Shipped.policy
 
-    @Option(help: ArgumentHelp("Forecast model file.", valueName: "file"))
-    var model: String = "Models/kr-forecast.json"
+    @Option(help: ArgumentHelp("Forecast model file (default: the shipped Models/kr-forecast.json).", valueName: "file"))
+    var model: String = Shipped.model
 
     @Option(help: ArgumentHelp("Post new alerts to this URL (Slack-compatible JSON).", valueName: "url"))
     var webhook: String?
 
-    @Option(name: .customLong("webhook-retry-delay"), help: ArgumentHelp("Seconds before the first retry of a failed post; each further retry waits twice as long (5 attempts).", valueName: "seconds"))
+    @Option(name: .customLong("webhook-retry-delay"), help: ArgumentHelp("Seconds before the first retry of a failed post, 0 to 60; each further retry waits twice as long (5 attempts).", valueName: "seconds"))
     var webhookRetryDelay: Double = 0.5
 
     @Flag(help: "Print nothing but errors.")
@@ -45,67 +45,146 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .customLong("no-recalibrate"), help: "Use the model as trained, not recalibrated on the store's key results closed before --as-of.")
     var noRecalibrate = false
 
+    @Flag(help: "Run even when --as-of lies more than \(Run.futureMargin) days after the store's latest check-in (a mistyped year would otherwise resolve every alert).")
+    var force = false
+
+    /// How far past the latest check-in a run may be dated without --force.
+    static let futureMargin = 31
+    /// How often a run computes again when another writer changed the store meanwhile.
+    static let attempts = 5
+
+    func validate() throws {
+        guard webhookRetryDelay.isFinite, (0...60).contains(webhookRetryDelay) else {
+            throw ValidationError("--webhook-retry-delay takes seconds from 0 to 60, found \(webhookRetryDelay)")
+        }
+        if let webhook {
+            guard let url = URL(string: webhook), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+                  let host = url.host, !host.isEmpty else {
+                throw ValidationError("--webhook takes an http:// or https:// URL, found '\(webhook)'")
+            }
+        }
+    }
+
     func run() async throws {
         guard let day = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
-        let (store, compiled, binding, trainedModel, dataset) = try Run.prepare(db: db, policyPath: policy, modelPath: model)
-        // The organisation's own history, when it has enough: recalibrated on the key results
-        // closed before this run (as `tandem forecast` does).
-        let calibrated = noRecalibrate ? nil : trainedModel.recalibrated(on: History(dataset), closedBefore: day)
-        let forecastModel = calibrated ?? trainedModel
-        // An earlier week that is already recorded: nothing to do (the ledger has moved on).
-        if let latest = try? store.latestRun(), latest > day, (try? store.hasRun(day)) == true {
-            if !quiet { print("run \(day): already recorded, and the store has moved on to \(latest): nothing to do") }
-            return
+        let policyPath = Shipped.resolve(policy, default: Shipped.policy)
+        let modelPath = Shipped.resolve(model, default: Shipped.model)
+        var record: RunRecord?
+        var result: WeeklyRun?
+        var calibrated: ForecastModel?
+        for attempt in 1...Run.attempts {
+            let (store, compiled, binding, trainedModel, dataset, generation) = try Run.prepare(db: db, policyPath: policyPath, modelPath: modelPath)
+            if attempt == 1 { try refuseFarFuture(day, dataset) }
+            // An earlier week that is already recorded: nothing to do (the ledger has moved on).
+            if let latest = try store.latestRun(), latest > day, try store.hasRun(day) {
+                if !quiet { print("run \(day): already recorded, and the store has moved on to \(latest): nothing to do") }
+                return
+            }
+            // The organisation's own history, when it has enough: recalibrated on the key results
+            // closed before this run (as `tandem forecast` does).
+            calibrated = noRecalibrate ? nil : trainedModel.recalibrated(on: History(dataset), closedBefore: day)
+            let forecastModel = calibrated ?? trainedModel
+            let (previousDay, previous) = try store.previousForecasts(before: day)
+            // The bar only for large organisations (a small run is over before it would show).
+            let bar = TerminalProgress()
+            let weekly = WeeklyRun.run(dataset: dataset, policy: compiled, binding: binding, model: forecastModel, day: day,
+                                       previous: previous, previousDay: previousDay) { done, total in
+                guard !quiet, total > 20_000 else { return }
+                bar.show("forecasting", done, total)
+            }
+            bar.finish()
+            result = weekly
+            let recorded = Result<RunRecord, StoreError> { () throws(StoreError) -> RunRecord in
+                try store.recordRun(
+                    day: day, policy: "\(compiled.policy.name) \(compiled.policy.version ?? "")", model: modelPath,
+                    decisions: weekly.decisions.map { ($0.unitID, $0.mode, $0.outcome, $0.lean) },
+                    observations: weekly.observations.map {
+                        LedgerObservation(keyResultID: $0.keyResultID, unitID: $0.unitID, owner: $0.owner, title: $0.title,
+                                          severity: $0.severity?.rawValue, rules: $0.rules, reasons: $0.reasons, pSuccess: $0.pSuccess,
+                                          progress: $0.progress, elapsed: $0.elapsed)
+                    },
+                    policyVersion: PolicyVersion(name: compiled.policy.name, version: compiled.policy.version,
+                                                 text: String(decoding: FileManager.default.contents(atPath: policyPath) ?? Data(), as: UTF8.self)),
+                    generation: generation)
+            }
+            switch recorded {
+            case .success(let r):
+                record = r
+            case .failure(let error) where error.changedSinceRead && attempt < Run.attempts:
+                // Another run or an import wrote in between: what was computed may be stale.
+                if !quiet { print("run \(day): the store changed while computing (another run or an import); computing again") }
+                continue
+            case .failure(let error):
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            break
         }
-        let (previousDay, previous) = try store.previousForecasts(before: day)
-        // The bar only for large organisations (a small run is over before it would show).
-        let bar = TerminalProgress()
-        let result = WeeklyRun.run(dataset: dataset, policy: compiled, binding: binding, model: forecastModel, day: day,
-                                   previous: previous, previousDay: previousDay) { done, total in
-            guard !quiet, total > 20_000 else { return }
-            bar.show("forecasting", done, total)
-        }
-        bar.finish()
-        let record: RunRecord
-        do {
-            record = try store.recordRun(
-                day: day, policy: "\(compiled.policy.name) \(compiled.policy.version ?? "")", model: model,
-                decisions: result.decisions.map { ($0.unitID, $0.mode, $0.outcome, $0.lean) },
-                observations: result.observations.map {
-                    LedgerObservation(keyResultID: $0.keyResultID, unitID: $0.unitID, owner: $0.owner, title: $0.title,
-                                      severity: $0.severity?.rawValue, rules: $0.rules, reasons: $0.reasons, pSuccess: $0.pSuccess,
-                                      progress: $0.progress, elapsed: $0.elapsed)
-                },
-                policyVersion: PolicyVersion(name: compiled.policy.name, version: compiled.policy.version,
-                                             text: String(decoding: FileManager.default.contents(atPath: policy) ?? Data(), as: UTF8.self)))
-        } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(1)
+        guard let record, let result else { return }
+        for s in result.skipped {
+            FileHandle.standardError.write(Data("warning: \(s.keyResultID) (unit \(s.unitID)) was not forecast: \(s.reason)\n".utf8))
         }
         if !quiet {
             var kinds: [String: Int] = [:]
             for e in record.events { kinds[e.kind, default: 0] += 1 }
             let changes = ["opened", "escalated", "improved", "updated", "resolved"].compactMap { k in kinds[k].map { "\($0.grouped) \(k)" } }
             let atRisk = result.observations.filter { $0.severity != nil }.count
-            print("run \(day)\(record.rerun ? " (again)" : ""): \(count(result.decisions.count, "unit")) decided, \(count(result.observations.count, "open key result")) forecast, \(atRisk.grouped) at risk; ledger: \(changes.isEmpty ? "no change" : changes.joined(separator: ", "))")
+            print("run \(day)\(record.rerun ? " (again)" : ""): \(count(result.decisions.count, "unit")) decided, \(count(result.observations.count, "open key result")) forecast\(result.skipped.isEmpty ? "" : " (\(result.skipped.count.grouped) could not be, see the warnings)"), \(atRisk.grouped) at risk; ledger: \(changes.isEmpty ? "no change" : changes.joined(separator: ", "))")
+            print("  policy: \(policyPath)")
             if let r = calibrated?.recalibration {
-                print("  forecast: \(model), recalibrated on this organisation's \(r.keyResults.grouped) key results closed before \(day) (achieved \(fmt(r.baseRate * 100, 0))% of the time)")
+                print("  forecast: \(modelPath), recalibrated on this organisation's \(r.keyResults.grouped) key results closed before \(day) (achieved \(fmt(r.baseRate * 100, 0))% of the time)")
             } else {
-                print("  forecast: \(model), as trained" + (noRecalibrate ? " (--no-recalibrate)" : " (fewer than \(Recalibration.minimumKeyResults) key results closed before \(day), with both outcomes, to recalibrate on)"))
+                print("  forecast: \(modelPath), as trained" + (noRecalibrate ? " (--no-recalibrate)" : " (fewer than \(Recalibration.minimumKeyResults) key results closed before \(day), with both outcomes, to recalibrate on)"))
             }
         }
         if let webhook {
-            let (sent, failed) = await Webhook.deliver(store: store, url: webhook, firstDelay: max(0, webhookRetryDelay))
-            if !quiet { print("webhook: \(count(sent, "alert")) delivered\(failed > 0 ? ", \(failed) not delivered (retried at the next run)" : "")") }
+            let store = try Run.open(db, access: .readWrite)
+            let outcome = await Webhook.deliver(store: store, url: webhook, firstDelay: webhookRetryDelay)
+            if !quiet || outcome.error != nil {
+                print("webhook: \(count(outcome.sent, "alert")) delivered\(outcome.failed > 0 ? ", \(outcome.failed) not delivered (retried at the next run)" : "")")
+            }
+            if let error = outcome.error {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(1)
+            }
         }
     }
 
+    /// A run dated far past the data is almost always a typo (2062 for 2026); it would resolve
+    /// every alert and lock the store's earlier weeks. Refused unless --force.
+    func refuseFarFuture(_ day: Day, _ dataset: Dataset) throws {
+        guard !force else { return }
+        let latestCheckIn = dataset.checkIns.checkIns.map(\.date).max()
+        let latestStart = dataset.keyResults.keyResults.map(\.cycle.start).max()
+        guard let latest = latestCheckIn ?? latestStart else { return }
+        let limit = latest.advanced(by: Run.futureMargin)
+        if day > limit {
+            FileHandle.standardError.write(Data("""
+                \(db): error: --as-of \(day) lies \(latest.distance(to: day).grouped) days after the store's latest \(latestCheckIn == nil ? "cycle start" : "check-in") (\(latest)); a run then would resolve every alert, and later runs could not go back.
+                note: check the date; to run that far ahead anyway, add --force (`tandem runs undo` takes a run back)
+
+                """.utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// Opens the store for a command, or prints why it cannot and exits with status 1.
+    static func open(_ db: String, access: TandemStore.Access) throws -> TandemStore {
+        do { return try TandemStore(path: db, access: access) } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// Reads the policy, the model and the store; the store's generation is read first, so that
+    /// any write after it is noticed when the run is recorded.
     static func prepare(db: String, policyPath: String, modelPath: String) throws
-        -> (TandemStore, CompiledPolicy, OrganisationBinding, ForecastModel, Dataset) {
+        -> (TandemStore, CompiledPolicy, OrganisationBinding, ForecastModel, Dataset, Int64) {
         let policy = try readPolicy(policyPath)
         let forecastModel = try readModel(modelPath)
         do {
-            let store = try TandemStore(path: db)
+            let store = try TandemStore(path: db, access: .readWrite)
+            let generation = try store.generation()
             let dataset = try store.loadDataset()
             guard let org = dataset.organisation else {
                 FileHandle.standardError.write(Data("\(db): error: the store holds no organisation; run `tandem import` first\n".utf8))
@@ -116,7 +195,7 @@ struct Run: AsyncParsableCommand {
                 FileHandle.standardError.write(Data(DiagnosticRenderer(sources: []).render(diagnostics).utf8))
                 throw ExitCode(1)
             }
-            return (store, CompiledPolicy(policy), binding, forecastModel, dataset)
+            return (store, CompiledPolicy(policy), binding, forecastModel, dataset, generation)
         } catch let error as StoreError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
@@ -127,48 +206,77 @@ struct Run: AsyncParsableCommand {
 /// Posts ledger events to a webhook: Slack-compatible JSON, retries with exponential back-off,
 /// each event delivered once.
 enum Webhook {
-    static func payload(_ e: LedgerEvent) -> Data {
+    static func payload(_ e: LedgerEvent) throws -> Data {
         let icon = e.severity == "critical" ? "🔴" : (e.severity == "warning" ? "🟠" : "🔵")
         let text = "\(icon) [\(e.severity)] \(e.kind == "escalated" ? "escalated" : "new alert") #\(e.alertID) · \(e.keyResultID) \(e.title) · unit \(e.unitID)\(e.owner.map { " · owner \($0)" } ?? "")\n\(e.reasons)"
         let object: [String: Any] = ["text": text, "tandem": ["event_id": e.id, "alert_id": e.alertID, "kind": e.kind,
                                                               "severity": e.severity, "kr_id": e.keyResultID, "day": e.day.description]]
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
 
-    /// Delivers every pending event; returns (delivered, still pending). When an event fails
-    /// all its attempts the endpoint is taken to be down: the rest wait for the next run.
-    static func deliver(store: TandemStore, url: String, attempts: Int = 5, firstDelay: Double = 0.5) async -> (Int, Int) {
-        guard let endpoint = URL(string: url), let pending = try? store.pendingDeliveries(url: url) else { return (0, 0) }
-        var sent = 0, failed = 0
+    /// What a delivery round did; `error` when the store could not be read or a delivery could
+    /// not be recorded (the round stops there).
+    struct Outcome {
+        var sent = 0
+        var failed = 0
+        var error: StoreError?
+    }
+
+    /// Delivers every pending event. When an event fails all its attempts the endpoint is taken
+    /// to be down: the rest wait for the next run.
+    ///
+    /// Delivery is at least once: an event is marked delivered in the store only after the
+    /// receiver answered 2xx. Should recording that fail (a full disk, say), the round stops with
+    /// an error and the event is posted again at the next run, with the same `Idempotency-Key`
+    /// (`tandem-event-<id>`), by which the receiver can drop the repeat.
+    static func deliver(store: TandemStore, url: String, attempts: Int = 5, firstDelay: Double = 0.5) async -> Outcome {
+        var outcome = Outcome()
+        guard let endpoint = URL(string: url) else { return outcome }
+        let pending: [LedgerEvent]
+        do { pending = try store.pendingDeliveries(url: url) } catch {
+            outcome.error = error
+            return outcome
+        }
         for (n, event) in pending.enumerated() {
             var delivered = false
-            var delay = firstDelay
+            var delay = min(max(firstDelay, 0), 60)
             for attempt in 1...attempts {
                 var request = URLRequest(url: endpoint)
                 request.httpMethod = "POST"
                 request.setValue("application/json", forHTTPHeaderField: "Content-Type")
                 request.setValue("tandem-event-\(event.id)", forHTTPHeaderField: "Idempotency-Key")
-                request.httpBody = payload(event)
+                do { request.httpBody = try payload(event) } catch {
+                    outcome.error = StoreError(path: store.path, operation: "deliver an event from", underlying: "event \(event.id) cannot be put into JSON: \(error)")
+                    return outcome
+                }
                 request.timeoutInterval = 10
+                // A failed post (refused, timed out, not 2xx) is what the retries are for.
                 if let (_, response) = try? await URLSession.shared.data(for: request),
                    let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) {
                     delivered = true
                 }
-                try? store.recordDelivery(event: event.id, url: url, delivered: delivered)
+                do { try store.recordDelivery(event: event.id, url: url, delivered: delivered) } catch {
+                    outcome.error = StoreError(path: error.path, operation: error.operation,
+                                               underlying: error.underlying + (delivered ? "; event \(event.id) was delivered but could not be recorded, so the next run posts it again with the same Idempotency-Key" : ""))
+                    outcome.failed = pending.count - n - (delivered ? 1 : 0)
+                    if delivered { outcome.sent += 1 }
+                    return outcome
+                }
                 if delivered { break }
                 if attempt < attempts {
+                    // Cancellation is the only way a sleep fails; then stop waiting and move on.
                     try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
                     delay *= 2
                 }
             }
             if delivered {
-                sent += 1
+                outcome.sent += 1
             } else {
-                failed = pending.count - n
+                outcome.failed = pending.count - n
                 break
             }
         }
-        return (sent, failed)
+        return outcome
     }
 }
 
@@ -191,7 +299,7 @@ struct Alerts: ParsableCommand {
     @Option(help: "Only this status: open, acked or resolved (default: open and acked).")
     var status: String?
 
-    @Option(help: "Output format: table, json or markdown.")
+    @Option(help: "Output format: table, json, csv (RFC 4180) or markdown.")
     var format: Diagnose.Format = .table
 
     func validate() throws {
@@ -200,19 +308,24 @@ struct Alerts: ParsableCommand {
     }
 
     func run() throws {
+        let store = try Run.open(db, access: .readOnly)
         do {
-            let store = try TandemStore(path: db)
+            if let unit { try requireUnit(unit, in: store) }
             var list = try store.alerts(unit: unit, owner: owner, severity: severity, status: status)
             if status == nil { list = list.filter { $0.status != "resolved" } }
             switch format {
-            case .json, .csv:
+            case .json:
                 print(try JSONOutput.encode(list))
+            case .csv:
+                CSV.print(["alert", "severity", "status", "unit_id", "owner", "kr_id", "title", "p_success", "opened", "updated", "rules", "reasons", "ack_note"],
+                          list.map { a in
+                              [String(a.id), a.severity, a.status, a.unitID, a.owner ?? "", a.keyResultID, a.title, fmt(a.pSuccess, 4),
+                               a.openedDay.description, a.updatedDay.description, a.rules, a.reasons, a.ackNote ?? ""]
+                          })
             case .markdown:
-                print("| alert | severity | status | unit | owner | key result | P(success) | reasons |")
-                print("|---:|---|---|---|---|---|---:|---|")
-                for a in list {
-                    print("| \(a.id) | \(a.severity) | \(a.status) | \(a.unitID) | \(a.owner ?? "") | \(a.keyResultID) \(a.title) | \(fmt(a.pSuccess, 2)) | \(a.rules): \(a.reasons) |".replacingOccurrences(of: "\n", with: " "))
-                }
+                print(Markdown.table(["alert", "severity", "status", "unit", "owner", "key result", "P(success)", "reasons"], right: [0, 6], list.map { a in
+                    [String(a.id), a.severity, a.status, a.unitID, a.owner ?? "", "\(a.keyResultID) \(a.title)", fmt(a.pSuccess, 2), "\(a.rules): \(a.reasons)"]
+                }))
             case .table:
                 var lastGroup = ""
                 for a in list {
@@ -235,6 +348,16 @@ struct Alerts: ParsableCommand {
     }
 }
 
+/// Refuses a unit id the store does not hold, with the closest one as a suggestion.
+func requireUnit(_ unit: String, in store: TandemStore) throws {
+    let ids = try store.unitIDs()
+    guard ids.contains(unit) else {
+        let guess = Suggestion.closest(to: unit, among: ids).map { "; did you mean '\($0)'?" } ?? ""
+        FileHandle.standardError.write(Data("\(store.path): error: no unit '\(unit)' in the store\(guess)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
 struct Ack: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Acknowledge an alert with a note.")
 
@@ -251,11 +374,18 @@ struct Ack: ParsableCommand {
     var asOf: String?
 
     func run() throws {
+        var day: Day?
+        if let asOf {
+            guard let d = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
+            day = d
+        }
+        let store = try Run.open(db, access: .readWrite)
         do {
-            let store = try TandemStore(path: db)
-            let day = try asOf.flatMap { Day(iso: $0) } ?? store.latestRun() ?? Day(ordinal: 0)
+            guard let day = try day ?? store.latestRun() else {
+                throw StoreError(path: db, operation: "acknowledge an alert in", underlying: "the store has no run yet; give --as-of")
+            }
             let a = try store.acknowledge(alert: alert, note: note, day: day)
-            print("alert #\(a.id) (\(a.keyResultID), \(a.severity)) acknowledged: \(note)")
+            print("alert #\(a.id) (\(a.keyResultID), \(a.severity)) acknowledged on \(day): \(note)")
         } catch let error as StoreError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
@@ -275,8 +405,8 @@ struct Feed: ParsableCommand {
     var after: Int64 = 0
 
     func run() throws {
+        let store = try Run.open(db, access: .readOnly)
         do {
-            let store = try TandemStore(path: db)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             for e in try store.events(after: after) {

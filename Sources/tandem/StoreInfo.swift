@@ -8,12 +8,12 @@ struct StoreInfo: ParsableCommand {
         abstract: "Show what a store holds: units, key results, check-ins, imports, and a content digest."
     )
 
-    @Option(help: ArgumentHelp("The store (SQLite file); created empty if missing.", valueName: "file"))
+    @Option(help: ArgumentHelp("The store (SQLite file), as `tandem import` made it.", valueName: "file"))
     var db: String
 
     func run() throws {
         do {
-            let store = try TandemStore(path: db)
+            let store = try TandemStore(path: db, access: .readOnly)
             let c = try store.counts()
             print("\(db): \(count(c.units, "unit")), \(count(c.keyResults, "key result")), \(count(c.checkIns, "check-in")) from \(count(c.imports, "import"))")
             for v in try store.policyVersions() {

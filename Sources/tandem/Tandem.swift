@@ -14,6 +14,6 @@ struct Tandem: AsyncParsableCommand {
 
         Then: tandem diagnose --org …; tandem forecast --krs … --checkins …; tandem import --db tandem.db …; tandem run --db tandem.db --as-of DATE; tandem alerts --db tandem.db. The file formats and every command are described in the README.
         """,
-        subcommands: [Validate.self, Import.self, StoreInfo.self, Run.self, Alerts.self, Ack.self, Feed.self, Check.self, Diagnose.self, PolicyTest.self, Diff.self, Train.self, Evaluate.self, Backtest.self, Forecast.self, WhatIf.self, Sensitivity.self, Generate.self]
+        subcommands: [Validate.self, Import.self, StoreInfo.self, Run.self, Runs.self, Alerts.self, Ack.self, Feed.self, Check.self, Diagnose.self, PolicyTest.self, Diff.self, Train.self, Evaluate.self, Backtest.self, Forecast.self, WhatIf.self, Sensitivity.self, Generate.self]
     )
 }

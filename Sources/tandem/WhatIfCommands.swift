@@ -23,11 +23,11 @@ struct BaselineOptions: ParsableArguments {
     @Option(name: .customLong("checkins"), help: ArgumentHelp("Check-in CSV file (instead of --db).", valueName: "file"))
     var checkIns: String?
 
-    @Option(help: ArgumentHelp("Policy file.", valueName: "file"))
-    var policy: String = "Models/selection.policy"
+    @Option(help: ArgumentHelp("Policy file (default: the shipped Models/selection.policy).", valueName: "file"))
+    var policy: String = Shipped.policy
 
-    @Option(help: ArgumentHelp("Forecast model file.", valueName: "file"))
-    var model: String = "Models/kr-forecast.json"
+    @Option(help: ArgumentHelp("Forecast model file (default: the shipped Models/kr-forecast.json).", valueName: "file"))
+    var model: String = Shipped.model
 
     func validate() throws {
         if db == nil && (organisation == nil || keyResults == nil || checkIns == nil) {
@@ -44,15 +44,15 @@ struct BaselineOptions: ParsableArguments {
     ///
     /// - Parameter day: the baseline day, or nil for the latest recorded run (store) or check-in (files).
     func load(day: Day?) throws -> WhatIfBaseline {
-        let checked = try readPolicy(policy)
-        let forecastModel = try readModel(model)
+        let checked = try readPolicy(Shipped.resolve(policy, default: Shipped.policy))
+        let forecastModel = try readModel(Shipped.resolve(model, default: Shipped.model))
         var dataset: Dataset
         var previous: [String: Double] = [:], previousDay: Day?
         var baselineDay = day
         var orgSources: [SourceFile] = []
         if let db {
             do {
-                let store = try TandemStore(path: db)
+                let store = try TandemStore(path: db, access: .readOnly)
                 dataset = try store.loadDataset()
                 if baselineDay == nil { baselineDay = try store.latestRun() }
                 if let d = baselineDay { (previousDay, previous) = try store.previousForecasts(before: d) }
@@ -169,9 +169,15 @@ struct WhatIf: ParsableCommand {
             FileHandle.standardError.write(Data(DiagnosticRenderer(sources: sources).render(diagnostics).utf8))
         }
         if diagnostics.hasErrors { throw ExitCode(1) }
-        let report = WhatIfReport(engine: engine, scenarios: evaluated, threshold: threshold ?? file.threshold ?? 0.05,
-                                  correlation: correlation ?? file.correlation ?? 0)
-        let renderer = WhatIfRenderer(report: report, source: "\(baseline.description) as of \(base.day), \(baseline.policy), \(baseline.model); scenarios from \(scenario)", limit: limit)
+        let report: WhatIfReport
+        do {
+            report = try WhatIfReport(engine: engine, scenarios: evaluated, threshold: threshold ?? file.threshold ?? 0.05,
+                                      correlation: correlation ?? file.correlation ?? 0)
+        } catch {
+            FileHandle.standardError.write(Data("error: the objectives' chances under correlation could not be computed: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let renderer = WhatIfRenderer(report: report, source: "\(baseline.description) as of \(base.day), \(Shipped.resolve(baseline.policy, default: Shipped.policy)), \(Shipped.resolve(baseline.model, default: Shipped.model)); scenarios from \(scenario)", limit: limit)
         switch format {
         case .table: try emit(renderer.text(), to: output)
         case .markdown: try emit(renderer.markdown(), to: output)
@@ -252,7 +258,7 @@ struct Sensitivity: ParsableCommand {
         case .markdown: try emit(section.markdown(level: 2), to: output)
         case .json: try emit(json, to: output)
         case .html:
-            try emit(HTML.page(title: title, subtitle: "As of \(base.day), against \(baseline.description), \(baseline.policy), \(baseline.model).",
+            try emit(HTML.page(title: title, subtitle: "As of \(base.day), against \(baseline.description), \(Shipped.resolve(baseline.policy, default: Shipped.policy)), \(Shipped.resolve(baseline.model, default: Shipped.model)).",
                                body: section.html(level: 2, chart: chart)), to: output)
         }
     }

@@ -83,7 +83,7 @@ struct PolicyCommandTests {
         #expect(units.count == 42)
         #expect(units.allSatisfy { $0["mode"] is String && $0["lean"] is Double })
         let csv = try CLI.run(["diagnose", "--format", "csv"] + org)
-        #expect(csv.stdout.hasPrefix("unit_id,name,mode,outcome,lean,margin,margin_to,decided_by,reasons\nxh,星海科技,hybrid,"))
+        #expect(csv.stdout.hasPrefix("unit_id,name,mode,outcome,lean,margin,margin_to,decided_by,reasons\r\nxh,星海科技,hybrid,"))
         let markdown = try CLI.run(["diagnose", "--format", "markdown"] + org)
         #expect(markdown.stdout.hasPrefix("| unit | name | mode | parameters | lean | margin | reasons |\n|---|"))
     }

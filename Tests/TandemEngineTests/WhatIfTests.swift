@@ -36,7 +36,11 @@ enum Sample {
         }
         let text = DiagnosticRenderer(sources: sources).render(diagnostics)
         if diagnostics.hasErrors { return (nil, text) }
-        return (WhatIfReport(engine: engine, scenarios: states, threshold: loaded.threshold ?? 0.05, correlation: loaded.correlation ?? 0), text)
+        do {
+            return (try WhatIfReport(engine: engine, scenarios: states, threshold: loaded.threshold ?? 0.05, correlation: loaded.correlation ?? 0), text)
+        } catch {
+            return (nil, "\(error)")
+        }
     }
 }
 

@@ -47,15 +47,15 @@ struct SuccessCountTests {
         #expect(Normal.quantile(0) == -.infinity && Normal.quantile(1) == .infinity)
     }
 
-    @Test func zeroCorrelationIsIndependence() {
+    @Test func zeroCorrelationIsIndependence() throws {
         let p = [0.2, 0.9, 0.55, 0.7]
-        #expect(SuccessCount.distribution(p, correlation: 0) == SuccessCount.distribution(p))
+        #expect(try SuccessCount.distribution(p, correlation: 0) == SuccessCount.distribution(p))
     }
 
-    @Test func correlatedAgreesWithSimulation() {
+    @Test func correlatedAgreesWithSimulation() throws {
         // Simulate the one-factor copula directly (seeded) and compare with the quadrature.
         let p = [0.3, 0.8, 0.55, 0.65, 0.9], rho = 0.4
-        let exact = SuccessCount.distribution(p, correlation: rho)
+        let exact = try SuccessCount.distribution(p, correlation: rho)
         var state: UInt64 = 0x9E3779B97F4A7C15
         func uniform() -> Double {
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -83,10 +83,10 @@ struct SuccessCountTests {
         #expect(variance(exact) > variance(independent) + 0.1)
     }
 
-    @Test func nearPerfectCorrelationNests() {
+    @Test func nearPerfectCorrelationNests() throws {
         // ρ → 1: successes nest, so P(at least k) tends to the k-th largest probability.
         let p = [0.2, 0.5, 0.9]
-        let d = SuccessCount.distribution(p, correlation: 0.999)
+        let d = try SuccessCount.distribution(p, correlation: 0.999)
         #expect(abs(SuccessCount.atLeast(1, d) - 0.9) < 0.02)
         #expect(abs(SuccessCount.atLeast(2, d) - 0.5) < 0.02)
         #expect(abs(SuccessCount.atLeast(3, d) - 0.2) < 0.02)

@@ -130,6 +130,17 @@ public struct Organisation: Sendable {
         return result
     }
 
+    /// Ids of a unit and every unit below it, the unit first; empty for an unknown id.
+    public func subtree(of id: String) -> Set<String> {
+        guard let root = index[id] else { return [] }
+        var result: Set<String> = [], stack = [root]
+        while let i = stack.popLast(), result.count <= units.count {
+            guard result.insert(units[i].id).inserted else { continue }
+            stack += children[i]
+        }
+        return result
+    }
+
     /// The value of an attribute for a unit, looked up on the unit and then on its ancestors.
     public func attribute(_ name: String, of id: String) -> ResolvedAttribute? {
         var current = index[id]

@@ -12,6 +12,9 @@ public struct ScenarioFile: Sendable {
     /// Latent correlation between the key results of one objective (and of one unit), 0 ≤ ρ < 1.
     public var correlation: Double?
     public var scenarios: [Scenario]
+
+    /// The largest magnitude a number in a scenario file may have (10^15).
+    public static let largestNumber = 1e15
 }
 
 /// One named what-if: changes to unit attributes, the policy, and key results.

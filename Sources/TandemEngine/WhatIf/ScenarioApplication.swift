@@ -76,8 +76,10 @@ extension WhatIfEngine {
                     for u in targets {
                         let text = current.attribute(name, of: units[u].id)?.value.text ?? a.defaultValue.map { a.display($0) } ?? levels[0]
                         guard let i = levels.firstIndex(of: text) else { continue }  // an invalid value: the binding reports it
-                        let j = min(levels.count - 1, max(0, i + Int(by.rounded())))
-                        if j != i + Int(by.rounded()) { clamped += 1 }
+                        // In Double, so that no shift can overflow an Int (the loader bounds it too).
+                        let wanted = Double(i) + by.rounded()
+                        let j = Int(min(Double(levels.count - 1), max(0, wanted)))
+                        if Double(j) != wanted { clamped += 1 }
                         units[u].attributes[name] = AttributeValue(kind: .string, text: levels[j], location: location)
                     }
                 case .number(let lo, let hi):

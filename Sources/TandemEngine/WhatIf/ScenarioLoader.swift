@@ -63,6 +63,12 @@ private struct ScenarioReader {
             error("W0101", "'\(key)' must be a number, found \(yaml.describe(node))", at: node)
             return nil
         }
+        // Values, targets and shifts beyond ±10^15 are no quantity a goal is set in, and sums of them
+        // could overflow; the same bound keeps every number exactly printable.
+        guard abs(v) <= ScenarioFile.largestNumber else {
+            error("W0115", "'\(key)' must lie between -10^15 and 10^15, found \(text)", at: node)
+            return nil
+        }
         return v
     }
 

@@ -114,14 +114,14 @@ extension WhatIfReport {
     /// ⌈0.7·n⌉ of its n open key results are achieved. Probabilities are exact under the stated
     /// independence (or latent correlation), by `SuccessCount`.
     public init(engine: WhatIfEngine, scenarios: [(Scenario, WhatIfState)], threshold: Double = 0.05, correlation: Double = 0,
-                objectiveScore: Double = 0.7) {
+                objectiveScore: Double = 0.7) throws(NumericsError) {
         let base = engine.base
         let krs = base.dataset.keyResults.keyResults
         let open = engine.open
         let org = base.binding.organisation
         let sides = [engine.baseline] + scenarios.map(\.1)
-        func distribution(_ p: [Double]) -> [Double] {
-            correlation > 0 ? SuccessCount.distribution(p, correlation: correlation) : SuccessCount.distribution(p)
+        func distribution(_ p: [Double]) throws(NumericsError) -> [Double] {
+            correlation > 0 ? try SuccessCount.distribution(p, correlation: correlation) : SuccessCount.distribution(p)
         }
         // Objectives and units over the open key results.
         var objectiveMembers: [String: [Int]] = [:], objectiveOrder: [String] = []
@@ -132,11 +132,13 @@ extension WhatIfReport {
             objectiveMembers[kr.objectiveID, default: []].append(i)
             unitMembers[kr.unitID, default: []].append(i)
         }
-        let objectiveRows: [ObjectiveRow] = objectiveOrder.map { id in
-            let members = objectiveMembers[id]!
+        var objectiveRows: [ObjectiveRow] = []
+        for id in objectiveOrder {
+            let members = objectiveMembers[id] ?? []
             let needed = Int((objectiveScore * Double(members.count) - 1e-9).rounded(.up))
-            let p = sides.map { side in SuccessCount.atLeast(needed, distribution(members.map { side.probabilities[$0] })) }
-            return ObjectiveRow(objectiveID: id, unitID: krs[open[members[0]]].unitID, keyResults: members.count, pReaching: p)
+            var p: [Double] = []
+            for side in sides { p.append(SuccessCount.atLeast(needed, try distribution(members.map { side.probabilities[$0] }))) }
+            objectiveRows.append(ObjectiveRow(objectiveID: id, unitID: krs[open[members[0]]].unitID, keyResults: members.count, pReaching: p))
         }
         var unitRows: [UnitRow] = []
         for (u, unit) in org.units.enumerated() {
@@ -144,7 +146,7 @@ extension WhatIfReport {
             var row = UnitRow(unitID: unit.id, name: unit.name, openKeyResults: members.count, mode: [], expectedAchieved: [], range80: [], distribution: [])
             for side in sides {
                 let p = members.map { side.probabilities[$0] }
-                let pmf = distribution(p)
+                let pmf = try distribution(p)
                 row.mode.append(side.decisions[u].mode)
                 row.expectedAchieved.append(p.reduce(0, +))
                 row.range80.append([SuccessCount.quantile(0.1, pmf), SuccessCount.quantile(0.9, pmf)])

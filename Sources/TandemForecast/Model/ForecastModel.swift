@@ -6,6 +6,8 @@ import TandemNumerics
 public struct ForecastModel: Sendable, Codable {
     /// 2: monotone features (`Feature`), shape-constrained coefficients, optional recalibration.
     public static let schemaVersion = 2
+    /// The one kind of model this Tandem writes and reads.
+    public static let kind = "tandem.kr-forecast.logistic"
     /// The largest coefficient (on standardised features) a model file may hold.
     public static let maximumCoefficient = 1000.0
 
@@ -149,6 +151,11 @@ public struct ForecastModel: Sendable, Codable {
             var schemaVersion: Int
             enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version" }
         }
+        let bytes = [UInt8](data)
+        /// A located refusal: the file, the line of the value (when it can be found), its JSON path.
+        func invalid(_ jsonPath: String, _ why: String) -> ForecastError {
+            .invalidModel(path, line: JSONLocator.line(of: JSONLocator.path(jsonPath), in: bytes), jsonPath: jsonPath, why)
+        }
         let model: ForecastModel
         do {
             let header = try JSONDecoder().decode(Header.self, from: data)
@@ -159,52 +166,99 @@ public struct ForecastModel: Sendable, Codable {
         } catch let error as ForecastError {
             throw error
         } catch let error as DecodingError {
-            throw ForecastError.malformedModel(path, ForecastModel.explain(error))
+            let where_ = ForecastModel.codingPath(of: error)
+            let line = where_.isEmpty ? nil : JSONLocator.line(of: JSONLocator.path(where_), in: bytes)
+            throw ForecastError.invalidModel(path, line: line, jsonPath: nil, ForecastModel.explain(error))
         } catch {
             throw ForecastError.malformedModel(path, "\(error)")
         }
-        guard model.features == FeatureSet.names else {
-            throw ForecastError.malformedModel(path, "its features are not this Tandem's feature set (\(FeatureSet.names.count) features from '\(FeatureSet.names[0])' to '\(FeatureSet.names.last!)')")
+        guard model.kind == kind else {
+            throw invalid("kind", "'kind' is '\(model.kind)'; this Tandem reads '\(kind)' models")
         }
-        guard model.coefficients.count == model.features.count + 1,
-              model.standardisation.mean.count == model.features.count, model.standardisation.sd.count == model.features.count,
-              model.standardisation.sd.allSatisfy({ $0 > 0 && $0.isFinite }), model.coefficients.allSatisfy(\.isFinite),
-              model.standardisation.lower.count == model.features.count, model.standardisation.upper.count == model.features.count,
-              zip(model.standardisation.lower, model.standardisation.upper).allSatisfy({ $0.isFinite && $1.isFinite && $0 <= $1 })
-        else {
-            throw ForecastError.malformedModel(path, "its coefficients and standardisation must give one finite value per feature (one more coefficient for the intercept), each lower bound at most its upper bound")
+        guard model.features == FeatureSet.names else {
+            throw invalid("features", "its features are not this Tandem's feature set (\(FeatureSet.names.count) features from '\(FeatureSet.names[0])' to '\(FeatureSet.names.last!)')")
+        }
+        let p = model.features.count
+        guard model.coefficients.count == p + 1 else {
+            throw invalid("coefficients", "'coefficients' must hold \(p + 1) numbers (the intercept, then one per feature), found \(model.coefficients.count)")
         }
         // On standardised features a coefficient beyond ±1000 moves the odds by e¹⁰⁰⁰ per standard
         // deviation: no fit gives that, and its arithmetic would overflow.
-        if let j = model.coefficients.firstIndex(where: { abs($0) > maximumCoefficient }) {
-            throw ForecastError.malformedModel(path, "coefficient \(j) is \(model.coefficients[j]); coefficients must lie within ±\(Int(maximumCoefficient))")
+        if let j = model.coefficients.firstIndex(where: { !$0.isFinite || abs($0) > maximumCoefficient }) {
+            throw invalid("coefficients[\(j)]", "coefficient \(j) is \(model.coefficients[j]); coefficients must lie within ±\(Int(maximumCoefficient))")
         }
-        if let j = model.standardisation.mean.indices.first(where: { abs(model.standardisation.mean[$0]) > 1e12 || model.standardisation.sd[$0] > 1e12
-                                                                        || abs(model.standardisation.lower[$0]) > 1e12 || abs(model.standardisation.upper[$0]) > 1e12 }) {
-            throw ForecastError.malformedModel(path, "the standardisation of '\(model.features[j])' is out of range (beyond ±1e12)")
+        let st = model.standardisation
+        for (name, list) in [("mean", st.mean), ("sd", st.sd), ("lower", st.lower), ("upper", st.upper)] {
+            guard list.count == p else {
+                throw invalid("standardisation.\(name)", "'standardisation.\(name)' must hold one number per feature (\(p)), found \(list.count)")
+            }
+            if let j = list.firstIndex(where: { !$0.isFinite || abs($0) > 1e12 }) {
+                throw invalid("standardisation.\(name)[\(j)]", "the standardisation of '\(model.features[j])' is out of range (\(list[j]); finite, within ±1e12)")
+            }
+        }
+        if let j = st.sd.firstIndex(where: { $0 <= 0 }) {
+            throw invalid("standardisation.sd[\(j)]", "the standard deviation of '\(model.features[j])' must be positive, found \(st.sd[j])")
+        }
+        if let j = p == 0 ? nil : (0..<p).first(where: { st.lower[$0] > st.upper[$0] }) {
+            throw invalid("standardisation.lower[\(j)]", "the training range of '\(model.features[j])' is empty: lower \(st.lower[j]) > upper \(st.upper[j])")
+        }
+        if let se = model.standardErrors {
+            guard se.count == p + 1 else {
+                throw invalid("standard_errors", "'standard_errors' must hold \(p + 1) numbers (one per coefficient), found \(se.count)")
+            }
+            if let j = se.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
+                throw invalid("standard_errors[\(j)]", "standard error \(j) must be a finite number ≥ 0, found \(se[j])")
+            }
+        }
+        if let c = model.covariance {
+            guard c.count == p + 1, c.allSatisfy({ $0.count == p + 1 }) else {
+                throw invalid("covariance", "'covariance' must be a \(p + 1) × \(p + 1) matrix (one row and column per coefficient), found \(c.count) rows of \(Set(c.map(\.count)).sorted().map(String.init).joined(separator: ", ")) columns")
+            }
+            for r in 0...p {
+                if let k = c[r].firstIndex(where: { !$0.isFinite }) {
+                    throw invalid("covariance[\(r)][\(k)]", "covariance[\(r)][\(k)] must be a finite number, found \(c[r][k])")
+                }
+                guard c[r][r] >= 0 else {
+                    throw invalid("covariance[\(r)][\(r)]", "a variance (covariance[\(r)][\(r)]) must be ≥ 0, found \(c[r][r])")
+                }
+                for k in 0..<r where abs(c[r][k] - c[k][r]) > 1e-9 * max(1, abs(c[r][k]), abs(c[k][r])) {
+                    throw invalid("covariance[\(r)][\(k)]", "'covariance' must be symmetric: [\(r)][\(k)] is \(c[r][k]) but [\(k)][\(r)] is \(c[k][r])")
+                }
+            }
         }
         guard !model.training.snapshotShares.isEmpty, model.training.snapshotShares.allSatisfy({ $0 > 0 && $0 < 1 }) else {
-            throw ForecastError.malformedModel(path, "'training.snapshot_shares' must be elapsed shares between 0 and 1")
+            throw invalid("training.snapshot_shares", "'training.snapshot_shares' must be elapsed shares between 0 and 1")
         }
         let b = model.baselines
         guard [b.linearPaceOnTrackRate, b.linearPaceBehindRate, b.confidenceMissingRate].allSatisfy({ $0 >= 0 && $0 <= 1 }),
               [b.confidenceIntercept, b.confidenceSlope, b.trajectoryIntercept, b.trajectorySlope].allSatisfy({ $0.isFinite && abs($0) <= maximumCoefficient })
         else {
-            throw ForecastError.malformedModel(path, "'baselines' must hold rates between 0 and 1 and finite calibrations within ±\(Int(maximumCoefficient))")
+            throw invalid("baselines", "'baselines' must hold rates between 0 and 1 and finite calibrations within ±\(Int(maximumCoefficient))")
         }
         if let r = model.recalibration {
             guard [r.intercept, r.slope, r.elapsedSlope].allSatisfy({ $0.isFinite && abs($0) <= maximumCoefficient }),
                   r.slope >= Recalibration.minimumSlope else {
-                throw ForecastError.malformedModel(path, "its recalibration must have finite terms within ±\(Int(maximumCoefficient)) and a slope ≥ \(Recalibration.minimumSlope)")
+                throw invalid("recalibration", "its recalibration must have finite terms within ±\(Int(maximumCoefficient)) and a slope ≥ \(Recalibration.minimumSlope)")
             }
         }
         for (j, feature) in FeatureSet.features.enumerated() where feature.isMonotoneInProgress && model.coefficients[j + 1] < 0 {
-            throw ForecastError.malformedModel(path, "coefficient of '\(feature.rawValue)' is negative; it must be ≥ 0 so that P(success) cannot rise as progress falls")
+            throw invalid("coefficients[\(j + 1)]", "coefficient of '\(feature.rawValue)' is negative; it must be ≥ 0 so that P(success) cannot rise as progress falls")
         }
         return model
     }
 
     /// A decoding error in words: where in the file (a JSON path) and what was expected.
+    /// The JSON path a decoding error points at, as `a.b[3]` ("" for the top level).
+    static func codingPath(of error: DecodingError) -> String {
+        let path: [any CodingKey]
+        switch error {
+        case .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): path = c.codingPath
+        @unknown default: path = []
+        }
+        let text = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return text.hasPrefix(".") ? String(text.dropFirst()) : text
+    }
+
     static func explain(_ error: DecodingError) -> String {
         func where_(_ path: [any CodingKey]) -> String {
             let text = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
@@ -237,6 +291,9 @@ public struct ForecastModel: Sendable, Codable {
 public enum ForecastError: Error, CustomStringConvertible, Sendable {
     case unreadable(String)
     case malformedModel(String, String)
+    /// A value of the model file out of range or of the wrong shape: file, line (when found),
+    /// JSON path, why.
+    case invalidModel(String, line: Int?, jsonPath: String?, String)
     case notEnoughData(String)
     case numerics(NumericsError)
 
@@ -244,6 +301,8 @@ public enum ForecastError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .unreadable(let p): "\(p): error: model file must exist and be readable"
         case .malformedModel(let p, let why): "\(p): error: model file is not a Tandem forecast model: \(why)"
+        case .invalidModel(let p, let line, let jsonPath, let why):
+            "\(p)\(line.map { ":\($0)" } ?? ""): error: model file is not a Tandem forecast model: \(jsonPath.map { "at '\($0)': " } ?? "")\(why)"
         case .notEnoughData(let why): "error: not enough data to train: \(why)"
         case .numerics(let e): "error: the fit failed: \(e)"
         }

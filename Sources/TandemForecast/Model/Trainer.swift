@@ -224,7 +224,7 @@ public enum Trainer {
 
         let covariance = final.fit.covariance.map { c in (0..<c.rows).map { c.row($0) } }
         return ForecastModel(
-            schemaVersion: ForecastModel.schemaVersion, kind: "tandem.kr-forecast.logistic", features: FeatureSet.names,
+            schemaVersion: ForecastModel.schemaVersion, kind: ForecastModel.kind, features: FeatureSet.names,
             standardisation: .init(mean: final.mean, sd: final.sd, lower: final.lower, upper: final.upper), coefficients: final.coefficients,
             standardErrors: final.fit.standardErrors, covariance: covariance,
             baselines: .init(linearPaceOnTrackRate: rate(onTrack), linearPaceBehindRate: rate(behind),

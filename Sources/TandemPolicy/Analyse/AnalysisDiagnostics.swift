@@ -85,6 +85,16 @@ extension PolicyAnalyser {
             out.append(Diagnostic(.note, "P0903", "\(names.count == 1 ? "value" : "values") \(names.joined(separator: ", ")) of '\(policy.attributes[i].name)' \(names.count == 1 ? "is" : "are") never mentioned by a rule; units with \(names.count == 1 ? "it" : "them") are decided by the other attributes",
                                   at: policy.attributes[i].location, length: policy.attributes[i].name.displayWidth))
         }
+        let top = policy.rows.first?.location ?? SourceLocation(file: policy.path, line: 1, column: 1)
+        if let why = report.notAnalysed {
+            out.append(Diagnostic(.warning, "P1007", "the decision logic was not analysed: gaps, overlaps, dead and shadowed rows are unknown",
+                                  at: top, notes: [.init(why), .init("compare that attribute with fewer distinct numbers, or use ranges of levels")]))
+        }
+        if report.stoppedEarly {
+            let share = report.spaceCells > 0 ? report.cellsExamined / report.spaceCells * 100 : 0
+            out.append(Diagnostic(.warning, "P1008", "the analysis stopped after \(report.boxes.grouped) boxes, having examined \(String(format: "%.1f", share))% of the attribute space: what it lists was found there; rows it does not list as dead or shadowed may still be",
+                                  at: top, notes: [.init("the rows' conditions cut the space into more pieces than the budget allows; give `tandem check --analysis-budget N` a larger N to go further, or --no-analysis to skip it")]))
+        }
         if report.approximate {
             out.append(Diagnostic(.note, "P1009", "some conditions do arithmetic on numbers: the analysis decided those cells from one representative unit each",
                                   at: SourceLocation(file: policy.path, line: 1, column: 1)))

@@ -33,6 +33,16 @@ public struct AnalysisReport: Sendable, Codable {
     public var spaceCells: Double = 0
     /// Some condition does arithmetic on numbers: results come from cell representatives.
     public var approximate = false
+    /// Why no analysis was made at all (an attribute cut into more cells than the analysis
+    /// handles), in words; nil when it was made.
+    public var notAnalysed: String?
+    /// The box budget ran out before the whole space was examined: gaps and overlaps listed were
+    /// found in the part examined (they are real); dead and shadowed rows are not reported.
+    public var stoppedEarly = false
+    /// Cells of the space the analysis settled (all of them unless it stopped early).
+    public var cellsExamined: Double = 0
+    /// The box budget the analysis ran with.
+    public var budget: Int = 0
 }
 
 /// Exact static analysis of a policy: gaps, overlaps, dead and shadowed rules.
@@ -258,11 +268,33 @@ public struct PolicyAnalyser: Sendable {
 
     // MARK: - Analysis
 
-    /// Analyses the decision logic. `maximumExamples` bounds the regions listed per finding.
-    public func analyse(maximumExamples: Int = 5) -> AnalysisReport {
+    /// The number of boxes an analysis examines before it stops and says so: about a second on
+    /// this project's machine for the hardest policies measured (`PolicyBenchmarks`).
+    public static let defaultBudget = 400_000
+
+    /// The most cells one attribute may be cut into (a box holds each attribute's cells as the
+    /// bits of a 64-bit mask).
+    public static let maximumCells = 64
+
+    /// Why the space cannot be analysed (an attribute with too many cells), or nil.
+    public var unanalysable: String? {
+        for (a, cells) in space.cells.enumerated() where cells.count > Self.maximumCells {
+            return "attribute '\(space.attributes[a].name)' is compared with so many different constants that it falls into \(cells.count) cells; the analysis handles at most \(Self.maximumCells) per attribute"
+        }
+        return nil
+    }
+
+    /// Analyses the decision logic. `maximumExamples` bounds the regions listed per finding;
+    /// `budget` the boxes examined (the analysis then stops, and the report says so).
+    public func analyse(maximumExamples: Int = 5, budget: Int = PolicyAnalyser.defaultBudget) -> AnalysisReport {
         var report = AnalysisReport()
         report.spaceCells = space.size
-        guard space.cells.allSatisfy({ $0.count <= 64 && !$0.isEmpty }) else { return report }
+        report.budget = budget
+        if let why = unanalysable {
+            report.notAnalysed = why
+            return report
+        }
+        guard space.cells.allSatisfy({ !$0.isEmpty }) else { return report }
         let rowDeps = policy.rows.map { $0.condition.map { dependencies($0.expression).sorted() } ?? [] }
         let rowDirect = policy.rows.map { $0.condition.map { dependencies($0.expression, throughLean: false).sorted() } ?? [] }
         let overrideDeps = policy.overrides.map { dependencies($0.condition.expression) }
@@ -291,6 +323,11 @@ public struct PolicyAnalyser: Sendable {
         var triStack: [Tri] = []
         triStack.reserveCapacity(32)
         while let (box, firstOpen) = stack.popLast() {
+            if report.boxes >= budget {
+                report.stoppedEarly = true
+                report.cellsExamined = report.spaceCells - stack.reduce(box.cells) { $0 + $1.0.cells }
+                break
+            }
             report.boxes += 1
             let lean = leanInterval(box, stack: &triStack)
             // Overrides, in order: the first that holds decides.
@@ -358,13 +395,22 @@ public struct PolicyAnalyser: Sendable {
             }
             var truths: [Tri] = []
             var unknown = Set<Int>()
+            var firstUnknown: Int?
             for i in policy.rows.indices {
                 let t = rowPrograms[i].map { truth($0, box, lean: lean, stack: &triStack) } ?? .yes
                 truths.append(t)
-                if t == .maybe { unknown.formUnion(rowDeps[i]) }
+                if t == .maybe {
+                    unknown.formUnion(rowDeps[i])
+                    if firstUnknown == nil { firstUnknown = i }
+                }
             }
             if truths.contains(.maybe) {
-                if let (a, b) = box.halved(along: unknown) { stack.append((a, 0)); stack.append((b, 0)); continue }
+                // Split on one comparison the first undecided row makes (that row is then settled
+                // on both parts), else on the lean score, else in half.
+                if let (a, b) = firstUnknown.flatMap({ atomSplit(rowPrograms[$0]!, box) }) ?? leanSplit(box, stack: &triStack)
+                    ?? box.halved(along: unknown) {
+                    stack.append((a, 0)); stack.append((b, 0)); continue
+                }
                 // A single cell that three-valued evaluation cannot settle (arithmetic): decide
                 // its representative unit concretely.
                 report.approximate = true
@@ -407,7 +453,14 @@ public struct PolicyAnalyser: Sendable {
                 if report.gaps.count < maximumExamples { report.gaps.append(region(box)) }
             }
         }
-        for (i, row) in policy.rows.enumerated() {
+        if !report.stoppedEarly { report.cellsExamined = report.spaceCells }
+        // Stopped early: a row not seen to decide may decide in the part not examined; only a
+        // row whose condition holds for no unit at all is surely dead.
+        for (i, row) in policy.rows.enumerated() where report.stoppedEarly {
+            guard let condition = row.condition, !everTrue[i], satisfiable(condition.expression, budget: budget) == false else { continue }
+            report.deadRows.append(i + 1)
+        }
+        for (i, row) in policy.rows.enumerated() where !report.stoppedEarly {
             guard let condition = row.condition else { continue }
             if policy.hitPolicy == .unique {
                 if !everTrue[i] { report.deadRows.append(i + 1) }
@@ -416,7 +469,7 @@ public struct PolicyAnalyser: Sendable {
             guard !everWins[i] else { continue }
             if let by = shadowedBy[i] {
                 report.shadowedRows.append(.init(row: i + 1, by: by + 1))
-            } else if !satisfiable(condition.expression) {
+            } else if satisfiable(condition.expression, budget: budget) == false {
                 report.deadRows.append(i + 1)
             } else {
                 // It holds only on boxes where it was never settled alone: the rows above decide
@@ -427,22 +480,25 @@ public struct PolicyAnalyser: Sendable {
         }
         // Overrides that never fire, and evidence that never fires: satisfiability on its own.
         for i in policy.overrides.indices where !overrideFires[i] {
-            if !satisfiable(policy.overrides[i].condition.expression) { report.deadOverrides.append(i + 1) }
+            if satisfiable(policy.overrides[i].condition.expression, budget: budget) == false { report.deadOverrides.append(i + 1) }
         }
-        for (i, e) in policy.evidence.enumerated() where !satisfiable(e.condition.expression) {
+        for (i, e) in policy.evidence.enumerated() where satisfiable(e.condition.expression, budget: budget) == false {
             report.deadEvidence.append(i + 1)
         }
         report.overlaps = Array(report.overlaps.prefix(maximumExamples * 4))
         return report
     }
 
-    /// Whether some unit makes the condition true (no lean involved).
-    func satisfiable(_ e: CheckedExpression) -> Bool {
+    /// Whether some unit makes the condition true; nil when `budget` boxes did not tell.
+    func satisfiable(_ e: CheckedExpression, budget: Int = PolicyAnalyser.defaultBudget) -> Bool? {
         let deps = dependencies(e)
         let program = TriProgram(e, policy: policy, space: space)
         var stack = [Box(all: space)]
         var triStack: [Tri] = []
+        var boxes = 0
         while let box = stack.popLast() {
+            boxes += 1
+            if boxes > budget { return nil }
             let lean = leanInterval(box, stack: &triStack)
             switch truth(program, box, lean: lean, stack: &triStack) {
             case .yes: return true
@@ -471,18 +527,40 @@ public struct PolicyAnalyser: Sendable {
         return ev
     }
 
+    /// The cells of a number attribute as ranges, neighbouring cells merged:
+    /// `n < 32 or 223 ≤ n < 481 or n = 615`.
+    static func ranges(_ name: String, _ indices: [Int], _ cells: [AttributeSpace.Cell]) -> String {
+        func f(_ x: Double) -> String { PolicyFormat.number(x) }
+        var runs: [(Int, Int)] = []
+        for i in indices {
+            if let last = runs.last, last.1 == i - 1 { runs[runs.count - 1].1 = i } else { runs.append((i, i)) }
+        }
+        return runs.map { i, j in
+            if i == j, cells[i].isPoint { return "\(name) = \(f(cells[i].representative))" }
+            // Cells alternate points and open intervals: an interval's bounds are its neighbours.
+            let lower: String? = cells[i].isPoint ? "\(f(cells[i].representative)) ≤ " : (i > 0 ? "\(f(cells[i - 1].representative)) < " : nil)
+            let upper: String? = cells[j].isPoint ? " ≤ \(f(cells[j].representative))" : (j + 1 < cells.count ? " < \(f(cells[j + 1].representative))" : nil)
+            switch (lower, upper) {
+            case (nil, nil): return "\(name) any"
+            case (let l?, nil): return "\(name) " + (l.hasSuffix("≤ ") ? "≥ " : "> ") + l.dropLast(3)  // "32 ≤ " → "n ≥ 32"
+            case (nil, let u?): return name + u
+            case (let l?, let u?): return l + name + u
+            }
+        }.joined(separator: " or ")
+    }
+
     /// Describes a box: the restricted attributes, and an example unit.
     func region(_ box: Box) -> Region {
         var conditions: [String] = [], example: [String: String] = [:]
         for (a, attribute) in space.attributes.enumerated() {
             let all = space.cells[a]
-            var chosen: [AttributeSpace.Cell] = []
+            var chosen: [AttributeSpace.Cell] = [], indices: [Int] = []
             var m = box.masks[a]
-            while m != 0 { chosen.append(all[m.trailingZeroBitCount]); m &= m - 1 }
+            while m != 0 { indices.append(m.trailingZeroBitCount); chosen.append(all[m.trailingZeroBitCount]); m &= m - 1 }
             example[attribute.name] = attribute.display(chosen[0].representative)
             if chosen.count < all.count {
                 if case .number = attribute.kind {
-                    conditions.append("\(attribute.name) " + chosen.map(\.label).joined(separator: " or "))
+                    conditions.append(Self.ranges(attribute.name, indices, all))
                 } else if chosen.count == 1 {
                     conditions.append("\(attribute.name) = \(chosen[0].label)")
                 } else {

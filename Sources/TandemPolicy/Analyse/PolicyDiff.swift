@@ -16,31 +16,56 @@ public struct RegionDiff: Sendable, Codable {
     public var spaceCells: Double = 0
     /// The schemas differ (attribute names, kinds or values): no region diff was made.
     public var schemaDifference: String?
+    /// Why no region diff was made otherwise (an attribute with too many cells).
+    public var notAnalysed: String?
+    /// The box budget ran out: the regions listed are real, but others may differ too.
+    public var stoppedEarly = false
+    /// Boxes examined, and cells of the space settled for both versions.
+    public var boxes = 0
+    public var cellsExamined: Double = 0
+}
+
+/// A count of boxes left to examine, shared by nested walks.
+final class BoxBudget {
+    var left: Int
+    init(_ left: Int) { self.left = left }
 }
 
 extension PolicyAnalyser {
     /// Visits boxes on which this policy's decision is settled: the outcome (nil: no decision),
     /// splitting as needed. Boxes come from within `box`.
-    func settled(within box: Box, visit: (Box, Outcome?) -> Void) {
+    ///
+    /// - Parameter budget: boxes that may still be examined, counted down (shared by nested
+    ///   walks); when it reaches 0 the walk stops and returns false (true: every box within was
+    ///   settled).
+    @discardableResult
+    func settled(within box: Box, budget: BoxBudget, visit: (Box, Outcome?) -> Void) -> Bool {
         var stack = [box]
         let rowDeps = policy.rows.map { $0.condition.map { dependencies($0.expression) } ?? [] }
         let overrideDeps = policy.overrides.map { dependencies($0.condition.expression) }
         var triStack: [Tri] = []
         while let box = stack.popLast() {
+            if budget.left <= 0 { return false }
+            budget.left -= 1
             let lean = leanInterval(box, stack: &triStack)
             var unknown = Set<Int>()
             var decided: Outcome??
+            // The program to split on: the first override or row still undecided on the box.
+            var undecided: TriProgram?
             for (i, o) in policy.overrides.enumerated() {
                 let t = truth(overridePrograms[i], box, lean: lean, stack: &triStack)
                 if t == .yes { decided = .some(o.outcome); break }
-                if t == .maybe { unknown = overrideDeps[i]; break }
+                if t == .maybe { unknown = overrideDeps[i]; undecided = overridePrograms[i]; break }
             }
             if decided == nil && unknown.isEmpty {
                 var truths: [Tri] = []
                 for i in policy.rows.indices {
                     let t = rowPrograms[i].map { truth($0, box, lean: lean, stack: &triStack) } ?? .yes
                     truths.append(t)
-                    if t == .maybe { unknown.formUnion(rowDeps[i]) }
+                    if t == .maybe {
+                        unknown.formUnion(rowDeps[i])
+                        if undecided == nil { undecided = rowPrograms[i] }
+                    }
                 }
                 if unknown.isEmpty {
                     let matching = policy.rows.indices.filter { truths[$0] == .yes && policy.rows[$0].condition != nil }
@@ -56,7 +81,7 @@ extension PolicyAnalyser {
                 }
             }
             if let d = decided { visit(box, d); continue }
-            guard let (low, high) = box.halved(along: unknown) else {
+            guard let (low, high) = undecided.flatMap({ atomSplit($0, box) }) ?? leanSplit(box, stack: &triStack) ?? box.halved(along: unknown) else {
                 // A cell three-valued evaluation cannot settle: decide its representative unit.
                 let values = (0..<space.attributes.count).map { space.cells[$0][box.masks[$0].trailingZeroBitCount].representative }
                 visit(box, compiled.outcome(of: compiled.decide(values)))
@@ -64,10 +89,12 @@ extension PolicyAnalyser {
             }
             stack += [low, high]
         }
+        return true
     }
 
     /// The regions where `other` decides differently from this policy.
-    public static func diff(_ old: Policy, _ new: Policy, maximumExamples: Int = 10) -> RegionDiff {
+    public static func diff(_ old: Policy, _ new: Policy, maximumExamples: Int = 10,
+                            budget: Int = PolicyAnalyser.defaultBudget) -> RegionDiff {
         var result = RegionDiff()
         let sameSchema = old.attributes.count == new.attributes.count && zip(old.attributes, new.attributes).allSatisfy {
             $0.name == $1.name && $0.kind == $1.kind
@@ -82,12 +109,18 @@ extension PolicyAnalyser {
             return result
         }
         let space = AttributeSpace([old, new])
-        guard space.cells.allSatisfy({ $0.count <= 64 && !$0.isEmpty }) else { return result }
         result.spaceCells = space.size
         let a = PolicyAnalyser(old, space: space), b = PolicyAnalyser(new, space: space)
+        if let why = a.unanalysable {
+            result.notAnalysed = why
+            return result
+        }
+        guard space.cells.allSatisfy({ !$0.isEmpty }) else { return result }
         let full = Box(all: space)
-        a.settled(within: full) { box, oldOutcome in
-            b.settled(within: box) { inner, newOutcome in
+        let boxes = BoxBudget(budget)
+        let complete = a.settled(within: full, budget: boxes) { box, oldOutcome in
+            b.settled(within: box, budget: boxes) { inner, newOutcome in
+                result.cellsExamined += inner.cells
                 guard oldOutcome != newOutcome else { return }
                 result.changedCells += inner.cells
                 if result.changes.count < maximumExamples {
@@ -96,6 +129,8 @@ extension PolicyAnalyser {
                 }
             }
         }
+        result.boxes = budget - max(0, boxes.left)
+        result.stoppedEarly = !complete || boxes.left <= 0 && result.cellsExamined < result.spaceCells
         return result
     }
 }

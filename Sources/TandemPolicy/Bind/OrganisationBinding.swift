@@ -91,7 +91,10 @@ public struct OrganisationBinding: Sendable {
             let notes = Suggestion.closest(to: value.text, among: names).map { [Diagnostic.Note("did you mean '\($0)'?")] } ?? []
             return fail("'\(value.text)' is not a \(attribute.kind.isLevel ? "level" : "value") of '\(attribute.name)' (\(listing))", notes)
         case .number(let min, let max):
-            guard let v = value.number else { return fail("'\(attribute.name)' must be a number, found '\(value.text)'") }
+            guard let v = value.number, v.isFinite else { return fail("'\(attribute.name)' must be a number, found '\(value.text)'") }
+            guard abs(v) <= Token.largestNumber else {
+                return fail("'\(attribute.name)' must lie between -10^15 and 10^15, found \(value.text)")
+            }
             if let min, v < min { return fail("'\(attribute.name)' must be at least \(PolicyFormat.number(min)), found \(value.text)") }
             if let max, v > max { return fail("'\(attribute.name)' must be at most \(PolicyFormat.number(max)), found \(value.text)") }
             return .success(v)

@@ -299,6 +299,10 @@ struct Parser {
                 guard case .number(let weight) = current.kind else {
                     throw fail("P0213", "expected the evidence's weight, a positive number such as +2, found \(found)")
                 }
+                // Leans are sums of weights; a cap keeps them readable and far from overflow.
+                guard weight <= EvidenceSyntax.largestWeight else {
+                    throw fail("P0213", "an evidence weight is at most \(Int(EvidenceSyntax.largestWeight)), found \(PolicyFormat.number(weight))")
+                }
                 _ = advance()
                 let (reason, _) = try expectString("the evidence's reason")
                 var sourceText: String?

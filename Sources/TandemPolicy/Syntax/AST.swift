@@ -65,6 +65,8 @@ indirect enum ExpressionSyntax: Sendable {
 }
 
 struct EvidenceSyntax: Sendable {
+    /// The largest weight one evidence rule may carry.
+    static let largestWeight = 1000.0
     var condition: ExpressionSyntax
     var direction: Name            // okr | kpi
     var weight: Double

@@ -54,7 +54,14 @@ struct Lexer {
                     while i < n && isDigit(bytes[i]) { i += 1 }
                 }
                 let text = String(decoding: bytes[start..<i], as: UTF8.self)
-                let value = Double(text) ?? 0
+                var value = Double(text) ?? 0
+                // Every number a policy compares or adds stays within ±10^15, where a Double is exact
+                // to the unit and no sum of rules can overflow; past it, one report, read as 0.
+                if value > Token.largestNumber {
+                    report("P0105", "number too large: a policy's numbers lie between -10^15 and 10^15, found \(text.count) digits",
+                           at: start, length: i - start)
+                    value = 0
+                }
                 if i < n && bytes[i] == UInt8(ascii: "%") {
                     i += 1
                     push(.percent(value))

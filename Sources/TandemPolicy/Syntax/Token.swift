@@ -18,6 +18,8 @@ public struct SourceRange: Sendable, Hashable {
 
 /// A lexical token of the policy language.
 struct Token: Sendable, Equatable {
+    /// The largest number a policy may write (10^15).
+    static let largestNumber = 1e15
     enum Kind: Sendable, Equatable {
         case identifier(String)
         case number(Double)

@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import TandemCore
+
+/// What taking back a run did.
+public struct UndoneRun: Sendable {
+    public var day: Day
+    /// Alerts the run had opened, now gone.
+    public var alertsRemoved: Int
+    /// Alerts the run had changed (escalated, improved, updated, resolved), back as they were.
+    public var alertsRestored: Int
+    /// Ledger events removed, and of them those a webhook had already received.
+    public var eventsRemoved: Int
+    public var eventsDelivered: Int
+    /// The latest run now, if any.
+    public var latestRun: Day?
+}
+
+extension TandemStore {
+    /// Takes back the latest run: its decisions and forecasts, and every change it made to the
+    /// alert ledger (alerts it opened are removed, alerts it changed are put back as they were,
+    /// its events are removed). One transaction.
+    ///
+    /// - Parameter day: when given, the run to undo must be of this day (a guard against undoing
+    ///   a run other than the one meant).
+    /// - Throws: when there is no run, when the latest run was recorded by a Tandem that kept no
+    ///   record to undo it, or when an alert it touched was acknowledged after it (undoing would
+    ///   lose the note).
+    public func undoLatestRun(day expected: Day? = nil) throws(StoreError) -> UndoneRun {
+        func fail(_ words: String) -> StoreError { StoreError(path: path, operation: "undo a run in", underlying: words) }
+        do {
+            return try pool.write { db in
+                guard let latest = try Int.fetchOne(db, sql: "SELECT MAX(day) FROM run") else { throw fail("the store has no run") }
+                let latestDay = Day(ordinal: Int32(latest))
+                if let expected, expected != latestDay {
+                    throw fail("the latest run is of \(latestDay), not \(expected); only the latest run can be undone")
+                }
+                guard try Bool.fetchOne(db, sql: "SELECT undoable FROM run WHERE day = ?", arguments: [latest]) == true else {
+                    throw fail("the run of \(latestDay) was recorded by an earlier Tandem, which kept no record to undo it")
+                }
+                let touched = try Row.fetchAll(db, sql: "SELECT alert_id, before FROM run_undo WHERE day = ?", arguments: [latest])
+                if let acked = try Int64.fetchOne(db, sql: """
+                    SELECT alert_id FROM alert_event WHERE kind = 'acked' AND day >= ?
+                      AND alert_id IN (SELECT alert_id FROM run_undo WHERE day = ?) LIMIT 1
+                    """, arguments: [latest, latest]) {
+                    throw fail("alert #\(acked) was acknowledged after the run of \(latestDay); undoing the run would lose the note")
+                }
+                // The run's events: those of its day on the alerts it touched.
+                let events = try Int64.fetchAll(db, sql: """
+                    SELECT id FROM alert_event WHERE day = ? AND alert_id IN (SELECT alert_id FROM run_undo WHERE day = ?)
+                    """, arguments: [latest, latest])
+                let delivered = try Int.fetchOne(db, sql: """
+                    SELECT COUNT(DISTINCT event_id) FROM webhook_delivery WHERE delivered
+                      AND event_id IN (SELECT id FROM alert_event WHERE day = ? AND alert_id IN (SELECT alert_id FROM run_undo WHERE day = ?))
+                    """, arguments: [latest, latest]) ?? 0
+                try db.execute(sql: """
+                    DELETE FROM webhook_delivery WHERE event_id IN
+                      (SELECT id FROM alert_event WHERE day = ? AND alert_id IN (SELECT alert_id FROM run_undo WHERE day = ?))
+                    """, arguments: [latest, latest])
+                try db.execute(sql: """
+                    DELETE FROM alert_event WHERE day = ? AND alert_id IN (SELECT alert_id FROM run_undo WHERE day = ?)
+                    """, arguments: [latest, latest])
+                var removed = 0, restored = 0
+                let decoder = JSONDecoder()
+                for row in touched {
+                    let id: Int64 = row["alert_id"]
+                    guard let json: String = row["before"] else {
+                        try db.execute(sql: "DELETE FROM alert_event WHERE alert_id = ?", arguments: [id])
+                        try db.execute(sql: "DELETE FROM alert WHERE id = ?", arguments: [id])
+                        removed += 1
+                        continue
+                    }
+                    let a = try decoder.decode(Alert.self, from: Data(json.utf8))
+                    try db.execute(sql: """
+                        UPDATE alert SET severity = ?, status = ?, rules = ?, reasons = ?, p_success = ?, updated_day = ?,
+                          resolved_day = ?, ack_note = ? WHERE id = ?
+                        """, arguments: [a.severity, a.status, a.rules, a.reasons, a.pSuccess, Int(a.updatedDay.ordinal),
+                                         a.resolvedDay.map { Int($0.ordinal) }, a.ackNote, id])
+                    restored += 1
+                }
+                try db.execute(sql: "DELETE FROM run_undo WHERE day = ?", arguments: [latest])
+                let version = try Int64.fetchOne(db, sql: "SELECT policy_version_id FROM run WHERE day = ?", arguments: [latest])
+                try db.execute(sql: "DELETE FROM run WHERE day = ?", arguments: [latest])
+                if let version {
+                    // A policy version first used by this run and by no other goes with it.
+                    try db.execute(sql: """
+                        DELETE FROM policy_version WHERE id = ? AND NOT EXISTS (SELECT 1 FROM run WHERE policy_version_id = ?)
+                        """, arguments: [version, version])
+                }
+                try Self.advanceGeneration(db)
+                let now = try Int.fetchOne(db, sql: "SELECT MAX(day) FROM run").map { Day(ordinal: Int32($0)) }
+                return UndoneRun(day: latestDay, alertsRemoved: removed, alertsRestored: restored, eventsRemoved: events.count,
+                                 eventsDelivered: delivered, latestRun: now)
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(path: path, operation: "undo a run in", underlying: "\(error)")
+        }
+    }
+}
+
+/// One recorded run, as `tandem runs list` shows it.
+public struct RunSummary: Sendable {
+    public var day: Day
+    public var policy: String
+    public var model: String
+    public var openKeyResults: Int
+    public var events: Int
+    public var undoable: Bool
+}
+
+extension TandemStore {
+    /// Every recorded run, oldest first.
+    public func runs() throws(StoreError) -> [RunSummary] {
+        do {
+            return try pool.read { db in
+                let hasUndo = try db.columns(in: "run").contains { $0.name == "undoable" }
+                return try Row.fetchAll(db, sql: """
+                    SELECT r.day, r.policy, r.model, r.open_key_results, \(hasUndo ? "r.undoable" : "0") AS undoable,
+                      (SELECT COUNT(*) FROM alert_event e WHERE e.day = r.day AND e.kind != 'acked') AS events
+                    FROM run r ORDER BY r.day
+                    """).map {
+                    RunSummary(day: Day(ordinal: Int32($0["day"] as Int)), policy: $0["policy"], model: $0["model"],
+                               openKeyResults: $0["open_key_results"], events: $0["events"], undoable: $0["undoable"])
+                }
+            }
+        } catch {
+            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+        }
+    }
+}

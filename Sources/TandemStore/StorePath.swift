@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+
+/// What can be wrong with a store's path, said in words before SQLite says it in codes.
+enum StorePath {
+    /// The first 16 bytes of every SQLite database file.
+    static let header = Array("SQLite format 3\u{0}".utf8)
+
+    static func check(_ path: String, access: TandemStore.Access) throws(StoreError) {
+        func fail(_ words: String) -> StoreError { StoreError(path: path, operation: "open", underlying: words) }
+        let files = FileManager.default
+        guard !path.isEmpty else { throw fail("no path given") }
+        if path.hasPrefix(":memory:") || path.hasPrefix("file:") { throw fail("give the path of a file; SQLite's special names are not stores") }
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        // A link: say where it points when that does not exist.
+        if let target = try? files.destinationOfSymbolicLink(atPath: path), !files.fileExists(atPath: path) {
+            throw fail("this is a symbolic link to '\(target)', which does not exist")
+        }
+        var isDirectory: ObjCBool = false
+        guard files.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            var folderIsDirectory: ObjCBool = false
+            if !files.fileExists(atPath: folder, isDirectory: &folderIsDirectory) {
+                throw fail("the folder '\(folder)' does not exist")
+            }
+            if !folderIsDirectory.boolValue { throw fail("'\(folder)' is a file, not a folder") }
+            if access != .create {
+                throw fail("no store here; `tandem import --db \(path) …` creates one (check the path for a typo)")
+            }
+            if !files.isWritableFile(atPath: folder) { throw fail("the folder '\(folder)' is read-only; a store cannot be created in it") }
+            return
+        }
+        if isDirectory.boolValue { throw fail("this is a folder; --db takes the path of the store's file, such as \(path)/tandem.db") }
+        guard files.isReadableFile(atPath: path) else { throw fail("the file cannot be read (permission denied)") }
+        // An empty file is a new store to SQLite; anything else must be an SQLite database.
+        if let handle = FileHandle(forReadingAtPath: path) {
+            let head = (try? handle.read(upToCount: header.count)) ?? nil
+            try? handle.close()
+            if let head, !head.isEmpty, Array(head) != header {
+                throw fail("this file is not a Tandem store (not an SQLite database)")
+            }
+            if head == nil || head?.isEmpty == true, access == .readOnly {
+                throw fail("the file is empty: no store here yet; `tandem import --db \(path) …` fills it")
+            }
+        }
+        if access != .readOnly {
+            if !files.isWritableFile(atPath: path) {
+                throw fail("the file is read-only; this command writes to the store (commands that only read, such as `tandem alerts`, can use it)")
+            }
+            if !files.isWritableFile(atPath: folder) {
+                throw fail("the folder '\(folder)' is read-only, and SQLite needs to write its journal beside the store")
+            }
+        }
+    }
+
+    /// A store error in words from what SQLite or GRDB threw while opening.
+    static func explain(_ error: any Error, path: String, access: TandemStore.Access) -> StoreError {
+        let words: String
+        if let e = error as? DatabaseError {
+            switch e.resultCode {
+            case .SQLITE_NOTADB: words = "this file is not a Tandem store (not an SQLite database)"
+            case .SQLITE_CORRUPT: words = "the store is damaged (SQLite reports it corrupt); restore it from a backup"
+            case .SQLITE_READONLY: words = "the store is read-only here: \(e.message ?? "")"
+            case .SQLITE_CANTOPEN: words = "SQLite cannot open the file\(access == .readOnly ? "; a store in a read-only folder needs its -wal and -shm files beside it, or to be closed cleanly first" : "")"
+            case .SQLITE_BUSY, .SQLITE_LOCKED: words = "another process holds the store (busy for over 10 seconds); try again"
+            case .SQLITE_FULL: words = "the disk is full"
+            default: words = e.message ?? "\(e)"
+            }
+        } else {
+            words = "\(error)"
+        }
+        return StoreError(path: path, operation: "open", underlying: words)
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import TandemCore
+import TandemStore
+
+struct Runs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the store's runs, or take back the latest one.",
+        subcommands: [List.self, Undo.self],
+        defaultSubcommand: List.self
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The recorded runs, oldest first: day, policy, model, key results forecast, alert events.")
+
+        @Option(help: ArgumentHelp("The store (SQLite file).", valueName: "file"))
+        var db: String
+
+        func run() throws {
+            let store = try Run.open(db, access: .readOnly)
+            do {
+                let runs = try store.runs()
+                var table = TextTable(columns: [.init("day"), .init("policy"), .init("model"), .init("forecast", alignRight: true),
+                                                .init("events", alignRight: true), .init("undoable")])
+                for r in runs {
+                    table.append([r.day.description, r.policy, r.model, r.openKeyResults.grouped, r.events.grouped, r.undoable ? "yes" : "no"])
+                }
+                if !runs.isEmpty { print(table.render()) }
+                print("\(count(runs.count, "run"))" + (runs.last.map { "; latest \($0.day) (`tandem runs undo --db \(db)` takes it back)" } ?? ""))
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Undo: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take back the latest run: its decisions, forecasts and every change it made to the alert ledger.",
+            discussion: """
+            For a run made by mistake (a mistyped --as-of, the wrong policy): alerts it opened are removed, alerts it escalated, improved, updated or resolved are put back as they were, and its events leave the feed. The store is then exactly as before the run, and runs can go on from the week before. Repeat to take back more runs, latest first.
+
+            Refused when an alert the run touched was acknowledged after it (the note would be lost; the acknowledgement stays), and for runs recorded by a Tandem older than this command. Webhook posts already delivered cannot be recalled; the output counts them.
+            """
+        )
+
+        @Option(help: ArgumentHelp("The store (SQLite file).", valueName: "file"))
+        var db: String
+
+        @Option(name: .customLong("as-of"), help: ArgumentHelp("Undo only if the latest run is of this day (a guard against taking back the wrong one).", valueName: "date"))
+        var asOf: String?
+
+        func run() throws {
+            var day: Day?
+            if let asOf {
+                guard let d = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
+                day = d
+            }
+            let store = try Run.open(db, access: .readWrite)
+            do {
+                let undone = try store.undoLatestRun(day: day)
+                print("undid the run of \(undone.day): \(count(undone.alertsRemoved, "alert")) it opened removed, \(count(undone.alertsRestored, "alert")) restored, \(count(undone.eventsRemoved, "ledger event")) removed"
+                      + (undone.latestRun.map { "; the latest run is now \($0)" } ?? "; the store has no run now"))
+                if undone.eventsDelivered > 0 {
+                    print("note: \(count(undone.eventsDelivered, "event")) of that run had already reached a webhook; receivers keep what they got")
+                }
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+}
