@@ -9,7 +9,7 @@ SAMPLE     := datasets/xinghai
 REAL       ?= ../shared/data/justgiving
 DEMO_DB    := .build/demo/tandem.db
 
-.PHONY: demo test deps build bench bench-compare accuracy accuracy-real sample clean
+.PHONY: demo test deps build bench bench-compare accuracy accuracy-real sample clean fuzz
 
 ## Install the system libraries Tandem links (LAPACK, BLAS, OpenBLAS), only those missing.
 deps:
@@ -67,6 +67,15 @@ demo: build
 	$(TANDEM) sensitivity --db $(DEMO_DB) --unit rd.algo
 	@echo
 	$(TANDEM) sensitivity --db $(DEMO_DB) --kr KR-26Q4-00023 --svg $(dir $(DEMO_DB))KR-26Q4-00023.svg
+
+## Coverage-guided fuzzing (libFuzzer + AddressSanitizer) of everything Tandem reads: the
+## key-result and check-in CSV loaders, the organisation, policy, scenario and model readers, each
+## followed through what Tandem does next. FUZZ_SECONDS per target, two targets at a time; fails
+## on any crash, hang over 10 s or input using over 2 GB (kept in .build/fuzz/runs/TARGET/).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= krs checkins org policy scenario model
+fuzz: deps
+	SWIFT=$(SWIFT) Tests/Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 ## Run the whole test suite. Chromium and a small CJK font (Debian's packages) render the HTML
 ## report in one test; they are installed when possible, and that test says so and skips its

@@ -78,3 +78,18 @@ if ProcessInfo.processInfo.environment["ENABLE_BENCHMARKS"] != nil {
         benchmark("RunBenchmarks", ["TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore"]),
     ]
 }
+
+// Coverage-guided fuzz targets (libFuzzer), added only when TANDEM_FUZZ is set: `make fuzz`
+// builds them with -sanitize=fuzzer in a build folder of their own. libFuzzer's own `main` is
+// hidden by an executable's, so the driver is started through LLVMFuzzerRunDriver (declared by
+// the small C target).
+if ProcessInfo.processInfo.environment["TANDEM_FUZZ"] != nil {
+    package.targets += [
+        .target(name: "CFuzzDriver", path: "Tests/Fuzz/CFuzzDriver"),
+        .executableTarget(
+            name: "tandem-fuzz",
+            dependencies: ["CFuzzDriver", "TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine"],
+            path: "Tests/Fuzz/Targets"
+        ),
+    ]
+}

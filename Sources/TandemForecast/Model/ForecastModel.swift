@@ -145,6 +145,11 @@ public struct ForecastModel: Sendable, Codable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ForecastError.unreadable(path)
         }
+        return try read(data: data, path: path)
+    }
+
+    /// Reads and validates a model from a file's bytes; `path` names it in errors.
+    public static func read(data: Data, path: String) throws -> ForecastModel {
         // The version first, so that a file of another version says so rather than which key of
         // this version it lacks.
         struct Header: Decodable {
