@@ -95,6 +95,7 @@ bench: build
 ## The forecast benchmarks, then scikit-learn and statsmodels on the same data in the same run.
 bench-compare: deps
 	ENABLE_BENCHMARKS=1 $(SWIFT) package --allow-writing-to-package-directory benchmark --target ForecastBenchmarks --no-progress
+	@python3 -c "import numpy, sklearn, statsmodels" 2>/dev/null || python3 -m pip install -q numpy scikit-learn statsmodels 2>/dev/null || true
 	@if python3 -c "import numpy" 2>/dev/null; then python3 Benchmarks/logit_reference.py; \
 	 else echo "numpy is not installed: the Python references are skipped (pip install numpy scikit-learn statsmodels)"; fi
 

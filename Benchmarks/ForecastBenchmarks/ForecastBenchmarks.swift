@@ -148,6 +148,17 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(fit)
     }
 
+    // The same fit with every pass through BLAS (dgemv + dsyrk in double precision): the
+    // reference for the fused kernel, in the same run.
+    Benchmark("IRLS: whole fit, BLAS passes (1M × 21)") { benchmark in
+        let (x, y) = LogitWorkload.data
+        benchmark.startMeasurement()
+        let fit = try LogisticRegression.fit(x, y, tolerance: 1e-8, engine: .blas)
+        benchmark.stopMeasurement()
+        precondition(fit.converged)
+        blackHole(fit)
+    }
+
     // Scoring open key results: features from their check-ins (trajectory model included) and
     // the population model, as `tandem forecast` and the weekly run do.
     Benchmark("score \(ScoringWorkload.shared.open.count) open key results (features + both models)") { benchmark in

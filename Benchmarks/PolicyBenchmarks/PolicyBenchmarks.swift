@@ -12,7 +12,11 @@ struct PolicyWorkload {
     let values: [Double]
     let attributeCount: Int
 
-    static let shared: PolicyWorkload = {
+    static let shared = make(changed: false)
+    /// The next version of that policy: two lean thresholds moved (for the per-unit diff).
+    static let changed = make(changed: true)
+
+    static func make(changed: Bool) -> PolicyWorkload {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Models/selection.policy")
         let base = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
         // The schema and derived values of the default policy, then 50 rules written here.
@@ -54,7 +58,14 @@ struct PolicyWorkload {
 
         """
         rules += 2 + 12
-        precondition(rules == 50, "the benchmark policy must have 50 rules, has \\(rules)")
+        precondition(rules == 50, "the benchmark policy must have 50 rules, has \(rules)")
+        if changed {
+            for (from, to) in [("when lean >= 6 => okr(cycle: quarterly)", "when lean >= 5 => okr(cycle: quarterly)"),
+                               ("when lean <= -3 => hybrid(kpi: 70%, okr: 30%)", "when lean <= -2 => hybrid(kpi: 70%, okr: 30%)")] {
+                precondition(text.contains(from))
+                text = text.replacingOccurrences(of: from, with: to)
+            }
+        }
         let result = PolicyLoader.load(SourceFile(path: "benchmark.policy", text: text))
         guard let policy = result.policy else {
             fatalError(DiagnosticRenderer(sources: [result.source!]).render(result.diagnostics))
@@ -72,7 +83,7 @@ struct PolicyWorkload {
             }
         }
         return PolicyWorkload(policy: CompiledPolicy(policy), values: values, attributeCount: policy.attributes.count)
-    }()
+    }
 }
 
 
@@ -114,6 +125,20 @@ enum AnalysisWorkload {
 
     static let old = PolicyLoader.load(SourceFile(path: "old.policy", text: text(changed: false))).policy!
     static let new = PolicyLoader.load(SourceFile(path: "new.policy", text: text(changed: true))).policy!
+
+    /// The reported hang: a unique table of 20 rows, each three comparisons over 10 numbers.
+    static let blowUp: Policy = {
+        var random = SeededRandom(seed: 20)
+        var t = "policy \"blow-up\" version \"1\"\n"
+        for i in 0..<10 { t += "attribute n\(i): number 0..1000, default 0\n" }
+        t += "decide unique {\n"
+        for _ in 0..<20 {
+            let a = (0..<3).map { _ in random.integer(0...9) }
+            t += "  when n\(a[0]) > \(random.integer(0...1000)) and n\(a[1]) < \(random.integer(0...1000)) and n\(a[2]) >= \(random.integer(0...1000)) => okr\n"
+        }
+        t += "  otherwise => kpi\n}\n"
+        return PolicyLoader.load(SourceFile(path: "blow-up.policy", text: t)).policy!
+    }()
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -170,9 +195,10 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(report)
     }
 
-    // The per-unit half of `tandem diff`: 10,000 units decided by both versions, compared.
+    // The per-unit half of `tandem diff`: 10,000 units decided by both versions (the 50-rule
+    // policy and its next version, two thresholds moved), compared.
     Benchmark("diff 10,000 units between two policy versions") { benchmark in
-        let old = CompiledPolicy(PolicyWorkload.shared.policy.policy), new = CompiledPolicy(PolicyWorkload.shared.policy.policy)
+        let old = PolicyWorkload.shared.policy, new = PolicyWorkload.changed.policy
         let w = PolicyWorkload.shared
         benchmark.startMeasurement()
         var changed = 0
@@ -184,7 +210,30 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
         benchmark.stopMeasurement()
+        precondition(changed > 0, "the two versions must decide some units differently")
         blackHole(changed)
+    }
+
+    // The other half of `tandem diff`: the regions of the whole attribute space where the
+    // 200-row table and its changed copy (every 7th row's lean threshold moved) decide
+    // differently, by box splitting within the default budget.
+    Benchmark("region diff of two 200-row tables over 10 attributes") { benchmark in
+        benchmark.startMeasurement()
+        let regions = PolicyAnalyser.diff(AnalysisWorkload.old, AnalysisWorkload.new)
+        benchmark.stopMeasurement()
+        precondition(regions.changedCells > 0 && !regions.stoppedEarly, "the versions must differ somewhere, and the diff be complete")
+        blackHole(regions)
+    }
+
+    // The analysis of a table whose rows cut the space into more pieces than the budget allows
+    // (20 rows of three comparisons over 10 numbers): bounded by the budget, not by the policy.
+    Benchmark("analyse a 20-row unique table over 10 numbers (stops at the budget)") { benchmark in
+        let policy = AnalysisWorkload.blowUp
+        benchmark.startMeasurement()
+        let report = PolicyAnalyser(policy).analyse()
+        benchmark.stopMeasurement()
+        precondition(report.stoppedEarly && report.boxes == PolicyAnalyser.defaultBudget)
+        blackHole(report)
     }
 
     // And put into words: every reason, condition text and value behind a failing condition

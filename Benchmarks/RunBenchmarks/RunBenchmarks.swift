@@ -78,6 +78,25 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(record.events.count)
     }
 
+    // The reference the what-if is compared with, in the same run: the weekly run's own
+    // computation (decide every unit, forecast every open key result, alert rules) on the same
+    // dataset, read from the same files outside the measurement, without the store.
+    Benchmark("reference: the weekly run's computation on the same dataset, no store") { benchmark in
+        _ = RunWorkload.prepare()
+        let files = RunWorkload.data.appendingPathComponent("files").path
+        let dataset = DatasetLoader.load(org: files + "/org.yaml", krs: files + "/krs.csv", checkins: files + "/checkins.csv").dataset!
+        let policy = PolicyLoader.load(path: RunWorkload.root.appendingPathComponent("Models/selection.policy").path).policy!
+        let model = try ForecastModel.read(path: RunWorkload.root.appendingPathComponent("Models/kr-forecast.json").path)
+        let (binding, _) = OrganisationBinding.bind(dataset.organisation!, to: policy)
+        let compiled = CompiledPolicy(policy)
+        benchmark.startMeasurement()
+        let run = WeeklyRun.run(dataset: dataset, policy: compiled, binding: binding!, model: model, day: RunWorkload.day,
+                                previous: [:], previousDay: nil)
+        benchmark.stopMeasurement()
+        precondition(run.observations.count >= 90_000 && run.skipped.isEmpty)
+        blackHole(run.observations.count)
+    }
+
     // What-if on the same organisation, read from the generated files (outside the
     // measurement): the baseline (decide 10,000 units, forecast every open key result, alert
     // rules), then one scenario that touches every unit (a level shift and a value set on all

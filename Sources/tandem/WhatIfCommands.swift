@@ -165,6 +165,7 @@ struct WhatIf: ParsableCommand {
             sources += extra
             if let applied { evaluated.append((s, engine.evaluate(applied))) }
         }
+        diagnostics = diagnostics.uniqued()
         if !diagnostics.isEmpty {
             FileHandle.standardError.write(Data(DiagnosticRenderer(sources: sources).render(diagnostics).utf8))
         }

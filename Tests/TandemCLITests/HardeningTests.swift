@@ -473,6 +473,28 @@ struct HardeningTests {
 
     // MARK: Errors a person understands
 
+    @Test func scenarioProblemsAreReportedOnceWhereTheyAre() throws {
+        let (db, dir) = try hospitalStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases = [
+            ("scenarios:\n  - name: bad pace\n    changes:\n      - kr: ER-3\n        pace: -1\n",
+             "pace.yaml:5:15: error: 'pace' must be a multiplier above 0 and at most 20, found -1 [W0112]"),
+            ("scenarios:\n  - name: out of range\n    changes:\n      - units: all\n        set: {research_share: 500}\n",
+             "range.yaml:5:31: error: 'research_share' must be at most 100, found 500 [P0801]"),
+            ("scenarios:\n  - name: bad shift\n    changes:\n      - units: all\n        shift: {uncertainty: lots}\n",
+             "shift.yaml:5:30: error: 'uncertainty' must be a number, found 'lots' [W0101]"),
+        ]
+        for (text, expected) in cases {
+            let name = String(expected.prefix { $0 != ":" })
+            let path = dir.appendingPathComponent(name).path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let out = try CLI.run(["whatif", "--db", db, "--policy", f("hospital.policy"), "--scenario", path])
+            #expect(out.status == 1)
+            #expect(out.stderr.contains(expected), "\(out.stderr)")
+            #expect(out.stderr.components(separatedBy: ": error: ").count == 2, "one problem, one error: \(out.stderr)")
+        }
+    }
+
     @Test func theShippedPolicyAndModelAreFoundFromAnyFolder() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -36,27 +36,38 @@ struct WhatIfCommandTests {
         #expect(result.stderr.contains("note: 'layer' is declared 'fixed' here"))
     }
 
-    @Test func theHTMLReportIsSelfContainedAndRendersInChromium() throws {
+    /// Writes the HTML report into a fresh folder; returns it, the folder, and the baseline's
+    /// expected number achieved as the page prints it.
+    func htmlReport() throws -> (report: URL, dir: URL, expected: String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         let report = dir.appendingPathComponent("report.html")
         let result = try CLI.run(["whatif", "--format", "html", "--output", report.path] + files + scenarios)
         #expect(result.status == 0, "\(result.stderr)")
+        let json = try CLI.run(["whatif", "--format", "json"] + files + scenarios)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let baseline = try #require(object["baseline"] as? [String: Any])
+        return (report, dir, String(format: "%.1f", try #require(baseline["expected_achieved"] as? Double)))
+    }
+
+    @Test func theHTMLReportIsSelfContained() throws {
+        let (report, dir, _) = try htmlReport()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let html = try String(contentsOf: report, encoding: .utf8)
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(html.contains("<svg") && html.contains("平台稳定后研发不确定性下降"))
         // Self-contained: no script, no external resource.
         #expect(!html.contains("<script") && !html.contains("<link") && !html.contains("src=\"http") && !html.contains("url(http"))
-        let json = try CLI.run(["whatif", "--format", "json"] + files + scenarios)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        let baseline = try #require(object["baseline"] as? [String: Any])
-        let expected = String(format: "%.1f", try #require(baseline["expected_achieved"] as? Double))
+    }
 
-        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            print("note: Chromium is not installed; the rendering check is skipped (make test installs Debian's chromium where it can)")
-            return
-        }
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(.enabled(if: chromium != nil, "Chromium is not installed (make test installs Debian's chromium where it can)"))
+    func theHTMLReportRendersInChromium() throws {
+        let chromium = try #require(Self.chromium)
+        let (report, dir, expected) = try htmlReport()
+        defer { try? FileManager.default.removeItem(at: dir) }
         func chrome(_ arguments: [String]) throws -> (Int32, Data) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: chromium)

@@ -3,8 +3,9 @@ import Testing
 @testable import TandemNumerics
 
 /// The fused IRLS kernel (`CTandemKernels`) against the BLAS pass and statsmodels. Where the
-/// processor lacks AVX-512 the kernel is not used by Tandem, and these tests say so and stop.
-@Suite("Fused logistic kernel")
+/// processor lacks AVX-512 the kernel is not used by Tandem, and these tests show as skipped
+/// with that reason.
+@Suite("Fused logistic kernel", .enabled(if: LogisticEngine.fusedAvailable, "this processor has no AVX-512: the fused kernel is not used here"))
 struct FusedKernelTests {
     /// A seeded design: an intercept, `p − 1` features in [−2, 2], outcomes drawn from the
     /// model with coefficients `scale · (±1, ±1/2, …)`, fractional outcomes on every 7th row.
@@ -27,16 +28,10 @@ struct FusedKernelTests {
         return (x, y, w, beta)
     }
 
-    static func available() -> Bool {
-        if !LogisticEngine.fusedAvailable { print("this processor has no AVX-512: the fused kernel is not used here, nothing to test") }
-        return LogisticEngine.fusedAvailable
-    }
-
     /// Deviance to 1e-12, gradient to 1e-11 of its scale, XᵀWX to 2e-6 of √(GⱼⱼGₖₖ) (the
     /// single-precision products), over full blocks, a partial last block, weights or none.
     @Test(arguments: [(5_037, 21, true), (5_037, 35, false), (100, 4, true), (256, 1, false), (777, 2, true)])
     func passAgreesWithBLAS(_ n: Int, _ p: Int, _ weighted: Bool) throws {
-        guard Self.available() else { return }
         let (x, y, w, beta) = Self.problem(rows: n, columns: p)
         let weights = weighted ? w : nil
         let reference = LogisticRegression.iterationPass(x, y, beta, weights: weights)
@@ -55,7 +50,6 @@ struct FusedKernelTests {
     /// The vectorised e^−|η| and log1p over the whole range of η, including |η| > 708 where
     /// the exponential is clamped: each row's deviance term and residual against Foundation's.
     @Test func tailsOfTheLinearPredictor() throws {
-        guard Self.available() else { return }
         let etas = stride(from: -800.0, through: 800.0, by: 0.37).map { $0 } + [0, -1e-9, 1e-9, 708.5, -708.5, 36.7, -36.7]
         let x = Matrix(etas.map { [$0] })
         for y in [0.0, 1.0, 0.3] {
@@ -73,7 +67,6 @@ struct FusedKernelTests {
 
     /// A whole fit on the kernel reaches the BLAS fit's coefficients and standard errors.
     @Test func fitAgreesWithBLAS() throws {
-        guard Self.available() else { return }
         let (x, y, w, _) = Self.problem(rows: 20_000, columns: 9)
         for weights in [nil, w] {
             let exact = try LogisticRegression.fit(x, y, weights: weights, engine: .blas)
@@ -89,7 +82,6 @@ struct FusedKernelTests {
     /// statsmodels' solutions (the 1e-8 criterion) reached on the kernel as well.
     @Test(arguments: ["logit.json", "logit_weighted.json"])
     func statsmodelsFixtures(_ name: String) throws {
-        guard Self.available() else { return }
         let r = try Reference.load(name)
         let fit = try LogisticRegression.fit(r.matrix, r.y, weights: r.w, engine: .fused)
         #expect(fit.usedFusedKernel)
@@ -100,7 +92,6 @@ struct FusedKernelTests {
     /// Nearly collinear columns (1/κ₁ far below 1e-5): the fit hands over to BLAS and still
     /// agrees with the all-BLAS fit.
     @Test func illConditionedHandsOverToBLAS() throws {
-        guard Self.available() else { return }
         var (x, y, _, _) = Self.problem(rows: 3_000, columns: 4, seed: 11)
         var g = SplitMix(99)
         for i in 0..<x.rows { x[i, 3] = x[i, 2] + 1e-4 * (g.uniform() - 0.5) }

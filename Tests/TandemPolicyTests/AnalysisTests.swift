@@ -192,3 +192,99 @@ struct DiffPropertyTests {
         #expect(nonEmpty > 25)
     }
 }
+
+/// The analyser and the evaluator agree on every decision: for random policies over number
+/// attributes compared with many constants (up to 60 cells each), levels and booleans, every
+/// random unit's decision equals the outcome the analysis settled for the box holding it.
+@Suite("The analysis and the evaluator agree on every decision")
+struct AnalysisAgreementTests {
+    static func randomPolicy(_ random: inout SeededRandom) -> (String, [ClosedRange<Int>]) {
+        var text = "policy \"many constants\" version \"1\"\n"
+        var conditions: [String] = [], ranges: [ClosedRange<Int>] = []
+        for i in 0..<random.integer(2...4) {
+            if random.chance(0.7) {
+                text += "attribute n\(i): number 0..1000\n"
+                ranges.append(0...1000)
+                // Many distinct constants on one attribute: up to 29 cuts, 59 cells.
+                for _ in 0..<random.integer(5...29) {
+                    let c = random.integer(0...1000)
+                    conditions.append("n\(i) \(random.pick(["<", "<=", ">", ">=", "==", "!="])) \(c)")
+                }
+            } else if random.chance(0.5) {
+                text += "attribute n\(i): level l0 < l1 < l2 < l3\n"
+                ranges.append(0...3)
+                conditions += ["n\(i) >= l\(random.integer(0...3))", "n\(i) == l\(random.integer(0...3))"]
+            } else {
+                text += "attribute n\(i): bool\n"
+                ranges.append(0...1)
+                conditions += ["n\(i)", "not n\(i)"]
+            }
+        }
+        func condition(_ random: inout SeededRandom, lean: Bool = true) -> String {
+            switch random.integer(0...(lean ? 4 : 3)) {
+            case 0: return random.pick(conditions)
+            case 1, 2: return "\(random.pick(conditions)) and \(random.pick(conditions))"
+            case 3: return "\(random.pick(conditions)) or not \(random.pick(conditions))"
+            default: return "lean \(random.pick([">=", "<"])) \(random.integer(-4...4))"
+            }
+        }
+        text += "evidence {\n"
+        for _ in 0..<random.integer(1...5) {
+            text += "  \(condition(&random, lean: false)) => \(random.pick(["okr", "kpi"])) +\(random.integer(1...3)) \"e\"\n"
+        }
+        text += "}\n"
+        if random.chance(0.4) { text += "override when \(condition(&random, lean: false)) => hybrid(kpi: 50%, okr: 50%) because \"o\"\n" }
+        let hit = random.pick(["unique", "first", "priority"])
+        text += "decide \(hit) {\n"
+        for r in 0..<random.integer(2...12) {
+            text += "  when \(condition(&random)) => \(random.pick(["okr", "kpi", "hybrid(kpi: 70%, okr: 30%)"]))\(hit == "priority" ? " priority \(r % 4)" : "")\n"
+        }
+        if random.chance(0.5) { text += "  otherwise => kpi\n" }
+        text += "}\n"
+        return (text, ranges)
+    }
+
+    @Test func everyRandomUnitIsDecidedAsTheAnalysisSettledIt() throws {
+        var random = SeededRandom(seed: 2026)
+        var policies = 0, units = 0
+        for _ in 0..<150 {
+            let (text, ranges) = Self.randomPolicy(&random)
+            let loaded = PolicyLoader.load(SourceFile(path: "r.policy", text: text))
+            guard let policy = loaded.policy else {
+                Issue.record("a generated policy does not check:\n\(text)\n\(loaded.diagnostics.filter { $0.severity == .error }.map(\.message))")
+                continue
+            }
+            let analyser = PolicyAnalyser(policy)
+            guard analyser.unanalysable == nil else { continue }
+            policies += 1
+            let compiled = CompiledPolicy(policy)
+            let space = analyser.space
+            // The settled boxes and their outcomes (a generous budget: these spaces are small).
+            var settled: [(Box, Outcome?)] = []
+            let complete = analyser.settled(within: Box(all: space), budget: BoxBudget(2_000_000)) { settled.append(($0, $1)) }
+            #expect(complete, "\(text)")
+            for _ in 0..<60 {
+                // Half the values on a constant the policy names (the edges of cells), half anywhere.
+                var values: [Double] = []
+                for (a, range) in ranges.enumerated() {
+                    let points = space.cells[a].filter(\.isPoint).map(\.representative)
+                    if case .number = policy.attributes[a].kind, random.chance(0.5), let p = points.randomElement(using: &random) {
+                        values.append(p)
+                    } else if case .number = policy.attributes[a].kind {
+                        values.append(Double(random.integer(range.lowerBound * 10...range.upperBound * 10)) / 10)
+                    } else {
+                        values.append(Double(random.integer(range)))
+                    }
+                }
+                let cells = values.enumerated().map { space.cell(of: $1, attribute: $0) }
+                let holding = settled.filter { box, _ in cells.enumerated().allSatisfy { box.masks[$0] & (UInt64(1) << UInt64($1)) != 0 } }
+                #expect(holding.count == 1, "the settled boxes partition the space")
+                guard let (_, outcome) = holding.first else { continue }
+                let decided = compiled.outcome(of: compiled.decide(values))
+                #expect(decided == outcome, "unit \(values): the evaluator decides \(decided?.description ?? "nothing"), the analysis \(outcome?.description ?? "nothing")\n\(text)")
+                units += 1
+            }
+        }
+        #expect(policies >= 100 && units >= 6_000)
+    }
+}

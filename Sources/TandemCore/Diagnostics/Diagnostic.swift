@@ -58,6 +58,13 @@ extension Array where Element == Diagnostic {
         (filter { $0.severity == .error }.count, filter { $0.severity == .warning }.count)
     }
 
+    /// Each problem once: later copies of an identical diagnostic (same id, message, place and
+    /// notes) dropped, the order kept. One value applied to many units is one problem.
+    public func uniqued() -> [Diagnostic] {
+        var seen = Set<Diagnostic>()
+        return filter { seen.insert($0).inserted }
+    }
+
     /// Sorted by file, line and column; problems without a location first within their file.
     public func sortedByLocation() -> [Diagnostic] {
         enumerated().sorted { lhs, rhs in

@@ -104,7 +104,7 @@ extension WhatIfEngine {
         if !scenario.attributeChanges.isEmpty || scenario.policy != nil {
             let (bound, found) = OrganisationBinding.bind(Organisation(name: org.name, units: units), to: schema)
             // Warnings about the baseline organisation itself (P0805) were shown with it already.
-            diagnostics += found.filter { $0.severity == .error }
+            diagnostics += found.filter { $0.severity == .error }.uniqued()
             // Without a binding the key-result changes are still checked, so every problem shows at once.
             if let bound { binding = bound }
         }

@@ -144,7 +144,8 @@ private struct ScenarioReader {
             }
             for item in items { change(item, into: &s) }
         }
-        if s.policy == nil && s.attributeChanges.isEmpty && s.keyResultChanges.isEmpty {
+        // A scenario whose changes were all refused has been reported where they are written.
+        if s.policy == nil && s.attributeChanges.isEmpty && s.keyResultChanges.isEmpty && map["changes"] == nil {
             error("W0106", "scenario '\(name)' must change something: 'changes' or 'policy'", at: nameNode)
         }
         return s
@@ -180,7 +181,8 @@ private struct ScenarioReader {
                     change.shift.append((name, by, yaml.location(v)))
                 }
             }
-            if change.set.isEmpty && change.shift.isEmpty {
+            // Only when none was written: a refused value has been reported where it is.
+            if change.set.isEmpty && change.shift.isEmpty && map["set"] == nil && map["shift"] == nil {
                 error("W0109", "a change with 'units' must 'set' or 'shift' at least one attribute", at: node)
                 return
             }
@@ -237,7 +239,8 @@ private struct ScenarioReader {
                     change.checkIns.append(.init(date: date, value: value, confidence: confidence, location: yaml.location(dn)))
                 }
             }
-            if change.target == nil && change.deadline == nil && change.kind == nil && change.pace == nil && change.checkIns.isEmpty {
+            if change.target == nil && change.deadline == nil && change.kind == nil && change.pace == nil && change.checkIns.isEmpty
+                && !krKeys.contains(where: { map[$0] != nil }) {
                 error("W0109", "a change to key results must give at least one of target, deadline, kind, pace, checkins", at: node)
                 return
             }

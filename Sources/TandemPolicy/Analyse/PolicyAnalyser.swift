@@ -59,6 +59,11 @@ public struct PolicyAnalyser: Sendable {
     let evidenceWeights: [Double]
     let rowPrograms: [TriProgram?]
     let overridePrograms: [TriProgram]
+    /// Attribute slots each row and override depends on (through derived values and the lean
+    /// score), and each row directly; computed once, read for every box.
+    let rowDependencies: [Set<Int>]
+    let rowDirectDependencies: [[Int]]
+    let overrideDependencies: [Set<Int>]
 
     public init(_ policy: Policy, space: AttributeSpace? = nil) {
         self.policy = policy
@@ -69,6 +74,11 @@ public struct PolicyAnalyser: Sendable {
         evidenceWeights = policy.evidence.map(\.signedWeight)
         rowPrograms = policy.rows.map { $0.condition.map { TriProgram($0.expression, policy: policy, space: space) } }
         overridePrograms = policy.overrides.map { TriProgram($0.condition.expression, policy: policy, space: space) }
+        rowDependencies = policy.rows.map { $0.condition.map { Self.dependencies($0.expression, policy: policy, attributes: space.attributes.count) } ?? [] }
+        rowDirectDependencies = policy.rows.map {
+            $0.condition.map { Self.dependencies($0.expression, policy: policy, attributes: space.attributes.count, throughLean: false).sorted() } ?? []
+        }
+        overrideDependencies = policy.overrides.map { Self.dependencies($0.condition.expression, policy: policy, attributes: space.attributes.count) }
     }
 
     /// Splits a box along the first comparison of the condition that is undecided on it: the
@@ -250,13 +260,22 @@ public struct PolicyAnalyser: Sendable {
 
     /// Attribute slots an expression depends on (through derived values; lean → every evidence).
     func dependencies(_ e: CheckedExpression, throughLean: Bool = true) -> Set<Int> {
+        Self.dependencies(e, policy: policy, attributes: space.attributes.count, throughLean: throughLean)
+    }
+
+    static func dependencies(_ e: CheckedExpression, policy: Policy, attributes: Int, throughLean: Bool = true) -> Set<Int> {
         var out = Set<Int>()
+        var leanWalked = false
         func walk(_ e: CheckedExpression) {
             switch e {
-            case .slot(let s) where s < space.attributes.count: out.insert(s)
+            case .slot(let s) where s < attributes: out.insert(s)
             case .slot(let s) where s == policy.leanSlot:
-                if throughLean { for ev in policy.evidence { walk(ev.condition.expression) } }
-            case .slot(let s): walk(policy.derived[s - space.attributes.count].expression)
+                // The evidence once, however often the lean score is named.
+                if throughLean && !leanWalked {
+                    leanWalked = true
+                    for ev in policy.evidence { walk(ev.condition.expression) }
+                }
+            case .slot(let s): walk(policy.derived[s - attributes].expression)
             case .not(let x), .negate(let x), .member(let x, _): walk(x)
             case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .arithmetic(_, let a, let b): walk(a); walk(b)
             default: break
@@ -295,9 +314,9 @@ public struct PolicyAnalyser: Sendable {
             return report
         }
         guard space.cells.allSatisfy({ !$0.isEmpty }) else { return report }
-        let rowDeps = policy.rows.map { $0.condition.map { dependencies($0.expression).sorted() } ?? [] }
-        let rowDirect = policy.rows.map { $0.condition.map { dependencies($0.expression, throughLean: false).sorted() } ?? [] }
-        let overrideDeps = policy.overrides.map { dependencies($0.condition.expression) }
+        let rowDeps = rowDependencies.map { $0.sorted() }
+        let rowDirect = rowDirectDependencies
+        let overrideDeps = overrideDependencies
         var everTrue = [Bool](repeating: false, count: policy.rows.count)
         var everWins = [Bool](repeating: false, count: policy.rows.count)
         var shadowedBy = [Int?](repeating: nil, count: policy.rows.count)

@@ -41,8 +41,7 @@ extension PolicyAnalyser {
     @discardableResult
     func settled(within box: Box, budget: BoxBudget, visit: (Box, Outcome?) -> Void) -> Bool {
         var stack = [box]
-        let rowDeps = policy.rows.map { $0.condition.map { dependencies($0.expression) } ?? [] }
-        let overrideDeps = policy.overrides.map { dependencies($0.condition.expression) }
+        let rowDeps = rowDependencies, overrideDeps = overrideDependencies
         var triStack: [Tri] = []
         while let box = stack.popLast() {
             if budget.left <= 0 { return false }
@@ -57,7 +56,15 @@ extension PolicyAnalyser {
                 if t == .yes { decided = .some(o.outcome); break }
                 if t == .maybe { unknown = overrideDeps[i]; undecided = overridePrograms[i]; break }
             }
-            if decided == nil && unknown.isEmpty {
+            if decided == nil && unknown.isEmpty && policy.hitPolicy == .first {
+                // First hit: only the rows up to the first that holds or may hold matter.
+                for i in policy.rows.indices {
+                    let t = rowPrograms[i].map { truth($0, box, lean: lean, stack: &triStack) } ?? .yes
+                    if t == .yes { decided = .some(policy.rows[i].outcome); break }
+                    if t == .maybe { unknown = rowDeps[i]; undecided = rowPrograms[i]; break }
+                }
+                if decided == nil && unknown.isEmpty { decided = .some(nil) }
+            } else if decided == nil && unknown.isEmpty {
                 var truths: [Tri] = []
                 for i in policy.rows.indices {
                     let t = rowPrograms[i].map { truth($0, box, lean: lean, stack: &triStack) } ?? .yes
