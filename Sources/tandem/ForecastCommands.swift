@@ -254,7 +254,7 @@ struct Backtest: ParsableCommand {
 
     static let defaultPolicy = Shipped.policy
 
-    @Option(help: ArgumentHelp("Policy whose alert rules --alerts replays (default: the shipped Models/selection.policy).", valueName: "file"))
+    @Option(help: ArgumentHelp("Policy whose alert rules --alerts replays; by default the one shipped with Tandem.", valueName: "file"))
     var policy: String = Backtest.defaultPolicy
 
     func run() throws {
@@ -398,7 +398,7 @@ struct Forecast: ParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("The model file (default: the shipped Models/kr-forecast.json).", valueName: "file"))
+    @Option(help: ArgumentHelp("The model file; by default the one shipped with Tandem.", valueName: "file"))
     var model: String = Shipped.model
 
     @OptionGroup var files: HistoryFiles

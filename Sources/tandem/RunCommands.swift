@@ -17,7 +17,9 @@ struct Run: AsyncParsableCommand {
 
         When the store holds 30 or more key results that closed before --as-of (both outcomes among them), the model is first recalibrated on them, as `tandem forecast` does, and the run says so; --no-recalibrate uses it as trained.
 
-        --webhook URL posts each new or escalated alert as Slack-compatible JSON, retrying with back-off; an event is delivered once (a delivered event is never sent again; an undelivered one is retried at the next run). Each request carries an Idempotency-Key header.
+        --webhook URL posts each new or escalated alert as Slack-compatible JSON, retrying with back-off; a delivered event is never sent again, an undelivered one is retried at the next run. Each request carries an Idempotency-Key header (tandem-event-<id>): should the store fail to record a delivery the receiver acknowledged, the next run posts that event again with the same key, by which the receiver drops the repeat (at least once).
+
+        Runs on one store are serialised: a run that finds the store changed since it read it (another run, an import) computes again. A run dated more than 31 days after the latest check-in is refused unless --force; `tandem runs undo` takes the latest run back. The policy and model default to the files shipped in Models/, found beside the installed binary or the checkout it was built in ($TANDEM_MODELS overrides); the run names the files it used.
         """
     )
 
@@ -27,10 +29,10 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("as-of"), help: ArgumentHelp("The day of the run (YYYY-MM-DD).", valueName: "date"))
     var asOf: String
 
-    @Option(help: ArgumentHelp("Policy file (default: the shipped Models/selection.policy).", valueName: "file"))
+    @Option(help: ArgumentHelp("Policy file; by default the one shipped with Tandem.", valueName: "file"))
     var policy: String = Shipped.policy
 
-    @Option(help: ArgumentHelp("Forecast model file (default: the shipped Models/kr-forecast.json).", valueName: "file"))
+    @Option(help: ArgumentHelp("Forecast model file; by default the one shipped with Tandem.", valueName: "file"))
     var model: String = Shipped.model
 
     @Option(help: ArgumentHelp("Post new alerts to this URL (Slack-compatible JSON).", valueName: "url"))

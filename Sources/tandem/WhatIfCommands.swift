@@ -23,10 +23,10 @@ struct BaselineOptions: ParsableArguments {
     @Option(name: .customLong("checkins"), help: ArgumentHelp("Check-in CSV file (instead of --db).", valueName: "file"))
     var checkIns: String?
 
-    @Option(help: ArgumentHelp("Policy file (default: the shipped Models/selection.policy).", valueName: "file"))
+    @Option(help: ArgumentHelp("Policy file; by default the one shipped with Tandem.", valueName: "file"))
     var policy: String = Shipped.policy
 
-    @Option(help: ArgumentHelp("Forecast model file (default: the shipped Models/kr-forecast.json).", valueName: "file"))
+    @Option(help: ArgumentHelp("Forecast model file; by default the one shipped with Tandem.", valueName: "file"))
     var model: String = Shipped.model
 
     func validate() throws {

@@ -178,7 +178,7 @@ struct TrainingTests {
         let progress = try #require(FeatureSet.features.firstIndex(of: .progress))
         #expect(try refusal { $0.coefficients[progress + 1] = -0.5 }.contains("coefficient of 'progress' is negative"))
         #expect(try refusal { $0.coefficients[3] = 1e308 }.contains("within ±1000"))
-        #expect(try refusal { $0.standardisation.lower[2] = $0.standardisation.upper[2] + 1 }.contains("each lower bound at most its upper bound"))
+        #expect(try refusal { $0.standardisation.lower[2] = $0.standardisation.upper[2] + 1 }.contains("the training range of '\(FeatureSet.names[2])' is empty"))
         #expect(try refusal { $0.recalibration = Recalibration(intercept: 0, slope: 0, elapsedSlope: 0, keyResults: 40, snapshots: 360, baseRate: 0.5) }
             .contains("slope ≥ 0.05"))
         #expect(try refusal { $0.training.snapshotShares = [-5, 1e308] }.contains("snapshot_shares"))
