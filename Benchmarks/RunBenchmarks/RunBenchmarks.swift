@@ -10,6 +10,18 @@ import TandemStore
 /// once by child processes of the release `tandem` binary (`tandem generate`, `tandem import`)
 /// and cached under .build/bench-data, so that this process's peak memory is the run's own.
 enum RunWorkload {
+    /// The workload read from its generated files (not the store), with the shipped policy and
+    /// model, and the organisation bound to the policy.
+    static func fromFiles() throws -> (Dataset, Policy, ForecastModel, OrganisationBinding?) {
+        _ = prepare()
+        let files = data.appendingPathComponent("files").path
+        let dataset = DatasetLoader.load(org: files + "/org.yaml", krs: files + "/krs.csv", checkins: files + "/checkins.csv").dataset!
+        let policy = PolicyLoader.load(path: root.appendingPathComponent("Models/selection.policy").path).policy!
+        let model = try ForecastModel.read(path: root.appendingPathComponent("Models/kr-forecast.json").path)
+        let (binding, _) = OrganisationBinding.bind(dataset.organisation!, to: policy)
+        return (dataset, policy, model, binding)
+    }
+
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let data = root.appendingPathComponent(".build/bench-data/weekly-run")
     static let store = data.appendingPathComponent("store.db").path
@@ -82,12 +94,7 @@ let benchmarks: @Sendable () -> Void = {
     // computation (decide every unit, forecast every open key result, alert rules) on the same
     // dataset, read from the same files outside the measurement, without the store.
     Benchmark("reference: the weekly run's computation on the same dataset, no store") { benchmark in
-        _ = RunWorkload.prepare()
-        let files = RunWorkload.data.appendingPathComponent("files").path
-        let dataset = DatasetLoader.load(org: files + "/org.yaml", krs: files + "/krs.csv", checkins: files + "/checkins.csv").dataset!
-        let policy = PolicyLoader.load(path: RunWorkload.root.appendingPathComponent("Models/selection.policy").path).policy!
-        let model = try ForecastModel.read(path: RunWorkload.root.appendingPathComponent("Models/kr-forecast.json").path)
-        let (binding, _) = OrganisationBinding.bind(dataset.organisation!, to: policy)
+        let (dataset, policy, model, binding) = try RunWorkload.fromFiles()
         let compiled = CompiledPolicy(policy)
         benchmark.startMeasurement()
         let run = WeeklyRun.run(dataset: dataset, policy: compiled, binding: binding!, model: model, day: RunWorkload.day,
@@ -137,12 +144,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("what-if: the scenario alone, on a baseline already evaluated") { benchmark in
-        _ = RunWorkload.prepare()
-        let files = RunWorkload.data.appendingPathComponent("files").path
-        let dataset = DatasetLoader.load(org: files + "/org.yaml", krs: files + "/krs.csv", checkins: files + "/checkins.csv").dataset!
-        let policy = PolicyLoader.load(path: RunWorkload.root.appendingPathComponent("Models/selection.policy").path).policy!
-        let model = try ForecastModel.read(path: RunWorkload.root.appendingPathComponent("Models/kr-forecast.json").path)
-        let (binding, _) = OrganisationBinding.bind(dataset.organisation!, to: policy)
+        let (dataset, policy, model, binding) = try RunWorkload.fromFiles()
         let source = SourceFile(path: "bench.yaml", text: """
         scenarios:
           - name: every unit calmer

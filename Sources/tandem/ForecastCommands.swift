@@ -431,7 +431,7 @@ struct Forecast: ParsableCommand {
         }
         var day: Day
         if let asOf {
-            guard let d = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
+            let d = try asOfDay(asOf)
             day = d
         } else {
             // The latest check-in; with none at all, the latest cycle start (said below).

@@ -34,14 +34,14 @@ struct Generate: ParsableCommand {
         // fit in memory on a machine like this one.
         guard (1...100_000).contains(units) else { throw ValidationError("--units must be between 1 and 100,000, found \(units)") }
         guard (1...400).contains(quarters) else { throw ValidationError("--quarters must be between 1 and 400") }
-        guard let day = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
+        let day = try asOfDay(asOf)
         // The quarters before it must be days too (the calendar starts at year 1).
         guard day.components.year <= 9000 else { throw ValidationError("--as-of must be before the year 9000, found '\(asOf)'") }
         guard day.components.year >= 1000 + quarters / 4 + 1 else { throw ValidationError("--as-of must be after the year \(1000 + quarters / 4), found '\(asOf)'") }
     }
 
     func run() throws {
-        guard let day = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
+        let day = try asOfDay(asOf)
         let configuration = GeneratorConfiguration(seed: seed, units: units, quarters: quarters, asOf: day, staggered: staggered)
         let dataset = DatasetGenerator.generate(configuration)
         try dataset.write(to: out)

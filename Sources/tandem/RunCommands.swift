@@ -68,7 +68,7 @@ struct Run: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let day = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
+        let day = try asOfDay(asOf)
         let policyPath = Shipped.resolve(policy, default: Shipped.policy)
         let modelPath = Shipped.resolve(model, default: Shipped.model)
         var record: RunRecord?
@@ -376,11 +376,7 @@ struct Ack: ParsableCommand {
     var asOf: String?
 
     func run() throws {
-        var day: Day?
-        if let asOf {
-            guard let d = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
-            day = d
-        }
+        let day = try asOfDay(asOf)
         let store = try Run.open(db, access: .readWrite)
         do {
             guard let day = try day ?? store.latestRun() else {

@@ -51,11 +51,7 @@ struct Runs: ParsableCommand {
         var asOf: String?
 
         func run() throws {
-            var day: Day?
-            if let asOf {
-                guard let d = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
-                day = d
-            }
+            let day = try asOfDay(asOf)
             let store = try Run.open(db, access: .readWrite)
             do {
                 let undone = try store.undoLatestRun(day: day)

@@ -150,11 +150,7 @@ struct WhatIf: ParsableCommand {
             FileHandle.standardError.write(Data(DiagnosticRenderer(sources: [source]).render(problems).utf8))
             throw ExitCode(1)
         }
-        var day = file.asOf
-        if let asOf {
-            guard let d = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
-            day = d
-        }
+        let day = try asOfDay(asOf) ?? file.asOf
         let base = try baseline.load(day: day)
         let engine = WhatIfEngine(base)
         var diagnostics = problems, sources = [source]
@@ -225,11 +221,7 @@ struct Sensitivity: ParsableCommand {
     }
 
     func run() throws {
-        var day: Day?
-        if let asOf {
-            guard let d = Day(iso: asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD, found '\(asOf)'") }
-            day = d
-        }
+        let day = try asOfDay(asOf)
         let base = try baseline.load(day: day)
         let section: ReportSection, chart: String, json: String, title: String
         if let unit {
