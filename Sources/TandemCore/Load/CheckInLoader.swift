@@ -75,8 +75,15 @@ public enum CheckInLoader {
             }
             let dateField = row.fields[row.columnPositions[1]]
             let date = LoaderChecks.day(dateField, column: "date", bytes: bytes, sink: &sink, ok: &ok)
-            let value = LoaderChecks.number(row.fields[row.columnPositions[2]], column: "value", optional: false,
-                                            bytes: bytes, sink: &sink, ok: &ok)
+            let valueField = row.fields[row.columnPositions[2]]
+            let value = LoaderChecks.number(valueField, column: "value", optional: false, bytes: bytes, sink: &sink, ok: &ok)
+            // Progress is (value − start) / (target − start): a value whose distance from the start
+            // overflows gives no progress at all.
+            if let v = value, krIndex >= 0, !(v - keyResults.keyResults[krIndex].startValue).isFinite {
+                sink.error("C0126", "the distance from start to this value must be a finite number, but \(LoaderChecks.format(v)) − \(LoaderChecks.format(keyResults.keyResults[krIndex].startValue)) overflows",
+                           offset: valueField.offset, length: FieldText.trimmed(valueField, in: bytes).displayWidth)
+                ok = false
+            }
             var confidence: Double?
             if let field = row.field(3) {
                 confidence = LoaderChecks.number(field, column: "confidence", optional: true, bytes: bytes, sink: &sink, ok: &ok)
