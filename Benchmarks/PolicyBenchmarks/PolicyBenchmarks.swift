@@ -127,18 +127,22 @@ enum AnalysisWorkload {
     static let new = PolicyLoader.load(SourceFile(path: "new.policy", text: text(changed: true))).policy!
 
     /// The reported hang: a unique table of 20 rows, each three comparisons over 10 numbers.
-    static let blowUp: Policy = {
+    static let blowUp = numbers(rows: 20, hit: "unique")
+    /// Its bigger cousin from the adversarial review: 100 rows, first hit.
+    static let path100 = numbers(rows: 100, hit: "first")
+
+    static func numbers(rows: Int, hit: String) -> Policy {
         var random = SeededRandom(seed: 20)
         var t = "policy \"blow-up\" version \"1\"\n"
         for i in 0..<10 { t += "attribute n\(i): number 0..1000, default 0\n" }
-        t += "decide unique {\n"
-        for _ in 0..<20 {
+        t += "decide \(hit) {\n"
+        for _ in 0..<rows {
             let a = (0..<3).map { _ in random.integer(0...9) }
             t += "  when n\(a[0]) > \(random.integer(0...1000)) and n\(a[1]) < \(random.integer(0...1000)) and n\(a[2]) >= \(random.integer(0...1000)) => okr\n"
         }
         t += "  otherwise => kpi\n}\n"
         return PolicyLoader.load(SourceFile(path: "blow-up.policy", text: t)).policy!
-    }()
+    }
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -225,14 +229,23 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(regions)
     }
 
-    // The analysis of a table whose rows cut the space into more pieces than the budget allows
-    // (20 rows of three comparisons over 10 numbers): bounded by the budget, not by the policy.
+    // The analysis of tables whose rows cut the space into more pieces than the budget allows
+    // (rows of three comparisons over 10 numbers): bounded by the budget, not by the policy.
     Benchmark("analyse a 20-row unique table over 10 numbers (stops at the budget)") { benchmark in
         let policy = AnalysisWorkload.blowUp
         benchmark.startMeasurement()
         let report = PolicyAnalyser(policy).analyse()
         benchmark.stopMeasurement()
-        precondition(report.stoppedEarly && report.boxes == PolicyAnalyser.defaultBudget)
+        precondition(report.stoppedEarly && report.boxes == PolicyAnalyser.defaultBudget / 21)
+        blackHole(report)
+    }
+
+    Benchmark("analyse a 100-row first table over 10 numbers (stops at the budget)") { benchmark in
+        let policy = AnalysisWorkload.path100
+        benchmark.startMeasurement()
+        let report = PolicyAnalyser(policy).analyse()
+        benchmark.stopMeasurement()
+        precondition(report.stoppedEarly)
         blackHole(report)
     }
 

@@ -138,7 +138,7 @@ extension TandemStore {
                 return (Day(ordinal: Int32(previous)), map)
             }
         } catch {
-            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
         }
     }
 
@@ -187,6 +187,9 @@ extension TandemStore {
                                      underlying: "runs go forward in time: the store's latest run is \(Day(ordinal: Int32(latest))), after \(day)")
                 }
                 let rerun = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE day = ?", arguments: [d]) ?? 0 > 0
+                // The same day again records what changed since on top of that day's record (with
+                // the same data, nothing: no event, no webhook post). To record the day afresh
+                // instead, as if it had not been run, `tandem runs undo` first.
                 // A day first recorded by a Tandem that kept no undo record stays not undoable.
                 let undoable = try rerun ? Bool.fetchOne(db, sql: "SELECT undoable FROM run WHERE day = ?", arguments: [d]) ?? false : true
                 try db.execute(sql: "DELETE FROM run WHERE day = ?", arguments: [d])
@@ -267,7 +270,7 @@ extension TandemStore {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError(path: path, operation: "record the run in", underlying: "\(error)")
+            throw StoreError(path: path, operation: "record the run in", underlying: StorePath.words(error))
         }
     }
 
@@ -296,7 +299,7 @@ extension TandemStore {
     /// Ledger events after an event id, oldest first (the JSON Lines feed).
     public func events(after: Int64 = 0) throws(StoreError) -> [LedgerEvent] {
         do { return try pool.read { db in try Self.events(db, after: after) } } catch {
-            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
         }
     }
 
@@ -321,7 +324,7 @@ extension TandemStore {
                 return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(Alert.init(row:))
             }
         } catch {
-            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
         }
     }
 
@@ -339,6 +342,11 @@ extension TandemStore {
                 guard !note.allSatisfy(\.isWhitespace) else {
                     throw StoreError(path: path, operation: "acknowledge an alert in", underlying: "the note is empty; say what is being done about it")
                 }
+                // Not far past the latest run: a mistyped year would sort after every later change.
+                if let latest = try Int.fetchOne(db, sql: "SELECT MAX(day) FROM run"), Int(day.ordinal) > latest + 31 {
+                    throw StoreError(path: path, operation: "acknowledge an alert in",
+                                     underlying: "an acknowledgement dated \(day) lies more than 31 days after the latest run (\(Day(ordinal: Int32(latest))))")
+                }
                 // The feed reads in order: an acknowledgement cannot come before what it acknowledges.
                 if let last = try Int.fetchOne(db, sql: "SELECT MAX(day) FROM alert_event WHERE alert_id = ?", arguments: [id]),
                    Int(day.ordinal) < last {
@@ -354,14 +362,14 @@ extension TandemStore {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError(path: path, operation: "acknowledge an alert in", underlying: "\(error)")
+            throw StoreError(path: path, operation: "acknowledge an alert in", underlying: StorePath.words(error))
         }
     }
 
     /// Every unit's id, in the organisation's order.
     public func unitIDs() throws(StoreError) -> [String] {
         do { return try pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM unit ORDER BY ordinal") } } catch {
-            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
         }
     }
 
@@ -375,7 +383,7 @@ extension TandemStore {
                     """).map { ($0["name"], $0["version"], Day(ordinal: Int32($0["first_run"] as Int)), $0["runs"]) }
             }
         } catch {
-            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
         }
     }
 
@@ -384,7 +392,7 @@ extension TandemStore {
         do {
             return try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE day = ?", arguments: [Int(day.ordinal)]) ?? 0 > 0 }
         } catch {
-            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
         }
     }
 
@@ -393,7 +401,7 @@ extension TandemStore {
         do {
             return try pool.read { db in try Int.fetchOne(db, sql: "SELECT MAX(day) FROM run").map { Day(ordinal: Int32($0)) } }
         } catch {
-            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
         }
     }
 }
@@ -412,21 +420,29 @@ extension TandemStore {
                 return try Self.events(db, ids: ids)
             }
         } catch {
-            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
         }
     }
 
     /// Records one delivery attempt; a delivered event is never sent to that URL again.
-    public func recordDelivery(event: Int64, url: String, delivered: Bool) throws(StoreError) {
+    ///
+    /// - Returns: false when the event is no longer in the ledger (`tandem runs undo` took its
+    ///   run back meanwhile): nothing to record, and nothing to retry.
+    @discardableResult
+    public func recordDelivery(event: Int64, url: String, delivered: Bool) throws(StoreError) -> Bool {
         do {
-            try pool.write { db in
+            return try pool.write { db in
+                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM alert_event WHERE id = ?)", arguments: [event]) == true else {
+                    return false
+                }
                 try db.execute(sql: """
                     INSERT INTO webhook_delivery (event_id, url, attempts, delivered) VALUES (?, ?, 1, ?)
                     ON CONFLICT(event_id, url) DO UPDATE SET attempts = attempts + 1, delivered = excluded.delivered OR delivered
                     """, arguments: [event, url, delivered])
+                return true
             }
         } catch {
-            throw StoreError(path: path, operation: "record a delivery in", underlying: "\(error)")
+            throw StoreError(path: path, operation: "record a delivery in", underlying: StorePath.words(error))
         }
     }
 }

@@ -114,7 +114,7 @@ extension TandemStore {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError(path: path, operation: "import into", underlying: "\(error)")
+            throw StoreError(path: path, operation: "import into", underlying: StorePath.words(error))
         }
     }
 
@@ -128,7 +128,7 @@ extension TandemStore {
                  try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM import") ?? 0)
             }
         } catch {
-            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
         }
     }
 
@@ -174,7 +174,7 @@ extension TandemStore {
                                checkIns: CheckInLog(checkIns: all, ranges: ranges))
             }
         } catch {
-            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
         }
     }
 }
@@ -216,7 +216,7 @@ extension TandemStore {
                 return String(hash, radix: 16)
             }
         } catch {
-            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
         }
     }
 }

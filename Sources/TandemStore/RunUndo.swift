@@ -35,68 +35,83 @@ extension TandemStore {
                 if let expected, expected != latestDay {
                     throw fail("the latest run is of \(latestDay), not \(expected); only the latest run can be undone")
                 }
-                guard try Bool.fetchOne(db, sql: "SELECT undoable FROM run WHERE day = ?", arguments: [latest]) == true else {
+                switch try Self.takeBack(db, day: latest) {
+                case .notUndoable:
                     throw fail("the run of \(latestDay) was recorded by an earlier Tandem, which kept no record to undo it")
+                case .acknowledgedAfter(let alert):
+                    throw fail("alert #\(alert) was acknowledged after the run of \(latestDay); undoing the run would lose the note")
+                case .undone(let undone):
+                    try Self.advanceGeneration(db)
+                    return undone
                 }
-                let touched = try Row.fetchAll(db, sql: "SELECT alert_id, before FROM run_undo WHERE day = ?", arguments: [latest])
-                if let acked = try Int64.fetchOne(db, sql: """
-                    SELECT alert_id FROM alert_event WHERE kind = 'acked' AND day >= ?
-                      AND alert_id IN (SELECT alert_id FROM run_undo WHERE day = ?) LIMIT 1
-                    """, arguments: [latest, latest]) {
-                    throw fail("alert #\(acked) was acknowledged after the run of \(latestDay); undoing the run would lose the note")
-                }
-                // The run's events: those of its day on the alerts it touched.
-                let events = try Int64.fetchAll(db, sql: """
-                    SELECT id FROM alert_event WHERE day = ? AND alert_id IN (SELECT alert_id FROM run_undo WHERE day = ?)
-                    """, arguments: [latest, latest])
-                let delivered = try Int.fetchOne(db, sql: """
-                    SELECT COUNT(DISTINCT event_id) FROM webhook_delivery WHERE delivered
-                      AND event_id IN (SELECT id FROM alert_event WHERE day = ? AND alert_id IN (SELECT alert_id FROM run_undo WHERE day = ?))
-                    """, arguments: [latest, latest]) ?? 0
-                try db.execute(sql: """
-                    DELETE FROM webhook_delivery WHERE event_id IN
-                      (SELECT id FROM alert_event WHERE day = ? AND alert_id IN (SELECT alert_id FROM run_undo WHERE day = ?))
-                    """, arguments: [latest, latest])
-                try db.execute(sql: """
-                    DELETE FROM alert_event WHERE day = ? AND alert_id IN (SELECT alert_id FROM run_undo WHERE day = ?)
-                    """, arguments: [latest, latest])
-                var removed = 0, restored = 0
-                let decoder = JSONDecoder()
-                for row in touched {
-                    let id: Int64 = row["alert_id"]
-                    guard let json: String = row["before"] else {
-                        try db.execute(sql: "DELETE FROM alert_event WHERE alert_id = ?", arguments: [id])
-                        try db.execute(sql: "DELETE FROM alert WHERE id = ?", arguments: [id])
-                        removed += 1
-                        continue
-                    }
-                    let a = try decoder.decode(Alert.self, from: Data(json.utf8))
-                    try db.execute(sql: """
-                        UPDATE alert SET severity = ?, status = ?, rules = ?, reasons = ?, p_success = ?, updated_day = ?,
-                          resolved_day = ?, ack_note = ? WHERE id = ?
-                        """, arguments: [a.severity, a.status, a.rules, a.reasons, a.pSuccess, Int(a.updatedDay.ordinal),
-                                         a.resolvedDay.map { Int($0.ordinal) }, a.ackNote, id])
-                    restored += 1
-                }
-                try db.execute(sql: "DELETE FROM run_undo WHERE day = ?", arguments: [latest])
-                let version = try Int64.fetchOne(db, sql: "SELECT policy_version_id FROM run WHERE day = ?", arguments: [latest])
-                try db.execute(sql: "DELETE FROM run WHERE day = ?", arguments: [latest])
-                if let version {
-                    // A policy version first used by this run and by no other goes with it.
-                    try db.execute(sql: """
-                        DELETE FROM policy_version WHERE id = ? AND NOT EXISTS (SELECT 1 FROM run WHERE policy_version_id = ?)
-                        """, arguments: [version, version])
-                }
-                try Self.advanceGeneration(db)
-                let now = try Int.fetchOne(db, sql: "SELECT MAX(day) FROM run").map { Day(ordinal: Int32($0)) }
-                return UndoneRun(day: latestDay, alertsRemoved: removed, alertsRestored: restored, eventsRemoved: events.count,
-                                 eventsDelivered: delivered, latestRun: now)
             }
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError(path: path, operation: "undo a run in", underlying: "\(error)")
+            throw StoreError(path: path, operation: "undo a run in", underlying: StorePath.words(error))
         }
+    }
+
+    enum TakeBack {
+        case undone(UndoneRun)
+        case notUndoable
+        case acknowledgedAfter(Int64)
+    }
+
+    /// Takes back the run of `day` inside the caller's transaction, or says why it cannot.
+    static func takeBack(_ db: Database, day latest: Int) throws -> TakeBack {
+        let latestDay = Day(ordinal: Int32(latest))
+        guard try Bool.fetchOne(db, sql: "SELECT undoable FROM run WHERE day = ?", arguments: [latest]) == true else { return .notUndoable }
+        let touched = try Row.fetchAll(db, sql: "SELECT alert_id, before FROM run_undo WHERE day = ?", arguments: [latest])
+        // The run's events: the ledger changes of its day on the alerts it touched, from its
+        // first one on (event ids grow with time; an acknowledgement is no run's).
+        let runEvents = """
+            SELECT id FROM alert_event WHERE day = \(latest) AND kind != 'acked'
+              AND alert_id IN (SELECT alert_id FROM run_undo WHERE day = \(latest))
+            """
+        let first = try Int64.fetchOne(db, sql: "SELECT MIN(id) FROM (\(runEvents))") ?? Int64.max
+        if let acked = try Int64.fetchOne(db, sql: """
+            SELECT alert_id FROM alert_event WHERE kind = 'acked' AND id > ?
+              AND alert_id IN (SELECT alert_id FROM run_undo WHERE day = ?) LIMIT 1
+            """, arguments: [first, latest]) {
+            return .acknowledgedAfter(acked)
+        }
+        let events = try Int64.fetchAll(db, sql: runEvents)
+        let delivered = try Int.fetchOne(db, sql: """
+            SELECT COUNT(DISTINCT event_id) FROM webhook_delivery WHERE delivered AND event_id IN (\(runEvents))
+            """) ?? 0
+        try db.execute(sql: "DELETE FROM webhook_delivery WHERE event_id IN (\(runEvents))")
+        try db.execute(sql: "DELETE FROM alert_event WHERE id IN (\(runEvents))")
+        var removed = 0, restored = 0
+        let decoder = JSONDecoder()
+        for row in touched {
+            let id: Int64 = row["alert_id"]
+            guard let json: String = row["before"] else {
+                try db.execute(sql: "DELETE FROM alert_event WHERE alert_id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM alert WHERE id = ?", arguments: [id])
+                removed += 1
+                continue
+            }
+            let a = try decoder.decode(Alert.self, from: Data(json.utf8))
+            try db.execute(sql: """
+                UPDATE alert SET severity = ?, status = ?, rules = ?, reasons = ?, p_success = ?, updated_day = ?,
+                  resolved_day = ?, ack_note = ? WHERE id = ?
+                """, arguments: [a.severity, a.status, a.rules, a.reasons, a.pSuccess, Int(a.updatedDay.ordinal),
+                                 a.resolvedDay.map { Int($0.ordinal) }, a.ackNote, id])
+            restored += 1
+        }
+        try db.execute(sql: "DELETE FROM run_undo WHERE day = ?", arguments: [latest])
+        let version = try Int64.fetchOne(db, sql: "SELECT policy_version_id FROM run WHERE day = ?", arguments: [latest])
+        try db.execute(sql: "DELETE FROM run WHERE day = ?", arguments: [latest])
+        if let version {
+            // A policy version first used by this run and by no other goes with it.
+            try db.execute(sql: """
+                DELETE FROM policy_version WHERE id = ? AND NOT EXISTS (SELECT 1 FROM run WHERE policy_version_id = ?)
+                """, arguments: [version, version])
+        }
+        let now = try Int.fetchOne(db, sql: "SELECT MAX(day) FROM run").map { Day(ordinal: Int32($0)) }
+        return .undone(UndoneRun(day: latestDay, alertsRemoved: removed, alertsRestored: restored, eventsRemoved: events.count,
+                                 eventsDelivered: delivered, latestRun: now))
     }
 }
 
@@ -126,7 +141,7 @@ extension TandemStore {
                 }
             }
         } catch {
-            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
         }
     }
 }

@@ -55,20 +55,27 @@ enum StorePath {
 
     /// A store error in words from what SQLite or GRDB threw while opening.
     static func explain(_ error: any Error, path: String, access: TandemStore.Access) -> StoreError {
-        let words: String
-        if let e = error as? DatabaseError {
-            switch e.resultCode {
-            case .SQLITE_NOTADB: words = "this file is not a Tandem store (not an SQLite database)"
-            case .SQLITE_CORRUPT: words = "the store is damaged (SQLite reports it corrupt); restore it from a backup"
-            case .SQLITE_READONLY: words = "the store is read-only here: \(e.message ?? "")"
-            case .SQLITE_CANTOPEN: words = "SQLite cannot open the file\(access == .readOnly ? "; a store in a read-only folder needs its -wal and -shm files beside it, or to be closed cleanly first" : "")"
-            case .SQLITE_BUSY, .SQLITE_LOCKED: words = "another process holds the store (busy for over 10 seconds); try again"
-            case .SQLITE_FULL: words = "the disk is full"
-            default: words = e.message ?? "\(e)"
-            }
-        } else {
-            words = "\(error)"
+        var words = Self.words(error)
+        if let e = error as? DatabaseError, e.resultCode == .SQLITE_CANTOPEN, access == .readOnly {
+            words += "; a store in a read-only folder needs its -wal and -shm files beside it, or to be closed cleanly first"
         }
         return StoreError(path: path, operation: "open", underlying: words)
+    }
+
+    /// What SQLite or GRDB threw, in words a person can act on (never a bare error number).
+    static func words(_ error: any Error) -> String {
+        guard let e = error as? DatabaseError else { return "\(error)" }
+        switch e.resultCode {
+        case .SQLITE_NOTADB: return "this file is not a Tandem store (not an SQLite database)"
+        case .SQLITE_CORRUPT: return "the store is damaged (SQLite finds it malformed); restore it from a backup"
+        case .SQLITE_READONLY: return "the store cannot be written here (a read-only file, folder or disk)"
+        case .SQLITE_CANTOPEN: return "SQLite cannot open the file"
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return "another process holds the store (busy for over 10 seconds); try again"
+        case .SQLITE_FULL: return "the disk is full"
+        case .SQLITE_IOERR: return "the disk could not be read or written (an I/O error)"
+        case .SQLITE_ERROR where (e.message ?? "").hasPrefix("no such table"):
+            return "this database lacks Tandem's tables (\(e.message ?? "")): not a Tandem store, or a damaged one"
+        default: return e.message ?? "\(e)"
+        }
     }
 }

@@ -56,8 +56,16 @@ public final class TandemStore: Sendable {
                 }
                 pool = queue
             } else {
+                // Looked at read-only first: a file that is not a Tandem store is refused before
+                // anything (the journal mode, the schema) is written to it.
+                if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > 0 {
+                    var look = configuration
+                    look.readonly = true
+                    try Self.openReadOnly(path, path: path, configuration: look, access: access).close()
+                } else if access != .create {
+                    throw StoreError(path: path, operation: "open", underlying: "no store here: the file is empty; `tandem import --db \(path) …` fills it")
+                }
                 let pool = try DatabasePool(path: path, configuration: configuration)
-                try pool.read { db in try Self.checkSchema(db, path: path) }
                 try Self.migrator.migrate(pool)
                 self.pool = pool
             }
@@ -68,16 +76,20 @@ public final class TandemStore: Sendable {
         }
     }
 
-    static func openReadOnly(_ name: String, path: String, configuration: Configuration) throws -> DatabaseQueue {
+    static func openReadOnly(_ name: String, path: String, configuration: Configuration, access: Access = .readOnly) throws -> DatabaseQueue {
         let queue = try DatabaseQueue(path: name, configuration: configuration)
-        try queue.read { db in try Self.checkSchema(db, path: path) }
+        try queue.read { db in try Self.checkSchema(db, path: path, access: access) }
         return queue
     }
 
     /// Refuses a file that is not Tandem's, or that a newer Tandem wrote.
-    static func checkSchema(_ db: Database, path: String) throws {
+    static func checkSchema(_ db: Database, path: String, access: Access) throws {
         let tables = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
-        guard !tables.isEmpty else { return }  // a new, empty file
+        guard !tables.isEmpty else {
+            // A new, empty database: only `import` makes a store of it.
+            if access == .create { return }
+            throw StoreError(path: path, operation: "open", underlying: "no store here: an empty database; `tandem import --db \(path) …` fills it")
+        }
         guard tables.contains("grdb_migrations"), tables.contains("unit") else {
             throw StoreError(path: path, operation: "open", underlying: "this is an SQLite database, but not a Tandem store (it has no Tandem tables)")
         }
@@ -264,7 +276,7 @@ extension TandemStore {
     /// The store's write counter: equal values, no content written in between.
     public func generation() throws(StoreError) -> Int64 {
         do { return try pool.read { db in try Self.generation(db) } } catch {
-            throw StoreError(path: path, operation: "read", underlying: "\(error)")
+            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
         }
     }
 }

@@ -9,7 +9,7 @@ struct Check: ParsableCommand {
         discussion: """
         Every problem is reported with file, line and column, a stable id, a caret under the exact text, and notes (the other declaration in a conflict, did-you-mean for misspelt names, levels and keywords). All problems of the file are reported in one run.
 
-        The analysis cuts the attribute space into boxes until every rule has one answer on each; a table whose rows cut the space into very many pieces would take long, so it stops after --analysis-budget boxes and says how much of the space it examined (warning P1008). An attribute compared with more than 60-odd distinct numbers cannot be analysed, and the report says so (P1007).
+        The analysis cuts the attribute space into boxes until every rule has one answer on each; a table whose rows cut the space into very many pieces would take long, so it stops after --analysis-budget rule evaluations and says how much of the space it examined (warning P1008). An attribute compared with more than 60-odd distinct numbers cannot be analysed, and the report says so (P1007).
 
         Exit status: 0 when the policy has no error (warnings allowed), 1 otherwise.
         """
@@ -24,12 +24,12 @@ struct Check: ParsableCommand {
     @Flag(name: .customLong("no-analysis"), help: "Skip the analysis of the decision logic (gaps, overlaps, dead and shadowed rules); names, types and outcomes are still checked.")
     var noAnalysis = false
 
-    @Option(name: .customLong("analysis-budget"), help: ArgumentHelp("Boxes of the attribute space the analysis may examine before it stops and says how far it got (default \(PolicyAnalyser.defaultBudget.grouped), about a second).", valueName: "n"))
+    @Option(name: .customLong("analysis-budget"), help: ArgumentHelp("Rule evaluations the analysis may spend (each box of the attribute space costs one per rule) before it stops and says how far it got (default \(PolicyAnalyser.defaultBudget.grouped), about a second).", valueName: "n"))
     var analysisBudget: Int = PolicyAnalyser.defaultBudget
 
     func validate() throws {
         guard (1...1_000_000_000).contains(analysisBudget) else {
-            throw ValidationError("--analysis-budget takes a number of boxes from 1 to 1,000,000,000, found \(analysisBudget)")
+            throw ValidationError("--analysis-budget takes a number of rule evaluations from 1 to 1,000,000,000, found \(analysisBudget)")
         }
     }
 

@@ -23,12 +23,12 @@ struct Diff: ParsableCommand {
     @Option(help: "Output format: table, json, csv (the units whose decision changes, RFC 4180) or markdown.")
     var format: Diagnose.Format = .table
 
-    @Option(name: .customLong("analysis-budget"), help: ArgumentHelp("Boxes of the attribute space the region diff may examine before it stops and says how far it got (default \(PolicyAnalyser.defaultBudget.grouped)).", valueName: "n"))
+    @Option(name: .customLong("analysis-budget"), help: ArgumentHelp("Rule evaluations the region diff may spend before it stops and says how far it got (default \(PolicyAnalyser.defaultBudget.grouped), about a second).", valueName: "n"))
     var analysisBudget: Int = PolicyAnalyser.defaultBudget
 
     func validate() throws {
         guard (1...1_000_000_000).contains(analysisBudget) else {
-            throw ValidationError("--analysis-budget takes a number of boxes from 1 to 1,000,000,000, found \(analysisBudget)")
+            throw ValidationError("--analysis-budget takes a number of rule evaluations from 1 to 1,000,000,000, found \(analysisBudget)")
         }
     }
 
@@ -116,6 +116,9 @@ struct Diff: ParsableCommand {
         }
     }
 
+    /// A count of cells with thousands separators (counts beyond 10^15 in scientific form).
+    func cells(_ n: Double) -> String { n < 1e15 ? Int(n).grouped : String(format: "%.3g", n) }
+
     func printRegions(_ regions: RegionDiff, markdown: Bool) {
         if let why = regions.schemaDifference {
             print("the attribute schemas differ (\(why)): no region diff")
@@ -128,9 +131,9 @@ struct Diff: ParsableCommand {
         let share = regions.spaceCells > 0 ? regions.changedCells / regions.spaceCells * 100 : 0
         if regions.stoppedEarly {
             let examined = regions.spaceCells > 0 ? regions.cellsExamined / regions.spaceCells * 100 : 0
-            print("the region diff stopped after \(regions.boxes.grouped) boxes (--analysis-budget), having examined \(String(format: "%.1f", examined))% of the attribute space; there, \(String(format: "%.0f", regions.changedCells)) cells are decided differently (more may be elsewhere)")
+            print("the region diff stopped at its budget (\(regions.work.grouped) rule evaluations, --analysis-budget), having examined \(String(format: "%.1f", examined))% of the attribute space; there, \(cells(regions.changedCells)) cells are decided differently (more may be elsewhere)")
         } else {
-            print("over the whole attribute space: \(String(format: "%.0f", regions.changedCells)) of \(String(format: "%.0f", regions.spaceCells)) cells (\(String(format: "%.1f", share))%) are decided differently")
+            print("over the whole attribute space: \(cells(regions.changedCells)) of \(cells(regions.spaceCells)) cells (\(String(format: "%.1f", share))%) are decided differently")
         }
         for c in regions.changes {
             print((markdown ? "- " : "  ") + "\(c.region.description): \(c.old) → \(c.new)")

@@ -13,7 +13,7 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The weekly run: decide every unit, forecast every open key result, update the alert ledger.",
         discussion: """
-        Reads the store, decides every unit with the policy, forecasts every key result open on --as-of with the model, evaluates the policy's alert rules on each, and records it all in one transaction. The ledger opens an alert when a key result moves into a worse state, updates it (not repeats it) while the state persists, escalates it when it gets worse, and resolves it when the key result recovers. Running the same day twice creates nothing new; runs go forward in time.
+        Reads the store, decides every unit with the policy, forecasts every key result open on --as-of with the model, evaluates the policy's alert rules on each, and records it all in one transaction. The ledger opens an alert when a key result moves into a worse state, updates it (not repeats it) while the state persists, escalates it when it gets worse, and resolves it when the key result recovers. Running the same day twice creates nothing new; after an import, the same day again records what changed on top of that day's record (`tandem runs undo` first to record the day afresh). Runs go forward in time.
 
         When the store holds 30 or more key results that closed before --as-of (both outcomes among them), the model is first recalibrated on them, as `tandem forecast` does, and the run says so; --no-recalibrate uses it as trained.
 
@@ -61,7 +61,7 @@ struct Run: AsyncParsableCommand {
         }
         if let webhook {
             guard let url = URL(string: webhook), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-                  let host = url.host, !host.isEmpty else {
+                  let host = url.host, !host.isEmpty, url.port.map({ (1...65_535).contains($0) }) ?? true else {
                 throw ValidationError("--webhook takes an http:// or https:// URL, found '\(webhook)'")
             }
         }
@@ -143,7 +143,8 @@ struct Run: AsyncParsableCommand {
             let store = try Run.open(db, access: .readWrite)
             let outcome = await Webhook.deliver(store: store, url: webhook, firstDelay: webhookRetryDelay)
             if !quiet || outcome.error != nil {
-                print("webhook: \(count(outcome.sent, "alert")) delivered\(outcome.failed > 0 ? ", \(outcome.failed) not delivered (retried at the next run)" : "")")
+                print("webhook: \(count(outcome.sent, "alert")) delivered\(outcome.failed > 0 ? ", \(outcome.failed) not delivered (retried at the next run)" : "")"
+                      + (outcome.withdrawn > 0 ? ", \(outcome.withdrawn) taken back by `tandem runs undo` while being posted" : ""))
             }
             if let error = outcome.error {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
@@ -221,6 +222,8 @@ enum Webhook {
     struct Outcome {
         var sent = 0
         var failed = 0
+        /// Events taken back (`tandem runs undo`) while they were being delivered.
+        var withdrawn = 0
         var error: StoreError?
     }
 
@@ -240,7 +243,7 @@ enum Webhook {
             return outcome
         }
         for (n, event) in pending.enumerated() {
-            var delivered = false
+            var delivered = false, withdrawn = false
             var delay = min(max(firstDelay, 0), 60)
             for attempt in 1...attempts {
                 var request = URLRequest(url: endpoint)
@@ -257,12 +260,17 @@ enum Webhook {
                    let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) {
                     delivered = true
                 }
-                do { try store.recordDelivery(event: event.id, url: url, delivered: delivered) } catch {
+                let recorded: Bool
+                do { recorded = try store.recordDelivery(event: event.id, url: url, delivered: delivered) } catch {
                     outcome.error = StoreError(path: error.path, operation: error.operation,
                                                underlying: error.underlying + (delivered ? "; event \(event.id) was delivered but could not be recorded, so the next run posts it again with the same Idempotency-Key" : ""))
                     outcome.failed = pending.count - n - (delivered ? 1 : 0)
                     if delivered { outcome.sent += 1 }
                     return outcome
+                }
+                if !recorded {
+                    withdrawn = true
+                    break
                 }
                 if delivered { break }
                 if attempt < attempts {
@@ -273,6 +281,9 @@ enum Webhook {
             }
             if delivered {
                 outcome.sent += 1
+            } else if withdrawn {
+                // Taken back while being posted: the receiver may have it, the ledger does not.
+                outcome.withdrawn += 1
             } else {
                 outcome.failed = pending.count - n
                 break
@@ -331,14 +342,15 @@ struct Alerts: ParsableCommand {
             case .table:
                 var lastGroup = ""
                 for a in list {
-                    let group = "\(a.unitID) · \(a.owner ?? "no owner")"
+                    // Text from data files and notes: control characters shown, not obeyed.
+                    let group = "\(a.unitID) · \(a.owner ?? "no owner")".terminalSafe
                     if group != lastGroup {
                         print((lastGroup.isEmpty ? "" : "\n") + group)
                         lastGroup = group
                     }
-                    print("  #\(a.id) \(a.severity.uppercased()) \(a.status == "acked" ? "(acked) " : "")\(a.keyResultID) \(truncated(a.title, 30))  P(success) \(fmt(a.pSuccess, 2))  since \(a.openedDay)")
-                    print("      \(a.rules): \(a.reasons)")
-                    if let note = a.ackNote { print("      note: \(note)") }
+                    print("  #\(a.id) \(a.severity.uppercased()) \(a.status == "acked" ? "(acked) " : "")\(a.keyResultID.terminalSafe) \(truncated(a.title.terminalSafe, 30))  P(success) \(fmt(a.pSuccess, 2))  since \(a.openedDay)")
+                    print("      \(a.rules): \(a.reasons)".terminalSafe)
+                    if let note = a.ackNote { print("      note: \(note)".terminalSafe) }
                 }
                 let counts = Dictionary(grouping: list, by: \.severity).mapValues(\.count)
                 print("\n\(count(list.count, "alert")): critical \(counts["critical"] ?? 0) · warning \(counts["warning"] ?? 0) · info \(counts["info"] ?? 0)")

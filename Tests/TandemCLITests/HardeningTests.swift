@@ -115,9 +115,10 @@ struct HardeningTests {
 
     @Test func checkAnswersInBoundedTimeAndSaysWhereItStopped() throws {
         // 20 rows of 3 comparisons over 10 number attributes: the full analysis is out of reach.
-        let out = try CLI.run(["check", "--analysis-budget", "5000", f("pb_10_20.policy")])
+        let out = try CLI.run(["check", "--analysis-budget", "105000", f("pb_10_20.policy")])
         #expect(out.status == 0)
-        #expect(out.stderr.contains("warning: the analysis stopped after 5,000 boxes, having examined"), "\(out.stderr)")
+        // 21 rows: 21 rule evaluations a box, 5,000 boxes.
+        #expect(out.stderr.contains("warning: the analysis stopped at its budget (105,000 rule evaluations, 5,000 boxes), having examined"), "\(out.stderr)")
         #expect(out.stderr.contains("[P1008]"))
         // What it lists is real: an overlap of this unique table with a witness.
         #expect(out.stderr.contains("[P1002]"))
@@ -127,9 +128,9 @@ struct HardeningTests {
         #expect(!off.stderr.contains("P1008") && !off.stderr.contains("P1002"))
         #expect(off.stdout.contains("valid: 0 errors"))
         // The region diff too.
-        let diff = try CLI.run(["diff", f("pb_10_10.policy"), f("pb_10_20.policy"), "--org", f("pb_org.yaml"), "--analysis-budget", "5000"])
+        let diff = try CLI.run(["diff", f("pb_10_10.policy"), f("pb_10_20.policy"), "--org", f("pb_org.yaml"), "--analysis-budget", "100000"])
         #expect(diff.status == 0)
-        #expect(diff.stdout.contains("the region diff stopped after 5,000 boxes (--analysis-budget)"), "\(diff.stdout)")
+        #expect(diff.stdout.contains("the region diff stopped at its budget (100,0"), "\(diff.stdout)")
     }
 
     @Test func anAttributeWithTooManyCellsIsSaidNotAnalysed() throws {
@@ -469,6 +470,127 @@ struct HardeningTests {
         let ok = try CLI.run(["ack", "--db", db, id, "--note", "on it"])
         #expect(ok.status == 0)
         #expect(ok.stdout.contains("acknowledged on 2026-11-18"))
+    }
+
+    // MARK: Found by the adversarial review
+
+    @Test func aDeadlineShiftBeyondACenturyIsRefusedNotACrash() throws {
+        let (db, dir) = try hospitalStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("d.yaml").path
+        try "scenarios:\n  - name: d\n    changes:\n      - kr: ER-4\n        deadline: +99999999999\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let out = try CLI.run(["whatif", "--db", db, "--policy", f("hospital.policy"), "--scenario", path])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("d.yaml:5:19: error: 'deadline' may move by at most 36,500 days (a century) either way, found +99999999999 [W0110]"), "\(out.stderr)")
+    }
+
+    @Test func aBadValueIsReportedEvenWhenALaterChangeOverwritesIt() throws {
+        let (db, dir) = try hospitalStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("s.yaml").path
+        try "scenarios:\n  - name: s\n    changes:\n      - units: all\n        set: {research_share: -5}\n      - units: all\n        set: {research_share: 50}\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let out = try CLI.run(["whatif", "--db", db, "--policy", f("hospital.policy"), "--scenario", path])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("s.yaml:5:31: error: 'research_share' must be at least 0, found -5 [P0801]"), "\(out.stderr)")
+        #expect(out.stderr.components(separatedBy: ": error: ").count == 2)
+    }
+
+    @Test func theLeanIsExactForDecimalWeights() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let policy = dir.appendingPathComponent("fp.policy").path
+        try """
+        policy "decimals" version "1"
+        attribute x: number 0..100, default 60
+        evidence {
+          x > 50 => okr +0.3 "a"
+          x > 50 => kpi +0.1 "b"
+          x > 50 => kpi +0.2 "c"
+        }
+        decide first {
+          when lean > 0 => okr
+          when lean < 0 => kpi
+          otherwise => hybrid(kpi: 50%, okr: 50%)
+        }
+        expect "balanced" { x: 60 } => hybrid
+
+        """.write(toFile: policy, atomically: true, encoding: .utf8)
+        let out = try CLI.run(["test", policy])
+        #expect(out.status == 0, "0.3 − 0.1 − 0.2 is 0, not −2.8e-17: \(out.stdout)\(out.stderr)")
+        // The lean is 0 for every unit: both leaning rows are dead, and the analysis says so of both.
+        let check = try CLI.run(["check", policy])
+        #expect(check.stderr.contains("row 1 can never decide") && check.stderr.contains("row 2 can never decide"), "\(check.stderr)")
+    }
+
+    @Test func forecastsAreTheSameNumbersInEveryProcess() throws {
+        let sample = ["--org", "datasets/xinghai/org.yaml", "--krs", "datasets/xinghai/krs.csv", "--checkins", "datasets/xinghai/checkins.csv"]
+        let first = try CLI.run(["forecast", "--as-of", "2026-11-18", "--format", "json"] + sample)
+        #expect(first.status == 0)
+        for _ in 0..<2 {
+            let again = try CLI.run(["forecast", "--as-of", "2026-11-18", "--format", "json"] + sample)
+            #expect(again.stdout == first.stdout, "a forecast must not depend on dictionary order")
+        }
+    }
+
+    @Test func csvQuotesACarriageReturnLineFeed() throws {
+        #expect(parseCSV(try csvOf(title: "a\r\n=1+1")).dropFirst().first?[3] == "a\r\n=1+1")
+    }
+
+    /// The forecast CSV of a one-key-result file whose title is `title`.
+    func csvOf(title: String) throws -> String {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let krs = dir.appendingPathComponent("krs.csv").path
+        let quoted = "\"" + title.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        try "kr_id,objective_id,unit_id,title,kind,start_value,target_value,cycle_start,cycle_end\nK1,O1,u,\(quoted),committed,0,100,2026-10-01,2026-12-31\n"
+            .write(toFile: krs, atomically: true, encoding: .utf8)
+        let checkins = dir.appendingPathComponent("ci.csv").path
+        try "kr_id,date,value\nK1,2026-10-15,5\n".write(toFile: checkins, atomically: true, encoding: .utf8)
+        let out = try CLI.run(["forecast", "--as-of", "2026-11-18", "--format", "csv", "--krs", krs, "--checkins", checkins])
+        #expect(out.status == 0, "\(out.stderr)")
+        return out.stdout
+    }
+
+    @Test func writingCommandsRefuseAnEmptyFileAndLeaveItAlone() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let empty = dir.appendingPathComponent("e.db").path
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        for command in [["run", "--as-of", "2026-10-21"], ["ack", "1", "--note", "x"], ["runs", "undo"], ["alerts"]] {
+            let out = try CLI.run(command + ["--db", empty])
+            #expect(out.status == 1, "\(command)")
+            #expect(out.stderr.contains("no store here"), "\(command): \(out.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: empty)).isEmpty, "\(command) wrote to the file")
+        }
+    }
+
+    @Test func anAcknowledgementFarAheadIsRefused() throws {
+        let (db, dir) = try hospitalStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try run(db, "2026-11-18").status == 0)
+        let alerts = try CLI.run(["alerts", "--db", db, "--format", "json"])
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(alerts.stdout.utf8)) as? [[String: Any]])
+        let id = String(try #require(list.first?["id"] as? Int))
+        let far = try CLI.run(["ack", "--db", db, id, "--note", "later", "--as-of", "9999-12-31"])
+        #expect(far.status == 1)
+        #expect(far.stderr.contains("lies more than 31 days after the latest run"), "\(far.stderr)")
+        // An acknowledgement dated ahead (within the month) made before a run does not block
+        // undoing that run: what counts is the order things happened in.
+        #expect(try CLI.run(["ack", "--db", db, id, "--note", "ahead", "--as-of", "2026-12-01"]).status == 0)
+        #expect(try run(db, "2026-11-25").status == 0)
+        let undo = try CLI.run(["runs", "undo", "--db", db])
+        #expect(undo.status == 0, "\(undo.stderr)")
+    }
+
+    @Test func aModelThatIsNotJSONIsLocated() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("t.json").path
+        try "{\"schema_version\": 2,\n \"kind\": x}".write(toFile: path, atomically: true, encoding: .utf8)
+        let out = try CLI.run(["forecast", "--model", path, "--krs", f("krs.csv"), "--checkins", f("checkins.csv")])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("t.json:2: error: model file is not a Tandem forecast model: it is not valid JSON (Invalid value around character"), "\(out.stderr)")
     }
 
     // MARK: Errors a person understands

@@ -15,7 +15,8 @@ public struct TextTable: Sendable {
     public init(columns: [Column]) { self.columns = columns }
 
     /// Adds a row; missing cells are empty.
-    public mutating func append(_ row: [String]) { rows.append(row) }
+    /// Adds a row; control characters in it are shown, not sent to the terminal.
+    public mutating func append(_ row: [String]) { rows.append(row.map(\.terminalSafe)) }
 
     /// The table, header first, columns separated by two spaces, no trailing spaces.
     public func render() -> String {
@@ -47,5 +48,25 @@ extension Int {
             out.append(ch)
         }
         return (self < 0 ? "-" : "") + out
+    }
+}
+
+extension String {
+    /// The text with control characters (ESC, BEL, CR, line breaks, DEL, C1) replaced by their
+    /// visible Unicode pictures (␛, ␇, ␍, ␊, ␡) or U+FFFD, so that text from a data file cannot move
+    /// the cursor, recolour or retitle a terminal when printed. Tabs become a space.
+    public var terminalSafe: String {
+        guard unicodeScalars.contains(where: { $0.value < 0x20 || ($0.value >= 0x7F && $0.value < 0xA0) }) else { return self }
+        var out = String.UnicodeScalarView()
+        for u in unicodeScalars {
+            switch u.value {
+            case 0x09: out.append(" ")
+            case 0..<0x20: out.append(Unicode.Scalar(0x2400 + u.value)!)
+            case 0x7F: out.append("\u{2421}")
+            case 0x80..<0xA0: out.append("\u{FFFD}")
+            default: out.append(u)
+            }
+        }
+        return String(out)
     }
 }

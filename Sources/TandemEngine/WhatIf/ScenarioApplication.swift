@@ -64,7 +64,13 @@ extension WhatIfEngine {
             guard let targets = select(change.units, at: change.unitsLocation, in: current, schema: schema, diagnostics: &diagnostics) else { continue }
             let where_ = change.units.description
             for (name, value) in change.set {
-                guard attribute(name, at: value.location, length: name.displayWidth, schema: schema, diagnostics: &diagnostics) != nil else { continue }
+                guard let (_, a) = attribute(name, at: value.location, length: name.displayWidth, schema: schema, diagnostics: &diagnostics) else { continue }
+                // Checked here, where it is written: a later change to the same attribute must not
+                // hide a bad value from the binding of the final state.
+                if case .failure(let problem) = OrganisationBinding.convert(value, a) {
+                    diagnostics.append(problem)
+                    continue
+                }
                 for u in targets { units[u].attributes[name] = value }
                 changes.append("\(name) = \(value.text) on \(describe(targets, where_, org))")
             }

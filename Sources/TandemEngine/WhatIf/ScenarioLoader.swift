@@ -197,7 +197,12 @@ private struct ScenarioReader {
                 if let date = Day(iso: text) {
                     change.deadline = (.date(date), yaml.location(d))
                 } else if let n = Int(text.hasPrefix("+") ? String(text.dropFirst()) : text) {
-                    change.deadline = (.shift(days: n), yaml.location(d))
+                    // A century either way is more than any cycle moves, and keeps every day a date.
+                    if abs(n) <= 36_500 {
+                        change.deadline = (.shift(days: n), yaml.location(d))
+                    } else {
+                        error("W0110", "'deadline' may move by at most 36,500 days (a century) either way, found \(text)", at: d)
+                    }
                 } else {
                     error("W0110", "'deadline' must be a shift in days (+14, -7) or a date YYYY-MM-DD, found \(yaml.describe(d))", at: d)
                 }

@@ -56,7 +56,10 @@ public struct History: Sendable {
         }
         func records(_ m: [String: [(Int32, Bool, Double)]]) -> [String: Record] {
             m.mapValues { list in
-                let sorted = list.sorted { $0.0 < $1.0 }
+                // Ordered by every field, not the end alone: the prefix sums of margins then add
+                // up in one order whatever the dictionaries' order, and the forecast is the same
+                // number in every process (floating-point sums depend on their order).
+                let sorted = list.sorted { ($0.0, $0.1 ? 1 : 0, $0.2) < ($1.0, $1.1 ? 1 : 0, $1.2) }
                 var prefix: [Int32] = [0], margins: [Double] = [0]
                 for (_, s, m) in sorted {
                     prefix.append(prefix.last! + (s ? 1 : 0))

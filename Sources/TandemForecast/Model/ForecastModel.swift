@@ -172,6 +172,20 @@ public struct ForecastModel: Sendable, Codable {
             throw error
         } catch let error as DecodingError {
             let where_ = ForecastModel.codingPath(of: error)
+            if where_.isEmpty, case .dataCorrupted = error {
+                // Not JSON at all: Foundation's parser says at which character it stopped.
+                var why = "it is not valid JSON", line: Int?
+                do { _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
+                    let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+                    why += " (\(detail.hasSuffix(".") ? String(detail.dropLast()) : detail))"
+                    if let r = detail.range(of: "around character "), let n = Int(detail[r.upperBound...].prefix(while: \.isNumber)) {
+                        line = 1 + bytes.prefix(n).filter { $0 == UInt8(ascii: "\n") }.count
+                    } else if detail.contains("end of file") {
+                        line = 1 + bytes.filter { $0 == UInt8(ascii: "\n") }.count
+                    }
+                }
+                throw ForecastError.invalidModel(path, line: line, jsonPath: nil, why)
+            }
             let line = where_.isEmpty ? nil : JSONLocator.line(of: JSONLocator.path(where_), in: bytes)
             throw ForecastError.invalidModel(path, line: line, jsonPath: nil, ForecastModel.explain(error))
         } catch {
@@ -201,8 +215,9 @@ public struct ForecastModel: Sendable, Codable {
                 throw invalid("standardisation.\(name)[\(j)]", "the standardisation of '\(model.features[j])' is out of range (\(list[j]); finite, within ±1e12)")
             }
         }
-        if let j = st.sd.firstIndex(where: { $0 <= 0 }) {
-            throw invalid("standardisation.sd[\(j)]", "the standard deviation of '\(model.features[j])' must be positive, found \(st.sd[j])")
+        // Below 1e-9 a feature's standardised value would dwarf every other term.
+        if let j = st.sd.firstIndex(where: { $0 < 1e-9 }) {
+            throw invalid("standardisation.sd[\(j)]", "the standard deviation of '\(model.features[j])' must be at least 1e-9, found \(st.sd[j])")
         }
         if let j = p == 0 ? nil : (0..<p).first(where: { st.lower[$0] > st.upper[$0] }) {
             throw invalid("standardisation.lower[\(j)]", "the training range of '\(model.features[j])' is empty: lower \(st.lower[j]) > upper \(st.upper[j])")
@@ -264,6 +279,18 @@ public struct ForecastModel: Sendable, Codable {
         return text.hasPrefix(".") ? String(text.dropFirst()) : text
     }
 
+    /// A JSON kind in words, for a Swift type a decoder expected.
+    static func kind(_ type: Any.Type) -> String {
+        switch type {
+        case is Double.Type, is Float.Type: "a number"
+        case is Int.Type, is Int64.Type, is Int32.Type: "a whole number"
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is [Any].Type, is [Double].Type, is [String].Type, is [[Double]].Type: "a list"
+        default: "\(type)".hasPrefix("Array") ? "a list" : ("\(type)".hasPrefix("Dictionary") ? "an object" : "a value of another kind")
+        }
+    }
+
     static func explain(_ error: DecodingError) -> String {
         func where_(_ path: [any CodingKey]) -> String {
             let text = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
@@ -273,11 +300,13 @@ public struct ForecastModel: Sendable, Codable {
         case .keyNotFound(let key, let context):
             return "\(where_(context.codingPath + [key])) is missing"
         case .typeMismatch(let type, let context):
-            return "\(where_(context.codingPath)) must be \(type == Double.self ? "a number" : type == String.self ? "a string" : "of type \(type)")"
+            return "\(where_(context.codingPath)) must be \(kind(type))"
         case .valueNotFound(let type, let context):
             return "\(where_(context.codingPath)) must be \(type == Double.self ? "a number" : "a value"), found null"
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "it is not valid JSON (\(context.underlyingError.map { "\($0.localizedDescription)" } ?? context.debugDescription))"
+            // Foundation's parser says where it stopped in its error's debug description.
+            let detail = context.underlyingError.flatMap { ($0 as NSError).userInfo[NSDebugDescriptionErrorKey] as? String }
+            return context.codingPath.isEmpty ? "it is not valid JSON (\(detail ?? context.debugDescription))"
                 : "\(where_(context.codingPath)): \(context.debugDescription)"
         @unknown default:
             return "\(error)"

@@ -92,7 +92,7 @@ extension PolicyAnalyser {
         }
         if report.stoppedEarly {
             let share = report.spaceCells > 0 ? report.cellsExamined / report.spaceCells * 100 : 0
-            out.append(Diagnostic(.warning, "P1008", "the analysis stopped after \(report.boxes.grouped) boxes, having examined \(String(format: "%.1f", share))% of the attribute space: what it lists was found there; rows it does not list as dead or shadowed may still be",
+            out.append(Diagnostic(.warning, "P1008", "the analysis stopped at its budget (\(report.budget.grouped) rule evaluations, \(report.boxes.grouped) boxes), having examined \(String(format: "%.1f", share))% of the attribute space: what it lists was found there; rows it does not list as dead or shadowed may still be",
                                   at: top, notes: [.init("the rows' conditions cut the space into more pieces than the budget allows; give `tandem check --analysis-budget N` a larger N to go further, or --no-analysis to skip it")]))
         }
         if report.approximate {

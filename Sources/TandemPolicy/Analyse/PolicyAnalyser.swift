@@ -123,7 +123,7 @@ public struct PolicyAnalyser: Sendable {
             case .maybe: lo += min(0, w); hi += max(0, w)
             }
         }
-        return Interval(lo: lo, hi: hi)
+        return Interval(lo: Lean.exact(lo), hi: Lean.exact(hi))
     }
 
     enum Tri { case yes, no, maybe }
@@ -287,9 +287,13 @@ public struct PolicyAnalyser: Sendable {
 
     // MARK: - Analysis
 
-    /// The number of boxes an analysis examines before it stops and says so: about a second on
-    /// this project's machine for the hardest policies measured (`PolicyBenchmarks`).
-    public static let defaultBudget = 400_000
+    /// The work an analysis may do before it stops and says so, in rule evaluations (a box
+    /// costs one evaluation per evidence rule, override and row): about a second on this
+    /// project's machine whatever the policy's size (`PolicyBenchmarks`).
+    public static let defaultBudget = 10_000_000
+
+    /// What examining one box costs against the budget.
+    var boxCost: Int { max(1, policy.evidence.count + policy.overrides.count + policy.rows.count) }
 
     /// The most cells one attribute may be cut into (a box holds each attribute's cells as the
     /// bits of a 64-bit mask).
@@ -341,8 +345,9 @@ public struct PolicyAnalyser: Sendable {
         var stack: [(Box, Int)] = [(full, 0)]
         var triStack: [Tri] = []
         triStack.reserveCapacity(32)
+        let maximumBoxes = max(1, budget / boxCost)
         while let (box, firstOpen) = stack.popLast() {
-            if report.boxes >= budget {
+            if report.boxes >= maximumBoxes {
                 report.stoppedEarly = true
                 report.cellsExamined = report.spaceCells - stack.reduce(box.cells) { $0 + $1.0.cells }
                 break
@@ -515,9 +520,10 @@ public struct PolicyAnalyser: Sendable {
         var stack = [Box(all: space)]
         var triStack: [Tri] = []
         var boxes = 0
+        let maximumBoxes = max(1, budget / boxCost)
         while let box = stack.popLast() {
             boxes += 1
-            if boxes > budget { return nil }
+            if boxes > maximumBoxes { return nil }
             let lean = leanInterval(box, stack: &triStack)
             switch truth(program, box, lean: lean, stack: &triStack) {
             case .yes: return true
@@ -542,7 +548,7 @@ public struct PolicyAnalyser: Sendable {
             case .maybe: lo += min(0, e.signedWeight); hi += max(0, e.signedWeight)
             }
         }
-        ev.lean = Interval(lo: lo, hi: hi)
+        ev.lean = Interval(lo: Lean.exact(lo), hi: Lean.exact(hi))
         return ev
     }
 

@@ -20,8 +20,8 @@ public struct RegionDiff: Sendable, Codable {
     public var notAnalysed: String?
     /// The box budget ran out: the regions listed are real, but others may differ too.
     public var stoppedEarly = false
-    /// Boxes examined, and cells of the space settled for both versions.
-    public var boxes = 0
+    /// Rule evaluations spent, and cells of the space settled for both versions.
+    public var work = 0
     public var cellsExamined: Double = 0
 }
 
@@ -45,7 +45,7 @@ extension PolicyAnalyser {
         var triStack: [Tri] = []
         while let box = stack.popLast() {
             if budget.left <= 0 { return false }
-            budget.left -= 1
+            budget.left -= boxCost
             let lean = leanInterval(box, stack: &triStack)
             var unknown = Set<Int>()
             var decided: Outcome??
@@ -136,7 +136,7 @@ extension PolicyAnalyser {
                 }
             }
         }
-        result.boxes = budget - max(0, boxes.left)
+        result.work = budget - max(0, boxes.left)
         result.stoppedEarly = !complete || boxes.left <= 0 && result.cellsExamined < result.spaceCells
         return result
     }

@@ -295,7 +295,7 @@ public struct CompiledPolicy: Sendable {
                 }
             }
         }
-        slots[leanSlot] = lean
+        slots[leanSlot] = Lean.exact(lean)
     }
 
     /// Chooses the row or override given prepared slots.
@@ -411,3 +411,16 @@ protocol ComparisonCodes {
 
 extension CompiledPolicy.Test.Op: ComparisonCodes {}
 extension CompiledPolicy.Instruction.Op: ComparisonCodes {}
+
+/// The lean score is a sum of decimal weights, and binary floating point gets such sums a few
+/// units in the last place wrong (0.3 − 0.1 − 0.2 is −2.8e-17, not 0), which would tip a
+/// comparison with a threshold the wrong way. Sums are rounded to a millionth: exact for
+/// weights written with up to six decimals (every weight is at most 1000, so even ten thousand
+/// of them stay far inside a double's exact integers once scaled).
+enum Lean {
+    @inline(__always)
+    static func exact(_ sum: Double) -> Double {
+        let r = (sum * 1e6).rounded() / 1e6
+        return r == 0 ? 0 : r  // never −0, which prints as "-0"
+    }
+}

@@ -324,7 +324,7 @@ extension Explanation {
         let chosen = compiled.outcome(of: decision)
         self.init(unitID: unitID, unitName: unitName, mode: chosen?.mode.rawValue, outcome: chosen?.description,
                   decidedBy: "no-match", row: nil, override: nil, overrideSource: nil, tableWouldChoose: nil, conflicting: [],
-                  lean: decision.lean, leanTowardOKR: towardOKR, leanTowardKPI: towardKPI, evidence: contributions,
+                  lean: decision.lean, leanTowardOKR: Lean.exact(towardOKR), leanTowardKPI: Lean.exact(towardKPI), evidence: contributions,
                   margin: trace.margin.map { .init(distance: $0.distance, atLean: $0.atLean, toMode: $0.toMode.rawValue) },
                   otherModes: [], attributes: [])
         switch decision.origin {

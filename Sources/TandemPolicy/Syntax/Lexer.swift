@@ -53,12 +53,23 @@ struct Lexer {
                     i += 1
                     while i < n && isDigit(bytes[i]) { i += 1 }
                 }
+                // An exponent (2e3, 1.5E-2): read as part of the number, so that a huge one is
+                // one problem (P0105) rather than a number followed by a stray name.
+                if i < n && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")) {
+                    var j = i + 1
+                    if j < n && (bytes[j] == UInt8(ascii: "+") || bytes[j] == UInt8(ascii: "-")) { j += 1 }
+                    if j < n && isDigit(bytes[j]) {
+                        while j < n && isDigit(bytes[j]) { j += 1 }
+                        i = j
+                    }
+                }
                 let text = String(decoding: bytes[start..<i], as: UTF8.self)
                 var value = Double(text) ?? 0
                 // Every number a policy compares or adds stays within ±10^15, where a Double is exact
                 // to the unit and no sum of rules can overflow; past it, one report, read as 0.
-                if value > Token.largestNumber {
-                    report("P0105", "number too large: a policy's numbers lie between -10^15 and 10^15, found \(text.count) digits",
+                if !(value <= Token.largestNumber) {
+                    let found = text.contains(where: { $0 == "e" || $0 == "E" }) ? text : "\(text.count) digits"
+                    report("P0105", "number too large: a policy's numbers lie between -10^15 and 10^15, found \(found)",
                            at: start, length: i - start)
                     value = 0
                 }
