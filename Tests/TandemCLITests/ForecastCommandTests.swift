@@ -152,6 +152,6 @@ struct ForecastCommandTests {
     @Test func aBrokenModelFileIsExplained() throws {
         let result = try CLI.run(["forecast", "--model", "Models/selection.policy"] + data)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("Models/selection.policy: error: model file is not a Tandem forecast model"))
+        #expect(result.stderr.contains("Models/selection.policy:1: error: model file is not a Tandem forecast model: it is not valid JSON (Invalid value around character 0)"))
     }
 }
