@@ -240,12 +240,14 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(report)
     }
 
-    Benchmark("analyse a 100-row first table over 10 numbers (stops at the budget)") { benchmark in
+    // The same kind of rows, 100 of them in a first-hit table (the adversarial review's case):
+    // the budget, counted in rule evaluations, bounds it as well, complete or not.
+    Benchmark("analyse a 100-row first table over 10 numbers") { benchmark in
         let policy = AnalysisWorkload.path100
         benchmark.startMeasurement()
         let report = PolicyAnalyser(policy).analyse()
         benchmark.stopMeasurement()
-        precondition(report.stoppedEarly)
+        precondition(report.boxes * 100 <= PolicyAnalyser.defaultBudget)
         blackHole(report)
     }
 
