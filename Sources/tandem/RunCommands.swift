@@ -132,11 +132,10 @@ struct Run: AsyncParsableCommand {
             let changes = ["opened", "escalated", "improved", "updated", "resolved"].compactMap { k in kinds[k].map { "\($0.grouped) \(k)" } }
             let atRisk = result.observations.filter { $0.severity != nil }.count
             print("run \(day)\(record.rerun ? " (again)" : ""): \(count(result.decisions.count, "unit")) decided, \(count(result.observations.count, "open key result")) forecast\(result.skipped.isEmpty ? "" : " (\(result.skipped.count.grouped) could not be, see the warnings)"), \(atRisk.grouped) at risk; ledger: \(changes.isEmpty ? "no change" : changes.joined(separator: ", "))")
-            print("  policy: \(policyPath)")
             if let r = calibrated?.recalibration {
-                print("  forecast: \(modelPath), recalibrated on this organisation's \(r.keyResults.grouped) key results closed before \(day) (achieved \(fmt(r.baseRate * 100, 0))% of the time)")
+                print("  policy \(policyPath); forecast \(modelPath), recalibrated on this organisation's \(r.keyResults.grouped) key results closed before \(day) (achieved \(fmt(r.baseRate * 100, 0))% of the time)")
             } else {
-                print("  forecast: \(modelPath), as trained" + (noRecalibrate ? " (--no-recalibrate)" : " (fewer than \(Recalibration.minimumKeyResults) key results closed before \(day), with both outcomes, to recalibrate on)"))
+                print("  policy \(policyPath); forecast \(modelPath), as trained" + (noRecalibrate ? " (--no-recalibrate)" : " (fewer than \(Recalibration.minimumKeyResults) key results closed before \(day), with both outcomes, to recalibrate on)"))
             }
         }
         if let webhook {
