@@ -424,6 +424,15 @@ extension TandemStore {
         }
     }
 
+    /// Whether a ledger event is still there (`tandem runs undo` removes a run's events).
+    public func eventExists(_ id: Int64) throws(StoreError) -> Bool {
+        do {
+            return try pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM alert_event WHERE id = ?)", arguments: [id]) ?? false }
+        } catch {
+            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
+        }
+    }
+
     /// Records one delivery attempt; a delivered event is never sent to that URL again.
     ///
     /// - Returns: false when the event is no longer in the ledger (`tandem runs undo` took its

@@ -243,6 +243,17 @@ enum Webhook {
         }
         for (n, event) in pending.enumerated() {
             var delivered = false, withdrawn = false
+            // Taken back (`tandem runs undo`) since the list was read: not posted at all.
+            do {
+                if try !store.eventExists(event.id) {
+                    outcome.withdrawn += 1
+                    continue
+                }
+            } catch {
+                outcome.error = error
+                outcome.failed = pending.count - n
+                return outcome
+            }
             var delay = min(max(firstDelay, 0), 60)
             for attempt in 1...attempts {
                 var request = URLRequest(url: endpoint)
@@ -394,7 +405,7 @@ struct Ack: ParsableCommand {
                 throw StoreError(path: db, operation: "acknowledge an alert in", underlying: "the store has no run yet; give --as-of")
             }
             let a = try store.acknowledge(alert: alert, note: note, day: day)
-            print("alert #\(a.id) (\(a.keyResultID), \(a.severity)) acknowledged on \(day): \(note)")
+            print("alert #\(a.id) (\(a.keyResultID), \(a.severity)) acknowledged on \(day): \(note)".terminalSafe)
         } catch let error as StoreError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)

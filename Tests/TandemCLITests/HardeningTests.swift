@@ -449,6 +449,13 @@ struct HardeningTests {
         let check = try CLI.run(["check", heavy])
         #expect(check.status == 1)
         #expect(check.stderr.contains("an evidence weight is at most 1000, found 5000 [P0213]"), "\(check.stderr)")
+        // A range ending in a huge number is one problem, not also a default out of that range.
+        let range = dir.appendingPathComponent("range.policy").path
+        try "policy \"r\"\nattribute x: number 0..1e308, default 60\ndecide first { otherwise => kpi }\n".write(toFile: range, atomically: true, encoding: .utf8)
+        let ranged = try CLI.run(["check", range])
+        #expect(ranged.status == 1)
+        #expect(ranged.stderr.components(separatedBy: ": error: ").count == 2, "\(ranged.stderr)")
+        #expect(ranged.stderr.contains("found 1e308 [P0105]"))
     }
 
     @Test func acknowledgementsKeepTheFeedInOrder() throws {
@@ -478,10 +485,12 @@ struct HardeningTests {
         let (db, dir) = try hospitalStore()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("d.yaml").path
-        try "scenarios:\n  - name: d\n    changes:\n      - kr: ER-4\n        deadline: +99999999999\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let out = try CLI.run(["whatif", "--db", db, "--policy", f("hospital.policy"), "--scenario", path])
-        #expect(out.status == 1)
-        #expect(out.stderr.contains("d.yaml:5:19: error: 'deadline' may move by at most 36,500 days (a century) either way, found +99999999999 [W0110]"), "\(out.stderr)")
+        for shift in ["+99999999999", "-9223372036854775808", "+2147483648"] {
+            try "scenarios:\n  - name: d\n    changes:\n      - kr: ER-4\n        deadline: \(shift)\n".write(toFile: path, atomically: true, encoding: .utf8)
+            let out = try CLI.run(["whatif", "--db", db, "--policy", f("hospital.policy"), "--scenario", path])
+            #expect(out.status == 1)
+            #expect(out.stderr.contains("d.yaml:5:19: error: 'deadline' may move by at most 36,500 days (a century) either way, found \(shift) [W0110]"), "\(out.stderr)")
+        }
     }
 
     @Test func aBadValueIsReportedEvenWhenALaterChangeOverwritesIt() throws {

@@ -56,14 +56,17 @@ extension String {
     /// visible Unicode pictures (␛, ␇, ␍, ␊, ␡) or U+FFFD, so that text from a data file cannot move
     /// the cursor, recolour or retitle a terminal when printed. Tabs become a space.
     public var terminalSafe: String {
-        guard unicodeScalars.contains(where: { $0.value < 0x20 || ($0.value >= 0x7F && $0.value < 0xA0) }) else { return self }
+        // Bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069) would reorder the
+        // rest of the line on screen: shown as U+FFFD too.
+        func isBidiControl(_ v: UInt32) -> Bool { (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) }
+        guard unicodeScalars.contains(where: { $0.value < 0x20 || ($0.value >= 0x7F && $0.value < 0xA0) || isBidiControl($0.value) }) else { return self }
         var out = String.UnicodeScalarView()
         for u in unicodeScalars {
             switch u.value {
             case 0x09: out.append(" ")
             case 0..<0x20: out.append(Unicode.Scalar(0x2400 + u.value)!)
             case 0x7F: out.append("\u{2421}")
-            case 0x80..<0xA0: out.append("\u{FFFD}")
+            case 0x80..<0xA0, 0x202A...0x202E, 0x2066...0x2069: out.append("\u{FFFD}")
             default: out.append(u)
             }
         }

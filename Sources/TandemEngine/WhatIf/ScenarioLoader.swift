@@ -198,7 +198,7 @@ private struct ScenarioReader {
                     change.deadline = (.date(date), yaml.location(d))
                 } else if let n = Int(text.hasPrefix("+") ? String(text.dropFirst()) : text) {
                     // A century either way is more than any cycle moves, and keeps every day a date.
-                    if abs(n) <= 36_500 {
+                    if n >= -36_500 && n <= 36_500 {  // not abs(n): abs(Int.min) traps
                         change.deadline = (.shift(days: n), yaml.location(d))
                     } else {
                         error("W0110", "'deadline' may move by at most 36,500 days (a century) either way, found \(text)", at: d)

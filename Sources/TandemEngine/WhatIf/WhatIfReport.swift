@@ -12,8 +12,8 @@ public struct WhatIfReport: Sendable, Codable {
         /// Units by decided mode ("kpi", "okr", "hybrid", "undecided").
         public var modes: [String: Int]
         public var openKeyResults: Int
-        /// Expected number of open key results achieved (ΣP) and its standard deviation
-        /// (independent key results).
+        /// Expected number of open key results achieved (ΣP) and its standard deviation (key
+        /// results of one unit correlated as `correlation` says, units independent).
         public var expectedAchieved: Double
         public var achievedSD: Double
         /// Open key results at risk, by the worst severity of the alert rules that fire.
@@ -141,12 +141,20 @@ extension WhatIfReport {
             objectiveRows.append(ObjectiveRow(objectiveID: id, unitID: krs[open[members[0]]].unitID, keyResults: members.count, pReaching: p))
         }
         var unitRows: [UnitRow] = []
+        // The variance of the number achieved, side by side: each unit's from its own
+        // distribution (the latent correlation acts within a unit), units independent of one
+        // another; key results of units outside the organisation as independent events.
+        var variance = [Double](repeating: 0, count: sides.count)
+        var covered = Set<Int>()
         for (u, unit) in org.units.enumerated() {
             guard let members = unitMembers[unit.id] else { continue }
+            covered.formUnion(members)
             var row = UnitRow(unitID: unit.id, name: unit.name, openKeyResults: members.count, mode: [], expectedAchieved: [], range80: [], distribution: [])
-            for side in sides {
+            for (sideIndex, side) in sides.enumerated() {
                 let p = members.map { side.probabilities[$0] }
                 let pmf = try distribution(p)
+                let mean = pmf.enumerated().reduce(0.0) { $0 + Double($1.offset) * $1.element }
+                variance[sideIndex] += max(0, pmf.enumerated().reduce(0.0) { $0 + Double($1.offset * $1.offset) * $1.element } - mean * mean)
                 row.mode.append(side.decisions[u].mode)
                 row.expectedAchieved.append(p.reduce(0, +))
                 row.range80.append([SuccessCount.quantile(0.1, pmf), SuccessCount.quantile(0.9, pmf)])
@@ -160,8 +168,9 @@ extension WhatIfReport {
             var alerts: [String: Int] = [:]
             for o in side.observations { if let s = o.severity { alerts[s.rawValue, default: 0] += 1 } }
             let p = side.probabilities
+            let outside = p.indices.filter { !covered.contains($0) }.reduce(0.0) { $0 + p[$1] * (1 - p[$1]) }
             return Totals(units: side.decisions.count, modes: modes, openKeyResults: p.count, expectedAchieved: p.reduce(0, +),
-                          achievedSD: p.reduce(0) { $0 + $1 * (1 - $1) }.squareRoot(), alerts: alerts, objectives: objectiveRows.count,
+                          achievedSD: (variance[index] + outside).squareRoot(), alerts: alerts, objectives: objectiveRows.count,
                           expectedObjectivesReaching: objectiveRows.reduce(0) { $0 + $1.pReaching[index] })
         }
         var results: [ScenarioResult] = []

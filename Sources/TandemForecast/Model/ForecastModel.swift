@@ -175,7 +175,13 @@ public struct ForecastModel: Sendable, Codable {
             if where_.isEmpty, case .dataCorrupted = error {
                 // Not JSON at all: Foundation's parser says at which character it stopped.
                 var why = "it is not valid JSON", line: Int?
-                do { _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
+                do {
+                    _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+                    // Valid JSON the decoder still refused: a number it cannot hold, say.
+                    if case .dataCorrupted(let context) = error {
+                        why = "it holds a value this Tandem cannot read (\(context.debugDescription.replacingOccurrences(of: " in Swift", with: "").replacingOccurrences(of: "The given data was not valid JSON.", with: "a number out of range")))"
+                    }
+                } catch {
                     let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
                     why += " (\(detail.hasSuffix(".") ? String(detail.dropLast()) : detail))"
                     if let r = detail.range(of: "around character "), let n = Int(detail[r.upperBound...].prefix(while: \.isNumber)) {

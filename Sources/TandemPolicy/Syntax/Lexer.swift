@@ -66,12 +66,12 @@ struct Lexer {
                 let text = String(decoding: bytes[start..<i], as: UTF8.self)
                 var value = Double(text) ?? 0
                 // Every number a policy compares or adds stays within ±10^15, where a Double is exact
-                // to the unit and no sum of rules can overflow; past it, one report, read as 0.
+                // to the unit and no sum of rules can overflow; past it, one report, read as 10^15.
                 if !(value <= Token.largestNumber) {
                     let found = text.contains(where: { $0 == "e" || $0 == "E" }) ? text : "\(text.count) digits"
                     report("P0105", "number too large: a policy's numbers lie between -10^15 and 10^15, found \(found)",
                            at: start, length: i - start)
-                    value = 0
+                    value = Token.largestNumber  // the nearest allowed number: what follows checks as if it were written
                 }
                 if i < n && bytes[i] == UInt8(ascii: "%") {
                     i += 1
