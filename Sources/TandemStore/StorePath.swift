@@ -33,15 +33,17 @@ enum StorePath {
         if isDirectory.boolValue { throw fail("this is a folder; --db takes the path of the store's file, such as \(path)/tandem.db") }
         guard files.isReadableFile(atPath: path) else { throw fail("the file cannot be read (permission denied)") }
         // An empty file is a new store to SQLite; anything else must be an SQLite database.
-        if let handle = FileHandle(forReadingAtPath: path) {
-            let head = (try? handle.read(upToCount: header.count)) ?? nil
-            try? handle.close()
-            if let head, !head.isEmpty, Array(head) != header {
-                throw fail("this file is not a Tandem store (not an SQLite database)")
-            }
-            if head == nil || head?.isEmpty == true, access == .readOnly {
-                throw fail("the file is empty: no store here yet; `tandem import --db \(path) …` fills it")
-            }
+        let head: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }  // read-only: closing cannot lose anything
+            head = try handle.read(upToCount: header.count) ?? Data()
+        } catch {
+            throw fail("the file cannot be read: \(error.localizedDescription)")
+        }
+        if !head.isEmpty, Array(head) != header { throw fail("this file is not a Tandem store (not an SQLite database)") }
+        if head.isEmpty, access != .create {
+            throw fail("no store here: the file is empty; `tandem import --db \(path) …` fills it")
         }
         if access != .readOnly {
             if !files.isWritableFile(atPath: path) {

@@ -10,9 +10,7 @@ import TandemCore
 /// process is killed halfway (SQLite's write-ahead log guarantees it; a test kills importers).
 public final class TandemStore: Sendable {
     public let path: String
-    let pool: any DatabaseWriter & DatabaseReader
-    /// Whether the store was opened for reading only.
-    public let isReadOnly: Bool
+    let pool: any DatabaseWriter
 
     /// How a command opens the store.
     public enum Access: Sendable {
@@ -31,7 +29,6 @@ public final class TandemStore: Sendable {
     ///   folder, a dangling link, not a Tandem store, read-only…), never a bare SQLite code.
     public init(path: String, access: Access = .create) throws(StoreError) {
         self.path = path
-        isReadOnly = access == .readOnly
         try StorePath.check(path, access: access)
         do {
             var configuration = Configuration()
@@ -57,13 +54,12 @@ public final class TandemStore: Sendable {
                 pool = queue
             } else {
                 // Looked at read-only first: a file that is not a Tandem store is refused before
-                // anything (the journal mode, the schema) is written to it.
-                if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > 0 {
+                // anything (the journal mode, the schema) is written to it. (StorePath has refused
+                // an empty file already, unless this is an import.)
+                if FileManager.default.fileExists(atPath: path) {
                     var look = configuration
                     look.readonly = true
                     try Self.openReadOnly(path, path: path, configuration: look, access: access).close()
-                } else if access != .create {
-                    throw StoreError(path: path, operation: "open", underlying: "no store here: the file is empty; `tandem import --db \(path) …` fills it")
                 }
                 let pool = try DatabasePool(path: path, configuration: configuration)
                 try Self.migrator.migrate(pool)

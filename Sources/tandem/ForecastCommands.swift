@@ -38,13 +38,16 @@ func loadDataset(org: String?, krs: String?, checkins: String?) throws -> (datas
 }
 
 /// Reads and checks a policy file, or prints its diagnostics and exits with status 1.
-func readPolicy(_ path: String) throws -> Policy {
+func readPolicy(_ path: String) throws -> Policy { try readPolicyAndText(path).policy }
+
+/// The same, with the text it was read from (a run keeps each policy version whole).
+func readPolicyAndText(_ path: String) throws -> (policy: Policy, text: String) {
     let result = PolicyLoader.load(path: path)
-    guard let policy = result.policy else {
+    guard let policy = result.policy, let source = result.source else {
         FileHandle.standardError.write(Data(DiagnosticRenderer(sources: result.source.map { [$0] } ?? []).render(result.diagnostics).utf8))
         throw ExitCode(1)
     }
-    return policy
+    return (policy, String(decoding: source.bytes, as: UTF8.self))
 }
 
 /// Reads a model file, or prints why it cannot and exits with status 1.

@@ -74,8 +74,12 @@ struct Run: AsyncParsableCommand {
         var record: RunRecord?
         var result: WeeklyRun?
         var calibrated: ForecastModel?
+        // The files once; the store at every attempt (it is what may have changed).
+        let (policy, policyText) = try readPolicyAndText(policyPath)
+        let compiled = CompiledPolicy(policy)
+        let trainedModel = try readModel(modelPath)
         for attempt in 1...Run.attempts {
-            let (store, compiled, binding, trainedModel, dataset, generation) = try Run.prepare(db: db, policyPath: policyPath, modelPath: modelPath)
+            let (store, binding, dataset, generation) = try Run.prepare(db: db, policy: compiled.policy)
             if attempt == 1 { try refuseFarFuture(day, dataset) }
             // An earlier week that is already recorded: nothing to do (the ledger has moved on).
             if let latest = try store.latestRun(), latest > day, try store.hasRun(day) {
@@ -106,7 +110,7 @@ struct Run: AsyncParsableCommand {
                                           progress: $0.progress, elapsed: $0.elapsed)
                     },
                     policyVersion: PolicyVersion(name: compiled.policy.name, version: compiled.policy.version,
-                                                 text: String(decoding: FileManager.default.contents(atPath: policyPath) ?? Data(), as: UTF8.self)),
+                                                 text: policyText),
                     generation: generation)
             }
             switch recorded {
@@ -178,12 +182,9 @@ struct Run: AsyncParsableCommand {
         }
     }
 
-    /// Reads the policy, the model and the store; the store's generation is read first, so that
-    /// any write after it is noticed when the run is recorded.
-    static func prepare(db: String, policyPath: String, modelPath: String) throws
-        -> (TandemStore, CompiledPolicy, OrganisationBinding, ForecastModel, Dataset, Int64) {
-        let policy = try readPolicy(policyPath)
-        let forecastModel = try readModel(modelPath)
+    /// Reads the store and binds its organisation to the policy; the store's generation is read
+    /// first, so that any write after it is noticed when the run is recorded.
+    static func prepare(db: String, policy: Policy) throws -> (TandemStore, OrganisationBinding, Dataset, Int64) {
         do {
             let store = try TandemStore(path: db, access: .readWrite)
             let generation = try store.generation()
@@ -197,7 +198,7 @@ struct Run: AsyncParsableCommand {
                 FileHandle.standardError.write(Data(DiagnosticRenderer(sources: []).render(diagnostics).utf8))
                 throw ExitCode(1)
             }
-            return (store, CompiledPolicy(policy), binding, forecastModel, dataset, generation)
+            return (store, binding, dataset, generation)
         } catch let error as StoreError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)

@@ -18,6 +18,13 @@ struct HardeningTests {
         return (db, dir)
     }
 
+    /// `tandem whatif` on a store with a scenario file of this text, written into `dir`.
+    func whatif(_ db: String, _ dir: URL, _ name: String, _ text: String) throws -> CLI.Output {
+        let path = dir.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return try CLI.run(["whatif", "--db", db, "--policy", f("hospital.policy"), "--scenario", path])
+    }
+
     func run(_ db: String, _ day: String, _ extra: [String] = []) throws -> CLI.Output {
         try CLI.run(["run", "--db", db, "--as-of", day, "--policy", f("hospital.policy")] + extra)
     }
@@ -44,10 +51,7 @@ struct HardeningTests {
     @Test func aLevelShiftFarPastTheEndIsKeptAtTheEnd() throws {
         let (db, dir) = try hospitalStore()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let scenario = dir.appendingPathComponent("s.yaml").path
-        try "scenarios:\n  - name: x\n    changes:\n      - units: {unit: clin.onc}\n        shift: {uncertainty: -999999999999999}\n"
-            .write(toFile: scenario, atomically: true, encoding: .utf8)
-        let out = try CLI.run(["whatif", "--db", db, "--policy", f("hospital.policy"), "--scenario", scenario])
+        let out = try whatif(db, dir, "s.yaml", "scenarios:\n  - name: x\n    changes:\n      - units: {unit: clin.onc}\n        shift: {uncertainty: -999999999999999}\n")
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout.contains("already at the end of the range, kept there"), "\(out.stdout)")
     }
@@ -484,10 +488,8 @@ struct HardeningTests {
     @Test func aDeadlineShiftBeyondACenturyIsRefusedNotACrash() throws {
         let (db, dir) = try hospitalStore()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("d.yaml").path
         for shift in ["+99999999999", "-9223372036854775808", "+2147483648"] {
-            try "scenarios:\n  - name: d\n    changes:\n      - kr: ER-4\n        deadline: \(shift)\n".write(toFile: path, atomically: true, encoding: .utf8)
-            let out = try CLI.run(["whatif", "--db", db, "--policy", f("hospital.policy"), "--scenario", path])
+            let out = try whatif(db, dir, "d.yaml", "scenarios:\n  - name: d\n    changes:\n      - kr: ER-4\n        deadline: \(shift)\n")
             #expect(out.status == 1)
             #expect(out.stderr.contains("d.yaml:5:19: error: 'deadline' may move by at most 36,500 days (a century) either way, found \(shift) [W0110]"), "\(out.stderr)")
         }
@@ -496,10 +498,7 @@ struct HardeningTests {
     @Test func aBadValueIsReportedEvenWhenALaterChangeOverwritesIt() throws {
         let (db, dir) = try hospitalStore()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("s.yaml").path
-        try "scenarios:\n  - name: s\n    changes:\n      - units: all\n        set: {research_share: -5}\n      - units: all\n        set: {research_share: 50}\n"
-            .write(toFile: path, atomically: true, encoding: .utf8)
-        let out = try CLI.run(["whatif", "--db", db, "--policy", f("hospital.policy"), "--scenario", path])
+        let out = try whatif(db, dir, "s.yaml", "scenarios:\n  - name: s\n    changes:\n      - units: all\n        set: {research_share: -5}\n      - units: all\n        set: {research_share: 50}\n")
         #expect(out.status == 1)
         #expect(out.stderr.contains("s.yaml:5:31: error: 'research_share' must be at least 0, found -5 [P0801]"), "\(out.stderr)")
         #expect(out.stderr.components(separatedBy: ": error: ").count == 2)
@@ -616,10 +615,7 @@ struct HardeningTests {
              "shift.yaml:5:30: error: 'uncertainty' must be a number, found 'lots' [W0101]"),
         ]
         for (text, expected) in cases {
-            let name = String(expected.prefix { $0 != ":" })
-            let path = dir.appendingPathComponent(name).path
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-            let out = try CLI.run(["whatif", "--db", db, "--policy", f("hospital.policy"), "--scenario", path])
+            let out = try whatif(db, dir, String(expected.prefix { $0 != ":" }), text)
             #expect(out.status == 1)
             #expect(out.stderr.contains(expected), "\(out.stderr)")
             #expect(out.stderr.components(separatedBy: ": error: ").count == 2, "one problem, one error: \(out.stderr)")
