@@ -8,10 +8,16 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tandem", targets: ["tandem"]),
+        // The layers, each a product another package can depend on: front ends → TandemService
+        // → TandemEngine (TandemPolicy, TandemForecast on TandemNumerics) → TandemStore, all on
+        // TandemCore.
         .library(name: "TandemCore", targets: ["TandemCore"]),
         .library(name: "TandemNumerics", targets: ["TandemNumerics"]),
         .library(name: "TandemPolicy", targets: ["TandemPolicy"]),
         .library(name: "TandemForecast", targets: ["TandemForecast"]),
+        .library(name: "TandemEngine", targets: ["TandemEngine"]),
+        .library(name: "TandemStore", targets: ["TandemStore"]),
+        .library(name: "TandemService", targets: ["TandemService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,10 +41,11 @@ let package = Package(
         .target(name: "TandemEngine", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast", "TandemNumerics", .product(name: "Yams", package: "Yams")]),
         .target(name: "TandemGenerator", dependencies: ["TandemCore"]),
         .target(name: "TandemStore", dependencies: ["TandemCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "TandemService", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore"]),
         .executableTarget(
             name: "tandem",
             dependencies: [
-                "TandemCore", "TandemNumerics", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore", "TandemGenerator",
+                "TandemCore", "TandemNumerics", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore", "TandemService", "TandemGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,7 +54,7 @@ let package = Package(
         .testTarget(name: "TandemPolicyTests", dependencies: ["TandemPolicy", "TandemCore"], exclude: ["Fixtures", "Snapshots"]),
         .testTarget(name: "TandemGeneratorTests", dependencies: ["TandemGenerator", "TandemCore"]),
         .testTarget(name: "TandemEngineTests", dependencies: ["TandemEngine", "TandemCore", "TandemPolicy", "TandemForecast"]),
-        .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore", "TandemCore"]),
+        .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore", "TandemCore", "TandemEngine"]),
         .testTarget(name: "TandemForecastTests", dependencies: ["TandemForecast", "TandemCore", "TandemGenerator", "TandemNumerics",
                                                         .product(name: "PropertyBased", package: "swift-property-based")]),
         // Runs the built `tandem` binary; the dependency makes `swift test` build it first.

@@ -20,13 +20,6 @@ public struct Observation: Sendable, Codable {
     public var reasons: String
 }
 
-extension AlertSeverity: Codable, Comparable {
-    public static func < (a: AlertSeverity, b: AlertSeverity) -> Bool {
-        let order: [AlertSeverity] = [.info, .warning, .critical]
-        return order.firstIndex(of: a)! < order.firstIndex(of: b)!
-    }
-}
-
 /// An open key result a run could not forecast, and why.
 public struct SkippedKeyResult: Sendable, Codable {
     public var keyResultID: String
@@ -37,8 +30,9 @@ public struct SkippedKeyResult: Sendable, Codable {
 /// The decision for one unit in a run.
 public struct UnitDecision: Sendable, Codable {
     public var unitID: String
-    public var mode: String?
-    public var outcome: String?
+    /// Nil when no row decides the unit.
+    public var mode: Mode?
+    public var outcome: Outcome?
     public var lean: Double
 }
 
@@ -94,7 +88,7 @@ extension WeeklyRun {
         for (u, unit) in binding.organisation.units.enumerated() {
             let d = binding.values(ofUnit: u).withUnsafeBufferPointer { policy.decide($0) }
             let outcome = policy.outcome(of: d)
-            decisions.append(UnitDecision(unitID: unit.id, mode: outcome?.mode.rawValue, outcome: outcome?.description, lean: d.lean))
+            decisions.append(UnitDecision(unitID: unit.id, mode: outcome?.mode, outcome: outcome, lean: d.lean))
             if let m = outcome?.mode { modeOfUnit[unit.id] = m }
         }
         return (decisions, modeOfUnit)

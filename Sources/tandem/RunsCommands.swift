@@ -1,25 +1,25 @@
 import ArgumentParser
 import Foundation
 import TandemCore
+import TandemService
 import TandemStore
 
-struct Runs: ParsableCommand {
+struct Runs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the store's runs, or take back the latest one.",
         subcommands: [List.self, Undo.self],
         defaultSubcommand: List.self
     )
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The recorded runs, oldest first: day, policy, model, key results forecast, alert events.")
 
-        @Option(help: ArgumentHelp("The store (SQLite file).", valueName: "file"))
+        @Option(help: storeHelp)
         var db: String
 
-        func run() throws {
-            let store = try Run.open(db, access: .readOnly)
-            do {
-                let runs = try store.runs()
+        func run() async throws {
+            let store = try await call { () async throws(ServiceError) in try await service.openStore(db, access: .readOnly) }
+            let runs = try await call { () async throws(ServiceError) in try await service.runs(store: store) }
                 var table = TextTable(columns: [.init("day"), .init("policy"), .init("model"), .init("forecast", alignRight: true),
                                                 .init("events", alignRight: true), .init("undoable")])
                 for r in runs {
@@ -27,14 +27,10 @@ struct Runs: ParsableCommand {
                 }
                 if !runs.isEmpty { print(table.render()) }
                 print("\(count(runs.count, "run"))" + (runs.last.map { "; latest \($0.day) (`tandem runs undo --db \(db)` takes it back)" } ?? ""))
-            } catch {
-                FileHandle.standardError.write(Data("\(error)\n".utf8))
-                throw ExitCode(1)
-            }
         }
     }
 
-    struct Undo: ParsableCommand {
+    struct Undo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Take back the latest run: its decisions, forecasts and every change it made to the alert ledger.",
             discussion: """
@@ -44,26 +40,21 @@ struct Runs: ParsableCommand {
             """
         )
 
-        @Option(help: ArgumentHelp("The store (SQLite file).", valueName: "file"))
+        @Option(help: storeHelp)
         var db: String
 
         @Option(name: .customLong("as-of"), help: ArgumentHelp("Undo only if the latest run is of this day (a guard against taking back the wrong one).", valueName: "date"))
         var asOf: String?
 
-        func run() throws {
+        func run() async throws {
             let day = try asOfDay(asOf)
-            let store = try Run.open(db, access: .readWrite)
-            do {
-                let undone = try store.undoLatestRun(day: day)
+            let store = try await call { () async throws(ServiceError) in try await service.openStore(db, access: .readWrite) }
+            let undone = try await call { () async throws(ServiceError) in try await service.undoLatestRun(store: store, day: day) }
                 print("undid the run of \(undone.day): \(count(undone.alertsRemoved, "alert")) it opened removed, \(count(undone.alertsRestored, "alert")) restored, \(count(undone.eventsRemoved, "ledger event")) removed"
                       + (undone.latestRun.map { "; the latest run is now \($0)" } ?? "; the store has no run now"))
                 if undone.eventsDelivered > 0 {
                     print("note: \(count(undone.eventsDelivered, "event")) of that run had already reached a webhook; receivers keep what they got")
                 }
-            } catch {
-                FileHandle.standardError.write(Data("\(error)\n".utf8))
-                throw ExitCode(1)
-            }
         }
     }
 }

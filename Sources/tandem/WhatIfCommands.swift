@@ -4,6 +4,7 @@ import TandemCore
 import TandemEngine
 import TandemForecast
 import TandemPolicy
+import TandemService
 import TandemStore
 
 /// Output formats of the consultant's reports.
@@ -38,45 +39,24 @@ struct BaselineOptions: ParsableArguments {
         }
     }
 
-    var description: String { db.map { "the store \($0)" } ?? "\(organisation ?? "")" }
+    /// Loads the baseline (a store or the three files) with the policy and model, as of `day`
+    /// (nil: the latest run or check-in); prints why it cannot and exits otherwise.
+    func load(day: Day?) async throws -> LoadedBaseline {
+        let (source, policy, model) = try await resolved()
+        return try await call(consequence: false) { () async throws(ServiceError) in
+            try await service.baseline(source, policyPath: policy, modelPath: model, day: day)
+        }
+    }
 
-    /// Loads the baseline; prints located diagnostics and exits 1 on errors.
-    ///
-    /// - Parameter day: the baseline day, or nil for the latest recorded run (store) or check-in (files).
-    func load(day: Day?) throws -> WhatIfBaseline {
-        let checked = try readPolicy(Shipped.resolve(policy, default: Shipped.policy))
-        let forecastModel = try readModel(Shipped.resolve(model, default: Shipped.model))
-        var dataset: Dataset
-        var previous: [String: Double] = [:], previousDay: Day?
-        var baselineDay = day
-        var orgSources: [SourceFile] = []
+    /// The baseline's source, policy and model paths.
+    func resolved() async throws -> (BaselineSource, String, String) {
+        let source: BaselineSource
         if let db {
-            do {
-                let store = try TandemStore(path: db, access: .readOnly)
-                dataset = try store.loadDataset()
-                if baselineDay == nil { baselineDay = try store.latestRun() }
-                if let d = baselineDay { (previousDay, previous) = try store.previousForecasts(before: d) }
-            } catch {
-                FileHandle.standardError.write(Data("\(error)\n".utf8))
-                throw ExitCode(1)
-            }
+            source = .store(try await call { () async throws(ServiceError) in try await service.openStore(db, access: .readOnly) })
         } else {
-            (dataset, orgSources) = try loadDataset(org: organisation, krs: keyResults, checkins: checkIns)
+            source = .files(org: organisation ?? "", krs: keyResults ?? "", checkins: checkIns ?? "")
         }
-        guard let org = dataset.organisation else {
-            FileHandle.standardError.write(Data("\(db ?? ""): error: the store holds no organisation; run `tandem import` first\n".utf8))
-            throw ExitCode(1)
-        }
-        guard let day = baselineDay ?? dataset.checkIns.checkIns.map(\.date).max() else {
-            throw ValidationError("no baseline day: give --as-of")
-        }
-        let (binding, diagnostics) = OrganisationBinding.bind(org, to: checked)
-        guard let binding else {
-            FileHandle.standardError.write(Data(DiagnosticRenderer(sources: orgSources).render(diagnostics.filter { $0.severity == .error }).utf8))
-            throw ExitCode(1)
-        }
-        return WhatIfBaseline(dataset: dataset, policy: CompiledPolicy(checked), binding: binding, model: forecastModel, day: day,
-                              previous: previous, previousDay: previousDay)
+        return (source, Shipped.resolve(policy, default: Shipped.policy), Shipped.resolve(model, default: Shipped.model))
     }
 }
 
@@ -95,7 +75,7 @@ func emit(_ text: String, to output: String?) throws {
     FileHandle.standardError.write(Data("wrote \(output)\n".utf8))
 }
 
-struct WhatIf: ParsableCommand {
+struct WhatIf: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "whatif",
         abstract: "What if: apply scenarios (changed attributes, policy, key results) and show the differences they make.",
@@ -137,54 +117,26 @@ struct WhatIf: ParsableCommand {
         if limit < 0 { throw ValidationError("--limit must be 0 (all) or more") }
     }
 
-    func run() throws {
-        let source: SourceFile
-        switch DatasetLoader.read(scenario) {
-        case .success(let file): source = file
-        case .failure(let list):
-            FileHandle.standardError.write(Data(DiagnosticRenderer(sources: []).render(list.diagnostics).utf8))
-            throw ExitCode(1)
+    func run() async throws {
+        let (source, policy, model) = try await baseline.resolved()
+        let request = WhatIfRequest(scenarioPath: scenario, day: try asOfDay(asOf), threshold: threshold, correlation: correlation)
+        let outcome = try await call(perID: .max, consequence: false) { () async throws(ServiceError) in
+            try await service.whatIf(request, baseline: source, policyPath: policy, modelPath: model)
         }
-        let (loaded, problems) = ScenarioLoader.load(source)
-        guard let file = loaded else {
-            FileHandle.standardError.write(Data(DiagnosticRenderer(sources: [source]).render(problems).utf8))
-            throw ExitCode(1)
+        if !outcome.warnings.isEmpty {
+            printError(DiagnosticRenderer(sources: outcome.sources).render(outcome.warnings))
         }
-        let day = try asOfDay(asOf) ?? file.asOf
-        let base = try baseline.load(day: day)
-        let engine = WhatIfEngine(base)
-        var diagnostics = problems, sources = [source]
-        var evaluated: [(Scenario, WhatIfState)] = []
-        for s in file.scenarios {
-            let (applied, found, extra) = engine.apply(s, file: file)
-            diagnostics += found
-            sources += extra
-            if let applied { evaluated.append((s, engine.evaluate(applied))) }
-        }
-        diagnostics = diagnostics.uniqued()
-        if !diagnostics.isEmpty {
-            FileHandle.standardError.write(Data(DiagnosticRenderer(sources: sources).render(diagnostics).utf8))
-        }
-        if diagnostics.hasErrors { throw ExitCode(1) }
-        let report: WhatIfReport
-        do {
-            report = try WhatIfReport(engine: engine, scenarios: evaluated, threshold: threshold ?? file.threshold ?? 0.05,
-                                      correlation: correlation ?? file.correlation ?? 0)
-        } catch {
-            FileHandle.standardError.write(Data("error: the objectives' chances under correlation could not be computed: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
-        let renderer = WhatIfRenderer(report: report, source: "\(baseline.description) as of \(base.day), \(Shipped.resolve(baseline.policy, default: Shipped.policy)), \(Shipped.resolve(baseline.model, default: Shipped.model)); scenarios from \(scenario)", limit: limit)
+        let renderer = WhatIfRenderer(report: outcome.report, source: "\(outcome.baseline.caption); scenarios from \(scenario)", limit: limit)
         switch format {
         case .table: try emit(renderer.text(), to: output)
         case .markdown: try emit(renderer.markdown(), to: output)
         case .html: try emit(renderer.html(), to: output)
-        case .json: try emit(JSONOutput.encodeSnake(report), to: output)
+        case .json: try emit(JSONOutput.encodeSnake(outcome.report), to: output)
         }
     }
 }
 
-struct Sensitivity: ParsableCommand {
+struct Sensitivity: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "How a unit's decision, or a key result's chance of success, moves as its inputs change.",
         discussion: """
@@ -220,30 +172,16 @@ struct Sensitivity: ParsableCommand {
         if (unit == nil) == (kr == nil) { throw ValidationError("give exactly one of --unit ID or --kr ID") }
     }
 
-    func run() throws {
-        let day = try asOfDay(asOf)
-        let base = try baseline.load(day: day)
+    func run() async throws {
+        let base = try await baseline.load(day: try asOfDay(asOf))
+        let subject: SensitivitySubject = unit.map { .unit($0) } ?? .keyResult(kr ?? "")
+        let outcome = try await call { () async throws(ServiceError) in try await service.sensitivity(of: subject, baseline: base) }
         let section: ReportSection, chart: String, json: String, title: String
-        if let unit {
-            let org = base.binding.organisation
-            guard let u = org.index[unit] else {
-                let guess = Suggestion.closest(to: unit, among: org.units.map(\.id)).map { "; did you mean '\($0)'?" } ?? ""
-                throw ValidationError("unit '\(unit)' is not in the organisation\(guess)")
-            }
-            let result = UnitSensitivity(unit: u, policy: base.policy, binding: base.binding)
-            (section, chart, json, title) = (result.section(), result.chart(), try JSONOutput.encodeSnake(result), "Sensitivity of \(unit)")
-        } else {
-            let table = base.dataset.keyResults
-            guard let id = kr, let k = table.index[id] else {
-                let guess = Suggestion.closest(to: kr ?? "", among: table.keyResults.map(\.id)).map { "; did you mean '\($0)'?" } ?? ""
-                throw ValidationError("key result '\(kr ?? "")' is not in the key-result file\(guess)")
-            }
-            let record = table.keyResults[k]
-            guard !record.isClosed, record.cycle.contains(base.day) else {
-                throw ValidationError("key result '\(record.id)' must be open on \(base.day) (its cycle is \(record.cycle)\(record.isClosed ? ", and it has closed" : ""))")
-            }
-            let result = KeyResultSensitivity(keyResult: k, dataset: base.dataset, model: base.model, day: base.day)
-            (section, chart, json, title) = (result.section(), result.chart(), try JSONOutput.encodeSnake(result), "Sensitivity of \(record.id)")
+        switch outcome {
+        case .unit(let result):
+            (section, chart, json, title) = (result.section(), result.chart(), try JSONOutput.encodeSnake(result), "Sensitivity of \(unit ?? "")")
+        case .keyResult(let result):
+            (section, chart, json, title) = (result.section(), result.chart(), try JSONOutput.encodeSnake(result), "Sensitivity of \(kr ?? "")")
         }
         if let svg { try emit(chart, to: svg) }
         switch format {
@@ -251,7 +189,7 @@ struct Sensitivity: ParsableCommand {
         case .markdown: try emit(section.markdown(level: 2), to: output)
         case .json: try emit(json, to: output)
         case .html:
-            try emit(HTML.page(title: title, subtitle: "As of \(base.day), against \(baseline.description), \(Shipped.resolve(baseline.policy, default: Shipped.policy)), \(Shipped.resolve(baseline.model, default: Shipped.model)).",
+            try emit(HTML.page(title: title, subtitle: "As of \(base.baseline.day), against \(base.source), \(base.policyPath), \(base.modelPath).",
                                body: section.html(level: 2, chart: chart)), to: output)
         }
     }

@@ -29,10 +29,10 @@ enum Sample {
         var diagnostics = problems, sources = [source]
         var states: [(Scenario, WhatIfState)] = []
         for s in loaded.scenarios {
-            let (applied, found, extra) = engine.apply(s, file: loaded)
-            diagnostics += found
-            sources += extra
-            if let applied { states.append((s, engine.evaluate(applied))) }
+            let application = engine.apply(s, file: loaded)
+            diagnostics += application.diagnostics
+            sources += application.sources
+            if let applied = application.applied { states.append((s, engine.evaluate(applied))) }
         }
         let text = DiagnosticRenderer(sources: sources).render(diagnostics)
         if diagnostics.hasErrors { return (nil, text) }
@@ -85,7 +85,8 @@ struct WhatIfTests {
         """)
         let file = try #require(ScenarioLoader.load(source).0)
         let engine = Sample.engine
-        let (applied, diagnostics, _) = engine.apply(file.scenarios[0], file: file)
+        let application = engine.apply(file.scenarios[0], file: file)
+        let (applied, diagnostics) = (application.applied, application.diagnostics)
         #expect(!diagnostics.hasErrors)
         let state = engine.evaluate(try #require(applied))
         var dataset = Sample.baseline.dataset

@@ -1,13 +1,14 @@
 import Foundation
 import Testing
 import TandemCore
+@testable import TandemEngine
 @testable import TandemStore
 
 /// A store holding one unit and three key results, in a temporary folder.
-func makeStore() throws -> (TandemStore, URL) {
+func makeStore() throws -> (SQLiteStore, URL) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-ledger-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let store = try TandemStore(path: dir.appendingPathComponent("t.db").path)
+    let store = try SQLiteStore(path: dir.appendingPathComponent("t.db").path)
     let cycle = Cycle(start: Day(iso: "2026-10-01")!, end: Day(iso: "2026-12-31")!)
     let krs = (1...3).map { KeyResult(id: "KR-\($0)", objectiveID: "O-1", unitID: "rd", title: "目标 \($0)", kind: .committed,
                                       startValue: 0, targetValue: 10, cycle: cycle, owner: "王磊") }
@@ -23,68 +24,87 @@ func makeStore() throws -> (TandemStore, URL) {
     return (store, dir)
 }
 
-func observe(_ kr: String, _ severity: String?, p: Double, reasons: String = "") -> LedgerObservation {
-    LedgerObservation(keyResultID: kr, unitID: "rd", owner: "王磊", title: "t", severity: severity, rules: severity == nil ? [] : ["rule"],
-                      reasons: reasons.isEmpty ? "P(success) \(p)" : reasons, pSuccess: p, progress: 0.1, elapsed: 0.3)
+func observe(_ kr: String, _ severity: AlertSeverity?, p: Double, reasons: String = "") -> Observation {
+    Observation(keyResultID: kr, unitID: "rd", owner: "王磊", title: "t", pSuccess: p, progress: 0.1, elapsed: 0.3, severity: severity,
+                rules: severity == nil ? [] : ["rule"], reasons: reasons.isEmpty ? "P(success) \(p)" : reasons)
+}
+
+/// Records a run as the service does: the ledger's transitions decided on what the store holds,
+/// persisted with the generation check.
+@discardableResult
+func record(_ store: SQLiteStore, _ day: Day, _ observations: [Observation]) throws -> RunRecord {
+    let basis = try store.runBasis(day: day)
+    let write = RunWrite(day: day, policy: "p", model: "m", decisions: [],
+                         forecasts: observations.map { StoredForecast(day: day, keyResultID: $0.keyResultID, pSuccess: $0.pSuccess, progress: $0.progress, elapsed: $0.elapsed) },
+                         transitions: Ledger.transitions(live: basis.liveAlerts, observations: observations, day: day), policyVersion: nil)
+    return try store.recordRun(write, generation: basis.generation)
+}
+
+/// Acknowledges as the service does.
+@discardableResult
+func acknowledge(_ store: SQLiteStore, _ id: Int64, _ note: String, _ day: Day) throws -> Alert {
+    let basis = try store.acknowledgementBasis(alert: id)
+    let t = try Ledger.acknowledge(basis.alert, note: note, day: day, latestRun: basis.latestRun, lastEventDay: basis.lastEventDay)
+    return try store.recordAcknowledgement(t, day: day, generation: basis.generation)
 }
 
 @Suite("Alert ledger")
 struct LedgerTests {
     let week = (1...6).map { Day(iso: "2026-10-01")!.advanced(by: 7 * $0) }
 
-    func run(_ store: TandemStore, _ day: Day, _ observations: [LedgerObservation]) throws -> [String] {
-        try store.recordRun(day: day, policy: "p", model: "m", decisions: [], observations: observations).events.map { "\($0.keyResultID) \($0.kind) \($0.severity)" }
+    func run(_ store: SQLiteStore, _ day: Day, _ observations: [Observation]) throws -> [String] {
+        try record(store, day, observations).events.map { "\($0.keyResultID) \($0.kind.rawValue) \($0.severity.rawValue)" }
     }
 
     @Test func opensUpdatesEscalatesAndResolves() throws {
         let (store, dir) = try makeStore()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try run(store, week[0], [observe("KR-1", nil, p: 0.8), observe("KR-2", "warning", p: 0.45)]) == ["KR-2 opened warning"])
+        #expect(try run(store, week[0], [observe("KR-1", nil, p: 0.8), observe("KR-2", .warning, p: 0.45)]) == ["KR-2 opened warning"])
         // The same state again: nothing; the same state with new numbers: an update, no new alert.
-        #expect(try run(store, week[1], [observe("KR-1", nil, p: 0.8), observe("KR-2", "warning", p: 0.45)]) == [])
-        #expect(try run(store, week[2], [observe("KR-1", nil, p: 0.8), observe("KR-2", "warning", p: 0.41)]) == ["KR-2 updated warning"])
+        #expect(try run(store, week[1], [observe("KR-1", nil, p: 0.8), observe("KR-2", .warning, p: 0.45)]) == [])
+        #expect(try run(store, week[2], [observe("KR-1", nil, p: 0.8), observe("KR-2", .warning, p: 0.41)]) == ["KR-2 updated warning"])
         // Worse: escalated, same alert. KR-1 falls into trouble: a new alert.
-        #expect(try run(store, week[3], [observe("KR-1", "info", p: 0.6), observe("KR-2", "critical", p: 0.2)])
+        #expect(try run(store, week[3], [observe("KR-1", .info, p: 0.6), observe("KR-2", .critical, p: 0.2)])
                 == ["KR-1 opened info", "KR-2 escalated critical"])
         let alerts = try store.alerts()
         #expect(alerts.count == 2)
-        #expect(alerts.map(\.severity).sorted() == ["critical", "info"])
+        #expect(alerts.map(\.severity).sorted() == [.info, .critical])
         // Recovery resolves; a key result that is no longer open resolves too.
         #expect(try run(store, week[4], [observe("KR-2", nil, p: 0.9)]) == ["KR-2 resolved critical", "KR-1 resolved info"])
-        #expect(try store.alerts(status: "resolved").count == 2)
-        #expect(try store.alerts(status: "open").isEmpty)
+        #expect(try store.alerts(AlertFilter(status: .resolved)).count == 2)
+        #expect(try store.alerts(AlertFilter(status: .open)).isEmpty)
     }
 
     @Test func sameDayTwiceCreatesNothingNewAndTimeGoesForward() throws {
         let (store, dir) = try makeStore()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let observations = [observe("KR-1", "critical", p: 0.1), observe("KR-3", "warning", p: 0.4)]
+        let observations = [observe("KR-1", .critical, p: 0.1), observe("KR-3", .warning, p: 0.4)]
         #expect(try run(store, week[1], observations).count == 2)
         #expect(try run(store, week[1], observations).isEmpty)
         #expect(try store.events().count == 2)
-        #expect(throws: StoreError.self) { try store.recordRun(day: week[0], policy: "p", model: "m", decisions: [], observations: []) }
+        #expect(throws: StoreError.self) { try record(store, week[0], []) }
     }
 
     @Test func acknowledgedAlertsStayQuietUntilTheyGetWorse() throws {
         let (store, dir) = try makeStore()
         defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try run(store, week[0], [observe("KR-1", "warning", p: 0.4)])
+        _ = try run(store, week[0], [observe("KR-1", .warning, p: 0.4)])
         let id = try #require(try store.alerts().first?.id)
-        let acked = try store.acknowledge(alert: id, note: "负责人已调整计划", day: week[0])
-        #expect(acked.status == "acked" && acked.ackNote == "负责人已调整计划")
-        #expect(try run(store, week[1], [observe("KR-1", "warning", p: 0.4)]) == [])
-        #expect(try store.alerts().first?.status == "acked")
-        #expect(try run(store, week[2], [observe("KR-1", "critical", p: 0.1)]) == ["KR-1 escalated critical"])
-        #expect(try store.alerts().first?.status == "open")
+        let acked = try acknowledge(store, id, "负责人已调整计划", week[0])
+        #expect(acked.status == .acked && acked.ackNote == "负责人已调整计划")
+        #expect(try run(store, week[1], [observe("KR-1", .warning, p: 0.4)]) == [])
+        #expect(try store.alerts().first?.status == .acked)
+        #expect(try run(store, week[2], [observe("KR-1", .critical, p: 0.1)]) == ["KR-1 escalated critical"])
+        #expect(try store.alerts().first?.status == .open)
         _ = try run(store, week[3], [observe("KR-1", nil, p: 0.9)])
-        #expect(throws: StoreError.self) { try store.acknowledge(alert: id, note: "late", day: week[3]) }
-        #expect(throws: StoreError.self) { try store.acknowledge(alert: 999, note: "none", day: week[3]) }
+        #expect(throws: LedgerError.self) { try acknowledge(store, id, "late", week[3]) }
+        #expect(throws: StoreError.self) { try acknowledge(store, 999, "none", week[3]) }
     }
 
     @Test func deliveriesAreRecordedOncePerEventAndURL() throws {
         let (store, dir) = try makeStore()
         defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try run(store, week[0], [observe("KR-1", "warning", p: 0.4), observe("KR-2", "critical", p: 0.2)])
+        _ = try run(store, week[0], [observe("KR-1", .warning, p: 0.4), observe("KR-2", .critical, p: 0.2)])
         let url = "http://127.0.0.1:9/hook"
         let pending = try store.pendingDeliveries(url: url)
         #expect(pending.count == 2)
@@ -93,6 +113,51 @@ struct LedgerTests {
         try store.recordDelivery(event: pending[0].id, url: url, delivered: true)
         #expect(try store.pendingDeliveries(url: url).map(\.id) == [pending[1].id])
         #expect(try store.pendingDeliveries(url: "http://other").count == 2)
+    }
+
+    @Test func aWriteComputedFromAnOlderStateIsRefusedAndWritesNothing() throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let basis = try store.runBasis(day: week[0])
+        // Another writer in between (a run of the same day).
+        try record(store, week[0], [observe("KR-1", .warning, p: 0.4)])
+        let digest = try store.digest()
+        let stale = RunWrite(day: week[0], policy: "p", model: "m", decisions: [], forecasts: [],
+                             transitions: Ledger.transitions(live: basis.liveAlerts, observations: [observe("KR-1", .warning, p: 0.4)], day: week[0]),
+                             policyVersion: nil)
+        #expect { try store.recordRun(stale, generation: basis.generation) } throws: { ($0 as? StoreError)?.changedSinceRead == true }
+        #expect(try store.digest() == digest)
+        #expect(try store.alerts().count == 1)
+    }
+
+    @Test func aDamagedValueIsRefusedNotGuessed() throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try record(store, week[0], [observe("KR-1", .warning, p: 0.4)])
+        try store.pool.write { db in try db.execute(sql: "UPDATE alert SET severity = 'dire'") }
+        #expect { try store.alerts() } throws: { error in
+            guard let e = error as? StoreError else { return false }
+            return e.kind == .failed && e.message.contains("the severity 'dire'")
+        }
+    }
+
+    @Test func decisionsAndForecastsCanBeReadBack() throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (i, day) in week.prefix(3).enumerated() {
+            let basis = try store.runBasis(day: day)
+            let write = RunWrite(day: day, policy: "p", model: "m",
+                                 decisions: [StoredDecision(day: day, unitID: "rd", mode: i == 2 ? .hybrid : .okr, outcome: "okr(cycle: quarterly)", lean: 0.5)],
+                                 forecasts: ["KR-2", "KR-1"].map { StoredForecast(day: day, keyResultID: $0, pSuccess: 0.5 - Double(i) / 10, progress: 0.1, elapsed: 0.2) },
+                                 transitions: [], policyVersion: nil)
+            try store.recordRun(write, generation: basis.generation)
+        }
+        #expect(try store.decisions(day: nil).map(\.mode) == [.hybrid])
+        #expect(try store.decisions(day: week[0]).map(\.mode) == [.okr])
+        #expect(try store.forecasts(keyResult: "KR-1", day: nil).map(\.pSuccess) == [0.5, 0.4, 0.3])
+        // One run's forecasts in the key results' order, not the order they were written in.
+        #expect(try store.forecasts(keyResult: nil, day: week[1]).map(\.keyResultID) == ["KR-1", "KR-2"])
+        #expect(try store.counts().runs == 3)
     }
 
     @Test func datasetRoundTripsThroughTheStore() throws {

@@ -88,7 +88,11 @@ public enum DatasetLoader {
 
     /// Loads whichever files are given. Check-ins need the key results they report on; key
     /// results are checked against the organisation when it is given.
-    public static func load(org: String?, krs: String?, checkins: String?) -> DatasetLoad {
+    ///
+    /// - Parameter known: what is already known (a store's content): key results are checked
+    ///   against its organisation when no `org` is given, and check-ins against its key results
+    ///   when no `krs` is given.
+    public static func load(org: String?, krs: String?, checkins: String?, known: Dataset? = nil) -> DatasetLoad {
         var diagnostics: [Diagnostic] = []
         var sources: [SourceFile] = []
         func source(_ path: String) -> SourceFile? {
@@ -116,7 +120,7 @@ public enum DatasetLoader {
         if let krs, let file = source(krs) {
             // Unit ids are checked only against an organisation that loaded; a broken one has
             // already been reported and would only add noise.
-            let (loaded, found) = KeyResultLoader.load(file, organisation: orgFailed ? nil : organisation)
+            let (loaded, found) = KeyResultLoader.load(file, organisation: orgFailed ? nil : (org == nil ? known?.organisation : organisation))
             table = loaded
             diagnostics += found
             krsFailed = found.hasErrors
@@ -125,7 +129,11 @@ public enum DatasetLoader {
         }
         var log = CheckInLog(checkIns: [], ranges: Array(repeating: 0..<0, count: table.keyResults.count))
         if let checkins, let file = source(checkins) {
-            if krs == nil {
+            if krs == nil, let known, !known.keyResults.keyResults.isEmpty {
+                let (loaded, found) = CheckInLoader.load(file, keyResults: known.keyResults)
+                log = loaded
+                diagnostics += found
+            } else if krs == nil {
                 diagnostics.append(Diagnostic(.error, "C0004", "check-ins must be read with their key results (--krs)",
                                               at: SourceLocation(file: checkins, line: 0, column: 0)))
             } else if !krsFailed {

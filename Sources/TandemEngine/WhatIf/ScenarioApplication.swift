@@ -3,8 +3,8 @@ import TandemCore
 import TandemForecast
 import TandemPolicy
 
-/// A policy a scenario brings: loaded and compiled, or its diagnostics.
-public struct LoadedPolicy: Sendable {
+/// A replacement policy a scenario brings: loaded and compiled, or its diagnostics.
+public struct ScenarioPolicy: Sendable {
     public var policy: CompiledPolicy?
     public var diagnostics: [Diagnostic]
     public var sources: [SourceFile]
@@ -16,49 +16,97 @@ public struct LoadedPolicy: Sendable {
     }
 
     /// Reads, checks and compiles a policy file.
-    public static func read(path: String) -> LoadedPolicy {
+    public static func read(path: String) -> ScenarioPolicy {
         let r = PolicyLoader.load(path: path)
-        return LoadedPolicy(policy: r.policy.map(CompiledPolicy.init), diagnostics: r.diagnostics, sources: r.source.map { [$0] } ?? [])
+        return ScenarioPolicy(policy: r.policy.map(CompiledPolicy.init), diagnostics: r.diagnostics, sources: r.source.map { [$0] } ?? [])
     }
 }
 
+/// A scenario checked against the baseline: applied, or not (then `diagnostics` holds an error),
+/// with every problem found located in the scenario file or in the policy it brings.
+public struct ScenarioApplication: Sendable {
+    /// The scenario applied; nil when a problem stops it.
+    public var applied: AppliedScenario?
+    public var diagnostics: [Diagnostic]
+    /// The files the diagnostics point into, besides the scenario file (a policy it brings).
+    public var sources: [SourceFile]
+}
+
+/// The key-result side of a scenario being applied: the table and log as changed so far, and
+/// what the forecast is to do differently.
+struct KeyResultEdit {
+    var table: KeyResultTable
+    var log: CheckInLog
+    var forecastDay: [Int: Day] = [:]
+    var pace: [Int: Double] = [:]
+    var kinds: [Int: KeyResultKind] = [:]
+    /// Key results whose data (target, deadline, check-ins) change.
+    var changed = Set<Int>()
+    var hypothetical: [Int: [CheckIn]] = [:]
+    var retarget = Set<Int>()
+}
+
 extension WhatIfEngine {
-    /// Checks a scenario against the baseline and applies it. Every problem is reported, located
-    /// in the scenario file (or in the policy it brings); nothing is applied when there is one.
+    /// Checks a scenario against the baseline and applies it: the policy it brings, its attribute
+    /// changes (then the organisation is bound again), its key-result changes, and the dataset
+    /// those make. Every problem is reported, located in the scenario file (or in the policy it
+    /// brings); nothing is applied when there is one.
     ///
     /// - Parameter loadPolicy: reads a replacement policy, given its path resolved against the
     ///   scenario file's folder.
     public func apply(_ scenario: Scenario, file: ScenarioFile,
-                      loadPolicy: (String) -> LoadedPolicy = { LoadedPolicy.read(path: $0) }) -> (AppliedScenario?, [Diagnostic], [SourceFile]) {
-        var diagnostics: [Diagnostic] = []
-        var sources: [SourceFile] = []
-        var policy = base.policy
+                      loadPolicy: (String) -> ScenarioPolicy = { ScenarioPolicy.read(path: $0) }) -> ScenarioApplication {
+        var result = ScenarioApplication(applied: nil, diagnostics: [], sources: [])
         var changes: [String] = []
-        if let (path, location) = scenario.policy {
-            let folder = (file.path as NSString).deletingLastPathComponent
-            let resolved = path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
-            let loaded = loadPolicy(FileManager.default.fileExists(atPath: resolved) ? resolved : path)
-            sources += loaded.sources
-            if let p = loaded.policy {
-                policy = p
-                changes.append("policy replaced by '\(p.policy.name)'\(p.policy.version.map { " version \($0)" } ?? "") (\(path))")
-            } else {
-                let errors = loaded.diagnostics.filter { $0.severity == .error }
-                if errors.allSatisfy({ $0.id == "C0001" }) {
-                    diagnostics.append(Diagnostic(.error, "W0201", "policy file '\(path)' must exist (looked in '\(resolved)' and '\(path)')",
-                                                  at: location, length: path.displayWidth))
-                } else {
-                    diagnostics += loaded.diagnostics
-                    diagnostics.append(Diagnostic(.error, "W0202", "the policy of scenario '\(scenario.name)' must check without errors",
-                                                  at: location, length: path.displayWidth))
-                }
-                return (nil, diagnostics, sources)
-            }
+        guard let policy = replacementPolicy(scenario, file: file, loadPolicy: loadPolicy, into: &result, changes: &changes) else { return result }
+        let units = changedUnits(scenario, schema: policy.policy, diagnostics: &result.diagnostics, changes: &changes)
+        var binding = base.binding
+        if !scenario.attributeChanges.isEmpty || scenario.policy != nil {
+            let (bound, found) = OrganisationBinding.bind(Organisation(name: base.binding.organisation.name, units: units), to: policy.policy)
+            // Warnings about the baseline organisation itself (P0805) were shown with it already.
+            result.diagnostics += found.filter { $0.severity == .error }.uniqued()
+            // Without a binding the key-result changes are still checked, so every problem shows at once.
+            if let bound { binding = bound }
         }
+        var edit = KeyResultEdit(table: base.dataset.keyResults, log: base.dataset.checkIns)
+        for change in scenario.keyResultChanges {
+            changeKeyResults(change, edit: &edit, diagnostics: &result.diagnostics, changes: &changes)
+        }
+        if result.diagnostics.hasErrors { return result }
+        result.applied = AppliedScenario(scenario: scenario, policy: policy, binding: binding,
+                                         dataset: edit.changed.isEmpty ? nil : changedDataset(edit, organisation: binding.organisation),
+                                         forecastDay: edit.forecastDay, pace: edit.pace, kind: edit.kinds, changed: edit.changed, changes: changes)
+        return result
+    }
+
+    /// The scenario's policy: the baseline's, or the one it brings (nil, with diagnostics, when that does not check).
+    func replacementPolicy(_ scenario: Scenario, file: ScenarioFile, loadPolicy: (String) -> ScenarioPolicy,
+                           into result: inout ScenarioApplication, changes: inout [String]) -> CompiledPolicy? {
+        guard let (path, location) = scenario.policy else { return base.policy }
+        let folder = (file.path as NSString).deletingLastPathComponent
+        let resolved = path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
+        let loaded = loadPolicy(FileManager.default.fileExists(atPath: resolved) ? resolved : path)
+        result.sources += loaded.sources
+        if let p = loaded.policy {
+            changes.append("policy replaced by '\(p.policy.name)'\(p.policy.version.map { " version \($0)" } ?? "") (\(path))")
+            return p
+        }
+        let errors = loaded.diagnostics.filter { $0.severity == .error }
+        if errors.allSatisfy({ $0.id == "C0001" }) {
+            result.diagnostics.append(Diagnostic(.error, "W0201", "policy file '\(path)' must exist (looked in '\(resolved)' and '\(path)')",
+                                                 at: location, length: path.displayWidth))
+        } else {
+            result.diagnostics += loaded.diagnostics
+            result.diagnostics.append(Diagnostic(.error, "W0202", "the policy of scenario '\(scenario.name)' must check without errors",
+                                                 at: location, length: path.displayWidth))
+        }
+        return nil
+    }
+
+    /// The organisation's units with the scenario's attribute changes (`set` and `shift`) made.
+    func changedUnits(_ scenario: Scenario, schema: Policy, diagnostics: inout [Diagnostic], changes: inout [String]) -> [OrgUnit] {
         let org = base.binding.organisation
-        let schema = policy.policy
         var units = org.units
-        // ── Attributes ──
         for change in scenario.attributeChanges {
             let current = Organisation(name: org.name, units: units)
             guard let targets = select(change.units, at: change.unitsLocation, in: current, schema: schema, diagnostics: &diagnostics) else { continue }
@@ -106,113 +154,102 @@ extension WhatIfEngine {
                                + (clamped > 0 ? " (\(clamped) already at the end of the range, kept there)" : ""))
             }
         }
-        var binding = base.binding
-        if !scenario.attributeChanges.isEmpty || scenario.policy != nil {
-            let (bound, found) = OrganisationBinding.bind(Organisation(name: org.name, units: units), to: schema)
-            // Warnings about the baseline organisation itself (P0805) were shown with it already.
-            diagnostics += found.filter { $0.severity == .error }.uniqued()
-            // Without a binding the key-result changes are still checked, so every problem shows at once.
-            if let bound { binding = bound }
-        }
-        // ── Key results ──
-        var table = base.dataset.keyResults
-        var log = base.dataset.checkIns
-        var forecastDay: [Int: Day] = [:], pace: [Int: Double] = [:], kinds: [Int: KeyResultKind] = [:]
-        var changed = Set<Int>()
-        var hypothetical: [Int: [CheckIn]] = [:], retarget = Set<Int>()
+        return units
+    }
+
+    /// Makes one key-result change (kind, target, deadline, pace, hypothetical check-ins) on the
+    /// key results it selects.
+    func changeKeyResults(_ change: KeyResultChange, edit: inout KeyResultEdit, diagnostics: inout [Diagnostic], changes: inout [String]) {
         let day = base.day
-        for change in scenario.keyResultChanges {
-            let selected = selectKeyResults(change.keyResults, at: change.location, diagnostics: &diagnostics)
-            if selected.isEmpty { continue }
-            var parts: [String] = []
-            for k in selected {
-                var kr = table.keyResults[k]
-                if let (kind, _) = change.kind, kind != kr.kind { kinds[k] = kind }
-                if let (value, location) = change.target {
-                    if value == kr.startValue {
-                        diagnostics.append(Diagnostic(.error, "W0216", "target of \(kr.id) must differ from its start value \(PolicyFormat.number(kr.startValue))", at: location))
-                        continue
-                    }
-                    kr.targetValue = value
-                    retarget.insert(k)
+        let selected = selectKeyResults(change.keyResults, at: change.location, diagnostics: &diagnostics)
+        if selected.isEmpty { return }
+        var parts: [String] = []
+        for k in selected {
+            var kr = edit.table.keyResults[k]
+            if let (kind, _) = change.kind, kind != kr.kind { edit.kinds[k] = kind }
+            if let (value, location) = change.target {
+                if value == kr.startValue {
+                    diagnostics.append(Diagnostic(.error, "W0216", "target of \(kr.id) must differ from its start value \(PolicyFormat.number(kr.startValue))", at: location))
+                    continue
                 }
-                if let (deadline, location) = change.deadline {
-                    let end: Day
-                    switch deadline {
-                    case .shift(let n): end = kr.cycle.end.advanced(by: n)
-                    case .date(let d): end = d
-                    }
-                    if end < day || end <= kr.cycle.start {
-                        diagnostics.append(Diagnostic(.error, "W0209", "the new deadline of \(kr.id), \(end), must be after its start \(kr.cycle.start) and not before the baseline day \(day)", at: location))
-                    } else {
-                        kr.cycle = Cycle(start: kr.cycle.start, end: end)
-                    }
-                }
-                if let (multiplier, _) = change.pace { pace[k] = multiplier }
-                // Kind and pace act on the forecast only; target, deadline and check-ins change the data.
-                if change.target != nil || change.deadline != nil || !change.checkIns.isEmpty { changed.insert(k) }
-                var latest = day
-                for c in change.checkIns {
-                    let existing = base.dataset.checkIns.checkIns(ofKeyResult: k)
-                    if c.date <= day {
-                        diagnostics.append(Diagnostic(.error, "W0208", "a hypothetical check-in must be dated after the baseline day \(day), found \(c.date)", at: c.location, length: 10))
-                    } else if c.date > kr.cycle.end {
-                        diagnostics.append(Diagnostic(.error, "W0208", "a check-in of \(kr.id) must fall inside its cycle \(kr.cycle), found \(c.date)", at: c.location, length: 10))
-                    } else if existing.contains(where: { $0.date == c.date }) || hypothetical[k, default: []].contains(where: { $0.date == c.date }) {
-                        diagnostics.append(Diagnostic(.error, "W0208", "\(kr.id) already has a check-in on \(c.date)", at: c.location, length: 10))
-                    } else {
-                        hypothetical[k, default: []].append(CheckIn(keyResultID: kr.id, date: c.date, value: c.value, confidence: c.confidence))
-                        latest = max(latest, c.date)
-                    }
-                }
-                if !change.checkIns.isEmpty { forecastDay[k] = max(forecastDay[k] ?? day, latest) }
-                table.keyResults[k] = kr
+                kr.targetValue = value
+                edit.retarget.insert(k)
             }
-            if let (kind, _) = change.kind { parts.append("kind \(kind.rawValue)") }
-            if let (value, _) = change.target { parts.append("target \(PolicyFormat.number(value))") }
-            if let (deadline, _) = change.deadline {
+            if let (deadline, location) = change.deadline {
+                let end: Day
                 switch deadline {
-                case .shift(let n): parts.append("deadline \(n >= 0 ? "+" : "")\(n) days")
-                case .date(let d): parts.append("deadline \(d)")
+                case .shift(let n): end = kr.cycle.end.advanced(by: n)
+                case .date(let d): end = d
+                }
+                if end < day || end <= kr.cycle.start {
+                    diagnostics.append(Diagnostic(.error, "W0209", "the new deadline of \(kr.id), \(end), must be after its start \(kr.cycle.start) and not before the baseline day \(day)", at: location))
+                } else {
+                    kr.cycle = Cycle(start: kr.cycle.start, end: end)
                 }
             }
-            if let (m, _) = change.pace { parts.append("pace ×\(PolicyFormat.number(m)) from now on") }
-            if !change.checkIns.isEmpty {
-                parts.append("\(change.checkIns.count) hypothetical check-in\(change.checkIns.count == 1 ? "" : "s") to \(change.checkIns.map(\.date).max()!)")
-            }
-            let what: String
-            if case .ids(let ids) = change.keyResults, ids.count == 1, let k = selected.first {
-                what = "\(ids[0].id) (\(table.keyResults[k].title))"
-            } else {
-                what = "\(change.keyResults) (\(selected.count))"
-            }
-            changes.append("\(what): \(parts.joined(separator: ", "))")
-        }
-        if diagnostics.hasErrors { return (nil, diagnostics, sources) }
-        var dataset: Dataset?
-        if !changed.isEmpty {
-            if !hypothetical.isEmpty || !retarget.isEmpty {
-                var checkIns: [CheckIn] = []
-                checkIns.reserveCapacity(log.checkIns.count + hypothetical.values.reduce(0) { $0 + $1.count })
-                var ranges: [Range<Int>] = []
-                ranges.reserveCapacity(log.ranges.count)
-                for k in log.ranges.indices {
-                    let start = checkIns.count
-                    if retarget.contains(k) {
-                        // The changed target holds from the start of the cycle.
-                        checkIns += log.checkIns(ofKeyResult: k).map { var c = $0; c.target = nil; return c }
-                    } else {
-                        checkIns += log.checkIns(ofKeyResult: k)
-                    }
-                    if let extra = hypothetical[k] { checkIns += extra.sorted { $0.date < $1.date } }
-                    ranges.append(start..<checkIns.count)
+            if let (multiplier, _) = change.pace { edit.pace[k] = multiplier }
+            // Kind and pace act on the forecast only; target, deadline and check-ins change the data.
+            if change.target != nil || change.deadline != nil || !change.checkIns.isEmpty { edit.changed.insert(k) }
+            var latest = day
+            for c in change.checkIns {
+                let existing = base.dataset.checkIns.checkIns(ofKeyResult: k)
+                if c.date <= day {
+                    diagnostics.append(Diagnostic(.error, "W0208", "a hypothetical check-in must be dated after the baseline day \(day), found \(c.date)", at: c.location, length: 10))
+                } else if c.date > kr.cycle.end {
+                    diagnostics.append(Diagnostic(.error, "W0208", "a check-in of \(kr.id) must fall inside its cycle \(kr.cycle), found \(c.date)", at: c.location, length: 10))
+                } else if existing.contains(where: { $0.date == c.date }) || edit.hypothetical[k, default: []].contains(where: { $0.date == c.date }) {
+                    diagnostics.append(Diagnostic(.error, "W0208", "\(kr.id) already has a check-in on \(c.date)", at: c.location, length: 10))
+                } else {
+                    edit.hypothetical[k, default: []].append(CheckIn(keyResultID: kr.id, date: c.date, value: c.value, confidence: c.confidence))
+                    latest = max(latest, c.date)
                 }
-                log = CheckInLog(checkIns: checkIns, ranges: ranges)
             }
-            dataset = Dataset(organisation: binding.organisation, keyResults: table, checkIns: log)
+            if !change.checkIns.isEmpty { edit.forecastDay[k] = max(edit.forecastDay[k] ?? day, latest) }
+            edit.table.keyResults[k] = kr
         }
-        return (AppliedScenario(scenario: scenario, policy: policy, binding: binding, dataset: dataset, forecastDay: forecastDay,
-                                pace: pace, kind: kinds, changed: changed, changes: changes), diagnostics, sources)
+        if let (kind, _) = change.kind { parts.append("kind \(kind.rawValue)") }
+        if let (value, _) = change.target { parts.append("target \(PolicyFormat.number(value))") }
+        if let (deadline, _) = change.deadline {
+            switch deadline {
+            case .shift(let n): parts.append("deadline \(n >= 0 ? "+" : "")\(n) days")
+            case .date(let d): parts.append("deadline \(d)")
+            }
+        }
+        if let (m, _) = change.pace { parts.append("pace ×\(PolicyFormat.number(m)) from now on") }
+        if !change.checkIns.isEmpty {
+            parts.append("\(change.checkIns.count) hypothetical check-in\(change.checkIns.count == 1 ? "" : "s") to \(change.checkIns.map(\.date).max()!)")
+        }
+        let what: String
+        if case .ids(let ids) = change.keyResults, ids.count == 1, let k = selected.first {
+            what = "\(ids[0].id) (\(edit.table.keyResults[k].title))"
+        } else {
+            what = "\(change.keyResults) (\(selected.count))"
+        }
+        changes.append("\(what): \(parts.joined(separator: ", "))")
+    }
+
+    /// The dataset with the changed targets, deadlines and hypothetical check-ins.
+    func changedDataset(_ edit: KeyResultEdit, organisation: Organisation) -> Dataset {
+        var log = edit.log
+        if !edit.hypothetical.isEmpty || !edit.retarget.isEmpty {
+            var checkIns: [CheckIn] = []
+            checkIns.reserveCapacity(log.checkIns.count + edit.hypothetical.values.reduce(0) { $0 + $1.count })
+            var ranges: [Range<Int>] = []
+            ranges.reserveCapacity(log.ranges.count)
+            for k in log.ranges.indices {
+                let start = checkIns.count
+                if edit.retarget.contains(k) {
+                    // The changed target holds from the start of the cycle.
+                    checkIns += log.checkIns(ofKeyResult: k).map { var c = $0; c.target = nil; return c }
+                } else {
+                    checkIns += log.checkIns(ofKeyResult: k)
+                }
+                if let extra = edit.hypothetical[k] { checkIns += extra.sorted { $0.date < $1.date } }
+                ranges.append(start..<checkIns.count)
+            }
+            log = CheckInLog(checkIns: checkIns, ranges: ranges)
+        }
+        return Dataset(organisation: organisation, keyResults: edit.table, checkIns: log)
     }
 
     /// Units a selector picks, in file order; nil (with a diagnostic) when it names what does not exist.

@@ -155,7 +155,7 @@ extension WhatIfReport {
                 let pmf = try distribution(p)
                 let mean = pmf.enumerated().reduce(0.0) { $0 + Double($1.offset) * $1.element }
                 variance[sideIndex] += max(0, pmf.enumerated().reduce(0.0) { $0 + Double($1.offset * $1.offset) * $1.element } - mean * mean)
-                row.mode.append(side.decisions[u].mode)
+                row.mode.append(side.decisions[u].mode?.rawValue)
                 row.expectedAchieved.append(p.reduce(0, +))
                 row.range80.append([SuccessCount.quantile(0.1, pmf), SuccessCount.quantile(0.9, pmf)])
                 row.distribution.append(pmf.map { ($0 * 1e6).rounded() / 1e6 })
@@ -164,7 +164,7 @@ extension WhatIfReport {
         }
         func totals(_ side: WhatIfState, _ index: Int) -> Totals {
             var modes: [String: Int] = [:]
-            for d in side.decisions { modes[d.mode ?? "undecided", default: 0] += 1 }
+            for d in side.decisions { modes[d.mode?.rawValue ?? "undecided", default: 0] += 1 }
             var alerts: [String: Int] = [:]
             for o in side.observations { if let s = o.severity { alerts[s.rawValue, default: 0] += 1 } }
             let p = side.probabilities
@@ -183,8 +183,8 @@ extension WhatIfReport {
                 let (ruleB, evidenceB) = Self.trace(state, unit: u)
                 decisionChanges.append(DecisionChange(
                     unitID: unit.id, unitName: unit.name,
-                    before: DecisionSide(mode: a.mode, outcome: a.outcome, lean: a.lean, rule: ruleA),
-                    after: DecisionSide(mode: b.mode, outcome: b.outcome, lean: b.lean, rule: ruleB),
+                    before: DecisionSide(mode: a.mode?.rawValue, outcome: a.outcome?.description, lean: a.lean, rule: ruleA),
+                    after: DecisionSide(mode: b.mode?.rawValue, outcome: b.outcome?.description, lean: b.lean, rule: ruleB),
                     evidenceGained: evidenceB.filter { !evidenceA.contains($0) }, evidenceLost: evidenceA.filter { !evidenceB.contains($0) }))
             }
             var moves: [KeyResultMove] = []

@@ -1,10 +1,5 @@
 import TandemCore
 
-/// How a unit is managed.
-public enum Mode: String, Sendable, Hashable, Codable, CaseIterable {
-    case kpi, okr, hybrid
-}
-
 /// The length of a KPI or OKR cycle: a closed set.
 public enum CycleLength: String, Sendable, Hashable, Codable, CaseIterable {
     case monthly, bimonthly, quarterly, annual
@@ -237,8 +232,6 @@ public struct Override: Sendable {
     public var source: String?
     public var location: SourceLocation
 }
-
-public enum AlertSeverity: String, Sendable, CaseIterable { case info, warning, critical }
 
 public struct AlertRule: Sendable {
     public var title: String

@@ -117,7 +117,8 @@ let targets: [String: ([UInt8]) -> Void] = [
         guard let file else { return }
         for scenario in file.scenarios.prefix(4) {
             // A scenario naming another policy file gets none: the file system is not fuzzed.
-            let (applied, found, _) = Fixture.whatIf.apply(scenario, file: file) { _ in LoadedPolicy(policy: nil, diagnostics: [], sources: []) }
+            let application = Fixture.whatIf.apply(scenario, file: file) { _ in ScenarioPolicy(policy: nil, diagnostics: [], sources: []) }
+            let (applied, found) = (application.applied, application.diagnostics)
             render(found, source)
             if let applied { _ = Fixture.whatIf.evaluate(applied) }
         }

@@ -2,26 +2,20 @@ import Foundation
 import GRDB
 import TandemCore
 
-/// Tandem's durable store: an embedded SQLite file (WAL journal, foreign keys on, versioned
-/// migrations) holding the organisation, key results and check-ins, and — as the weekly run
-/// arrives — policy versions, decisions, forecasts and the alert ledger.
+/// The ``Store`` in an embedded SQLite file (WAL journal, foreign keys on, versioned migrations,
+/// through GRDB): nothing to start, one file.
 ///
 /// Every write is one transaction: an import either lands whole or not at all, even when the
 /// process is killed halfway (SQLite's write-ahead log guarantees it; a test kills importers).
-public final class TandemStore: Sendable {
+/// Writers are serialised by SQLite's write lock; a write computed from a state the store no
+/// longer holds is refused by the generation check.
+public final class SQLiteStore: Store {
     public let path: String
     let pool: any DatabaseWriter
 
-    /// How a command opens the store.
-    public enum Access: Sendable {
-        /// Create the store when it does not exist (`tandem import`).
-        case create
-        /// Open an existing store to write to it (a run, an acknowledgement); a missing one is an error.
-        case readWrite
-        /// Open an existing store to read it: nothing is created or written, and a store on a
-        /// read-only file or folder can be read.
-        case readOnly
-    }
+    public var location: String { path }
+
+    public typealias Access = StoreAccess
 
     /// Opens the store at `path` and, unless reading only, brings its schema up to date.
     ///
@@ -65,11 +59,19 @@ public final class TandemStore: Sendable {
                 try Self.migrator.migrate(pool)
                 self.pool = pool
             }
-        } catch let error as StoreError {
-            throw error
         } catch {
             throw StorePath.explain(error, path: path, access: access)
         }
+    }
+
+    /// Reads in one transaction; any failure becomes a `StoreError` naming `operation`.
+    func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try pool.read(body) } catch { throw StorePath.failure(error, path: path, operation: operation) }
+    }
+
+    /// Writes in one transaction (all or nothing); any failure becomes a `StoreError`.
+    func write<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try pool.write(body) } catch { throw StorePath.failure(error, path: path, operation: operation) }
     }
 
     static func openReadOnly(_ name: String, path: String, configuration: Configuration, access: Access = .readOnly) throws -> DatabaseQueue {
@@ -84,16 +86,16 @@ public final class TandemStore: Sendable {
         guard !tables.isEmpty else {
             // A new, empty database: only `import` makes a store of it.
             if access == .create { return }
-            throw StoreError(path: path, operation: "open", underlying: "no store here: an empty database; `tandem import --db \(path) …` fills it")
+            throw StoreError(location: path, operation: "open", message: "no store here: an empty database; `tandem import --db \(path) …` fills it", kind: .unavailable)
         }
         guard tables.contains("grdb_migrations"), tables.contains("unit") else {
-            throw StoreError(path: path, operation: "open", underlying: "this is an SQLite database, but not a Tandem store (it has no Tandem tables)")
+            throw StoreError(location: path, operation: "open", message: "this is an SQLite database, but not a Tandem store (it has no Tandem tables)", kind: .unavailable)
         }
         let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
         let known = Set(migrator.migrations)
         if let unknown = applied.subtracting(known).sorted().first {
-            throw StoreError(path: path, operation: "open",
-                             underlying: "the store was written by a newer Tandem (schema step '\(unknown)'); use that version")
+            throw StoreError(location: path, operation: "open",
+                             message: "the store was written by a newer Tandem (schema step '\(unknown)'); use that version", kind: .unavailable)
         }
     }
 
@@ -238,27 +240,7 @@ public final class TandemStore: Sendable {
     }
 }
 
-/// A store operation that failed, with what was being done.
-public struct StoreError: Error, CustomStringConvertible, Sendable {
-    public var path: String
-    public var operation: String
-    public var underlying: String
-
-    /// The store changed (another run, an import, an acknowledgement) between the reading a
-    /// run computed from and its writing; nothing was written, and the run can be computed again.
-    public var changedSinceRead = false
-
-    public init(path: String, operation: String, underlying: String, changedSinceRead: Bool = false) {
-        self.path = path
-        self.operation = operation
-        self.underlying = underlying
-        self.changedSinceRead = changedSinceRead
-    }
-
-    public var description: String { "\(path): error: cannot \(operation) the store: \(underlying)" }
-}
-
-extension TandemStore {
+extension SQLiteStore {
     /// Advances the write counter; called inside every transaction that changes content.
     static func advanceGeneration(_ db: Database) throws {
         try db.execute(sql: "UPDATE store_state SET generation = generation + 1 WHERE id = 1")
@@ -271,8 +253,6 @@ extension TandemStore {
 
     /// The store's write counter: equal values, no content written in between.
     public func generation() throws(StoreError) -> Int64 {
-        do { return try pool.read { db in try Self.generation(db) } } catch {
-            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
-        }
+        try read("read") { db in try Self.generation(db) }
     }
 }

@@ -2,22 +2,7 @@ import Foundation
 import GRDB
 import TandemCore
 
-/// What an import changed.
-public struct ImportSummary: Sendable, Codable, Equatable {
-    public var unitsAdded = 0
-    public var unitsChanged = 0
-    public var keyResultsAdded = 0
-    public var keyResultsChanged = 0
-    public var checkInsAdded = 0
-    public var checkInsChanged = 0
-
-    /// Whether the import changed nothing (the same files twice).
-    public var isEmpty: Bool {
-        unitsAdded + unitsChanged + keyResultsAdded + keyResultsChanged + checkInsAdded + checkInsChanged == 0
-    }
-}
-
-extension TandemStore {
+extension SQLiteStore {
     /// Imports a checked dataset in one transaction: units and attributes, key results and
     /// check-ins are inserted or, when their content differs, updated; identical rows are left
     /// alone, so importing the same files twice changes nothing, and a later export adds its
@@ -26,8 +11,7 @@ extension TandemStore {
     ///
     /// - Parameter files: the paths imported, recorded with the import.
     public func importDataset(_ dataset: Dataset, files: [String]) throws(StoreError) -> ImportSummary {
-        do {
-            return try pool.write { db in
+        try write("import into") { db in
                 var summary = ImportSummary()
                 if let org = dataset.organisation {
                     let existing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unit") ?? 0
@@ -110,32 +94,24 @@ extension TandemStore {
                                          summary.keyResultsAdded + summary.keyResultsChanged, summary.checkInsAdded, summary.checkInsChanged])
                 }
                 return summary
-            }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(path: path, operation: "import into", underlying: StorePath.words(error))
         }
     }
 
-    /// Row counts of the main tables.
-    public func counts() throws(StoreError) -> (units: Int, keyResults: Int, checkIns: Int, imports: Int) {
-        do {
-            return try pool.read { db in
-                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unit") ?? 0,
-                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_result") ?? 0,
-                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM checkin") ?? 0,
-                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM import") ?? 0)
-            }
-        } catch {
-            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
+    public func counts() throws(StoreError) -> StoreCounts {
+        try read("read") { db in
+            func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+            return StoreCounts(units: try count("unit"), keyResults: try count("key_result"), checkIns: try count("checkin"),
+                               imports: try count("import"), runs: try count("run"), alerts: try count("alert"))
         }
     }
 
     /// Reads the whole dataset back: organisation, key results, check-ins.
     public func loadDataset() throws(StoreError) -> Dataset {
-        do {
-            return try pool.read { db in
+        try read("read") { db in try Self.loadDataset(db, path: path) }
+    }
+
+    static func loadDataset(_ db: Database, path: String) throws -> Dataset {
+            do {  // (the reading, in one scope)
                 var attributes: [String: [String: AttributeValue]] = [:]
                 for row in try Row.fetchAll(db, sql: "SELECT unit_id, name, kind, value FROM unit_attribute") {
                     let kind = AttributeValue.Kind(rawValue: row["kind"]) ?? .string
@@ -173,21 +149,17 @@ extension TandemStore {
                 return Dataset(organisation: units.isEmpty ? nil : Organisation(units: units), keyResults: table,
                                checkIns: CheckInLog(checkIns: all, ranges: ranges))
             }
-        } catch {
-            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
-        }
     }
 }
 
-extension TandemStore {
+extension SQLiteStore {
     /// A digest of everything the store holds (FNV-1a, 64 bits, over every row of every table in
     /// key order: the organisation, key results, check-ins, imports, runs, decisions, forecasts,
     /// policy versions and the whole alert ledger with its deliveries): two stores with the same
     /// content have the same digest. Left out: SQLite's and GRDB's own bookkeeping and
     /// `store_state`, a counter of writes that says nothing about the content.
     public func digest() throws(StoreError) -> String {
-        do {
-            return try pool.read { db in
+        try read("read") { db in
                 var hash: UInt64 = 0xCBF2_9CE4_8422_2325
                 func mix(_ text: String) {
                     for byte in text.utf8 {
@@ -214,9 +186,6 @@ extension TandemStore {
                     }
                 }
                 return String(hash, radix: 16)
-            }
-        } catch {
-            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
         }
     }
 }

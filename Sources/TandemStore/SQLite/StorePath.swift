@@ -6,8 +6,8 @@ enum StorePath {
     /// The first 16 bytes of every SQLite database file.
     static let header = Array("SQLite format 3\u{0}".utf8)
 
-    static func check(_ path: String, access: TandemStore.Access) throws(StoreError) {
-        func fail(_ words: String) -> StoreError { StoreError(path: path, operation: "open", underlying: words) }
+    static func check(_ path: String, access: SQLiteStore.Access) throws(StoreError) {
+        func fail(_ words: String) -> StoreError { StoreError(location: path, operation: "open", message: words, kind: .unavailable) }
         let files = FileManager.default
         guard !path.isEmpty else { throw fail("no path given") }
         if path.hasPrefix(":memory:") || path.hasPrefix("file:") { throw fail("give the path of a file; SQLite's special names are not stores") }
@@ -56,12 +56,28 @@ enum StorePath {
     }
 
     /// A store error in words from what SQLite or GRDB threw while opening.
-    static func explain(_ error: any Error, path: String, access: TandemStore.Access) -> StoreError {
-        var words = Self.words(error)
+    static func explain(_ error: any Error, path: String, access: SQLiteStore.Access) -> StoreError {
+        if let e = error as? StoreError { return e }
+        var failure = Self.failure(error, path: path, operation: "open")
         if let e = error as? DatabaseError, e.resultCode == .SQLITE_CANTOPEN, access == .readOnly {
-            words += "; a store in a read-only folder needs its -wal and -shm files beside it, or to be closed cleanly first"
+            failure.message += "; a store in a read-only folder needs its -wal and -shm files beside it, or to be closed cleanly first"
         }
-        return StoreError(path: path, operation: "open", underlying: words)
+        if failure.kind == .failed, let e = error as? DatabaseError, [.SQLITE_NOTADB, .SQLITE_CANTOPEN].contains(e.resultCode) {
+            failure.kind = .unavailable
+        }
+        return failure
+    }
+
+    /// A store error from what was thrown inside a transaction: a `StoreError` as it is; SQLite's
+    /// error in words, with its kind, and kept as the cause.
+    static func failure(_ error: any Error, path: String, operation: String) -> StoreError {
+        if let e = error as? StoreError { return e }
+        if let e = error as? SQLiteStore.Damaged {
+            return StoreError(location: path, operation: operation, message: e.description, kind: .failed)
+        }
+        var kind = StoreError.Kind.failed
+        if let e = error as? DatabaseError, e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED { kind = .busy }
+        return StoreError(location: path, operation: operation, message: words(error), kind: kind, cause: error)
     }
 
     /// What SQLite or GRDB threw, in words a person can act on (never a bare error number).

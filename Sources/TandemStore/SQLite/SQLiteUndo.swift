@@ -2,21 +2,7 @@ import Foundation
 import GRDB
 import TandemCore
 
-/// What taking back a run did.
-public struct UndoneRun: Sendable {
-    public var day: Day
-    /// Alerts the run had opened, now gone.
-    public var alertsRemoved: Int
-    /// Alerts the run had changed (escalated, improved, updated, resolved), back as they were.
-    public var alertsRestored: Int
-    /// Ledger events removed, and of them those a webhook had already received.
-    public var eventsRemoved: Int
-    public var eventsDelivered: Int
-    /// The latest run now, if any.
-    public var latestRun: Day?
-}
-
-extension TandemStore {
+extension SQLiteStore {
     /// Takes back the latest run: its decisions and forecasts, and every change it made to the
     /// alert ledger (alerts it opened are removed, alerts it changed are put back as they were,
     /// its events are removed). One transaction.
@@ -26,10 +12,9 @@ extension TandemStore {
     /// - Throws: when there is no run, when the latest run was recorded by a Tandem that kept no
     ///   record to undo it, or when an alert it touched was acknowledged after it (undoing would
     ///   lose the note).
-    public func undoLatestRun(day expected: Day? = nil) throws(StoreError) -> UndoneRun {
-        func fail(_ words: String) -> StoreError { StoreError(path: path, operation: "undo a run in", underlying: words) }
-        do {
-            return try pool.write { db in
+    public func undoLatestRun(day expected: Day?) throws(StoreError) -> UndoneRun {
+        func fail(_ words: String) -> StoreError { StoreError(location: path, operation: "undo a run in", message: words) }
+        return try write("undo a run in") { db in
                 guard let latest = try Int.fetchOne(db, sql: "SELECT MAX(day) FROM run") else { throw fail("the store has no run") }
                 let latestDay = Day(ordinal: Int32(latest))
                 if let expected, expected != latestDay {
@@ -44,11 +29,6 @@ extension TandemStore {
                     try Self.advanceGeneration(db)
                     return undone
                 }
-            }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(path: path, operation: "undo a run in", underlying: StorePath.words(error))
         }
     }
 
@@ -92,11 +72,11 @@ extension TandemStore {
                 removed += 1
                 continue
             }
-            let a = try decoder.decode(Alert.self, from: Data(json.utf8))
+            let a = try decoder.decode(Alert.self, from: Data(json.utf8))  // written by recordRun
             try db.execute(sql: """
                 UPDATE alert SET severity = ?, status = ?, rules = ?, reasons = ?, p_success = ?, updated_day = ?,
                   resolved_day = ?, ack_note = ? WHERE id = ?
-                """, arguments: [a.severity, a.status, a.rules, a.reasons, a.pSuccess, Int(a.updatedDay.ordinal),
+                """, arguments: [a.severity.rawValue, a.status.rawValue, a.rules, a.reasons, a.pSuccess, Int(a.updatedDay.ordinal),
                                  a.resolvedDay.map { Int($0.ordinal) }, a.ackNote, id])
             restored += 1
         }
@@ -115,21 +95,10 @@ extension TandemStore {
     }
 }
 
-/// One recorded run, as `tandem runs list` shows it.
-public struct RunSummary: Sendable {
-    public var day: Day
-    public var policy: String
-    public var model: String
-    public var openKeyResults: Int
-    public var events: Int
-    public var undoable: Bool
-}
-
-extension TandemStore {
+extension SQLiteStore {
     /// Every recorded run, oldest first.
     public func runs() throws(StoreError) -> [RunSummary] {
-        do {
-            return try pool.read { db in
+        try read("read") { db in
                 let hasUndo = try db.columns(in: "run").contains { $0.name == "undoable" }
                 return try Row.fetchAll(db, sql: """
                     SELECT r.day, r.policy, r.model, r.open_key_results, \(hasUndo ? "r.undoable" : "0") AS undoable,
@@ -139,9 +108,6 @@ extension TandemStore {
                     RunSummary(day: Day(ordinal: Int32($0["day"] as Int)), policy: $0["policy"], model: $0["model"],
                                openKeyResults: $0["open_key_results"], events: $0["events"], undoable: $0["undoable"])
                 }
-            }
-        } catch {
-            throw StoreError(path: path, operation: "read", underlying: StorePath.words(error))
         }
     }
 }

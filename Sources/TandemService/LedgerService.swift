@@ -1,0 +1,71 @@
+import TandemCore
+import TandemEngine
+import TandemStore
+
+/// An acknowledgement as recorded: the alert after it, and the day it is dated.
+public struct Acknowledgement: Sendable {
+    public var alert: Alert
+    public var day: Day
+}
+
+/// The alert ledger's use cases: list, acknowledge, read the feed, list and undo runs.
+public enum LedgerService {
+    /// Alerts matching the filter; without a status, the live ones (open and acknowledged).
+    ///
+    /// - Throws: `refused` for a unit the store does not hold, with the closest id as a suggestion.
+    public static func alerts(store: any Store, filter: AlertFilter) throws(ServiceError) -> [Alert] {
+        if let unit = filter.unit { try requireUnit(unit, in: store) }
+        let list = try storeCall { () throws(StoreError) in try store.alerts(filter) }
+        return filter.status == nil ? list.filter { $0.status.isLive } : list
+    }
+
+    /// Refuses a unit id the store does not hold, with the closest one as a suggestion.
+    public static func requireUnit(_ unit: String, in store: any Store) throws(ServiceError) {
+        let ids = try storeCall { () throws(StoreError) in try store.unitIDs() }
+        guard ids.contains(unit) else {
+            let guess = Suggestion.closest(to: unit, among: ids).map { "; did you mean '\($0)'?" } ?? ""
+            throw .refused("no unit '\(unit)' in the store\(guess)", location: store.location)
+        }
+    }
+
+    /// How often an acknowledgement is decided again when the store changed meanwhile.
+    static let attempts = 5
+
+    /// Acknowledges a live alert with a note, dated `day` or, by default, the latest run.
+    public static func acknowledge(store: any Store, alert id: Int64, note: String, day: Day?) throws(ServiceError) -> Acknowledgement {
+        let operation = "acknowledge an alert in"
+        for _ in 1...attempts {
+            let basis = try storeCall { () throws(StoreError) in try store.acknowledgementBasis(alert: id) }
+            guard let day = day ?? basis.latestRun else {
+                throw .store(StoreError(location: store.location, operation: operation, message: "the store has no run yet; give --as-of"))
+            }
+            let transition: AlertTransition
+            do {
+                transition = try Ledger.acknowledge(basis.alert, note: note, day: day, latestRun: basis.latestRun, lastEventDay: basis.lastEventDay)
+            } catch {
+                throw .store(StoreError(location: store.location, operation: operation, message: error.description))
+            }
+            do {
+                return Acknowledgement(alert: try store.recordAcknowledgement(transition, day: day, generation: basis.generation), day: day)
+            } catch where error.changedSinceRead {
+                continue  // a run or another acknowledgement in between: decide again on what is there now
+            } catch {
+                throw .store(error)
+            }
+        }
+        throw .store(StoreError(location: store.location, operation: operation, message: "the store kept changing; try again", kind: .busy))
+    }
+
+    /// Ledger events after an event id, oldest first.
+    public static func feed(store: any Store, after: Int64) throws(ServiceError) -> [LedgerEvent] {
+        try storeCall { () throws(StoreError) in try store.events(after: after) }
+    }
+
+    public static func runs(store: any Store) throws(ServiceError) -> [RunSummary] {
+        try storeCall { () throws(StoreError) in try store.runs() }
+    }
+
+    public static func undoLatestRun(store: any Store, day: Day?) throws(ServiceError) -> UndoneRun {
+        try storeCall { () throws(StoreError) in try store.undoLatestRun(day: day) }
+    }
+}

@@ -1,0 +1,112 @@
+import TandemCore
+import TandemStore
+
+/// What an import is given: any of the three files. Key results alone are checked against the
+/// store's organisation, check-ins alone against the store's key results.
+public struct ImportRequest: Sendable {
+    public var organisation: String?
+    public var keyResults: String?
+    public var checkIns: String?
+
+    public init(organisation: String? = nil, keyResults: String? = nil, checkIns: String? = nil) {
+        self.organisation = organisation
+        self.keyResults = keyResults
+        self.checkIns = checkIns
+    }
+
+    public var files: [String] { [organisation, keyResults, checkIns].compactMap { $0 } }
+}
+
+/// What an import did.
+public struct ImportOutcome: Sendable {
+    public var summary: ImportSummary
+    public var counts: StoreCounts
+    /// The files' warnings (errors make the import fail), with the files to render them.
+    public var warnings: [Diagnostic]
+    public var sources: [SourceFile]
+}
+
+/// A whole look inside a store.
+public struct StoreOverview: Sendable {
+    public var location: String
+    public var counts: StoreCounts
+    public var policyVersions: [PolicyVersionUse]
+    public var latestRun: Day?
+    public var digest: String
+}
+
+/// The store's use cases: open, import, look inside.
+public enum StoreService {
+    /// Opens the store at `location`.
+    public static func open(_ location: String, access: StoreAccess) throws(ServiceError) -> any Store {
+        try storeCall { () throws(StoreError) in try openStore(location, access: access) }
+    }
+
+    /// Imports whichever files are given, all or nothing: the files are checked first (exactly as
+    /// `validate` checks them, and against what the store holds when a file comes alone); with
+    /// any error nothing is written. The store is created when missing.
+    public static func importFiles(_ request: ImportRequest, into location: String) throws(ServiceError) -> ImportOutcome {
+        guard !request.files.isEmpty else { throw .invalidRequest("give at least one of --org, --krs, --checkins") }
+        // What the store holds, for files that come alone. A store that does not exist yet holds nothing.
+        var known: Dataset?
+        if request.organisation == nil || request.keyResults == nil,
+           let existing = try? openStore(location, access: .readOnly) {
+            known = try storeCall { () throws(StoreError) in try existing.loadDataset() }
+        }
+        if request.organisation == nil, request.keyResults != nil, known?.organisation == nil {
+            throw .refused("key results alone need the store to hold their organisation; import it first (--org), or with them",
+                           location: location)
+        }
+        if request.keyResults == nil, request.checkIns != nil, (known?.keyResults.keyResults.isEmpty ?? true) {
+            throw .refused("check-ins alone need the store to hold their key results; import them first (--krs), or with them",
+                           location: location)
+        }
+        let loaded = try Inputs.dataset(org: request.organisation, krs: request.keyResults, checkins: request.checkIns, known: known,
+                                        consequence: "nothing imported")
+        let store = try open(location, access: .create)
+        let summary = try storeCall { () throws(StoreError) in try store.importDataset(loaded.dataset, files: request.files) }
+        let counts = try storeCall { () throws(StoreError) in try store.counts() }
+        return ImportOutcome(summary: summary, counts: counts, warnings: loaded.diagnostics, sources: loaded.sources)
+    }
+
+    public static func overview(store: any Store) throws(ServiceError) -> StoreOverview {
+        try storeCall { () throws(StoreError) in
+            StoreOverview(location: store.location, counts: try store.counts(), policyVersions: try store.policyVersions(),
+                          latestRun: try store.latestRun(), digest: try store.digest())
+        }
+    }
+
+    /// The units, with their parent and attributes, in the organisation's order.
+    public static func units(store: any Store) throws(ServiceError) -> [OrgUnit] {
+        try storeCall { () throws(StoreError) in try store.loadDataset() }.organisation?.units ?? []
+    }
+
+    /// The key results, in import order; of one unit and the units below it when given.
+    public static func keyResults(store: any Store, unit: String?) throws(ServiceError) -> [KeyResult] {
+        if let unit { try LedgerService.requireUnit(unit, in: store) }
+        let dataset = try storeCall { () throws(StoreError) in try store.loadDataset() }
+        guard let unit else { return dataset.keyResults.keyResults }
+        let below = dataset.organisation.map { $0.subtree(of: unit) } ?? [unit]
+        return dataset.keyResults.keyResults.filter { below.contains($0.unitID) }
+    }
+
+    /// A run's decisions (the latest run's by default).
+    public static func decisions(store: any Store, day: Day?) throws(ServiceError) -> [StoredDecision] {
+        if let day, try !storeCall({ () throws(StoreError) in try store.hasRun(day) }) {
+            throw .refused("no run of \(day) in the store (`tandem runs list` lists them)", location: store.location)
+        }
+        return try storeCall { () throws(StoreError) in try store.decisions(day: day) }
+    }
+
+    /// Recorded forecasts: one key result's history across runs, or one run's.
+    public static func forecasts(store: any Store, keyResult: String?, day: Day?) throws(ServiceError) -> [StoredForecast] {
+        if let keyResult {
+            let dataset = try storeCall { () throws(StoreError) in try store.loadDataset() }
+            guard dataset.keyResults.index[keyResult] != nil else {
+                let guess = Suggestion.closest(to: keyResult, among: dataset.keyResults.keyResults.map(\.id)).map { "; did you mean '\($0)'?" } ?? ""
+                throw .refused("no key result '\(keyResult)' in the store\(guess)", location: store.location)
+            }
+        }
+        return try storeCall { () throws(StoreError) in try store.forecasts(keyResult: keyResult, day: day) }
+    }
+}

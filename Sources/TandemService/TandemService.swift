@@ -1,0 +1,99 @@
+import TandemCore
+import TandemEngine
+import TandemStore
+
+/// Tandem's use cases, for every front end (the command line, a server): the same checks, the
+/// same results, whichever calls them.
+///
+/// Each entry point is `async` and runs its blocking or CPU-heavy work (the store, LAPACK, the
+/// policy analyser) on a queue of its own, never on the caller's executor: a server's event loops
+/// stay free. The work itself lives in the use-case namespaces (``StoreService``,
+/// ``WeeklyRunService``, ``LedgerService``, ``DeliveryService``, ``DecisionService``,
+/// ``PolicyService``, ``ForecastService``, ``WhatIfService``), whose synchronous functions a
+/// benchmark or a batch job can call directly.
+public struct TandemService: Sendable {
+    /// Where the shipped policy and model are found.
+    public var shipped: ShippedFiles
+
+    public init(shipped: ShippedFiles = ShippedFiles()) {
+        self.shipped = shipped
+    }
+
+    // MARK: The store
+
+    public func openStore(_ location: String, access: StoreAccess) async throws(ServiceError) -> any Store {
+        try await Offload.run { () throws(ServiceError) in try StoreService.open(location, access: access) }
+    }
+
+    public func importFiles(_ request: ImportRequest, into location: String) async throws(ServiceError) -> ImportOutcome {
+        try await Offload.run { () throws(ServiceError) in try StoreService.importFiles(request, into: location) }
+    }
+
+    public func overview(of store: any Store) async throws(ServiceError) -> StoreOverview {
+        try await Offload.run { () throws(ServiceError) in try StoreService.overview(store: store) }
+    }
+
+    public func units(of store: any Store) async throws(ServiceError) -> [OrgUnit] {
+        try await Offload.run { () throws(ServiceError) in try StoreService.units(store: store) }
+    }
+
+    public func keyResults(of store: any Store, unit: String? = nil) async throws(ServiceError) -> [KeyResult] {
+        try await Offload.run { () throws(ServiceError) in try StoreService.keyResults(store: store, unit: unit) }
+    }
+
+    public func decisions(of store: any Store, day: Day? = nil) async throws(ServiceError) -> [StoredDecision] {
+        try await Offload.run { () throws(ServiceError) in try StoreService.decisions(store: store, day: day) }
+    }
+
+    public func forecasts(of store: any Store, keyResult: String? = nil, day: Day? = nil) async throws(ServiceError) -> [StoredForecast] {
+        try await Offload.run { () throws(ServiceError) in try StoreService.forecasts(store: store, keyResult: keyResult, day: day) }
+    }
+
+    // MARK: Runs and the ledger
+
+    public func weeklyRun(_ request: WeeklyRunRequest, store: any Store,
+                          progress: (@Sendable (WeeklyRunProgress) -> Void)? = nil) async throws(ServiceError) -> WeeklyRunOutcome {
+        try await Offload.run { () throws(ServiceError) in try WeeklyRunService.run(request, store: store, progress: progress) }
+    }
+
+    public func deliver(store: any Store, url: String, transport: any WebhookTransport = HTTPTransport(),
+                        attempts: Int = 5, firstDelay: Double = 0.5) async -> DeliveryOutcome {
+        await DeliveryService.deliver(store: store, url: url, transport: transport, attempts: attempts, firstDelay: firstDelay)
+    }
+
+    public func alerts(store: any Store, filter: AlertFilter = AlertFilter()) async throws(ServiceError) -> [Alert] {
+        try await Offload.run { () throws(ServiceError) in try LedgerService.alerts(store: store, filter: filter) }
+    }
+
+    public func acknowledge(store: any Store, alert: Int64, note: String, day: Day? = nil) async throws(ServiceError) -> Acknowledgement {
+        try await Offload.run { () throws(ServiceError) in try LedgerService.acknowledge(store: store, alert: alert, note: note, day: day) }
+    }
+
+    public func feed(store: any Store, after: Int64 = 0) async throws(ServiceError) -> [LedgerEvent] {
+        try await Offload.run { () throws(ServiceError) in try LedgerService.feed(store: store, after: after) }
+    }
+
+    public func runs(store: any Store) async throws(ServiceError) -> [RunSummary] {
+        try await Offload.run { () throws(ServiceError) in try LedgerService.runs(store: store) }
+    }
+
+    public func undoLatestRun(store: any Store, day: Day? = nil) async throws(ServiceError) -> UndoneRun {
+        try await Offload.run { () throws(ServiceError) in try LedgerService.undoLatestRun(store: store, day: day) }
+    }
+
+    // MARK: What if
+
+    public func whatIf(_ request: WhatIfRequest, baseline: BaselineSource, policyPath: String, modelPath: String) async throws(ServiceError) -> WhatIfOutcome {
+        try await Offload.run { () throws(ServiceError) in
+            try WhatIfService.whatIf(request, baseline: baseline, policyPath: policyPath, modelPath: modelPath)
+        }
+    }
+
+    public func baseline(_ source: BaselineSource, policyPath: String, modelPath: String, day: Day?) async throws(ServiceError) -> LoadedBaseline {
+        try await Offload.run { () throws(ServiceError) in try WhatIfService.baseline(source, policyPath: policyPath, modelPath: modelPath, day: day) }
+    }
+
+    public func sensitivity(of subject: SensitivitySubject, baseline: LoadedBaseline) async throws(ServiceError) -> SensitivityOutcome {
+        try await Offload.run { () throws(ServiceError) in try WhatIfService.sensitivity(of: subject, baseline: baseline) }
+    }
+}

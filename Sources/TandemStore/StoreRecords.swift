@@ -1,0 +1,290 @@
+import TandemCore
+
+/// What an import changed.
+public struct ImportSummary: Sendable, Codable, Equatable {
+    public var unitsAdded = 0
+    public var unitsChanged = 0
+    public var keyResultsAdded = 0
+    public var keyResultsChanged = 0
+    public var checkInsAdded = 0
+    public var checkInsChanged = 0
+
+    public init() {}
+
+    /// Whether the import changed nothing (the same files twice).
+    public var isEmpty: Bool {
+        unitsAdded + unitsChanged + keyResultsAdded + keyResultsChanged + checkInsAdded + checkInsChanged == 0
+    }
+}
+
+/// How many rows the main tables hold.
+public struct StoreCounts: Sendable, Codable, Equatable {
+    public var units: Int
+    public var keyResults: Int
+    public var checkIns: Int
+    public var imports: Int
+    public var runs: Int
+    public var alerts: Int
+
+    public init(units: Int, keyResults: Int, checkIns: Int, imports: Int, runs: Int, alerts: Int) {
+        self.units = units
+        self.keyResults = keyResults
+        self.checkIns = checkIns
+        self.imports = imports
+        self.runs = runs
+        self.alerts = alerts
+    }
+}
+
+/// The decision for one unit, as a run recorded it.
+public struct StoredDecision: Sendable, Codable, Equatable {
+    public var day: Day
+    public var unitID: String
+    /// Nil when no row decided the unit.
+    public var mode: Mode?
+    /// The outcome as a policy writes it, such as `okr(cycle: quarterly, …)`.
+    public var outcome: String?
+    public var lean: Double
+
+    public init(day: Day, unitID: String, mode: Mode?, outcome: String?, lean: Double) {
+        self.day = day
+        self.unitID = unitID
+        self.mode = mode
+        self.outcome = outcome
+        self.lean = lean
+    }
+}
+
+/// One key result's forecast, as a run recorded it.
+public struct StoredForecast: Sendable, Codable, Equatable {
+    public var day: Day
+    public var keyResultID: String
+    public var pSuccess: Double
+    public var progress: Double
+    public var elapsed: Double
+
+    public init(day: Day, keyResultID: String, pSuccess: Double, progress: Double, elapsed: Double) {
+        self.day = day
+        self.keyResultID = keyResultID
+        self.pSuccess = pSuccess
+        self.progress = progress
+        self.elapsed = elapsed
+    }
+}
+
+/// A policy as a run used it: kept whole, once per distinct text.
+public struct PolicyVersion: Sendable, Equatable {
+    public var name: String
+    public var version: String?
+    public var text: String
+    /// FNV-1a 64 of the text, in hex.
+    public var digest: String
+
+    public init(name: String, version: String?, text: String) {
+        self.name = name
+        self.version = version
+        self.text = text
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        digest = String(hash, radix: 16)
+    }
+}
+
+/// A policy version and the runs that used it.
+public struct PolicyVersionUse: Sendable, Equatable {
+    public var name: String
+    public var version: String?
+    public var firstRun: Day
+    public var runs: Int
+
+    public init(name: String, version: String?, firstRun: Day, runs: Int) {
+        self.name = name
+        self.version = version
+        self.firstRun = firstRun
+        self.runs = runs
+    }
+}
+
+/// Everything a run of one day computes from, read at one moment.
+public struct RunBasis: Sendable {
+    /// The store's generation when this was read.
+    public var generation: Int64
+    public var dataset: Dataset
+    /// The latest run before the day and its forecasts.
+    public var previous: PreviousForecasts
+    /// The live (open or acknowledged) alerts.
+    public var liveAlerts: [Alert]
+    public var latestRun: Day?
+    /// Whether a run of this very day is recorded.
+    public var dayRecorded: Bool
+
+    public init(generation: Int64, dataset: Dataset, previous: PreviousForecasts, liveAlerts: [Alert], latestRun: Day?, dayRecorded: Bool) {
+        self.generation = generation
+        self.dataset = dataset
+        self.previous = previous
+        self.liveAlerts = liveAlerts
+        self.latestRun = latestRun
+        self.dayRecorded = dayRecorded
+    }
+}
+
+/// The latest run before some day, and each key result's P(success) in it.
+public struct PreviousForecasts: Sendable, Equatable {
+    public var day: Day?
+    public var pSuccess: [String: Double]
+
+    public init(day: Day?, pSuccess: [String: Double]) {
+        self.day = day
+        self.pSuccess = pSuccess
+    }
+}
+
+/// A run to record: what it decided and forecast, and the ledger's transitions.
+public struct RunWrite: Sendable {
+    public var day: Day
+    /// The policy's name and version, as the run list shows it.
+    public var policy: String
+    /// The model file the run used.
+    public var model: String
+    public var decisions: [StoredDecision]
+    public var forecasts: [StoredForecast]
+    public var transitions: [AlertTransition]
+    /// The policy's whole text, kept once per distinct text.
+    public var policyVersion: PolicyVersion?
+
+    public init(day: Day, policy: String, model: String, decisions: [StoredDecision], forecasts: [StoredForecast],
+                transitions: [AlertTransition], policyVersion: PolicyVersion?) {
+        self.day = day
+        self.policy = policy
+        self.model = model
+        self.decisions = decisions
+        self.forecasts = forecasts
+        self.transitions = transitions
+        self.policyVersion = policyVersion
+    }
+}
+
+/// What recording a run wrote.
+public struct RunRecord: Sendable {
+    /// The ledger events it wrote, in order.
+    public var events: [LedgerEvent]
+    /// The day was recorded before: this run was recorded on top of it.
+    public var rerun: Bool
+
+    public init(events: [LedgerEvent], rerun: Bool) {
+        self.events = events
+        self.rerun = rerun
+    }
+}
+
+/// One change of the ledger, for the feed and the notifications.
+public struct LedgerEvent: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var alertID: Int64
+    public var day: Day
+    public var kind: LedgerEventKind
+    public var severity: AlertSeverity
+    public var reasons: String
+    public var keyResultID: String
+    public var unitID: String
+    public var owner: String?
+    public var title: String
+
+    public init(id: Int64, alertID: Int64, day: Day, kind: LedgerEventKind, severity: AlertSeverity, reasons: String,
+                keyResultID: String, unitID: String, owner: String?, title: String) {
+        self.id = id
+        self.alertID = alertID
+        self.day = day
+        self.kind = kind
+        self.severity = severity
+        self.reasons = reasons
+        self.keyResultID = keyResultID
+        self.unitID = unitID
+        self.owner = owner
+        self.title = title
+    }
+
+    /// Whether the event calls for a notification: an alert opened or got worse.
+    public var notifies: Bool { kind.notifies }
+
+    enum CodingKeys: String, CodingKey {
+        case id = "event_id", alertID = "alert_id", day, kind, severity, reasons, keyResultID = "kr_id", unitID = "unit_id", owner, title
+    }
+}
+
+/// Which alerts to list; nil fields do not filter.
+public struct AlertFilter: Sendable, Equatable {
+    /// This unit and every unit below it.
+    public var unit: String?
+    public var owner: String?
+    public var severity: AlertSeverity?
+    public var status: AlertStatus?
+
+    public init(unit: String? = nil, owner: String? = nil, severity: AlertSeverity? = nil, status: AlertStatus? = nil) {
+        self.unit = unit
+        self.owner = owner
+        self.severity = severity
+        self.status = status
+    }
+}
+
+/// What an acknowledgement is decided from.
+public struct AcknowledgementBasis: Sendable {
+    public var generation: Int64
+    public var alert: Alert
+    public var latestRun: Day?
+    /// The day of the alert's latest event.
+    public var lastEventDay: Day?
+
+    public init(generation: Int64, alert: Alert, latestRun: Day?, lastEventDay: Day?) {
+        self.generation = generation
+        self.alert = alert
+        self.latestRun = latestRun
+        self.lastEventDay = lastEventDay
+    }
+}
+
+/// One recorded run, as a run list shows it.
+public struct RunSummary: Sendable, Codable, Equatable {
+    public var day: Day
+    public var policy: String
+    public var model: String
+    public var openKeyResults: Int
+    public var events: Int
+    public var undoable: Bool
+
+    public init(day: Day, policy: String, model: String, openKeyResults: Int, events: Int, undoable: Bool) {
+        self.day = day
+        self.policy = policy
+        self.model = model
+        self.openKeyResults = openKeyResults
+        self.events = events
+        self.undoable = undoable
+    }
+}
+
+/// What taking back a run did.
+public struct UndoneRun: Sendable, Codable, Equatable {
+    public var day: Day
+    /// Alerts the run had opened, now gone.
+    public var alertsRemoved: Int
+    /// Alerts the run had changed (escalated, improved, updated, resolved), back as they were.
+    public var alertsRestored: Int
+    /// Ledger events removed, and of them those a webhook had already received.
+    public var eventsRemoved: Int
+    public var eventsDelivered: Int
+    /// The latest run now, if any.
+    public var latestRun: Day?
+
+    public init(day: Day, alertsRemoved: Int, alertsRestored: Int, eventsRemoved: Int, eventsDelivered: Int, latestRun: Day?) {
+        self.day = day
+        self.alertsRemoved = alertsRemoved
+        self.alertsRestored = alertsRestored
+        self.eventsRemoved = eventsRemoved
+        self.eventsDelivered = eventsDelivered
+        self.latestRun = latestRun
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import TandemCore
+import TandemService
+import TandemStore
+
+/// The one service every command calls: the command line is a front end over it.
+let service = TandemService()
+
+/// How the command line names the shipped files in its options' defaults and help.
+enum Shipped {
+    static let policy = ShippedFiles.policyName
+    static let model = ShippedFiles.modelName
+
+    /// The file to read for an option whose default is a shipped file (see `ShippedFiles.resolve`).
+    static func resolve(_ path: String, default shipped: String) -> String { service.shipped.resolve(path, default: shipped) }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+}
+
+/// Prints why a use case failed, as a person reads it, and gives the exit status: located
+/// diagnostics (at most `perID` of a kind) for bad input, the store's or the rule's words
+/// otherwise; 64 for a malformed request, 1 for the rest.
+///
+/// - Parameter consequence: printed on standard output after input problems (what was not done).
+func failure(_ error: ServiceError, perID: Int = 3, consequence: Bool = true) -> any Error {
+    switch error {
+    case .invalidInput(let problems):
+        let renderer = DiagnosticRenderer(sources: problems.sources)
+        for item in DiagnosticLimiter.limit(problems.diagnostics, perID: perID) {
+            FileHandle.standardError.write(Data(item.text(renderer).utf8))
+        }
+        if consequence { print("\(problems.consequence): \(count(problems.errorCount, "error")) in the files above") }
+        return ExitCode(1)
+    case .invalidRequest(let words):
+        return ValidationError(words)
+    default:
+        printError(error.description)
+        return ExitCode(1)
+    }
+}
+
+/// Runs a use case and turns its failure into a printed error and an exit status.
+func call<T>(perID: Int = 3, consequence: Bool = true, _ body: () async throws(ServiceError) -> T) async throws -> T {
+    do { return try await body() } catch { throw failure(error, perID: perID, consequence: consequence) }
+}
+
+/// The `--db` option's help, the same for every command.
+let storeHelp = ArgumentHelp("The store (SQLite file).", valueName: "file")
