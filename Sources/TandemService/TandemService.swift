@@ -1,5 +1,7 @@
 import TandemCore
 import TandemEngine
+import TandemForecast
+import TandemPolicy
 import TandemStore
 
 /// Tandem's use cases, for every front end (the command line, a server): the same checks, the
@@ -95,5 +97,48 @@ public struct TandemService: Sendable {
 
     public func sensitivity(of subject: SensitivitySubject, baseline: LoadedBaseline) async throws(ServiceError) -> SensitivityOutcome {
         try await Offload.run { () throws(ServiceError) in try WhatIfService.sensitivity(of: subject, baseline: baseline) }
+    }
+
+    // MARK: Decisions and policies
+
+    public func diagnose(organisation: String, policyPath: String, unit: String? = nil) async throws(ServiceError) -> Diagnosis {
+        try await Offload.run { () throws(ServiceError) in try DecisionService.diagnose(organisation: organisation, policyPath: policyPath, unit: unit) }
+    }
+
+    public func checkPolicy(_ path: String, analyse: Bool = true, budget: Int = PolicyAnalyser.defaultBudget) async -> PolicyCheck {
+        await Offload.run { PolicyService.check(path, analyse: analyse, budget: budget) }
+    }
+
+    public func testPolicy(_ path: String) async throws(ServiceError) -> PolicyTestReport {
+        try await Offload.run { () throws(ServiceError) in try PolicyService.test(path) }
+    }
+
+    public func diffPolicies(old: String, new: String, organisation: String, budget: Int = PolicyAnalyser.defaultBudget) async throws(ServiceError) -> PolicyComparison {
+        try await Offload.run { () throws(ServiceError) in try PolicyService.diff(old: old, new: new, organisation: organisation, budget: budget) }
+    }
+
+    // MARK: Forecasts
+
+    public func train(_ files: HistoryFiles, ridge: Double? = nil, backtest: Bool = true, writingTo path: String,
+                      progress: Trainer.Progress? = nil) async throws(ServiceError) -> TrainOutcome {
+        try await Offload.run { () throws(ServiceError) in
+            try ForecastService.train(files, ridge: ridge, backtest: backtest, writingTo: path, progress: progress)
+        }
+    }
+
+    public func evaluate(modelPath: String, _ files: HistoryFiles, at shares: [Double], recalibrate: Bool = false) async throws(ServiceError) -> EvaluationReport {
+        try await Offload.run { () throws(ServiceError) in try ForecastService.evaluate(modelPath: modelPath, files, at: shares, recalibrate: recalibrate) }
+    }
+
+    public func backtest(_ files: HistoryFiles, at shares: [Double], alertsPolicy: String? = nil,
+                         progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(ServiceError) -> BacktestOutcome {
+        try await Offload.run { () throws(ServiceError) in try ForecastService.backtest(files, at: shares, alertsPolicy: alertsPolicy, progress: progress) }
+    }
+
+    public func forecastOpen(modelPath: String, _ files: HistoryFiles, day: Day? = nil, unit: String? = nil,
+                             recalibrate: Bool = true) async throws(ServiceError) -> OpenForecast {
+        try await Offload.run { () throws(ServiceError) in
+            try ForecastService.forecastOpen(modelPath: modelPath, files, day: day, unit: unit, recalibrate: recalibrate)
+        }
     }
 }

@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import TandemCore
 import TandemPolicy
+import TandemService
 
-struct Check: ParsableCommand {
+struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a policy file: syntax, names, types, outcomes, and an exact analysis (gaps, overlaps, dead rules).",
         discussion: """
@@ -33,14 +34,8 @@ struct Check: ParsableCommand {
         }
     }
 
-    func run() throws {
-        var result = PolicyLoader.load(path: policyPath)
-        // A policy without errors is analysed: gaps, overlaps, dead and shadowed rules, unused names.
-        if let policy = result.policy, !noAnalysis {
-            let analyser = PolicyAnalyser(policy)
-            result.diagnostics += analyser.diagnostics(analyser.analyse(budget: analysisBudget))
-        }
-        let (errors, warnings) = result.diagnostics.counts
+    func run() async throws {
+        let result = await service.checkPolicy(policyPath, analyse: !noAnalysis, budget: analysisBudget)
         switch format {
         case .json:
             struct Report: Encodable {
@@ -50,47 +45,20 @@ struct Check: ParsableCommand {
                 var diagnostics: [Diagnostic]
                 var summary: PolicySummary?
             }
-            let report = Report(policy: policyPath, errors: errors, warnings: warnings,
-                                diagnostics: result.diagnostics.sortedByLocation(), summary: result.policy.map(PolicySummary.init))
+            let report = Report(policy: policyPath, errors: result.errors, warnings: result.warnings,
+                                diagnostics: result.diagnostics.sortedByLocation(), summary: result.summary)
             print(try JSONOutput.encode(report))
         case .text:
             let renderer = DiagnosticRenderer(sources: result.source.map { [$0] } ?? [])
             FileHandle.standardError.write(Data(renderer.render(result.diagnostics).utf8))
-            if let policy = result.policy {
-                print(PolicySummary(policy).text)
-            }
-            print("\(errors > 0 ? "invalid" : "valid"): \(count(errors, "error")), \(count(warnings, "warning"))")
+            if let summary = result.summary { print(summary.text) }
+            print("\(result.errors > 0 ? "invalid" : "valid"): \(count(result.errors, "error")), \(count(result.warnings, "warning"))")
         }
-        if errors > 0 { throw ExitCode(1) }
+        if result.errors > 0 { throw ExitCode(1) }
     }
 }
 
-/// What a checked policy holds.
-struct PolicySummary: Encodable {
-    var name: String
-    var version: String?
-    var attributes: Int
-    var derived: Int
-    var evidence: Int
-    var overrides: Int
-    var rows: Int
-    var hitPolicy: String
-    var alerts: Int
-    var expectations: Int
-
-    init(_ p: Policy) {
-        name = p.name
-        version = p.version
-        attributes = p.attributes.count
-        derived = p.derived.count
-        evidence = p.evidence.count
-        overrides = p.overrides.count
-        rows = p.rows.count
-        hitPolicy = p.hitPolicy.rawValue
-        alerts = p.alerts.count
-        expectations = p.expectations.count
-    }
-
+extension PolicySummary {
     var text: String {
         "\(name)\(version.map { " (version \($0))" } ?? ""): \(count(attributes, "attribute")), \(count(derived, "derived value")), "
             + "\(count(evidence, "evidence rule")), \(count(overrides, "override")), \(count(rows, "row")) (\(hitPolicy)), "
@@ -98,18 +66,24 @@ struct PolicySummary: Encodable {
     }
 }
 
+/// Every JSON Tandem writes, in one convention: snake_case keys (`unit_id`, `lean_toward_kpi`,
+/// `p_success`), sorted, pretty-printed, slashes unescaped. A structured value is written beside
+/// its text (an outcome as `{"mode", "parameters", "text"}`). The shapes are documented as JSON
+/// Schemas in `Sources/tandem/Schemas/`, checked by tests against real output.
 enum JSONOutput {
-    static func encode(_ value: some Encodable) throws -> String {
+    static func encoder(pretty: Bool = true) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
     }
 
-    /// With snake_case keys (for reports whose types use Swift's camelCase names).
-    static func encodeSnake(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder().encode(value), as: UTF8.self)
+    }
+
+    /// One line (JSON Lines).
+    static func line(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder(pretty: false).encode(value), as: UTF8.self)
     }
 }

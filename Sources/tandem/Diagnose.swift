@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import TandemCore
 import TandemPolicy
+import TandemService
 
-struct Diagnose: ParsableCommand {
+struct Diagnose: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Decide KPI, OKR or hybrid for every unit of an organisation, with reasons.",
         discussion: """
@@ -33,55 +34,41 @@ struct Diagnose: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv, markdown }
 
-    func run() throws {
+    func run() async throws {
         let policyPath = Shipped.resolve(self.policyPath, default: Shipped.policy)
-        let policyResult = PolicyLoader.load(path: policyPath)
-        let load = DatasetLoader.load(org: organisationPath, krs: nil, checkins: nil)
-        var diagnostics = policyResult.diagnostics + load.diagnostics
-        let sources = load.sources + (policyResult.source.map { [$0] } ?? [])
-        var binding: OrganisationBinding?
-        if let policy = policyResult.policy, let organisation = load.dataset?.organisation {
-            let (bound, found) = OrganisationBinding.bind(organisation, to: policy)
-            binding = bound
-            diagnostics += found
+        if explain != nil, format != .table && format != .json {
+            throw ValidationError("--explain tells one decision's story as text (the default) or --format json; csv and markdown are for the list of every unit")
         }
-        let renderer = DiagnosticRenderer(sources: sources)
-        FileHandle.standardError.write(Data(renderer.render(DiagnosticLimiter.limit(diagnostics, perID: 5).compactMap {
+        let diagnosis = try await call(perID: 5) { () async throws(ServiceError) in
+            try await service.diagnose(organisation: organisationPath, policyPath: policyPath, unit: explain)
+        }
+        let renderer = DiagnosticRenderer(sources: diagnosis.sources)
+        FileHandle.standardError.write(Data(renderer.render(DiagnosticLimiter.limit(diagnosis.warnings, perID: 5).compactMap {
             if case .diagnostic(let d) = $0 { return d } else { return nil }
         }).utf8))
-        guard let policy = policyResult.policy, let binding else {
-            print("cannot diagnose: \(count(diagnostics.counts.errors, "error")) in the files above")
-            throw ExitCode(1)
-        }
-        let compiled = CompiledPolicy(policy)
-        let units = binding.organisation.units
-
-        if let explain {
-            guard let index = binding.organisation.index[explain] else {
-                let guess = Suggestion.closest(to: explain, among: units.map(\.id)).map { "; did you mean '\($0)'?" } ?? ""
-                throw ValidationError("unknown unit '\(explain)'\(guess)")
+        let policy = diagnosis.policy.policy, compiled = diagnosis.policy.compiled, binding = diagnosis.binding
+        let explanations = diagnosis.explanations
+        if explain != nil, let explanation = explanations.first {
+            if format == .json {
+                print(try JSONOutput.encode(ExplanationReport(policy: PolicyReference(diagnosis.policy), explanation: explanation)))
+            } else {
+                print(explanation.render(), terminator: "")
             }
-            guard format == .table || format == .json else {
-                throw ValidationError("--explain tells one decision's story as text (the default) or --format json; csv and markdown are for the list of every unit")
-            }
-            let explanation = compiled.explain(unit: index, in: binding)
-            if format == .json { print(try JSONOutput.encode(explanation)) } else { print(explanation.render(), terminator: "") }
             return
         }
-
-        let explanations = units.indices.map { compiled.explain(unit: $0, in: binding) }
+        let units = binding.organisation.units
         switch format {
         case .json:
-            print(try JSONOutput.encode(DiagnosisReport(policy: policy.name, version: policy.version, units: explanations)))
+            print(try JSONOutput.encode(DiagnosisReport(policy: PolicyReference(diagnosis.policy), units: explanations)))
         case .csv:
             CSV.print(["unit_id", "name", "mode", "outcome", "lean", "margin", "margin_to", "decided_by", "reasons"], explanations.map { e in
-                [e.unitID, e.unitName, e.mode ?? "", e.outcome ?? "", PolicyNumber.format(e.lean),
-                 e.margin.map { PolicyNumber.format($0.distance) } ?? "", e.margin?.toMode ?? "", e.decidedBy,
+                [e.unitID, e.unitName, e.mode?.rawValue ?? "", e.outcome?.text ?? "", PolicyNumber.format(e.lean),
+                 e.margin.map { PolicyNumber.format($0.distance) } ?? "", e.margin?.toMode.rawValue ?? "", e.decidedBy.rawValue,
                  e.topReasons.joined(separator: "; ")]
             })
         case .markdown:
             print(Markdown.table(["unit", "name", "mode", "parameters", "lean", "margin", "reasons"], right: [4], explanations.enumerated().map { i, e in
-                [e.unitID, e.unitName, e.mode ?? "—", parameters(compiled, binding, i), PolicyNumber.signed(e.lean),
+                [e.unitID, e.unitName, e.mode?.rawValue ?? "—", parameters(compiled, binding, i), PolicyNumber.signed(e.lean),
                  marginText(e), e.topReasons.joined(separator: "; ")]
             }))
         case .table:
@@ -90,23 +77,22 @@ struct Diagnose: ParsableCommand {
             for (i, e) in explanations.enumerated() {
                 let depth = binding.organisation.depths[i] - 1
                 let name = String(repeating: "  ", count: depth) + e.unitName
-                table.append([e.unitID, name, e.mode ?? "NONE", parameters(compiled, binding, i), PolicyNumber.signed(e.lean),
+                table.append([e.unitID, name, e.mode?.rawValue ?? "NONE", parameters(compiled, binding, i), PolicyNumber.signed(e.lean),
                               marginText(e), truncated(e.topReasons.first ?? "—", 44)])
             }
             print(table.render())
             var counts: [String: Int] = [:]
-            for e in explanations { counts[e.mode ?? "none", default: 0] += 1 }
+            for e in explanations { counts[e.mode?.rawValue ?? "none", default: 0] += 1 }
             let summary = ["okr", "hybrid", "kpi", "none"].compactMap { m in counts[m].map { "\(m) \($0)" } }.joined(separator: " · ")
             print("\n\(count(units.count, "unit")): \(summary)   (policy \(policy.name)\(policy.version.map { " \($0)" } ?? "") from \(policyPath); --explain UNIT for the whole story)")
         }
-        let undecided = explanations.filter { $0.mode == nil }
-        for e in undecided {
-            let what = e.decidedBy == "conflict"
+        for e in diagnosis.undecided {
+            let what = e.decidedBy == .conflict
                 ? "rows \(e.conflicting.map { "\($0.number) (\($0.location))" }.joined(separator: " and ")) both match"
                 : "no row of the decision table matches (lean \(PolicyNumber.signed(e.lean)))"
-            FileHandle.standardError.write(Data("error: unit '\(e.unitID)' gets no decision: \(what)\n".utf8))
+            printError("error: unit '\(e.unitID)' gets no decision: \(what)")
         }
-        if !undecided.isEmpty { throw ExitCode(1) }
+        if !diagnosis.undecided.isEmpty { throw ExitCode(1) }
     }
 
     func parameters(_ compiled: CompiledPolicy, _ binding: OrganisationBinding, _ i: Int) -> String {
@@ -115,16 +101,35 @@ struct Diagnose: ParsableCommand {
     }
 
     func marginText(_ e: Explanation) -> String {
-        if e.decidedBy == "override" { return "override" }
+        if e.decidedBy == .override { return "override" }
         guard let m = e.margin else { return "—" }
-        return "\(PolicyNumber.format(m.distance)) → \(m.toMode)"
+        return "\(PolicyNumber.format(m.distance)) → \(m.toMode.rawValue)"
     }
 }
 
+/// `diagnose --format json`: the policy used and every unit's explanation.
 struct DiagnosisReport: Encodable {
-    var policy: String
-    var version: String?
+    var policy: PolicyReference
     var units: [Explanation]
+}
+
+/// `diagnose --explain UNIT --format json`: the policy used and the unit's explanation.
+struct ExplanationReport: Encodable {
+    var policy: PolicyReference
+    var explanation: Explanation
+}
+
+/// Which policy a report used: its name, version and file.
+struct PolicyReference: Encodable {
+    var name: String
+    var version: String?
+    var file: String
+
+    init(_ p: LoadedPolicy) {
+        name = p.policy.name
+        version = p.policy.version
+        file = p.path
+    }
 }
 
 enum PolicyNumber {

@@ -4,9 +4,10 @@ import TandemCore
 import TandemEngine
 import TandemForecast
 import TandemPolicy
+import TandemService
 
 /// The data files every forecast command reads.
-struct HistoryFiles: ParsableArguments {
+struct HistoryOptions: ParsableArguments {
     @Option(name: .customLong("krs"), help: ArgumentHelp("Key-result CSV file.", valueName: "file"))
     var keyResults: String
 
@@ -16,46 +17,7 @@ struct HistoryFiles: ParsableArguments {
     @Option(name: .customLong("org"), help: ArgumentHelp("Organisation file (gives each unit's current mode).", valueName: "file"))
     var organisation: String?
 
-    /// Loads and checks the files; prints diagnostics; exits 1 on errors.
-    func load() throws -> History {
-        History(try loadDataset(org: organisation, krs: keyResults, checkins: checkIns).dataset)
-    }
-}
-
-/// Loads and checks the data files, or prints their errors (three of a kind at most) and exits
-/// with status 1.
-func loadDataset(org: String?, krs: String?, checkins: String?) throws -> (dataset: Dataset, sources: [SourceFile]) {
-    let load = DatasetLoader.load(org: org, krs: krs, checkins: checkins)
-    let errors = load.diagnostics.filter { $0.severity == .error }
-    guard errors.isEmpty, let dataset = load.dataset else {
-        let renderer = DiagnosticRenderer(sources: load.sources)
-        for item in DiagnosticLimiter.limit(errors, perID: 3) {
-            FileHandle.standardError.write(Data(item.text(renderer).utf8))
-        }
-        throw ExitCode(1)
-    }
-    return (dataset, load.sources)
-}
-
-/// Reads and checks a policy file, or prints its diagnostics and exits with status 1.
-func readPolicy(_ path: String) throws -> Policy { try readPolicyAndText(path).policy }
-
-/// The same, with the text it was read from (a run keeps each policy version whole).
-func readPolicyAndText(_ path: String) throws -> (policy: Policy, text: String) {
-    let result = PolicyLoader.load(path: path)
-    guard let policy = result.policy, let source = result.source else {
-        FileHandle.standardError.write(Data(DiagnosticRenderer(sources: result.source.map { [$0] } ?? []).render(result.diagnostics).utf8))
-        throw ExitCode(1)
-    }
-    return (policy, String(decoding: source.bytes, as: UTF8.self))
-}
-
-/// Reads a model file, or prints why it cannot and exits with status 1.
-func readModel(_ path: String) throws -> ForecastModel {
-    do { return try ForecastModel.read(path: path) } catch {
-        FileHandle.standardError.write(Data("\(error)\n".utf8))
-        throw ExitCode(1)
-    }
+    var files: HistoryFiles { HistoryFiles(keyResults: keyResults, checkIns: checkIns, organisation: organisation) }
 }
 
 /// The horizons and output format `tandem evaluate` and `tandem backtest` share.
@@ -78,7 +40,7 @@ func parseShares(_ text: String) throws -> [Double] {
     return shares.map { $0! }
 }
 
-struct Train: ParsableCommand {
+struct Train: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train the forecast model on the closed key results of a history.",
         discussion: """
@@ -90,7 +52,7 @@ struct Train: ParsableCommand {
         """
     )
 
-    @OptionGroup var files: HistoryFiles
+    @OptionGroup var history: HistoryOptions
 
     @Option(help: ArgumentHelp("Where to write the model (JSON).", valueName: "file"))
     var out: String
@@ -101,40 +63,28 @@ struct Train: ParsableCommand {
     @Flag(name: .customLong("no-backtest"), help: "Skip the backtest (the model file then carries in-sample metrics only).")
     var noBacktest = false
 
-    func run() throws {
+    func run() async throws {
         if let ridge, !(ridge.isFinite && ridge >= 0) { throw ValidationError("--ridge must be a finite number ≥ 0, found \(ridge)") }
         try Train.checkWritable(out)
-        let history = try files.load()
         let bar = TerminalProgress()
-        var model: ForecastModel
+        let outcome: TrainOutcome
         do {
-            model = try Trainer.train(history, ridge: ridge) { stage, done, total in bar.show("training: \(stage)", done, total) }
-        } catch let error as ForecastError {
+            outcome = try await service.train(history.files, ridge: ridge, backtest: !noBacktest, writingTo: out) { stage, done, total in
+                bar.show(stage.hasPrefix("backtest") ? stage : "training: \(stage)", done, total)
+            }
+        } catch {
             bar.finish()
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(1)
+            throw failure(error, consequence: false)
         }
         bar.finish()
-        var backtestNote = "not run (--no-backtest)"
-        if !noBacktest {
-            // Held-out figures for the model file: a rolling-origin backtest on the same history.
-            do {
-                let result = try Evaluator.backtest(history, at: [0.3, 0.5, 0.8]) { done, total in bar.show("backtest: fold", done, total) }
-                bar.finish()
-                for h in result.report.horizons { model.metrics["backtest_at_\(h.at)"] = h.model }
-                let failed = result.report.folds?.filter { $0.failure != nil }.count ?? 0
-                backtestNote = "\(count(result.models.count, "fold")) (AUC at 50%: \(result.report.horizons.first { abs($0.at - 0.5) < 1e-9 }.map { fmt($0.model.auc) } ?? "—"))"
-                    + (failed > 0 ? "; \(count(failed, "fold")) failed to train (see tandem backtest)" : "")
-            } catch {
-                bar.finish()
-                backtestNote = "not possible on this history: \(error)"
-            }
-        }
-        do {
-            try model.write(path: out)
-        } catch {
-            FileHandle.standardError.write(Data("\(out): error: the model could not be written: \((error as NSError).localizedDescription)\n".utf8))
-            throw ExitCode(1)
+        let model = outcome.model
+        let backtestNote: String
+        switch outcome.backtest {
+        case .notRun: backtestNote = "not run (--no-backtest)"
+        case .impossible(let why): backtestNote = "not possible on this history: \(why)"
+        case .run(let folds, let auc, let failed):
+            backtestNote = "\(count(folds, "fold")) (AUC at 50%: \(auc.map { fmt($0) } ?? "—"))"
+                + (failed > 0 ? "; \(count(failed, "fold")) failed to train (see tandem backtest)" : "")
         }
         let t = model.training
         print("trained on \(t.keyResults.grouped) closed key results (\(t.rows.grouped) snapshots, \(t.positives.grouped) of them achieved) over \(count(t.cycles, "distinct cycle"))")
@@ -206,7 +156,7 @@ func fmt(_ x: Double, _ digits: Int = 3) -> String {
     return s
 }
 
-struct Evaluate: ParsableCommand {
+struct Evaluate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score a forecast model against the rules OKR tools use today.",
         discussion: """
@@ -221,26 +171,26 @@ struct Evaluate: ParsableCommand {
     @Option(help: ArgumentHelp("The model file.", valueName: "file"))
     var model: String
 
-    @OptionGroup var files: HistoryFiles
+    @OptionGroup var history: HistoryOptions
 
     @OptionGroup var horizons: Horizons
 
     @Flag(help: "Also recalibrate the model on the history's own closed key results, at rolling origins, and show both.")
     var recalibrate = false
 
-    func run() throws {
+    func run() async throws {
         let shares = try horizons.shares()
-        let forecastModel = try readModel(model)
-        let history = try files.load()
-        let report = Evaluator.evaluate(forecastModel, on: history, at: shares, recalibrate: recalibrate)
-        if horizons.format == .json { print(try JSONOutput.encode(report)) } else {
+        let report = try await call(consequence: false) { () async throws(ServiceError) in
+            try await service.evaluate(modelPath: model, history.files, at: shares, recalibrate: recalibrate)
+        }
+        if horizons.format == .json { print(try JSONOutput.encode(EvaluationJSON(model: ModelReference(file: model), evaluation: report))) } else {
             if recalibrate { print(EvaluationPrinter.folds(report, learnt: "recalibrated on")) }
             print(EvaluationPrinter.render(report))
         }
     }
 }
 
-struct Backtest: ParsableCommand {
+struct Backtest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Backtest the forecast on a history with rolling origins in calendar time.",
         discussion: """
@@ -248,7 +198,7 @@ struct Backtest: ParsableCommand {
         """
     )
 
-    @OptionGroup var files: HistoryFiles
+    @OptionGroup var history: HistoryOptions
 
     @OptionGroup var horizons: Horizons
 
@@ -260,54 +210,39 @@ struct Backtest: ParsableCommand {
     @Option(help: ArgumentHelp("Policy whose alert rules --alerts replays; by default the one shipped with Tandem.", valueName: "file"))
     var policy: String = Backtest.defaultPolicy
 
-    func run() throws {
+    func run() async throws {
         let shares = try horizons.shares()
         if !alerts && policy != Backtest.defaultPolicy {
             throw ValidationError("--policy is read only with --alerts (it gives the alert rules to replay)")
         }
-        if alerts && files.organisation == nil {
+        if alerts && history.organisation == nil {
             throw ValidationError("--alerts needs --org: the alert rules read each unit's decided mode and attributes")
         }
         let policy = Shipped.resolve(self.policy, default: Shipped.policy)
-        let compiledPolicy = alerts ? CompiledPolicy(try readPolicy(policy)) : nil
-        let history = try files.load()
         let bar = TerminalProgress()
+        let outcome: BacktestOutcome
         do {
-            let result = try Evaluator.backtest(history, at: shares) { done, total in bar.show("backtest: fold", done, total) }
-            bar.finish()
-            var replay: AlertBacktest?
-            if let compiledPolicy, let org = history.dataset.organisation {
-                let (binding, diagnostics) = OrganisationBinding.bind(org, to: compiledPolicy.policy)
-                guard let binding else {
-                    FileHandle.standardError.write(Data(DiagnosticRenderer(sources: []).render(diagnostics).utf8))
-                    throw ExitCode(1)
-                }
-                replay = AlertBacktest.replay(dataset: history.dataset, policy: compiledPolicy, binding: binding, folds: result.models)
+            outcome = try await service.backtest(history.files, at: shares, alertsPolicy: alerts ? policy : nil) { done, total in
+                bar.show("backtest: fold", done, total)
             }
-            if horizons.format == .json {
-                struct Report: Encodable {
-                    var forecast: EvaluationReport
-                    var alerts: AlertBacktest?
-                }
-                print(try JSONOutput.encode(replay == nil ? AnyEncodable(result.report) : AnyEncodable(Report(forecast: result.report, alerts: replay))))
-            } else {
-                print(EvaluationPrinter.folds(result.report))
-                print(EvaluationPrinter.render(result.report))
-                if let replay { print("\n" + AlertBacktestPrinter.render(replay, policy: policy)) }
-            }
-        } catch let error as ForecastError {
+        } catch {
             bar.finish()
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(1)
+            throw failure(error, perID: .max, consequence: false)
+        }
+        bar.finish()
+        if horizons.format == .json {
+            struct Report: Encodable {
+                var forecast: EvaluationReport
+                var alerts: AlertBacktest?
+                var policy: String?
+            }
+            print(try JSONOutput.encode(Report(forecast: outcome.report, alerts: outcome.alerts, policy: outcome.policyPath)))
+        } else {
+            print(EvaluationPrinter.folds(outcome.report))
+            print(EvaluationPrinter.render(outcome.report))
+            if let replay = outcome.alerts { print("\n" + AlertBacktestPrinter.render(replay, policy: policy)) }
         }
     }
-}
-
-/// Any encodable value, for a JSON output whose shape depends on the flags.
-struct AnyEncodable: Encodable {
-    let value: any Encodable
-    init(_ value: any Encodable) { self.value = value }
-    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
 }
 
 enum AlertBacktestPrinter {
@@ -391,7 +326,7 @@ enum EvaluationPrinter {
     }
 }
 
-struct Forecast: ParsableCommand {
+struct Forecast: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Forecast the open key results: probability of success, expected score, status, reasons.",
         discussion: """
@@ -404,7 +339,7 @@ struct Forecast: ParsableCommand {
     @Option(help: ArgumentHelp("The model file; by default the one shipped with Tandem.", valueName: "file"))
     var model: String = Shipped.model
 
-    @OptionGroup var files: HistoryFiles
+    @OptionGroup var history: HistoryOptions
 
     @Option(name: .customLong("as-of"), help: ArgumentHelp("The day to forecast as of (YYYY-MM-DD); default: the latest check-in.", valueName: "date"))
     var asOf: String?
@@ -418,43 +353,20 @@ struct Forecast: ParsableCommand {
     @Flag(name: .customLong("no-recalibrate"), help: "Use the model as trained, not recalibrated on this history's closed key results.")
     var noRecalibrate = false
 
-    func run() throws {
+    func run() async throws {
         let model = Shipped.resolve(self.model, default: Shipped.model)
-        var forecastModel = try readModel(model)
-        let history = try files.load()
-        var units: Set<String>?
-        if let unit {
-            let known = Set(history.dataset.keyResults.keyResults.map(\.unitID)).union(history.dataset.organisation?.units.map(\.id) ?? [])
-            guard known.contains(unit) else {
-                let guess = Suggestion.closest(to: unit, among: known).map { "; did you mean '\($0)'?" } ?? ""
-                FileHandle.standardError.write(Data("error: no unit '\(unit)' in \(files.organisation ?? files.keyResults)\(guess)\n".utf8))
-                throw ExitCode(1)
-            }
-            units = history.dataset.organisation.map { $0.subtree(of: unit) } ?? [unit]
+        let day = try asOfDay(asOf)
+        let result = try await call(consequence: false) { () async throws(ServiceError) in
+            try await service.forecastOpen(modelPath: model, history.files, day: day, unit: unit, recalibrate: !noRecalibrate)
         }
-        var day: Day
-        if let asOf {
-            let d = try asOfDay(asOf)
-            day = d
-        } else {
-            // The latest check-in; with none at all, the latest cycle start (said below).
-            guard let latest = history.dataset.checkIns.checkIns.map(\.date).max() ?? history.dataset.keyResults.keyResults.map(\.cycle.start).max() else {
-                throw ValidationError("the key-result file holds no key result to forecast")
-            }
-            day = latest
-            if history.dataset.checkIns.checkIns.isEmpty {
-                FileHandle.standardError.write(Data("note: no check-in at all; forecasting as of the latest cycle start, \(day) (give --as-of)\n".utf8))
-            }
+        if result.dayFromCycleStart {
+            printError("note: no check-in at all; forecasting as of the latest cycle start, \(result.day) (give --as-of)")
         }
-        let calibration = noRecalibrate ? nil : forecastModel.recalibrated(on: history, closedBefore: day)
-        if let calibration { forecastModel = calibration }
-        var list = forecastModel.forecastOpen(history, asOf: day)
-        if let units { list = list.filter { units.contains($0.unitID) } }
+        let list = result.keyResults, calibration = result.recalibration
         switch format {
         case .json:
-            struct Report: Encodable { var asOf: String; var model: String; var recalibration: Recalibration?; var keyResults: [KeyResultForecast]
-                enum CodingKeys: String, CodingKey { case asOf = "as_of", model, recalibration, keyResults = "key_results" } }
-            print(try JSONOutput.encode(Report(asOf: day.description, model: model, recalibration: calibration?.recalibration, keyResults: list)))
+            struct Report: Encodable { var asOf: Day; var model: ModelReference; var recalibration: Recalibration?; var keyResults: [KeyResultForecast] }
+            print(try JSONOutput.encode(Report(asOf: result.day, model: ModelReference(file: model), recalibration: calibration, keyResults: list)))
         case .csv:
             CSV.print(["kr_id", "unit_id", "owner", "title", "status", "p_success", "expected_score", "progress", "expected_progress", "reasons"], list.map { f in
                 [f.keyResultID, f.unitID, f.owner ?? "", f.title, f.status.rawValue, fmt(f.probability, 4), fmt(f.expectedScore, 4),
@@ -465,7 +377,7 @@ struct Forecast: ParsableCommand {
                 [f.status.rawValue, fmt(f.probability, 2), fmt(f.expectedScore, 2), "\(f.progress.percentText)/\(f.expectedProgress.percentText)",
                  f.keyResultID, f.unitID, f.title, f.reasons.joined(separator: "; ")]
             }))
-            print("\n" + Forecast.calibrationNote(model: model, calibration?.recalibration, refused: noRecalibrate))
+            print("\n" + Forecast.calibrationNote(model: model, calibration, refused: noRecalibrate))
         case .table:
             var table = TextTable(columns: [.init("status"), .init("P(success)", alignRight: true), .init("score", alignRight: true),
                                             .init("progress", alignRight: true), .init("kr"), .init("unit"), .init("title"), .init("why")])
@@ -476,10 +388,21 @@ struct Forecast: ParsableCommand {
             }
             print(table.render())
             let counts = Dictionary(grouping: list, by: \.status).mapValues(\.count)
-            print("\n\(count(list.count, "open key result")) as of \(day): red \(counts[.red] ?? 0) · yellow \(counts[.yellow] ?? 0) · green \(counts[.green] ?? 0)   (progress: now / a straight line's)")
-            print(Forecast.calibrationNote(model: model, calibration?.recalibration, refused: noRecalibrate))
+            print("\n\(count(list.count, "open key result")) as of \(result.day): red \(counts[.red] ?? 0) · yellow \(counts[.yellow] ?? 0) · green \(counts[.green] ?? 0)   (progress: now / a straight line's)")
+            print(Forecast.calibrationNote(model: model, calibration, refused: noRecalibrate))
         }
     }
+}
+
+/// Which model a report used.
+struct ModelReference: Encodable {
+    var file: String
+}
+
+/// `evaluate --format json`: the model file and the evaluation.
+struct EvaluationJSON: Encodable {
+    var model: ModelReference
+    var evaluation: EvaluationReport
 }
 
 extension Forecast {

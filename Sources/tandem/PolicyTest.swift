@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import TandemCore
 import TandemPolicy
+import TandemService
 
-struct PolicyTest: ParsableCommand {
+struct PolicyTest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
         abstract: "Run a policy's expectations: example units and the decision each must get.",
@@ -17,57 +18,34 @@ struct PolicyTest: ParsableCommand {
     @Argument(help: ArgumentHelp("The policy file.", valueName: "policy"))
     var policyPath: String
 
-    func run() throws {
-        let result = PolicyLoader.load(path: policyPath)
-        let renderer = DiagnosticRenderer(sources: result.source.map { [$0] } ?? [])
-        FileHandle.standardError.write(Data(renderer.render(result.diagnostics).utf8))
-        guard let policy = result.policy else {
-            print("cannot run the expectations: the policy has errors")
+    func run() async throws {
+        let report: PolicyTestReport
+        do { report = try await service.testPolicy(policyPath) } catch {
+            _ = failure(error, perID: .max, consequence: false)
+            if case .invalidInput = error { print("cannot run the expectations: the policy has errors") }
             throw ExitCode(1)
         }
-        let compiled = CompiledPolicy(policy)
-        var passed = 0, failed = 0
-        for expectation in policy.expectations {
-            let decision = compiled.decide(expectation.values)
-            let actual = compiled.outcome(of: decision)
-            if let actual, expectation.expected.matches(actual) {
-                passed += 1
-                print("✓ \(expectation.title) → \(actual)")
+        if !report.policy.diagnostics.isEmpty {
+            printError(DiagnosticRenderer(sources: [report.policy.source]).render(report.policy.diagnostics))
+        }
+        for r in report.results {
+            if r.passed {
+                print("✓ \(r.title) → \(r.actual?.text ?? "")")
             } else {
-                failed += 1
-                print("✗ \(expectation.title) (\(expectation.location.file):\(expectation.location.line))")
-                print("  expected \(expectation.expected.text)")
-                print("  got      \(actual?.description ?? "no decision")")
-                let explanation = compiled.explain(values: expectation.values, unitID: "example", unitName: expectation.title)
-                print(explanation.render().split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n"))
+                print("✗ \(r.title) (\(r.location.file):\(r.location.line))")
+                print("  expected \(r.expected)")
+                print("  got      \(r.actual?.text ?? "no decision")")
+                if let explanation = r.explanation {
+                    print(explanation.render().split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n"))
+                }
             }
         }
-        if policy.expectations.isEmpty { print("the policy has no expectations") }
-        // Coverage: which rules the expectations exercised.
-        var firedEvidence = Set<Int>(), decidingRows = Set<Int>(), decidingOverrides = Set<Int>()
-        var trace = DecisionTrace()
-        for x in policy.expectations {
-            x.values.withUnsafeBufferPointer { compiled.trace($0, into: &trace) }
-            firedEvidence.formUnion(trace.firedEvidence.map(Int.init))
-            switch trace.decision.origin {
-            case .row(let r): decidingRows.insert(Int(r))
-            case .override(let o): decidingOverrides.insert(Int(o))
-            default: break
-            }
-        }
-        let total = policy.evidence.count + policy.rows.count + policy.overrides.count
-        let covered = firedEvidence.count + decidingRows.count + decidingOverrides.count
-        print("\ncoverage: the expectations exercise \(covered) of \(total) rules (evidence \(firedEvidence.count)/\(policy.evidence.count), rows \(decidingRows.count)/\(policy.rows.count), overrides \(decidingOverrides.count)/\(policy.overrides.count))")
-        for (i, e) in policy.evidence.enumerated() where !firedEvidence.contains(i) {
-            print("  never fired: evidence at \(e.location.file):\(e.location.line): \(e.condition.text) — \(e.reason)")
-        }
-        for (i, r) in policy.rows.enumerated() where !decidingRows.contains(i) {
-            print("  never decided: row \(i + 1) at \(r.location.file):\(r.location.line): \(r.condition?.text ?? "otherwise")")
-        }
-        for (i, o) in policy.overrides.enumerated() where !decidingOverrides.contains(i) {
-            print("  never decided: override #\(i + 1) at \(o.location.file):\(o.location.line): \(o.condition.text)")
-        }
-        print("\(passed) passed, \(failed) failed")
-        if failed > 0 { throw ExitCode(1) }
+        if report.results.isEmpty { print("the policy has no expectations") }
+        let c = report.coverage
+        print("\ncoverage: the expectations exercise \(c.covered) of \(c.total) rules (evidence \(c.evidenceFired)/\(c.evidence), rows \(c.rowsDeciding)/\(c.rows), overrides \(c.overridesDeciding)/\(c.overrides))")
+        for line in c.neverFired { print("  never fired: \(line)") }
+        for line in c.neverDeciding { print("  never decided: \(line)") }
+        print("\(report.passed) passed, \(report.failed) failed")
+        if report.failed > 0 { throw ExitCode(1) }
     }
 }

@@ -209,10 +209,6 @@ struct Feed: AsyncParsableCommand {
     func run() async throws {
         let store = try await call { () async throws(ServiceError) in try await service.openStore(db, access: .readOnly) }
         let events = try await call { () async throws(ServiceError) in try await service.feed(store: store, after: after) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        for e in events {
-            print(String(decoding: try encoder.encode(e), as: UTF8.self))
-        }
+        for e in events { print(try JSONOutput.line(e)) }
     }
 }

@@ -47,9 +47,7 @@ struct Validate: ParsableCommand {
                 errors: errors, warnings: warnings,
                 diagnostics: load.diagnostics.sortedByLocation(),
                 summary: load.dataset.map { DatasetSummary($0, hasKeyResults: keyResults != nil, hasCheckIns: checkIns != nil) })
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try JSONOutput.encode(report))
         case .text:
             let renderer = DiagnosticRenderer(sources: load.sources)
             let shown = DiagnosticLimiter.limit(load.diagnostics, perID: all ? Int.max : 3)

@@ -131,7 +131,7 @@ struct WhatIf: AsyncParsableCommand {
         case .table: try emit(renderer.text(), to: output)
         case .markdown: try emit(renderer.markdown(), to: output)
         case .html: try emit(renderer.html(), to: output)
-        case .json: try emit(JSONOutput.encodeSnake(outcome.report), to: output)
+        case .json: try emit(JSONOutput.encode(outcome.report), to: output)
         }
     }
 }
@@ -179,9 +179,9 @@ struct Sensitivity: AsyncParsableCommand {
         let section: ReportSection, chart: String, json: String, title: String
         switch outcome {
         case .unit(let result):
-            (section, chart, json, title) = (result.section(), result.chart(), try JSONOutput.encodeSnake(result), "Sensitivity of \(unit ?? "")")
+            (section, chart, json, title) = (result.section(), result.chart(), try JSONOutput.encode(result), "Sensitivity of \(unit ?? "")")
         case .keyResult(let result):
-            (section, chart, json, title) = (result.section(), result.chart(), try JSONOutput.encodeSnake(result), "Sensitivity of \(kr ?? "")")
+            (section, chart, json, title) = (result.section(), result.chart(), try JSONOutput.encode(result), "Sensitivity of \(kr ?? "")")
         }
         if let svg { try emit(chart, to: svg) }
         switch format {

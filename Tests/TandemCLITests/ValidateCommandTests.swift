@@ -69,7 +69,7 @@ struct ValidateCommandTests {
         let summary = try #require(object["summary"] as? [String: Any])
         let units = try #require(summary["units"] as? [String: Any])
         #expect(units["count"] as? Int == 42)
-        let checkIns = try #require(summary["checkIns"] as? [String: Any])
+        let checkIns = try #require(summary["check_ins"] as? [String: Any])
         #expect(checkIns["count"] as? Int == 16_763)
     }
 

@@ -136,7 +136,7 @@ struct CounterfactualTests {
             let values = Array(binding.values(ofUnit: u))
             let current = compiled.outcome(of: compiled.decide(values))?.mode
             for c in compiled.counterfactuals(values) {
-                #expect(c.mode != current?.rawValue)
+                #expect(c.mode != current)
                 #expect(c.changes.count <= 2)
                 var changed = values
                 for change in c.changes {
@@ -147,7 +147,7 @@ struct CounterfactualTests {
                 }
                 if !c.changes.isEmpty {
                     proposals += 1
-                    #expect(compiled.outcome(of: compiled.decide(changed))?.mode.rawValue == c.mode, "\(organisation.units[u].id): \(c.text)")
+                    #expect(compiled.outcome(of: compiled.decide(changed))?.mode == c.mode, "\(organisation.units[u].id): \(c.text)")
                 }
             }
         }

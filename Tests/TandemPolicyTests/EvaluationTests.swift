@@ -100,7 +100,7 @@ struct EvaluationTests {
         #expect(d.origin == .override(0))
         #expect(p.outcome(of: d)?.kpiCycle == .monthly)
         let e = p.explain(values: [2, 2, 50, 1], unitID: "u1", unitName: "单元")
-        #expect(e.decidedBy == "override")
+        #expect(e.decidedBy == .override)
         #expect(e.override?.reason == "hard rule")
         #expect(e.overrideSource == "policy manual §1")
         #expect(e.tableWouldChoose?.number == 1)
@@ -139,12 +139,12 @@ struct EvaluationTests {
         }
         """)
         let e = p.explain(values: [2, 0, 90, 0], unitID: "x", unitName: "x")
-        #expect(e.mode == "hybrid")
+        #expect(e.mode == .hybrid)
         #expect(e.lean == 1)
         #expect(e.leanTowardOKR == 2 && e.leanTowardKPI == 1)
-        #expect(e.margin?.toMode == "okr")
+        #expect(e.margin?.toMode == .okr)
         #expect(e.margin?.distance == 1)
-        let whyNotKPI = try #require(e.otherModes.first { $0.mode == "kpi" })
+        let whyNotKPI = try #require(e.otherModes.first { $0.mode == .kpi })
         #expect(whyNotKPI.misses.first?.failed == ["lean <= -1 is false (lean = +1)"])
     }
 }

@@ -25,7 +25,7 @@ public struct Explanation: Sendable, Codable {
 
     public struct Miss: Sendable, Codable {
         public var rule: RuleReference
-        public var kind: String          // "row" or "override"
+        public var kind: RuleKind
         /// The parts of its condition that are false, each with the values behind it.
         public var failed: [String]
         /// Set when the rule matched but another was preferred.
@@ -33,7 +33,7 @@ public struct Explanation: Sendable, Codable {
     }
 
     public struct OtherMode: Sendable, Codable {
-        public var mode: String
+        public var mode: Mode
         public var summary: String
         public var misses: [Miss]
     }
@@ -42,7 +42,7 @@ public struct Explanation: Sendable, Codable {
         public var name: String
         public var value: String
         /// "own", "inherited" or "default".
-        public var origin: String
+        public var origin: AttributeOrigin
         public var fromUnitID: String?
         public var fromUnitName: String?
     }
@@ -55,7 +55,7 @@ public struct Explanation: Sendable, Codable {
             public var to: String
         }
 
-        public var mode: String
+        public var mode: Mode
         /// Empty when no change of one or two changeable attributes leads to this mode.
         public var changes: [Change]
         /// "would be okr if uncertainty were high (now medium)".
@@ -68,15 +68,15 @@ public struct Explanation: Sendable, Codable {
         /// The lean score at that boundary.
         public var atLean: Double
         /// The mode on the other side.
-        public var toMode: String
+        public var toMode: Mode
     }
 
     public var unitID: String
     public var unitName: String
-    public var mode: String?
-    public var outcome: String?
-    /// "override", "row", "no-match" or "conflict".
-    public var decidedBy: String
+    /// Nil when the unit gets no decision.
+    public var mode: Mode?
+    public var outcome: OutcomeValue?
+    public var decidedBy: DecisionOrigin
     public var row: RuleReference?
     public var override: RuleReference?
     public var overrideSource: String?
@@ -96,7 +96,7 @@ public struct Explanation: Sendable, Codable {
     public var topReasons: [String] {
         if let override { return [override.reason ?? ""] }
         let strongest = evidence.sorted { abs($0.weight) > abs($1.weight) }
-        let aligned = strongest.filter { mode == "kpi" ? $0.weight < 0 : (mode == "okr" ? $0.weight > 0 : true) }
+        let aligned = strongest.filter { mode == .kpi ? $0.weight < 0 : (mode == .okr ? $0.weight > 0 : true) }
         return Array((aligned.isEmpty ? strongest : aligned).prefix(2).map(\.reason))
     }
 }
@@ -254,13 +254,13 @@ extension CompiledPolicy {
         }
         return Mode.allCases.filter { $0 != current }.map { m in
             guard let changes = found[m] else {
-                return .init(mode: m.rawValue, changes: [], text: "no change of one or two changeable attributes gives \(m.rawValue)")
+                return .init(mode: m, changes: [], text: "no change of one or two changeable attributes gives \(m.rawValue)")
             }
             let list = changes.map { a, v in
                 Explanation.Counterfactual.Change(attribute: policy.attributes[a].name, from: label(a, values[a]), to: label(a, v))
             }
             let words = list.map { "\($0.attribute) were \($0.to) (now \($0.from))" }
-            return .init(mode: m.rawValue, changes: list, text: "would be \(m.rawValue) if " + words.joined(separator: " and "))
+            return .init(mode: m, changes: list, text: "would be \(m.rawValue) if " + words.joined(separator: " and "))
         }
     }
 }
@@ -322,24 +322,24 @@ extension Explanation {
             if e.direction == .okr { towardOKR += e.weight } else { towardKPI += e.weight }
         }
         let chosen = compiled.outcome(of: decision)
-        self.init(unitID: unitID, unitName: unitName, mode: chosen?.mode.rawValue, outcome: chosen?.description,
-                  decidedBy: "no-match", row: nil, override: nil, overrideSource: nil, tableWouldChoose: nil, conflicting: [],
+        self.init(unitID: unitID, unitName: unitName, mode: chosen?.mode, outcome: chosen.map(OutcomeValue.init),
+                  decidedBy: .noMatch, row: nil, override: nil, overrideSource: nil, tableWouldChoose: nil, conflicting: [],
                   lean: decision.lean, leanTowardOKR: Lean.exact(towardOKR), leanTowardKPI: Lean.exact(towardKPI), evidence: contributions,
-                  margin: trace.margin.map { .init(distance: $0.distance, atLean: $0.atLean, toMode: $0.toMode.rawValue) },
+                  margin: trace.margin.map { .init(distance: $0.distance, atLean: $0.atLean, toMode: $0.toMode) },
                   otherModes: [], attributes: [])
         switch decision.origin {
         case .override(let i):
-            decidedBy = "override"
+            decidedBy = .override
             override = overrideReference(Int(i))
             overrideSource = p.overrides[Int(i)].source
             if trace.tableWouldChoose >= 0 { tableWouldChoose = rowReference(Int(trace.tableWouldChoose)) }
         case .row(let i):
-            decidedBy = "row"
+            decidedBy = .row
             row = rowReference(Int(i))
         case .noMatch:
-            decidedBy = "no-match"
+            decidedBy = .noMatch
         case .conflict(let a, let b):
-            decidedBy = "conflict"
+            decidedBy = .conflict
             conflicting = [rowReference(Int(a)), rowReference(Int(b))]
         }
 
@@ -351,7 +351,7 @@ extension Explanation {
                     let o = p.overrides[i]
                     guard o.outcome.mode == mode else { continue }
                     let failed = failedParts(o.condition.conjuncts, m.failed)
-                    misses.append(.init(rule: overrideReference(i), kind: "override", failed: failed,
+                    misses.append(.init(rule: overrideReference(i), kind: .override, failed: failed,
                                         note: failed.isEmpty ? "matches, but an earlier override decides" : nil))
                 } else {
                     let r = p.rows[i]
@@ -366,7 +366,7 @@ extension Explanation {
                         default: note = r.condition == nil ? "'otherwise' applies only when no other row matches" : "matches too: the unique table is in conflict"
                         }
                     }
-                    misses.append(.init(rule: rowReference(i), kind: "row", failed: failed, note: note))
+                    misses.append(.init(rule: rowReference(i), kind: .row, failed: failed, note: note))
                 }
             }
             let summary: String
@@ -377,17 +377,17 @@ extension Explanation {
             } else {
                 summary = misses.count == 1 ? "its rule does not apply" : "none of its \(misses.count) rules applies"
             }
-            otherModes.append(.init(mode: mode.rawValue, summary: summary, misses: misses))
+            otherModes.append(.init(mode: mode, summary: summary, misses: misses))
         }
 
         for (a, attribute) in p.attributes.enumerated() {
-            var use = AttributeUse(name: attribute.name, value: attribute.display(values[a]), origin: "own")
+            var use = AttributeUse(name: attribute.name, value: attribute.display(values[a]), origin: .own)
             switch origins?[a] {
             case .inherited(let from)?:
-                use.origin = "inherited"
+                use.origin = .inherited
                 use.fromUnitID = from
                 use.fromUnitName = organisation?[from]?.name
-            case .defaultValue?: use.origin = "default"
+            case .defaultValue?: use.origin = .default
             default: break
             }
             attributes.append(use)

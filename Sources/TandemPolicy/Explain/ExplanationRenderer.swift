@@ -29,8 +29,8 @@ extension Explanation {
         func num(_ x: Double) -> String { PolicyFormat.number((x * 1000).rounded() / 1000) }
         out.append("\(unitName) (\(unitID))")
         switch decidedBy {
-        case "override":
-            out.append("decision  \(outcome ?? "")")
+        case .override:
+            out.append("decision  \(outcome?.text ?? "")")
             if let o = override {
                 out.append("by        override #\(o.number) at \(o.location): \(o.reason ?? "")\(overrideSource.map { " [\($0)]" } ?? "")")
                 out.append("          when \(o.condition)")
@@ -38,23 +38,23 @@ extension Explanation {
             if let t = tableWouldChoose {
                 out.append("          (without it, table row \(t.number) at \(t.location) would give \(t.outcome))")
             }
-        case "row":
-            out.append("decision  \(outcome ?? "")")
+        case .row:
+            out.append("decision  \(outcome?.text ?? "")")
             if let r = row {
                 out.append("by        row \(r.number) at \(r.location): when \(r.condition)")
                 if let reason = r.reason { out.append("          \(reason)") }
             }
-        case "conflict":
+        case .conflict:
             out.append("decision  none: rows \(conflicting.map { "\($0.number) (\($0.location))" }.joined(separator: " and ")) both match in a unique table")
-        default:
+        case .noMatch:
             out.append("decision  none: no row of the decision table matches, and it has no 'otherwise'")
         }
         out.append("lean      \(signed(lean)) = okr \(num(leanTowardOKR)) − kpi \(num(leanTowardKPI))   (positive leans toward OKR)")
         if let m = margin {
-            out.append("margin    \(num(m.distance)) away from \(m.toMode) (the boundary is at lean \(signed(m.atLean)))")
-        } else if decidedBy == "override" {
+            out.append("margin    \(num(m.distance)) away from \(m.toMode.rawValue) (the boundary is at lean \(signed(m.atLean)))")
+        } else if decidedBy == .override {
             out.append("margin    none: the override decides whatever the lean score")
-        } else if decidedBy == "row" {
+        } else if decidedBy == .row {
             out.append("margin    no lean score changes the mode")
         }
         out.append("")
@@ -71,9 +71,9 @@ extension Explanation {
         }
         for other in otherModes {
             out.append("")
-            out.append("why not \(other.mode): \(other.summary)")
+            out.append("why not \(other.mode.rawValue): \(other.summary)")
             for miss in other.misses {
-                let label = miss.kind == "override" ? "override #\(miss.rule.number)" : "row \(miss.rule.number)"
+                let label = miss.kind == .override ? "override #\(miss.rule.number)" : "row \(miss.rule.number)"
                 if let note = miss.note {
                     out.append("  \(label) (\(miss.rule.location)): \(note)")
                 } else {
@@ -92,9 +92,9 @@ extension Explanation {
         for a in attributes {
             let from: String
             switch a.origin {
-            case "inherited": from = "inherited from \(a.fromUnitName ?? "") (\(a.fromUnitID ?? ""))"
-            case "default": from = "policy default"
-            default: from = "set on this unit"
+            case .inherited: from = "inherited from \(a.fromUnitName ?? "") (\(a.fromUnitID ?? ""))"
+            case .default: from = "policy default"
+            case .own: from = "set on this unit"
             }
             table.append(["  " + a.name, a.value, from])
         }
