@@ -43,7 +43,7 @@ public struct BacktestOutcome: Sendable {
     public var report: EvaluationReport
     public var alerts: AlertBacktest?
     /// The policy whose alert rules were replayed.
-    public var policyPath: String?
+    public var policy: LoadedPolicy?
 }
 
 /// The open key results forecast as of a day.
@@ -111,7 +111,7 @@ public enum ForecastService {
             let binding = try Inputs.bind(organisation, to: policy, sources: loaded.sources)
             replay = AlertBacktest.replay(dataset: loaded.dataset, policy: policy.compiled, binding: binding, folds: result.models)
         }
-        return BacktestOutcome(report: result.report, alerts: replay, policyPath: alertsPolicy)
+        return BacktestOutcome(report: result.report, alerts: replay, policy: policy)
     }
 
     /// Forecasts the key results open on `day` (default: the latest check-in), most at risk first.

@@ -51,6 +51,7 @@ public enum StoreService {
         var known: Dataset?
         if request.organisation == nil || request.keyResults == nil,
            let existing = try? openStore(location, access: .readOnly) {
+            defer { try? existing.close() }
             known = try storeCall { () throws(StoreError) in try existing.loadDataset() }
         }
         if request.organisation == nil, request.keyResults != nil, known?.organisation == nil {
@@ -64,6 +65,7 @@ public enum StoreService {
         let loaded = try Inputs.dataset(org: request.organisation, krs: request.keyResults, checkins: request.checkIns, known: known,
                                         consequence: "nothing imported")
         let store = try open(location, access: .create)
+        defer { try? store.close() }
         let summary = try storeCall { () throws(StoreError) in try store.importDataset(loaded.dataset, files: request.files) }
         let counts = try storeCall { () throws(StoreError) in try store.counts() }
         return ImportOutcome(summary: summary, counts: counts, warnings: loaded.diagnostics, sources: loaded.sources)

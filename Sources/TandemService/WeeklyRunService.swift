@@ -105,7 +105,10 @@ public enum WeeklyRunService {
             }
             let write = RunWrite(
                 day: day, policy: policy.title, model: request.modelPath,
-                decisions: weekly.decisions.map { StoredDecision(day: day, unitID: $0.unitID, mode: $0.mode, outcome: $0.outcome?.description, lean: $0.lean) },
+                decisions: weekly.decisions.map {
+                    StoredDecision(day: day, unitID: $0.unitID, mode: $0.mode, outcome: $0.outcome?.description,
+                                   outcomeValue: $0.outcome.flatMap(Self.json), lean: $0.lean)
+                },
                 forecasts: weekly.observations.map { StoredForecast(day: day, keyResultID: $0.keyResultID, pSuccess: $0.pSuccess, progress: $0.progress, elapsed: $0.elapsed) },
                 transitions: Ledger.transitions(live: basis.liveAlerts, observations: weekly.observations, day: day),
                 policyVersion: PolicyVersion(name: policy.policy.name, version: policy.policy.version, text: policy.text))
@@ -122,6 +125,14 @@ public enum WeeklyRunService {
             }
         }
         throw .refused("the store kept changing while the run was computed (\(attempts) attempts); try again", location: store.location)
+    }
+
+    /// An outcome as the JSON the store keeps beside its text.
+    static func json(_ outcome: Outcome) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return (try? encoder.encode(OutcomeValue(outcome))).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// A run dated far past the data is almost always a typo (2062 for 2026); it would resolve

@@ -13,6 +13,9 @@ public protocol Store: AnyObject, Sendable {
     /// Where the store is, as the user gave it (for messages; never a password).
     var location: String { get }
 
+    /// Closes the store; it cannot be used afterwards. (SQLite folds its journal back into the file.)
+    func close() throws(StoreError)
+
     // MARK: Content
 
     /// Imports a checked dataset, all or nothing: rows are added, or updated where their content

@@ -44,13 +44,17 @@ public struct StoredDecision: Sendable, Codable, Equatable {
     public var mode: Mode?
     /// The outcome as a policy writes it, such as `okr(cycle: quarterly, …)`.
     public var outcome: String?
+    /// The outcome as structured JSON (mode, parameters, text), as the service wrote it; nil for
+    /// a decision recorded by a Tandem older than the organisation key (schema v5).
+    public var outcomeValue: String?
     public var lean: Double
 
-    public init(day: Day, unitID: String, mode: Mode?, outcome: String?, lean: Double) {
+    public init(day: Day, unitID: String, mode: Mode?, outcome: String?, outcomeValue: String? = nil, lean: Double) {
         self.day = day
         self.unitID = unitID
         self.mode = mode
         self.outcome = outcome
+        self.outcomeValue = outcomeValue
         self.lean = lean
     }
 }

@@ -126,9 +126,13 @@ struct PolicyReference: Encodable {
     var file: String
 
     init(_ p: LoadedPolicy) {
-        name = p.policy.name
-        version = p.policy.version
-        file = p.path
+        self.init(name: p.policy.name, version: p.policy.version, file: p.path)
+    }
+
+    init(name: String, version: String?, file: String) {
+        self.name = name
+        self.version = version
+        self.file = file
     }
 }
 

@@ -84,7 +84,7 @@ struct Diff: AsyncParsableCommand {
             print("over the whole attribute space: \(cells(regions.changedCells)) of \(cells(regions.spaceCells)) cells (\(String(format: "%.1f", share))%) are decided differently")
         }
         for c in regions.changes {
-            print((markdown ? "- " : "  ") + "\(c.region.description): \(c.old) → \(c.new)")
+            print((markdown ? "- " : "  ") + "\(c.region.description): \(c.old?.text ?? "no decision") → \(c.new?.text ?? "no decision")")
         }
         if regions.changedCells > 0 && regions.changes.count >= 10 { print((markdown ? "- " : "  ") + "…") }
     }

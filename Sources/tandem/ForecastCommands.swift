@@ -234,9 +234,9 @@ struct Backtest: AsyncParsableCommand {
             struct Report: Encodable {
                 var forecast: EvaluationReport
                 var alerts: AlertBacktest?
-                var policy: String?
+                var policy: PolicyReference?
             }
-            print(try JSONOutput.encode(Report(forecast: outcome.report, alerts: outcome.alerts, policy: outcome.policyPath)))
+            print(try JSONOutput.encode(Report(forecast: outcome.report, alerts: outcome.alerts, policy: outcome.policy.map(PolicyReference.init))))
         } else {
             print(EvaluationPrinter.folds(outcome.report))
             print(EvaluationPrinter.render(outcome.report))

@@ -63,7 +63,7 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let request = WeeklyRunRequest(day: try asOfDay(asOf), policyPath: Shipped.resolve(policy, default: Shipped.policy),
                                        modelPath: Shipped.resolve(model, default: Shipped.model), recalibrate: !noRecalibrate, force: force)
-        let store = try await call(consequence: false) { () async throws(ServiceError) in try await service.openStore(db, access: .readWrite) }
+        let store = try await openStore(db, .readWrite)
         // The bar only for large organisations (a small run is over before it would show).
         let bar = TerminalProgress()
         let quiet = quiet
@@ -134,7 +134,7 @@ struct Alerts: AsyncParsableCommand {
     var format: Diagnose.Format = .table
 
     func run() async throws {
-        let store = try await call { () async throws(ServiceError) in try await service.openStore(db, access: .readOnly) }
+        let store = try await openStore(db, .readOnly)
         let filter = AlertFilter(unit: unit, owner: owner, severity: severity, status: status)
         let list = try await call { () async throws(ServiceError) in try await service.alerts(store: store, filter: filter) }
         switch format {
@@ -189,7 +189,7 @@ struct Ack: AsyncParsableCommand {
 
     func run() async throws {
         let day = try asOfDay(asOf)
-        let store = try await call { () async throws(ServiceError) in try await service.openStore(db, access: .readWrite) }
+        let store = try await openStore(db, .readWrite)
         let ack = try await call { () async throws(ServiceError) in try await service.acknowledge(store: store, alert: alert, note: note, day: day) }
         print("alert #\(ack.alert.id) (\(ack.alert.keyResultID), \(ack.alert.severity.rawValue)) acknowledged on \(ack.day): \(note)".terminalSafe)
     }
@@ -207,7 +207,7 @@ struct Feed: AsyncParsableCommand {
     var after: Int64 = 0
 
     func run() async throws {
-        let store = try await call { () async throws(ServiceError) in try await service.openStore(db, access: .readOnly) }
+        let store = try await openStore(db, .readOnly)
         let events = try await call { () async throws(ServiceError) in try await service.feed(store: store, after: after) }
         for e in events { print(try JSONOutput.line(e)) }
     }

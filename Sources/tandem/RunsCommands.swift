@@ -18,7 +18,7 @@ struct Runs: AsyncParsableCommand {
         var db: String
 
         func run() async throws {
-            let store = try await call { () async throws(ServiceError) in try await service.openStore(db, access: .readOnly) }
+            let store = try await openStore(db, .readOnly)
             let runs = try await call { () async throws(ServiceError) in try await service.runs(store: store) }
                 var table = TextTable(columns: [.init("day"), .init("policy"), .init("model"), .init("forecast", alignRight: true),
                                                 .init("events", alignRight: true), .init("undoable")])
@@ -48,7 +48,7 @@ struct Runs: AsyncParsableCommand {
 
         func run() async throws {
             let day = try asOfDay(asOf)
-            let store = try await call { () async throws(ServiceError) in try await service.openStore(db, access: .readWrite) }
+            let store = try await openStore(db, .readWrite)
             let undone = try await call { () async throws(ServiceError) in try await service.undoLatestRun(store: store, day: day) }
                 print("undid the run of \(undone.day): \(count(undone.alertsRemoved, "alert")) it opened removed, \(count(undone.alertsRestored, "alert")) restored, \(count(undone.eventsRemoved, "ledger event")) removed"
                       + (undone.latestRun.map { "; the latest run is now \($0)" } ?? "; the store has no run now"))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TandemCore
+import TandemPolicy
 import TandemService
 import TandemStore
 
@@ -35,7 +36,7 @@ struct StoreInfo: AsyncParsableCommand {
         var format: Format = .table
 
         func open() async throws -> any Store {
-            try await call { () async throws(ServiceError) in try await service.openStore(db, access: .readOnly) }
+            try await openStore(db, .readOnly)
         }
 
         /// Prints rows as the format asks: an aligned table, CSV, or JSON of `json`.
@@ -67,7 +68,7 @@ struct StoreInfo: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try await call { () async throws(ServiceError) in try await service.openStore(db, access: .readOnly) }
+            let store = try await openStore(db, .readOnly)
             let o = try await call { () async throws(ServiceError) in try await service.overview(of: store) }
             let c = o.counts
             if format == .json {
@@ -164,10 +165,17 @@ struct StoreInfo: AsyncParsableCommand {
             let day = try parseDay(day, "--day")
             let store = try await options.open()
             let list = try await call { () async throws(ServiceError) in try await service.decisions(of: store, day: day) }
-            struct Row: Encodable { var day: Day; var unit_id: String; var mode: Mode?; var outcome: String?; var lean: Double }
-            let rows = list.map { Row(day: $0.day, unit_id: $0.unitID, mode: $0.mode, outcome: $0.outcome, lean: $0.lean) }
+            // The outcome as structured JSON beside its text; a decision recorded before the store
+            // kept the structure has its text only.
+            struct Row: Encodable { var day: Day; var unit_id: String; var mode: Mode?; var outcome: OutcomeValue?; var outcome_text: String?; var lean: Double }
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            let rows = list.map { d in
+                Row(day: d.day, unit_id: d.unitID, mode: d.mode, outcome: d.outcomeValue.flatMap { try? decoder.decode(OutcomeValue.self, from: Data($0.utf8)) },
+                    outcome_text: d.outcome, lean: d.lean)
+            }
             try options.emit(["day", "unit_id", "mode", "lean", "outcome"], right: [3],
-                             rows.map { [$0.day.description, $0.unit_id, $0.mode?.rawValue ?? "none", PolicyNumber.signed($0.lean), $0.outcome ?? ""] },
+                             rows.map { [$0.day.description, $0.unit_id, $0.mode?.rawValue ?? "none", PolicyNumber.signed($0.lean), $0.outcome_text ?? ""] },
                              json: rows, empty: "no run in the store yet")
         }
     }

@@ -49,3 +49,34 @@ func call<T>(perID: Int = 3, consequence: Bool = true, _ body: () async throws(S
 
 /// The `--db` option's help, the same for every command.
 let storeHelp = ArgumentHelp("The store (SQLite file).", valueName: "file")
+
+/// Opens a store for this command; every store a command opened is closed before the process
+/// ends (`Tandem.main`), so that SQLite folds its journal back into the file.
+func openStore(_ db: String, _ access: StoreAccess) async throws -> any Store {
+    let store = try await call(consequence: false) { () async throws(ServiceError) in try await service.openStore(db, access: access) }
+    OpenStores.shared.add(store)
+    return store
+}
+
+/// The stores this process opened, to close at its end.
+final class OpenStores: @unchecked Sendable {
+    static let shared = OpenStores()
+    private let lock = NSLock()
+    private var stores: [any Store] = []
+
+    func add(_ store: any Store) {
+        lock.lock()
+        defer { lock.unlock() }
+        stores.append(store)
+    }
+
+    /// Closes them all; a store that cannot be closed (still busy) is left to the system, which
+    /// loses nothing: SQLite's journal is durable and is folded back at the next opening.
+    func closeAll() {
+        lock.lock()
+        let list = stores
+        stores = []
+        lock.unlock()
+        for s in list { try? s.close() }
+    }
+}

@@ -16,4 +16,20 @@ struct Tandem: AsyncParsableCommand {
         """,
         subcommands: [Validate.self, Import.self, StoreInfo.self, Run.self, Runs.self, Alerts.self, Ack.self, Feed.self, Check.self, Diagnose.self, PolicyTest.self, Diff.self, Train.self, Evaluate.self, Backtest.self, Forecast.self, WhatIf.self, Sensitivity.self, Generate.self]
     )
+
+    /// Parses and runs the command as ArgumentParser does, then closes the stores it opened.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+            OpenStores.shared.closeAll()
+        } catch {
+            OpenStores.shared.closeAll()
+            exit(withError: error)
+        }
+    }
 }

@@ -52,7 +52,7 @@ struct BaselineOptions: ParsableArguments {
     func resolved() async throws -> (BaselineSource, String, String) {
         let source: BaselineSource
         if let db {
-            source = .store(try await call { () async throws(ServiceError) in try await service.openStore(db, access: .readOnly) })
+            source = .store(try await openStore(db, .readOnly))
         } else {
             source = .files(org: organisation ?? "", krs: keyResults ?? "", checkins: checkIns ?? "")
         }
@@ -131,7 +131,8 @@ struct WhatIf: AsyncParsableCommand {
         case .table: try emit(renderer.text(), to: output)
         case .markdown: try emit(renderer.markdown(), to: output)
         case .html: try emit(renderer.html(), to: output)
-        case .json: try emit(JSONOutput.encode(outcome.report), to: output)
+        case .json:
+            try emit(JSONOutput.encode(WhatIfJSON(baseline: BaselineReference(outcome.baseline), scenarioFile: scenario, report: outcome.report)), to: output)
         }
     }
 }
@@ -179,9 +180,11 @@ struct Sensitivity: AsyncParsableCommand {
         let section: ReportSection, chart: String, json: String, title: String
         switch outcome {
         case .unit(let result):
-            (section, chart, json, title) = (result.section(), result.chart(), try JSONOutput.encode(result), "Sensitivity of \(unit ?? "")")
+            (section, chart, json, title) = (result.section(), result.chart(),
+                                             try JSONOutput.encode(SensitivityJSON(baseline: BaselineReference(base), unit: result)), "Sensitivity of \(unit ?? "")")
         case .keyResult(let result):
-            (section, chart, json, title) = (result.section(), result.chart(), try JSONOutput.encode(result), "Sensitivity of \(kr ?? "")")
+            (section, chart, json, title) = (result.section(), result.chart(),
+                                             try JSONOutput.encode(SensitivityJSON(baseline: BaselineReference(base), keyResult: result)), "Sensitivity of \(kr ?? "")")
         }
         if let svg { try emit(chart, to: svg) }
         switch format {
@@ -193,4 +196,34 @@ struct Sensitivity: AsyncParsableCommand {
                                body: section.html(level: 2, chart: chart)), to: output)
         }
     }
+}
+
+/// What a consultant's report was computed against: the source (a store or the organisation
+/// file), the day, the policy and the model.
+struct BaselineReference: Encodable {
+    var source: String
+    var asOf: Day
+    var policy: PolicyReference
+    var model: ModelReference
+
+    init(_ b: LoadedBaseline) {
+        source = b.source
+        asOf = b.baseline.day
+        policy = PolicyReference(name: b.baseline.policy.policy.name, version: b.baseline.policy.policy.version, file: b.policyPath)
+        model = ModelReference(file: b.modelPath)
+    }
+}
+
+/// `whatif --format json`.
+struct WhatIfJSON: Encodable {
+    var baseline: BaselineReference
+    var scenarioFile: String
+    var report: WhatIfReport
+}
+
+/// `sensitivity --format json`: one of `unit` and `key_result`.
+struct SensitivityJSON: Encodable {
+    var baseline: BaselineReference
+    var unit: UnitSensitivity?
+    var keyResult: KeyResultSensitivity?
 }

@@ -24,9 +24,9 @@ struct ForecastCommandTests {
         #expect(evaluate.stdout.contains("as of 50% of the cycle: 1,664 key results"))
         for row in ["model", "linear pace (25%)", "confidence alone", "trajectory alone"] { #expect(evaluate.stdout.contains(row)) }
         let json = try CLI.run(["evaluate", "--model", model, "--format", "json"] + data)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        #expect((object["model"] as? [String: Any])?["file"] as? String == model)
-        let report = try #require(object["evaluation"] as? [String: Any])
+        let output = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((output["model"] as? [String: Any])?["file"] as? String == model)
+        let report = try #require(output["evaluation"] as? [String: Any])
         let horizons = try #require(report["horizons"] as? [[String: Any]])
         #expect(horizons.map { $0["at"] as? Double } == [0.3, 0.5, 0.8])
         let first = horizons[0]

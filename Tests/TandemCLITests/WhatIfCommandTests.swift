@@ -17,7 +17,11 @@ struct WhatIfCommandTests {
         #expect(out.contains("closes  KR-26Q4-00027"))
         #expect(out.contains("Objectives: P(score ≥ 0.7)"))
         let json = try CLI.run(["whatif", "--format", "json"] + files + scenarios)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let output = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let source = try #require(output["baseline"] as? [String: Any])
+        #expect((source["policy"] as? [String: Any])?["file"] as? String == "Models/selection.policy")
+        #expect((source["model"] as? [String: Any])?["file"] as? String == "Models/kr-forecast.json")
+        let object = try #require(output["report"] as? [String: Any])
         #expect(object["scenario_names"] as? [String] == ["平台稳定后研发不确定性下降", "公司进入成熟期", "算法研究组改用 OKR 并调整关键结果"])
         let units = try #require(object["units"] as? [[String: Any]])
         #expect(units.allSatisfy { ($0["expected_achieved"] as? [Double])?.count == 4 })
@@ -45,8 +49,8 @@ struct WhatIfCommandTests {
         let result = try CLI.run(["whatif", "--format", "html", "--output", report.path] + files + scenarios)
         #expect(result.status == 0, "\(result.stderr)")
         let json = try CLI.run(["whatif", "--format", "json"] + files + scenarios)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        let baseline = try #require(object["baseline"] as? [String: Any])
+        let output = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let baseline = try #require((output["report"] as? [String: Any])?["baseline"] as? [String: Any])
         return (report, dir, String(format: "%.1f", try #require(baseline["expected_achieved"] as? Double)))
     }
 

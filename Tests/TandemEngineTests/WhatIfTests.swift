@@ -178,7 +178,7 @@ struct WhatIfTests {
         let changes = r.scenarios[0].decisionChanges
         #expect(Set(changes.map(\.unitID)) == ["rd.platform", "rd.frontend", "rd.cloud"])
         let platform = try #require(changes.first { $0.unitID == "rd.platform" })
-        #expect(platform.before.mode == "okr" && platform.after.mode == "hybrid")
+        #expect(platform.before.mode == .okr && platform.after.mode == .hybrid)
         #expect(platform.after.rule.hasPrefix("row 6 (selection.policy:"))
         #expect(platform.evidenceGained.contains { $0.hasPrefix("uncertainty == low") })
         #expect(r.scenarios[0].changes == ["uncertainty shifted -1 on 6 units (rd and every unit below it)"])
@@ -202,7 +202,7 @@ struct WhatIfTests {
         """, path: scenarioPath)
         let r = try #require(report, "\(diagnostics)")
         let changes = r.scenarios[0].decisionChanges
-        #expect(!changes.isEmpty && changes.allSatisfy { $0.before.mode == "hybrid" && $0.after.mode == "kpi" })
+        #expect(!changes.isEmpty && changes.allSatisfy { $0.before.mode == .hybrid && $0.after.mode == .kpi })
         #expect(changes.contains { $0.unitID == "hr" })
         let (none, errors) = Sample.run("""
         scenarios:
@@ -308,7 +308,7 @@ struct SensitivityTests {
         let base = Sample.baseline
         let u = try #require(base.binding.organisation.index["rd.algo"])
         let s = UnitSensitivity(unit: u, policy: base.policy, binding: base.binding)
-        #expect(s.mode == "okr")
+        #expect(s.mode == .okr)
         #expect(!s.rows.contains { $0.attribute == "layer" || $0.attribute == "function" })   // fixed
         let uncertainty = try #require(s.rows.first { $0.attribute == "uncertainty" })
         #expect(uncertainty.values.map(\.value) == ["low", "medium", "high"])

@@ -62,7 +62,7 @@ public struct WhatIfRenderer: Sendable {
             var why = [d.after.rule]
             why += d.evidenceGained.map { "+ \($0)" }
             why += d.evidenceLost.map { "− \($0)" }
-            decisions.rows.append([d.unitID, d.unitName, Self.outcomeChange(d.before.outcome, d.after.outcome),
+            decisions.rows.append([d.unitID, d.unitName, Self.outcomeChange(d.before.outcome?.text, d.after.outcome?.text),
                                    "\(Self.num(d.before.lean)) → \(Self.num(d.after.lean))", why.joined(separator: "; ")])
         }
         decisions.limit(limit)

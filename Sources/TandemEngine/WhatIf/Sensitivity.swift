@@ -9,8 +9,8 @@ public struct UnitSensitivity: Sendable, Codable {
     public struct Value: Sendable, Codable {
         public var value: String
         public var lean: Double
-        public var mode: String?
-        public var outcome: String?
+        public var mode: Mode?
+        public var outcome: OutcomeValue?
         public var isCurrent: Bool
     }
     public struct Row: Sendable, Codable {
@@ -28,8 +28,8 @@ public struct UnitSensitivity: Sendable, Codable {
 
     public var unitID: String
     public var unitName: String
-    public var mode: String?
-    public var outcome: String?
+    public var mode: Mode?
+    public var outcome: OutcomeValue?
     public var lean: Double
     /// Changeable attributes, the widest swing of the lean score first.
     public var rows: [Row]
@@ -56,7 +56,7 @@ public struct UnitSensitivity: Sendable, Codable {
                 changed[a] = cell.representative
                 let d = policy.decide(changed)
                 let o = policy.outcome(of: d)
-                row.values.append(Value(value: cell.label, lean: d.lean, mode: o?.mode.rawValue, outcome: o?.description, isCurrent: c == currentCell))
+                row.values.append(Value(value: cell.label, lean: d.lean, mode: o?.mode, outcome: o.map(OutcomeValue.init), isCurrent: c == currentCell))
                 row.lowLean = min(row.lowLean, d.lean)
                 row.highLean = max(row.highLean, d.lean)
                 if o?.description != currentOutcome?.description { row.decisionChangesAt.append(cell.label) }
@@ -64,11 +64,11 @@ public struct UnitSensitivity: Sendable, Codable {
             rows.append(row)
         }
         rows.sort { ($0.highLean - $0.lowLean, $0.decisionChangesAt.count) > ($1.highLean - $1.lowLean, $1.decisionChangesAt.count) }
-        self.init(unitID: unit.id, unitName: unit.name, mode: currentOutcome?.mode.rawValue, outcome: currentOutcome?.description,
+        self.init(unitID: unit.id, unitName: unit.name, mode: currentOutcome?.mode, outcome: currentOutcome.map(OutcomeValue.init),
                   lean: current.lean, rows: rows)
     }
 
-    init(unitID: String, unitName: String, mode: String?, outcome: String?, lean: Double, rows: [Row]) {
+    init(unitID: String, unitName: String, mode: Mode?, outcome: OutcomeValue?, lean: Double, rows: [Row]) {
         self.unitID = unitID
         self.unitName = unitName
         self.mode = mode
@@ -131,14 +131,14 @@ public struct KeyResultSensitivity: Sendable, Codable {
 
 extension UnitSensitivity {
     public func section() -> ReportSection {
-        var s = ReportSection(title: "Sensitivity of \(unitID) \(unitName): now \(outcome ?? "undecided"), lean \(Self.signed(lean))",
+        var s = ReportSection(title: "Sensitivity of \(unitID) \(unitName): now \(outcome?.text ?? "undecided"), lean \(Self.signed(lean))",
                               lines: ["one changeable attribute at a time, the others as they are; lean > 0 leans to OKR, < 0 to KPI; * marks the current value"],
                               columns: [.init("attribute"), .init("now"), .init("lean range", numeric: true), .init("swing", numeric: true), .init("lean at each value"), .init("decision changes at")])
         for r in rows {
             let each = r.values.map { "\($0.value)\($0.isCurrent ? "*" : "") \(Self.signed($0.lean))" }.joined(separator: ", ")
             let changes = r.decisionChangesAt.isEmpty ? "–" : r.decisionChangesAt.map { label in
                 let v = r.values.first { $0.value == label }
-                return "\(label) → \(v?.mode ?? "undecided")"
+                return "\(label) → \(v?.mode?.rawValue ?? "undecided")"
             }.joined(separator: ", ")
             s.rows.append(["\(r.attribute)\(r.description.map { " (\($0))" } ?? "")", "\(r.current) (\(r.origin))",
                            "\(Self.signed(r.lowLean)) … \(Self.signed(r.highLean))", Self.number(r.highLean - r.lowLean), each, changes])

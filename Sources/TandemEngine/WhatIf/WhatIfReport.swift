@@ -24,8 +24,8 @@ public struct WhatIfReport: Sendable, Codable {
     }
 
     public struct DecisionSide: Sendable, Codable {
-        public var mode: String?
-        public var outcome: String?
+        public var mode: Mode?
+        public var outcome: OutcomeValue?
         public var lean: Double
         /// The rule that decided, in words, with its place in the policy.
         public var rule: String
@@ -183,8 +183,8 @@ extension WhatIfReport {
                 let (ruleB, evidenceB) = Self.trace(state, unit: u)
                 decisionChanges.append(DecisionChange(
                     unitID: unit.id, unitName: unit.name,
-                    before: DecisionSide(mode: a.mode?.rawValue, outcome: a.outcome?.description, lean: a.lean, rule: ruleA),
-                    after: DecisionSide(mode: b.mode?.rawValue, outcome: b.outcome?.description, lean: b.lean, rule: ruleB),
+                    before: DecisionSide(mode: a.mode, outcome: a.outcome.map(OutcomeValue.init), lean: a.lean, rule: ruleA),
+                    after: DecisionSide(mode: b.mode, outcome: b.outcome.map(OutcomeValue.init), lean: b.lean, rule: ruleB),
                     evidenceGained: evidenceB.filter { !evidenceA.contains($0) }, evidenceLost: evidenceA.filter { !evidenceB.contains($0) }))
             }
             var moves: [KeyResultMove] = []

@@ -4,8 +4,9 @@ import TandemCore
 /// the same box splitting as the analysis) — independent of any organisation.
 public struct RegionDiff: Sendable, Codable {
     public struct Change: Sendable, Codable {
-        public var old: String
-        public var new: String
+        /// The outcomes under the old and the new version (nil: no decision).
+        public var old: OutcomeValue?
+        public var new: OutcomeValue?
         public var region: Region
     }
 
@@ -131,7 +132,7 @@ extension PolicyAnalyser {
                 guard oldOutcome != newOutcome else { return }
                 result.changedCells += inner.cells
                 if result.changes.count < maximumExamples {
-                    result.changes.append(.init(old: oldOutcome?.description ?? "no decision", new: newOutcome?.description ?? "no decision",
+                    result.changes.append(.init(old: oldOutcome.map(OutcomeValue.init), new: newOutcome.map(OutcomeValue.init),
                                                 region: a.region(inner)))
                 }
             }

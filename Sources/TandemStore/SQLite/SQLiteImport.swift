@@ -13,43 +13,43 @@ extension SQLiteStore {
     public func importDataset(_ dataset: Dataset, files: [String]) throws(StoreError) -> ImportSummary {
         try write("import into") { db in
                 var summary = ImportSummary()
-                if let org = dataset.organisation {
-                    let existing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unit") ?? 0
+                if let organisation = dataset.organisation {
+                    let existing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unit WHERE org = ?", arguments: [org]) ?? 0
                     let upsert = try db.cachedStatement(sql: """
-                        INSERT INTO unit (id, name, gloss, parent_id, ordinal) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT(id) DO UPDATE SET name = excluded.name, gloss = excluded.gloss,
+                        INSERT INTO unit (org, id, name, gloss, parent_id, ordinal) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(org, id) DO UPDATE SET name = excluded.name, gloss = excluded.gloss,
                           parent_id = excluded.parent_id, ordinal = excluded.ordinal
                         WHERE name IS NOT excluded.name OR gloss IS NOT excluded.gloss
                           OR parent_id IS NOT excluded.parent_id OR ordinal IS NOT excluded.ordinal
                         """)
                     let attribute = try db.cachedStatement(sql: """
-                        INSERT INTO unit_attribute (unit_id, name, kind, value) VALUES (?, ?, ?, ?)
-                        ON CONFLICT(unit_id, name) DO UPDATE SET kind = excluded.kind, value = excluded.value
+                        INSERT INTO unit_attribute (org, unit_id, name, kind, value) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT(org, unit_id, name) DO UPDATE SET kind = excluded.kind, value = excluded.value
                         WHERE kind IS NOT excluded.kind OR value IS NOT excluded.value
                         """)
-                    let removeAttributes = try db.cachedStatement(sql: "DELETE FROM unit_attribute WHERE unit_id = ? AND name NOT IN (SELECT value FROM json_each(?))")
+                    let removeAttributes = try db.cachedStatement(sql: "DELETE FROM unit_attribute WHERE org = ? AND unit_id = ? AND name NOT IN (SELECT value FROM json_each(?))")
                     var changes = 0
-                    for (i, u) in org.units.enumerated() {
-                        try upsert.execute(arguments: [u.id, u.name, u.gloss, u.parentID, i])
+                    for (i, u) in organisation.units.enumerated() {
+                        try upsert.execute(arguments: [org, u.id, u.name, u.gloss, u.parentID, i])
                         var unitChanged = db.changesCount > 0
                         for (name, value) in u.attributes.sorted(by: { $0.key < $1.key }) {
-                            try attribute.execute(arguments: [u.id, name, value.kind.rawValue, value.text])
+                            try attribute.execute(arguments: [org, u.id, name, value.kind.rawValue, value.text])
                             unitChanged = unitChanged || db.changesCount > 0
                         }
                         let names = String(decoding: try JSONEncoder().encode(Array(u.attributes.keys)), as: UTF8.self)
-                        try removeAttributes.execute(arguments: [u.id, names])
+                        try removeAttributes.execute(arguments: [org, u.id, names])
                         unitChanged = unitChanged || db.changesCount > 0
                         if unitChanged { changes += 1 }
                     }
-                    let after = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unit") ?? 0
+                    let after = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unit WHERE org = ?", arguments: [org]) ?? 0
                     summary.unitsAdded = after - existing
                     summary.unitsChanged = changes - summary.unitsAdded
                 }
-                let krsBefore = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_result") ?? 0
+                let krsBefore = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_result WHERE org = ?", arguments: [org]) ?? 0
                 let upsertKR = try db.cachedStatement(sql: """
-                    INSERT INTO key_result (id, objective_id, unit_id, title, kind, start_value, target_value,
-                      cycle_start, cycle_end, owner, final_value, ordinal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET objective_id = excluded.objective_id, unit_id = excluded.unit_id,
+                    INSERT INTO key_result (org, id, objective_id, unit_id, title, kind, start_value, target_value,
+                      cycle_start, cycle_end, owner, final_value, ordinal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(org, id) DO UPDATE SET objective_id = excluded.objective_id, unit_id = excluded.unit_id,
                       title = excluded.title, kind = excluded.kind, start_value = excluded.start_value,
                       target_value = excluded.target_value, cycle_start = excluded.cycle_start,
                       cycle_end = excluded.cycle_end, owner = excluded.owner, final_value = excluded.final_value
@@ -61,36 +61,36 @@ extension SQLiteStore {
                     """)
                 var krChanges = 0
                 for (i, kr) in dataset.keyResults.keyResults.enumerated() {
-                    try upsertKR.execute(arguments: [kr.id, kr.objectiveID, kr.unitID, kr.title, kr.kind.rawValue, kr.startValue,
+                    try upsertKR.execute(arguments: [org, kr.id, kr.objectiveID, kr.unitID, kr.title, kr.kind.rawValue, kr.startValue,
                                                      kr.targetValue, Int(kr.cycle.start.ordinal), Int(kr.cycle.end.ordinal), kr.owner,
                                                      kr.finalValue, krsBefore + i])
                     if db.changesCount > 0 { krChanges += 1 }
                 }
-                let krsAfter = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_result") ?? 0
+                let krsAfter = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_result WHERE org = ?", arguments: [org]) ?? 0
                 summary.keyResultsAdded = krsAfter - krsBefore
                 summary.keyResultsChanged = krChanges - summary.keyResultsAdded
 
-                let checkInsBefore = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM checkin") ?? 0
+                let checkInsBefore = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM checkin WHERE org = ?", arguments: [org]) ?? 0
                 let upsertCheckIn = try db.cachedStatement(sql: """
-                    INSERT INTO checkin (kr_id, day, value, confidence, target) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(kr_id, day) DO UPDATE SET value = excluded.value, confidence = excluded.confidence,
+                    INSERT INTO checkin (org, kr_id, day, value, confidence, target) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(org, kr_id, day) DO UPDATE SET value = excluded.value, confidence = excluded.confidence,
                       target = excluded.target
                     WHERE value IS NOT excluded.value OR confidence IS NOT excluded.confidence OR target IS NOT excluded.target
                     """)
                 var checkInChanges = 0
                 for c in dataset.checkIns.checkIns {
-                    try upsertCheckIn.execute(arguments: [c.keyResultID, Int(c.date.ordinal), c.value, c.confidence, c.target])
+                    try upsertCheckIn.execute(arguments: [org, c.keyResultID, Int(c.date.ordinal), c.value, c.confidence, c.target])
                     if db.changesCount > 0 { checkInChanges += 1 }
                 }
-                let checkInsAfter = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM checkin") ?? 0
+                let checkInsAfter = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM checkin WHERE org = ?", arguments: [org]) ?? 0
                 summary.checkInsAdded = checkInsAfter - checkInsBefore
                 summary.checkInsChanged = checkInChanges - summary.checkInsAdded
                 if !summary.isEmpty {
                     try Self.advanceGeneration(db)
                     try db.execute(sql: """
-                        INSERT INTO import (files, units_changed, key_results_changed, checkins_added, checkins_changed)
-                        VALUES (?, ?, ?, ?, ?)
-                        """, arguments: [files.joined(separator: "\n"), summary.unitsAdded + summary.unitsChanged,
+                        INSERT INTO import (org, files, units_changed, key_results_changed, checkins_added, checkins_changed)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """, arguments: [org, files.joined(separator: "\n"), summary.unitsAdded + summary.unitsChanged,
                                          summary.keyResultsAdded + summary.keyResultsChanged, summary.checkInsAdded, summary.checkInsChanged])
                 }
                 return summary
@@ -99,7 +99,7 @@ extension SQLiteStore {
 
     public func counts() throws(StoreError) -> StoreCounts {
         try read("read") { db in
-            func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+            func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE org = ?", arguments: [org]) ?? 0 }
             return StoreCounts(units: try count("unit"), keyResults: try count("key_result"), checkIns: try count("checkin"),
                                imports: try count("import"), runs: try count("run"), alerts: try count("alert"))
         }
@@ -107,22 +107,22 @@ extension SQLiteStore {
 
     /// Reads the whole dataset back: organisation, key results, check-ins.
     public func loadDataset() throws(StoreError) -> Dataset {
-        try read("read") { db in try Self.loadDataset(db, path: path) }
+        try read("read") { db in try Self.loadDataset(db, path: path, org: org) }
     }
 
-    static func loadDataset(_ db: Database, path: String) throws -> Dataset {
+    static func loadDataset(_ db: Database, path: String, org: String) throws -> Dataset {
             do {  // (the reading, in one scope)
                 var attributes: [String: [String: AttributeValue]] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT unit_id, name, kind, value FROM unit_attribute") {
+                for row in try Row.fetchAll(db, sql: "SELECT unit_id, name, kind, value FROM unit_attribute WHERE org = ?", arguments: [org]) {
                     let kind = AttributeValue.Kind(rawValue: row["kind"]) ?? .string
                     attributes[row["unit_id"], default: [:]][row["name"]] = AttributeValue(kind: kind, text: row["value"])
                 }
-                let units = try Row.fetchAll(db, sql: "SELECT id, name, gloss, parent_id FROM unit ORDER BY ordinal").map { row in
+                let units = try Row.fetchAll(db, sql: "SELECT id, name, gloss, parent_id FROM unit WHERE org = ? ORDER BY ordinal", arguments: [org]).map { row in
                     OrgUnit(id: row["id"], name: row["name"], gloss: row["gloss"], parentID: row["parent_id"],
                             attributes: attributes[row["id"] as String] ?? [:])
                 }
                 var table = KeyResultTable(keyResults: [], index: [:], locations: [])
-                for row in try Row.fetchAll(db, sql: "SELECT * FROM key_result ORDER BY ordinal") {
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM key_result WHERE org = ? ORDER BY ordinal", arguments: [org]) {
                     let kr = KeyResult(
                         id: row["id"], objectiveID: row["objective_id"], unitID: row["unit_id"], title: row["title"],
                         kind: KeyResultKind(rawValue: row["kind"]) ?? .committed, startValue: row["start_value"],
@@ -134,7 +134,7 @@ extension SQLiteStore {
                     table.locations.append(SourceLocation(file: path, line: 0, column: 0))
                 }
                 var byKR = [[CheckIn]](repeating: [], count: table.keyResults.count)
-                let cursor = try Row.fetchCursor(db, sql: "SELECT kr_id, day, value, confidence, target FROM checkin ORDER BY kr_id, day")
+                let cursor = try Row.fetchCursor(db, sql: "SELECT kr_id, day, value, confidence, target FROM checkin WHERE org = ? ORDER BY kr_id, day", arguments: [org])
                 while let row = try cursor.next() {
                     guard let k = table.index[row["kr_id"]] else { continue }
                     byKR[k].append(CheckIn(keyResultID: row["kr_id"], date: Day(ordinal: Int32(row["day"] as Int)), value: row["value"],

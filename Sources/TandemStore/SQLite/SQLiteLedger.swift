@@ -23,28 +23,30 @@ extension SQLiteStore {
 
     static func damaged(_ what: String) -> Damaged { Damaged(description: "the store is damaged: \(what)") }
 
-    static func previousForecasts(_ db: Database, before day: Day) throws -> PreviousForecasts {
-        guard let previous = try Int.fetchOne(db, sql: "SELECT MAX(day) FROM run WHERE day < ?", arguments: [Int(day.ordinal)]) else {
+    static func previousForecasts(_ db: Database, org: String, before day: Day) throws -> PreviousForecasts {
+        guard let previous = try Int.fetchOne(db, sql: "SELECT MAX(day) FROM run WHERE org = ? AND day < ?", arguments: [org, Int(day.ordinal)]) else {
             return PreviousForecasts(day: nil, pSuccess: [:])
         }
         var map: [String: Double] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT kr_id, p_success FROM forecast WHERE day = ?", arguments: [previous]) {
+        for row in try Row.fetchAll(db, sql: "SELECT kr_id, p_success FROM forecast WHERE org = ? AND day = ?", arguments: [org, previous]) {
             map[row["kr_id"]] = row["p_success"]
         }
         return PreviousForecasts(day: Day(ordinal: Int32(previous)), pSuccess: map)
     }
 
     public func previousForecasts(before day: Day) throws(StoreError) -> PreviousForecasts {
-        try read("read") { db in try Self.previousForecasts(db, before: day) }
+        try read("read") { db in try Self.previousForecasts(db, org: org, before: day) }
     }
 
     public func runBasis(day: Day) throws(StoreError) -> RunBasis {
         try read("read") { db in
-            RunBasis(generation: try Self.generation(db), dataset: try Self.loadDataset(db, path: path),
-                     previous: try Self.previousForecasts(db, before: day),
-                     liveAlerts: try Row.fetchAll(db, sql: "SELECT * FROM alert WHERE status != 'resolved' ORDER BY id").map(Alert.init(row:)),
-                     latestRun: try Self.latestRun(db),
-                     dayRecorded: try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run WHERE day = ?)", arguments: [Int(day.ordinal)]) ?? false)
+            RunBasis(generation: try Self.generation(db), dataset: try Self.loadDataset(db, path: path, org: org),
+                     previous: try Self.previousForecasts(db, org: org, before: day),
+                     liveAlerts: try Row.fetchAll(db, sql: "SELECT * FROM alert WHERE org = ? AND status != 'resolved' ORDER BY id",
+                                                  arguments: [org]).map(Alert.init(row:)),
+                     latestRun: try Self.latestRun(db, org: org),
+                     dayRecorded: try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run WHERE org = ? AND day = ?)",
+                                                    arguments: [org, Int(day.ordinal)]) ?? false)
         }
     }
 
@@ -64,84 +66,85 @@ extension SQLiteStore {
                 throw StoreError(location: path, operation: operation,
                                  message: "key result \(bad.keyResultID) has no finite forecast (P \(bad.pSuccess), progress \(bad.progress)); nothing was written")
             }
-            if let latest = try Self.latestRun(db), latest > run.day {
+            if let latest = try Self.latestRun(db, org: org), latest > run.day {
                 throw StoreError(location: path, operation: "run", message: "runs go forward in time: the store's latest run is \(latest), after \(run.day)")
             }
             try Self.advanceGeneration(db)
-            let rerun = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run WHERE day = ?)", arguments: [d]) ?? false
+            let rerun = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run WHERE org = ? AND day = ?)", arguments: [org, d]) ?? false
             // The same day again records what changed since on top of that day's record (with
             // the same data, nothing: no event, no webhook post). A day first recorded by a
             // Tandem that kept no undo record stays not undoable.
-            let undoable = try rerun ? Bool.fetchOne(db, sql: "SELECT undoable FROM run WHERE day = ?", arguments: [d]) ?? false : true
-            try db.execute(sql: "DELETE FROM run WHERE day = ?", arguments: [d])
+            let undoable = try rerun ? Bool.fetchOne(db, sql: "SELECT undoable FROM run WHERE org = ? AND day = ?", arguments: [org, d]) ?? false : true
+            try db.execute(sql: "DELETE FROM run WHERE org = ? AND day = ?", arguments: [org, d])
             var versionID: Int64?
             if let v = run.policyVersion {
                 try db.execute(sql: """
-                    INSERT INTO policy_version (name, version, digest, text, first_run) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(digest) DO NOTHING
-                    """, arguments: [v.name, v.version, v.digest, v.text, d])
-                versionID = try Int64.fetchOne(db, sql: "SELECT id FROM policy_version WHERE digest = ?", arguments: [v.digest])
+                    INSERT INTO policy_version (org, name, version, digest, text, first_run) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(org, digest) DO NOTHING
+                    """, arguments: [org, v.name, v.version, v.digest, v.text, d])
+                versionID = try Int64.fetchOne(db, sql: "SELECT id FROM policy_version WHERE org = ? AND digest = ?", arguments: [org, v.digest])
             }
-            try db.execute(sql: "INSERT INTO run (day, policy, model, open_key_results, policy_version_id, undoable) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [d, run.policy, run.model, run.forecasts.count, versionID, undoable])
-            let decision = try db.cachedStatement(sql: "INSERT INTO decision (day, unit_id, mode, outcome, lean) VALUES (?, ?, ?, ?, ?)")
-            for x in run.decisions { try decision.execute(arguments: [d, x.unitID, x.mode?.rawValue, x.outcome, x.lean]) }
-            let forecast = try db.cachedStatement(sql: "INSERT INTO forecast (day, kr_id, p_success, progress, elapsed) VALUES (?, ?, ?, ?, ?)")
-            for f in run.forecasts { try forecast.execute(arguments: [d, f.keyResultID, f.pSuccess, f.progress, f.elapsed]) }
+            try db.execute(sql: "INSERT INTO run (org, day, policy, model, open_key_results, policy_version_id, undoable) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [org, d, run.policy, run.model, run.forecasts.count, versionID, undoable])
+            let decision = try db.cachedStatement(sql: "INSERT INTO decision (org, day, unit_id, mode, outcome, outcome_value, lean) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            for x in run.decisions { try decision.execute(arguments: [org, d, x.unitID, x.mode?.rawValue, x.outcome, x.outcomeValue, x.lean]) }
+            let forecast = try db.cachedStatement(sql: "INSERT INTO forecast (org, day, kr_id, p_success, progress, elapsed) VALUES (?, ?, ?, ?, ?, ?)")
+            for f in run.forecasts { try forecast.execute(arguments: [org, d, f.keyResultID, f.pSuccess, f.progress, f.elapsed]) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             var eventIDs: [Int64] = []
             for t in run.transitions {
-                let (id, event) = try Self.persist(db, t, day: run.day)
+                let (id, event) = try Self.persist(db, t, org: org, day: run.day)
                 eventIDs.append(event)
                 // The alert as it was before this run first changed it (NULL: the run opened it).
                 let before = try t.before.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-                try db.execute(sql: "INSERT INTO run_undo (day, alert_id, before) VALUES (?, ?, ?) ON CONFLICT(day, alert_id) DO NOTHING",
-                               arguments: [d, id, before])
+                try db.execute(sql: "INSERT INTO run_undo (org, day, alert_id, \"before\") VALUES (?, ?, ?, ?) ON CONFLICT(org, day, alert_id) DO NOTHING",
+                               arguments: [org, d, id, before])
             }
-            return RunRecord(events: try Self.events(db, ids: eventIDs), rerun: rerun)
+            return RunRecord(events: try Self.events(db, org: org, ids: eventIDs), rerun: rerun)
         }
     }
 
     /// Writes one transition: the alert (inserted when it opens, updated otherwise) and its event.
     /// - Returns: the alert's id and the event's.
-    static func persist(_ db: Database, _ t: AlertTransition, day: Day) throws -> (alert: Int64, event: Int64) {
+    static func persist(_ db: Database, _ t: AlertTransition, org: String, day: Day) throws -> (alert: Int64, event: Int64) {
         let a = t.after
         let id: Int64
         if t.before == nil {
             try db.execute(sql: """
-                INSERT INTO alert (kr_id, unit_id, owner, title, severity, status, rules, reasons, p_success, opened_day, updated_day,
-                  resolved_day, ack_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [a.keyResultID, a.unitID, a.owner, a.title, a.severity.rawValue, a.status.rawValue, a.rules, a.reasons,
+                INSERT INTO alert (org, kr_id, unit_id, owner, title, severity, status, rules, reasons, p_success, opened_day, updated_day,
+                  resolved_day, ack_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [org, a.keyResultID, a.unitID, a.owner, a.title, a.severity.rawValue, a.status.rawValue, a.rules, a.reasons,
                                  a.pSuccess, Int(a.openedDay.ordinal), Int(a.updatedDay.ordinal), a.resolvedDay.map { Int($0.ordinal) }, a.ackNote])
             id = db.lastInsertedRowID
         } else {
             id = a.id
             try db.execute(sql: """
                 UPDATE alert SET severity = ?, status = ?, rules = ?, reasons = ?, p_success = ?, updated_day = ?, resolved_day = ?,
-                  ack_note = ? WHERE id = ?
+                  ack_note = ? WHERE id = ? AND org = ?
                 """, arguments: [a.severity.rawValue, a.status.rawValue, a.rules, a.reasons, a.pSuccess, Int(a.updatedDay.ordinal),
-                                 a.resolvedDay.map { Int($0.ordinal) }, a.ackNote, id])
+                                 a.resolvedDay.map { Int($0.ordinal) }, a.ackNote, id, org])
             guard db.changesCount == 1 else { throw damaged("alert \(id) is gone") }
         }
-        try db.execute(sql: "INSERT INTO alert_event (alert_id, day, kind, severity, reasons) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [id, Int(day.ordinal), t.event.rawValue, t.eventSeverity.rawValue, t.eventText])
+        try db.execute(sql: "INSERT INTO alert_event (org, alert_id, day, kind, severity, reasons) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [org, id, Int(day.ordinal), t.event.rawValue, t.eventSeverity.rawValue, t.eventText])
         return (id, db.lastInsertedRowID)
     }
 
-    static func events(_ db: Database, ids: [Int64]? = nil, after: Int64 = 0) throws -> [LedgerEvent] {
+    static func events(_ db: Database, org: String, ids: [Int64]? = nil, after: Int64 = 0) throws -> [LedgerEvent] {
         var sql = """
             SELECT e.id, e.alert_id, e.day, e.kind, e.severity, e.reasons, a.kr_id, a.unit_id, a.owner, a.title
             FROM alert_event e JOIN alert a ON a.id = e.alert_id
             """
-        var arguments: StatementArguments = []
+        var arguments: StatementArguments = [org]
+        sql += " WHERE e.org = ?"
         if let ids {
             guard !ids.isEmpty else { return [] }
-            sql += " WHERE e.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"
-            arguments = StatementArguments(ids)
+            sql += " AND e.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"
+            arguments += StatementArguments(ids)
         } else {
-            sql += " WHERE e.id > ?"
-            arguments = [after]
+            sql += " AND e.id > ?"
+            arguments += [after]
         }
         sql += " ORDER BY e.id"
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
@@ -156,24 +159,24 @@ extension SQLiteStore {
     }
 
     public func events(after: Int64) throws(StoreError) -> [LedgerEvent] {
-        try read("read") { db in try Self.events(db, after: after) }
+        try read("read") { db in try Self.events(db, org: org, after: after) }
     }
 
     public func alerts(_ filter: AlertFilter) throws(StoreError) -> [Alert] {
         try read("read") { db in
-            var clauses: [String] = [], arguments: [DatabaseValueConvertible?] = []
+            var clauses: [String] = ["org = ?"], arguments: [DatabaseValueConvertible?] = [org]
             if let unit = filter.unit {
                 // The unit and every unit below it in the tree (ids need not share a prefix).
                 clauses.append("""
-                    unit_id IN (WITH RECURSIVE below(id) AS (SELECT id FROM unit WHERE id = ?
-                      UNION SELECT u.id FROM unit u JOIN below b ON u.parent_id = b.id) SELECT id FROM below)
+                    unit_id IN (WITH RECURSIVE below(id) AS (SELECT id FROM unit WHERE org = ? AND id = ?
+                      UNION SELECT u.id FROM unit u JOIN below b ON u.org = ? AND u.parent_id = b.id) SELECT id FROM below)
                     """)
-                arguments.append(unit)
+                arguments += [org, unit, org]
             }
             if let owner = filter.owner { clauses.append("owner = ?"); arguments.append(owner) }
             if let severity = filter.severity { clauses.append("severity = ?"); arguments.append(severity.rawValue) }
             if let status = filter.status { clauses.append("status = ?"); arguments.append(status.rawValue) }
-            let sql = "SELECT * FROM alert" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+            let sql = "SELECT * FROM alert WHERE " + clauses.joined(separator: " AND ")
                 + " ORDER BY unit_id, owner, CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, p_success, id"
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(Alert.init(row:))
         }
@@ -182,11 +185,11 @@ extension SQLiteStore {
     public func acknowledgementBasis(alert id: Int64) throws(StoreError) -> AcknowledgementBasis {
         let operation = "acknowledge an alert in"
         return try read(operation) { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE org = ? AND id = ?", arguments: [org, id]) else {
                 throw StoreError(location: path, operation: operation, message: "no alert \(id)", kind: .notFound)
             }
             let last = try Int.fetchOne(db, sql: "SELECT MAX(day) FROM alert_event WHERE alert_id = ?", arguments: [id])
-            return AcknowledgementBasis(generation: try Self.generation(db), alert: try Alert(row: row), latestRun: try Self.latestRun(db),
+            return AcknowledgementBasis(generation: try Self.generation(db), alert: try Alert(row: row), latestRun: try Self.latestRun(db, org: org),
                                         lastEventDay: last.map { Day(ordinal: Int32($0)) })
         }
     }
@@ -198,8 +201,8 @@ extension SQLiteStore {
                 throw StoreError(location: path, operation: operation, message: "the store changed meanwhile", kind: .changedSinceRead)
             }
             try Self.advanceGeneration(db)
-            let (id, _) = try Self.persist(db, t, day: day)
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE id = ?", arguments: [id]) else {
+            let (id, _) = try Self.persist(db, t, org: org, day: day)
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE org = ? AND id = ?", arguments: [org, id]) else {
                 throw Self.damaged("alert \(id) is gone")
             }
             return try Alert(row: row)
@@ -207,50 +210,51 @@ extension SQLiteStore {
     }
 
     public func unitIDs() throws(StoreError) -> [String] {
-        try read("read") { db in try String.fetchAll(db, sql: "SELECT id FROM unit ORDER BY ordinal") }
+        try read("read") { db in try String.fetchAll(db, sql: "SELECT id FROM unit WHERE org = ? ORDER BY ordinal", arguments: [org]) }
     }
 
     public func policyVersions() throws(StoreError) -> [PolicyVersionUse] {
         try read("read") { db in
             try Row.fetchAll(db, sql: """
                 SELECT p.name, p.version, p.first_run, (SELECT COUNT(*) FROM run r WHERE r.policy_version_id = p.id) AS runs
-                FROM policy_version p ORDER BY p.id
-                """).map { PolicyVersionUse(name: $0["name"], version: $0["version"], firstRun: Day(ordinal: Int32($0["first_run"] as Int)), runs: $0["runs"]) }
+                FROM policy_version p WHERE p.org = ? ORDER BY p.id
+                """, arguments: [org]).map { PolicyVersionUse(name: $0["name"], version: $0["version"], firstRun: Day(ordinal: Int32($0["first_run"] as Int)), runs: $0["runs"]) }
         }
     }
 
     public func hasRun(_ day: Day) throws(StoreError) -> Bool {
-        try read("read") { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run WHERE day = ?)", arguments: [Int(day.ordinal)]) ?? false }
+        try read("read") { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run WHERE org = ? AND day = ?)", arguments: [org, Int(day.ordinal)]) ?? false }
     }
 
-    static func latestRun(_ db: Database) throws -> Day? {
-        try Int.fetchOne(db, sql: "SELECT MAX(day) FROM run").map { Day(ordinal: Int32($0)) }
+    static func latestRun(_ db: Database, org: String) throws -> Day? {
+        try Int.fetchOne(db, sql: "SELECT MAX(day) FROM run WHERE org = ?", arguments: [org]).map { Day(ordinal: Int32($0)) }
     }
 
     public func latestRun() throws(StoreError) -> Day? {
-        try read("read") { db in try Self.latestRun(db) }
+        try read("read") { db in try Self.latestRun(db, org: org) }
     }
 
     public func decisions(day: Day?) throws(StoreError) -> [StoredDecision] {
         try read("read") { db in
-            guard let day = try day ?? Self.latestRun(db) else { return [] }
+            guard let day = try day ?? Self.latestRun(db, org: org) else { return [] }
             return try Row.fetchAll(db, sql: """
-                SELECT d.unit_id, d.mode, d.outcome, d.lean FROM decision d LEFT JOIN unit u ON u.id = d.unit_id
-                WHERE d.day = ? ORDER BY u.ordinal, d.unit_id
-                """, arguments: [Int(day.ordinal)]).map { row in
+                SELECT d.unit_id, d.mode, d.outcome, d.outcome_value, d.lean FROM decision d LEFT JOIN unit u ON u.org = d.org AND u.id = d.unit_id
+                WHERE d.org = ? AND d.day = ? ORDER BY u.ordinal, d.unit_id
+                """, arguments: [org, Int(day.ordinal)]).map { row in
                 let mode: String? = row["mode"]
-                return StoredDecision(day: day, unitID: row["unit_id"], mode: mode.flatMap(Mode.init(rawValue:)), outcome: row["outcome"], lean: row["lean"])
+                return StoredDecision(day: day, unitID: row["unit_id"], mode: mode.flatMap(Mode.init(rawValue:)), outcome: row["outcome"],
+                                      outcomeValue: row["outcome_value"], lean: row["lean"])
             }
         }
     }
 
     public func forecasts(keyResult: String?, day: Day?) throws(StoreError) -> [StoredForecast] {
         try read("read") { db in
-            var clauses: [String] = [], arguments: [DatabaseValueConvertible?] = []
+            var clauses: [String] = ["f.org = ?"], arguments: [DatabaseValueConvertible?] = [org]
             if let keyResult { clauses.append("f.kr_id = ?"); arguments.append(keyResult) }
             if let day { clauses.append("f.day = ?"); arguments.append(Int(day.ordinal)) }
-            let sql = "SELECT f.* FROM forecast f LEFT JOIN key_result k ON k.id = f.kr_id"
-                + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY f.day, k.ordinal, f.kr_id"
+            let sql = "SELECT f.* FROM forecast f LEFT JOIN key_result k ON k.org = f.org AND k.id = f.kr_id WHERE "
+                + clauses.joined(separator: " AND ") + " ORDER BY f.day, k.ordinal, f.kr_id"
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
                 StoredForecast(day: Day(ordinal: Int32(row["day"] as Int)), keyResultID: row["kr_id"], pSuccess: row["p_success"],
                                progress: row["progress"], elapsed: row["elapsed"])
@@ -264,22 +268,22 @@ extension SQLiteStore {
         try read("read") { db in
             let ids = try Int64.fetchAll(db, sql: """
                 SELECT e.id FROM alert_event e
-                WHERE e.kind IN ('opened', 'escalated')
+                WHERE e.org = ? AND e.kind IN ('opened', 'escalated')
                   AND NOT EXISTS (SELECT 1 FROM webhook_delivery w WHERE w.event_id = e.id AND w.url = ? AND w.delivered)
                 ORDER BY e.id
-                """, arguments: [url])
-            return try Self.events(db, ids: ids)
+                """, arguments: [org, url])
+            return try Self.events(db, org: org, ids: ids)
         }
     }
 
     public func eventExists(_ id: Int64) throws(StoreError) -> Bool {
-        try read("read") { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM alert_event WHERE id = ?)", arguments: [id]) ?? false }
+        try read("read") { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM alert_event WHERE org = ? AND id = ?)", arguments: [org, id]) ?? false }
     }
 
     @discardableResult
     public func recordDelivery(event: Int64, url: String, delivered: Bool) throws(StoreError) -> Bool {
         try write("record a delivery in") { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM alert_event WHERE id = ?)", arguments: [event]) == true else {
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM alert_event WHERE org = ? AND id = ?)", arguments: [org, event]) == true else {
                 return false
             }
             try db.execute(sql: """

@@ -11,9 +11,14 @@ import TandemCore
 /// longer holds is refused by the generation check.
 public final class SQLiteStore: Store {
     public let path: String
+    /// The organisation whose rows this store reads and writes (every key includes it).
+    public let org: String
     let pool: any DatabaseWriter
 
     public var location: String { path }
+
+    /// The organisation key of a store that holds one organisation.
+    public static let defaultOrganisation = "default"
 
     public typealias Access = StoreAccess
 
@@ -21,8 +26,9 @@ public final class SQLiteStore: Store {
     ///
     /// - Throws: a `StoreError` that says what is wrong with the path in words (missing, a
     ///   folder, a dangling link, not a Tandem store, read-only…), never a bare SQLite code.
-    public init(path: String, access: Access = .create) throws(StoreError) {
+    public init(path: String, access: Access = .create, organisation: String = SQLiteStore.defaultOrganisation) throws(StoreError) {
         self.path = path
+        self.org = organisation
         try StorePath.check(path, access: access)
         do {
             var configuration = Configuration()
@@ -45,7 +51,15 @@ public final class SQLiteStore: Store {
                     components.queryItems = [URLQueryItem(name: "immutable", value: "1")]
                     queue = try Self.openReadOnly(components.string ?? path, path: path, configuration: configuration)
                 }
-                pool = queue
+                if try queue.read({ db in try !Self.isCurrent(db) }) {
+                    // Written by an older Tandem: brought up to date first (opening a store
+                    // migrates it), then read as asked.
+                    try queue.close()
+                    try Self.upgrade(path, configuration: configuration)
+                    pool = try Self.openReadOnly(path, path: path, configuration: configuration)
+                } else {
+                    pool = queue
+                }
             } else {
                 // Looked at read-only first: a file that is not a Tandem store is refused before
                 // anything (the journal mode, the schema) is written to it. (StorePath has refused
@@ -62,6 +76,14 @@ public final class SQLiteStore: Store {
         } catch {
             throw StorePath.explain(error, path: path, access: access)
         }
+    }
+
+    public func close() throws(StoreError) {
+        // The idle readers first (releaseMemory closes them), so that the writer is the last
+        // connection to close: only it can fold the journal back into the file and remove it
+        // (GRDB's close() closes the writer first).
+        (pool as? DatabasePool)?.releaseMemory()
+        do { try pool.close() } catch { throw StorePath.failure(error, path: path, operation: "close") }
     }
 
     /// Reads in one transaction; any failure becomes a `StoreError` naming `operation`.
@@ -97,6 +119,28 @@ public final class SQLiteStore: Store {
             throw StoreError(location: path, operation: "open",
                              message: "the store was written by a newer Tandem (schema step '\(unknown)'); use that version", kind: .unavailable)
         }
+    }
+
+    /// Whether every schema step this Tandem knows has been applied.
+    static func isCurrent(_ db: Database) throws -> Bool {
+        let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
+        return Set(migrator.migrations).isSubset(of: applied)
+    }
+
+    /// Brings a store written by an older Tandem up to date, for a command that only reads it.
+    static func upgrade(_ path: String, configuration: Configuration) throws {
+        let files = FileManager.default
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard files.isWritableFile(atPath: path), files.isWritableFile(atPath: folder) else {
+            throw StoreError(location: path, operation: "open",
+                             message: "the store was written by an older Tandem and must be brought up to date, which needs write access to it and its folder; open it once with write access (any command, e.g. `tandem store --db \(path)`)",
+                             kind: .unavailable)
+        }
+        var writable = configuration
+        writable.readonly = false
+        let pool = try DatabasePool(path: path, configuration: writable)
+        try migrator.migrate(pool)
+        try pool.close()
     }
 
     static var migrator: DatabaseMigrator {
@@ -235,6 +279,89 @@ public final class SQLiteStore: Store {
             try db.alter(table: "run") { t in
                 t.add(column: "undoable", .boolean).notNull().defaults(to: false)
             }
+        }
+        m.registerMigration("v5: organisation key, structured decisions") { db in
+            // Every row belongs to an organisation (`org`), and every key includes it, so that one
+            // store can hold several companies. Existing rows become the organisation 'default'.
+            // SQLite cannot change a primary key in place: each table is made anew and filled
+            // from the old one (foreign keys are checked once, at the end of the migration).
+            let tables: [(name: String, create: String, columns: String)] = [
+                ("unit", """
+                    CREATE TABLE unit_v5 (org TEXT NOT NULL DEFAULT 'default', id TEXT NOT NULL, name TEXT NOT NULL, gloss TEXT,
+                      parent_id TEXT, ordinal INTEGER NOT NULL, PRIMARY KEY (org, id),
+                      FOREIGN KEY (org, parent_id) REFERENCES unit (org, id) DEFERRABLE INITIALLY DEFERRED)
+                    """, "id, name, gloss, parent_id, ordinal"),
+                ("unit_attribute", """
+                    CREATE TABLE unit_attribute_v5 (org TEXT NOT NULL DEFAULT 'default', unit_id TEXT NOT NULL, name TEXT NOT NULL,
+                      kind TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (org, unit_id, name),
+                      FOREIGN KEY (org, unit_id) REFERENCES unit (org, id) ON DELETE CASCADE)
+                    """, "unit_id, name, kind, value"),
+                ("key_result", """
+                    CREATE TABLE key_result_v5 (org TEXT NOT NULL DEFAULT 'default', id TEXT NOT NULL, objective_id TEXT NOT NULL,
+                      unit_id TEXT NOT NULL, title TEXT NOT NULL, kind TEXT NOT NULL, start_value DOUBLE NOT NULL,
+                      target_value DOUBLE NOT NULL, cycle_start INTEGER NOT NULL, cycle_end INTEGER NOT NULL, owner TEXT,
+                      final_value DOUBLE, ordinal INTEGER NOT NULL, PRIMARY KEY (org, id),
+                      FOREIGN KEY (org, unit_id) REFERENCES unit (org, id))
+                    """, "id, objective_id, unit_id, title, kind, start_value, target_value, cycle_start, cycle_end, owner, final_value, ordinal"),
+                ("checkin", """
+                    CREATE TABLE checkin_v5 (org TEXT NOT NULL DEFAULT 'default', kr_id TEXT NOT NULL, day INTEGER NOT NULL,
+                      value DOUBLE NOT NULL, confidence DOUBLE, target DOUBLE, PRIMARY KEY (org, kr_id, day),
+                      FOREIGN KEY (org, kr_id) REFERENCES key_result (org, id) ON DELETE CASCADE)
+                    """, "kr_id, day, value, confidence, target"),
+                ("import", """
+                    CREATE TABLE import_v5 (id INTEGER PRIMARY KEY AUTOINCREMENT, org TEXT NOT NULL DEFAULT 'default', files TEXT NOT NULL,
+                      units_changed INTEGER NOT NULL, key_results_changed INTEGER NOT NULL, checkins_added INTEGER NOT NULL,
+                      checkins_changed INTEGER NOT NULL)
+                    """, "id, files, units_changed, key_results_changed, checkins_added, checkins_changed"),
+                ("policy_version", """
+                    CREATE TABLE policy_version_v5 (id INTEGER PRIMARY KEY AUTOINCREMENT, org TEXT NOT NULL DEFAULT 'default',
+                      name TEXT NOT NULL, version TEXT, digest TEXT NOT NULL, text TEXT NOT NULL, first_run INTEGER NOT NULL,
+                      UNIQUE (org, digest))
+                    """, "id, name, version, digest, text, first_run"),
+                ("run", """
+                    CREATE TABLE run_v5 (org TEXT NOT NULL DEFAULT 'default', day INTEGER NOT NULL, policy TEXT NOT NULL, model TEXT NOT NULL,
+                      open_key_results INTEGER NOT NULL, policy_version_id INTEGER REFERENCES policy_version (id),
+                      undoable BOOLEAN NOT NULL DEFAULT 0, PRIMARY KEY (org, day))
+                    """, "day, policy, model, open_key_results, policy_version_id, undoable"),
+                ("decision", """
+                    CREATE TABLE decision_v5 (org TEXT NOT NULL DEFAULT 'default', day INTEGER NOT NULL, unit_id TEXT NOT NULL, mode TEXT,
+                      outcome TEXT, outcome_value TEXT, lean DOUBLE NOT NULL, PRIMARY KEY (org, day, unit_id),
+                      FOREIGN KEY (org, day) REFERENCES run (org, day) ON DELETE CASCADE,
+                      FOREIGN KEY (org, unit_id) REFERENCES unit (org, id))
+                    """, "day, unit_id, mode, outcome, lean"),
+                ("forecast", """
+                    CREATE TABLE forecast_v5 (org TEXT NOT NULL DEFAULT 'default', day INTEGER NOT NULL, kr_id TEXT NOT NULL,
+                      p_success DOUBLE NOT NULL, progress DOUBLE NOT NULL, elapsed DOUBLE NOT NULL, PRIMARY KEY (org, day, kr_id),
+                      FOREIGN KEY (org, day) REFERENCES run (org, day) ON DELETE CASCADE,
+                      FOREIGN KEY (org, kr_id) REFERENCES key_result (org, id))
+                    """, "day, kr_id, p_success, progress, elapsed"),
+                ("alert", """
+                    CREATE TABLE alert_v5 (id INTEGER PRIMARY KEY AUTOINCREMENT, org TEXT NOT NULL DEFAULT 'default', kr_id TEXT NOT NULL,
+                      unit_id TEXT NOT NULL, owner TEXT, title TEXT NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL,
+                      rules TEXT NOT NULL, reasons TEXT NOT NULL, p_success DOUBLE NOT NULL, opened_day INTEGER NOT NULL,
+                      updated_day INTEGER NOT NULL, resolved_day INTEGER, ack_note TEXT,
+                      FOREIGN KEY (org, kr_id) REFERENCES key_result (org, id))
+                    """, "id, kr_id, unit_id, owner, title, severity, status, rules, reasons, p_success, opened_day, updated_day, resolved_day, ack_note"),
+                ("alert_event", """
+                    CREATE TABLE alert_event_v5 (id INTEGER PRIMARY KEY AUTOINCREMENT, org TEXT NOT NULL DEFAULT 'default',
+                      alert_id INTEGER NOT NULL REFERENCES alert (id), day INTEGER NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL,
+                      reasons TEXT NOT NULL)
+                    """, "id, alert_id, day, kind, severity, reasons"),
+                ("run_undo", """
+                    CREATE TABLE run_undo_v5 (org TEXT NOT NULL DEFAULT 'default', day INTEGER NOT NULL, alert_id INTEGER NOT NULL,
+                      "before" TEXT, PRIMARY KEY (org, day, alert_id))
+                    """, "day, alert_id, \"before\""),
+            ]
+            for t in tables {
+                try db.execute(sql: t.create)
+                try db.execute(sql: "INSERT INTO \(t.name)_v5 (\(t.columns)) SELECT \(t.columns) FROM \(t.name)")
+            }
+            // Dropped children first, then renamed (the new tables' references name the final tables).
+            for t in tables.reversed() { try db.execute(sql: "DROP TABLE \(t.name)") }
+            for t in tables { try db.execute(sql: "ALTER TABLE \(t.name)_v5 RENAME TO \(t.name)") }
+            try db.execute(sql: "CREATE INDEX key_result_unit ON key_result (org, unit_id)")
+            try db.execute(sql: "CREATE INDEX alert_live ON alert (org, kr_id, status)")
+            try db.execute(sql: "CREATE INDEX alert_event_alert ON alert_event (alert_id)")
         }
         return m
     }
