@@ -9,7 +9,7 @@ SAMPLE     := datasets/xinghai
 REAL       ?= ../shared/data/justgiving
 DEMO_DB    := .build/demo/tandem.db
 
-.PHONY: demo test deps build bench bench-compare accuracy accuracy-real sample clean fuzz
+.PHONY: demo test deps build install uninstall bench bench-compare accuracy accuracy-real sample clean fuzz
 
 ## Install the system libraries Tandem links (LAPACK, BLAS, OpenBLAS), only those missing.
 deps:
@@ -24,6 +24,21 @@ deps:
 
 build: deps
 	$(SWIFT) build -c release --product tandem
+
+## Install the command, the shipped policy and model, and the JSON Schemas of its output:
+## PREFIX/bin/tandem and PREFIX/share/tandem/{Models,schemas}. `tandem` then finds its policy and
+## model from any folder (TANDEM_HOME=DIR overrides: DIR/share/tandem/Models or DIR/Models).
+PREFIX ?= /usr/local
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tandem/Models $(DESTDIR)$(PREFIX)/share/tandem/schemas
+	install -m 755 $(TANDEM) $(DESTDIR)$(PREFIX)/bin/tandem
+	install -m 644 Models/selection.policy Models/kr-forecast.json $(DESTDIR)$(PREFIX)/share/tandem/Models/
+	install -m 644 Sources/tandem/Schemas/*.schema.json $(DESTDIR)$(PREFIX)/share/tandem/schemas/
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/tandem with its policy and model in $(DESTDIR)$(PREFIX)/share/tandem/Models"
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/tandem
+	rm -rf $(DESTDIR)$(PREFIX)/share/tandem
 
 ## The main job on the bundled sample 星海科技: validate, decide and explain, import, run the open quarter week by week, list the at-risk key results.
 demo: build
@@ -86,6 +101,9 @@ test: deps
 	if [ -n "$$missing" ]; then echo "installing$$missing (to render the HTML report, Chinese included, in a test)"; \
 	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing ) >/dev/null 2>&1 \
 	  || echo "could not install$$missing: the HTML rendering check will be skipped"; fi
+	@python3 -c "import jsonschema" 2>/dev/null || { echo "installing python3-jsonschema (to check the JSON output against its schemas in a test)"; \
+	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-jsonschema ) >/dev/null 2>&1 \
+	  || echo "could not install python3-jsonschema: the JSON Schema check will be skipped"; }
 	$(SWIFT) test
 
 ## Run the benchmarks (package-benchmark; builds in release, about 2 minutes the first time).

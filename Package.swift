@@ -47,7 +47,9 @@ let package = Package(
             dependencies: [
                 "TandemCore", "TandemNumerics", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore", "TandemService", "TandemGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // The JSON Schemas of the commands' output: documentation, installed beside the binary.
+            exclude: ["Schemas"]
         ),
         .testTarget(name: "TandemNumericsTests", dependencies: ["TandemNumerics"], exclude: ["Fixtures"]),
         .testTarget(name: "TandemCoreTests", dependencies: ["TandemCore"], exclude: ["Fixtures"]),
