@@ -120,9 +120,7 @@ public struct AlertEvaluator: Sendable {
     public func observe(_ kr: KeyResult, _ s: Snapshot, p: Double, before: Double?, previousDay: Day?,
                         withReasons: Bool = true) -> Observation {
         let day = s.day
-        let needed = (s.threshold - s.progress) / max(1 - s.elapsed, 0.02)
-        let observed = s.progress / max(s.elapsed, 0.02) * s.paceMultiplier
-        let pace = needed <= 0 ? 10 : min(10, max(-10, observed / needed))
+        let pace = Pace(s).ratio
         let daysSince = s.daysSinceCheckIn ?? kr.cycle.start.distance(to: day)
         let mode = modeOfUnit[kr.unitID]
         // One value per fact, in `KeyResultFact`'s case order; NaN when unknown.

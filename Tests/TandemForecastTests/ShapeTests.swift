@@ -180,3 +180,26 @@ struct ShapeTests {
         }
     }
 }
+
+/// Each quantity defined once: the features in one table, one pace.
+@Suite("One definition per feature, one pace")
+struct DefinitionTests {
+    @Test func everyFeatureHasItsDefinitionInCaseOrder() {
+        #expect(FeatureDefinition.all.map(\.feature) == Feature.allCases)
+        #expect(FeatureSet.names == Feature.allCases.map(\.rawValue))
+        for f in Feature.allCases { #expect(f.definition.feature == f) }
+    }
+
+    @Test func paceIsBoundedAndFlooredTheSameEverywhere() {
+        // On the first day, progress 0.1: the elapsed share is floored at 5%.
+        let p = Pace(progress: 0.1, elapsed: 0, threshold: 1)
+        #expect(abs(p.observed - 2) < 1e-12 && abs(p.needed - 0.9) < 1e-12)
+        #expect(abs(p.ratio - 2 / 0.9) < 1e-12)
+        // Past the threshold nothing more is needed: the ratio is at its bound.
+        #expect(Pace(progress: 1.2, elapsed: 0.5, threshold: 1).ratio == Pace.ratioBound)
+        // Huge or non-finite numbers stay within ±10.
+        #expect(Pace(progress: -1e6, elapsed: 0.01, threshold: 1).ratio == -Pace.ratioBound)
+        #expect(Pace(progress: .nan, elapsed: 0.5, threshold: 1).ratio.isFinite)
+        #expect(Pace(progress: 0.5, elapsed: 0.5, threshold: 1, multiplier: 3).observed == 3)
+    }
+}

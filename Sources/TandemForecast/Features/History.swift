@@ -18,10 +18,10 @@ public struct History: Sendable {
     /// starts from (partial pooling: a unit with four closed key results weighs half its own).
     public static let poolingStrength = 4.0
     /// Per key result: its unit's current mode and uncertainty (looked up once).
-    let modeOf: [String?]
+    let modeOf: [Mode?]
     let uncertaintyOf: [Double?]
     /// The unit's management mode today (`current_mode` in the organisation), if given.
-    let modes: [String: String]
+    let modes: [String: Mode]
     /// Key results of the same unit and cycle, for peer features.
     let peers: [[Int]]
     /// The unit's business uncertainty (`uncertainty` in the organisation: low, medium, high) as
@@ -91,11 +91,11 @@ public struct History: Sendable {
 
     /// Each unit's management mode today (`current_mode`) and business uncertainty
     /// (`uncertainty`: low, medium, high as 0, 0.5, 1), as the organisation gives them.
-    public static func unitContext(_ organisation: Organisation?) -> (modes: [String: String], uncertainty: [String: Double]) {
-        var modes: [String: String] = [:], uncertainty: [String: Double] = [:]
+    public static func unitContext(_ organisation: Organisation?) -> (modes: [String: Mode], uncertainty: [String: Double]) {
+        var modes: [String: Mode] = [:], uncertainty: [String: Double] = [:]
         guard let org = organisation else { return (modes, uncertainty) }
         for u in org.units {
-            if let m = org.attribute("current_mode", of: u.id) { modes[u.id] = m.value.text }
+            if let m = org.attribute("current_mode", of: u.id).flatMap({ Mode(rawValue: $0.value.text) }) { modes[u.id] = m }
             if let level = org.attribute("uncertainty", of: u.id)?.value.text,
                let v = ["low": 0.0, "medium": 0.5, "high": 1.0][level] { uncertainty[u.id] = v }
         }

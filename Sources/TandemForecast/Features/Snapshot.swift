@@ -32,7 +32,7 @@ public struct Snapshot: Sendable {
     /// The same for the owner's key results closed before.
     public var ownerMargin: Double = 0
     public var kind: KeyResultKind
-    public var mode: String?
+    public var mode: Mode?
     public var cycleDays: Int
     /// Mean of the confidences reported so far, recent ones weighing more.
     public var meanConfidence: Double?

@@ -104,7 +104,7 @@ extension ForecastModel {
                 : "its trend projects \(Self.pct(min(2, max(0, s.trajectory.mean)))) by cycle end (\(Self.pct(s.threshold)) needed)")
         }
         for (feature, _) in ranked {
-            let phrase = Self.phrase(feature, s, towardFailure: towardFailure)
+            let phrase = feature.definition.phrase(s, towardFailure)
             if let phrase, !reasons.contains(phrase) { reasons.append(phrase) }
             if reasons.count == 3 { break }
         }
@@ -126,62 +126,4 @@ extension ForecastModel {
     }
 
     static func pct(_ x: Double) -> String { x.percentText }
-
-    /// A feature's contribution in plain words, with the numbers behind it; `nil` when the
-    /// fact does not point the way of the verdict (a forecast of success is never explained by
-    /// a trend that projects a miss, nor a forecast of failure by progress ahead of pace).
-    static func phrase(_ feature: Feature, _ s: Snapshot, towardFailure: Bool) -> String? {
-        switch feature {
-        case .elapsed:
-            return "\(pct(s.elapsed)) of the cycle has passed"
-        case .progress, .progressXElapsed, .logProgress, .logProgressXElapsed, .behindPace, .reached, .paceSurplus:
-            let pace = FeatureSet.pace(progress: s.progress, elapsed: s.elapsed, threshold: s.threshold)
-            if s.progress >= s.threshold { return towardFailure ? nil : "already at \(pct(s.progress)) of the target" }
-            let behind = s.progress < s.expectedProgress
-            guard behind == towardFailure else { return nil }
-            if s.progress < 0 { return "moved the wrong way: progress \(pct(s.progress)) where a straight line would be at \(pct(s.expectedProgress))" }
-            if pace.observed <= 0.01 { return "no progress yet (\(pct(s.progress))) where a straight line would be at \(pct(s.expectedProgress))" }
-            return "progress \(pct(s.progress)) where a straight line would be at \(pct(s.expectedProgress)); needs \(String(format: "%.1f", pace.needed / pace.observed))× its pace so far"
-        case .trajectoryZ, .trajectoryZXElapsed, .trendPaceSurplus, .slopeSD:
-            if s.checkIns == 0 { return towardFailure ? "no check-in yet" : nil }
-            guard (s.trajectory.mean < s.threshold) == towardFailure else { return nil }
-            return "its trend projects \(pct(min(2, max(0, s.trajectory.mean)))) by cycle end (\(pct(s.threshold)) needed)"
-        case .checkinRecency, .logCheckins, .noCheckin:
-            guard let days = s.daysSinceCheckIn else { return towardFailure ? "no check-in yet" : nil }
-            return "last check-in \(days) days ago (\(s.checkIns) so far)"
-        case .logCycleDays:
-            return "a cycle of \(s.cycleDays) days"
-        case .confidence, .meanConfidence:
-            guard let c = s.confidence else { return nil }
-            return "owner's confidence \(Int(c))/10"
-        case .confidenceChange:
-            guard let c = s.confidence, let p = s.previousConfidence, c != p, (c < p) == towardFailure else { return nil }
-            return "confidence \(c < p ? "fell" : "rose") from \(Int(p)) to \(Int(c))"
-        case .confidenceMissing:
-            return s.confidence == nil ? "no confidence reported" : nil
-        case .kindAspirational, .kindKPI:
-            return s.kind == .aspirational ? "aspirational: 70% counts as achieved" : "\(s.kind.rawValue): 100% is required"
-        case .modeOKR, .modeHybrid:
-            return s.mode.map { "the unit is run by \($0.uppercased())" }
-        case .unitTrackRecord, .unitMeanMargin:
-            let (n, a) = s.unitRecord
-            return n == 0 ? "the unit has no closed key results yet" : "the unit achieved \(a) of its \(n) past key results"
-        case .ownerTrackRecord, .ownerMeanMargin:
-            let (n, a) = s.ownerRecord
-            return n == 0 ? nil : "the owner achieved \(a) of \(n) past key results"
-        case .rescoped:
-            return s.rescoped ? "the target was re-scoped" : nil
-        case .peerPaceGap:
-            guard let g = s.peerGap else { return nil }
-            return "the unit's other key results are \(pct(abs(g))) \(g < 0 ? "behind" : "ahead of") pace"
-        case .peerConfidence:
-            return s.peerConfidence.map { "the unit's other owners report confidence \(String(format: "%.1f", $0))/10" }
-        case .targetStretch, .targetStretchMissing:
-            return s.stretch.map { "the target is \(pct($0)) away from the start" }
-        case .uncertainty, .uncertaintyXKPIMode:
-            guard let u = s.uncertainty else { return nil }
-            let level = u >= 1 ? "high" : (u <= 0 ? "low" : "medium")
-            return "the unit's uncertainty is \(level)" + (s.mode == "kpi" ? " and it is run by KPI" : "")
-        }
-    }
 }
