@@ -51,6 +51,12 @@ let package = Package(
             // The JSON Schemas of the commands' output: documentation, installed beside the binary.
             exclude: ["Schemas"]
         ),
+        // Uses only the library products, with plain imports: keeps their public surface honest.
+        .executableTarget(
+            name: "tandem-consumer-example",
+            dependencies: ["TandemCore", "TandemStore", "TandemService"],
+            path: "Examples/Consumer"
+        ),
         .testTarget(name: "TandemNumericsTests", dependencies: ["TandemNumerics"], exclude: ["Fixtures"]),
         .testTarget(name: "TandemCoreTests", dependencies: ["TandemCore"], exclude: ["Fixtures"]),
         .testTarget(name: "TandemPolicyTests", dependencies: ["TandemPolicy", "TandemCore"], exclude: ["Fixtures", "Snapshots"]),
@@ -60,7 +66,7 @@ let package = Package(
         .testTarget(name: "TandemForecastTests", dependencies: ["TandemForecast", "TandemCore", "TandemGenerator", "TandemNumerics",
                                                         .product(name: "PropertyBased", package: "swift-property-based")]),
         // Runs the built `tandem` binary; the dependency makes `swift test` build it first.
-        .testTarget(name: "TandemCLITests", dependencies: ["tandem"], exclude: ["Fixtures"]),
+        .testTarget(name: "TandemCLITests", dependencies: ["tandem", "tandem-consumer-example"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

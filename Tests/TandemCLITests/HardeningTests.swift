@@ -45,7 +45,7 @@ struct HardeningTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = try CLI.run(["whatif", "--db", db, "--policy", f("hospital.policy"), "--scenario", f("crash_whatif_shift.yaml")])
         #expect(out.status == 1)
-        #expect(out.stderr.contains("crash_whatif_shift.yaml:5:30: error: 'uncertainty' must lie between -10^15 and 10^15, found 1e308 [W0115]"), "\(out.stderr)")
+        #expect(out.stderr.contains("crash_whatif_shift.yaml:5:30: error: 'uncertainty' must lie between -10^15 and 10^15, found 1e308 [S0115]"), "\(out.stderr)")
     }
 
     @Test func aLevelShiftFarPastTheEndIsKeptAtTheEnd() throws {
@@ -491,7 +491,7 @@ struct HardeningTests {
         for shift in ["+99999999999", "-9223372036854775808", "+2147483648"] {
             let out = try whatif(db, dir, "d.yaml", "scenarios:\n  - name: d\n    changes:\n      - kr: ER-4\n        deadline: \(shift)\n")
             #expect(out.status == 1)
-            #expect(out.stderr.contains("d.yaml:5:19: error: 'deadline' may move by at most 36,500 days (a century) either way, found \(shift) [W0110]"), "\(out.stderr)")
+            #expect(out.stderr.contains("d.yaml:5:19: error: 'deadline' may move by at most 36,500 days (a century) either way, found \(shift) [S0110]"), "\(out.stderr)")
         }
     }
 
@@ -608,11 +608,11 @@ struct HardeningTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let cases = [
             ("scenarios:\n  - name: bad pace\n    changes:\n      - kr: ER-3\n        pace: -1\n",
-             "pace.yaml:5:15: error: 'pace' must be a multiplier above 0 and at most 20, found -1 [W0112]"),
+             "pace.yaml:5:15: error: 'pace' must be a multiplier above 0 and at most 20, found -1 [S0112]"),
             ("scenarios:\n  - name: out of range\n    changes:\n      - units: all\n        set: {research_share: 500}\n",
              "range.yaml:5:31: error: 'research_share' must be at most 100, found 500 [P0801]"),
             ("scenarios:\n  - name: bad shift\n    changes:\n      - units: all\n        shift: {uncertainty: lots}\n",
-             "shift.yaml:5:30: error: 'uncertainty' must be a number, found 'lots' [W0101]"),
+             "shift.yaml:5:30: error: 'uncertainty' must be a number, found 'lots' [S0101]"),
         ]
         for (text, expected) in cases {
             let out = try whatif(db, dir, String(expected.prefix { $0 != ":" }), text)

@@ -36,7 +36,7 @@ struct WhatIfCommandTests {
         let result = try CLI.run(["whatif", "--scenario", path] + files)
         #expect(result.status == 1)
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr.contains("bad.yaml:5:22: error: 'layer' is fixed in the policy and a scenario may not change it [W0205]"))
+        #expect(result.stderr.contains("bad.yaml:5:22: error: 'layer' is fixed in the policy and a scenario may not change it [S0205]"))
         #expect(result.stderr.contains("note: 'layer' is declared 'fixed' here"))
     }
 

@@ -232,7 +232,7 @@ struct ScenarioErrorTests {
                 set: {layer: back}
         """)
         #expect(text.contains("scenario.yaml:5:22: error: 'layer' is fixed in the policy and a scenario may not change it"))
-        #expect(text.contains("[W0205]"))
+        #expect(text.contains("[S0205]"))
         #expect(text.contains("selection.policy:15:11: note: 'layer' is declared 'fixed' here"))
     }
 

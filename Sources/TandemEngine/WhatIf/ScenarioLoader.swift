@@ -60,13 +60,13 @@ private struct ScenarioReader {
 
     mutating func number(_ node: Node, key: String) -> Double? {
         guard let text = scalar(node), let v = Double(text), v.isFinite else {
-            error("W0101", "'\(key)' must be a number, found \(yaml.describe(node))", at: node)
+            error("S0101", "'\(key)' must be a number, found \(yaml.describe(node))", at: node)
             return nil
         }
         // Values, targets and shifts beyond ±10^15 are no quantity a goal is set in, and sums of them
         // could overflow; the same bound keeps every number exactly printable.
         guard abs(v) <= ScenarioFile.largestNumber else {
-            error("W0115", "'\(key)' must lie between -10^15 and 10^15, found \(text)", at: node)
+            error("S0115", "'\(key)' must lie between -10^15 and 10^15, found \(text)", at: node)
             return nil
         }
         return v
@@ -74,7 +74,7 @@ private struct ScenarioReader {
 
     mutating func day(_ node: Node, key: String) -> Day? {
         guard let text = scalar(node), let d = Day(iso: text) else {
-            error("W0102", "'\(key)' must be a date YYYY-MM-DD, found \(yaml.describe(node))", at: node)
+            error("S0102", "'\(key)' must be a date YYYY-MM-DD, found \(yaml.describe(node))", at: node)
             return nil
         }
         return d
@@ -97,11 +97,11 @@ private struct ScenarioReader {
             file.asOfLocation = yaml.location(node)
         }
         if let node = top["threshold"], let t = number(node, key: "threshold") {
-            if t <= 0 || t >= 1 { error("W0103", "'threshold' must be between 0 and 1 (a move of P(success)), found \(scalar(node) ?? "")", at: node) }
+            if t <= 0 || t >= 1 { error("S0103", "'threshold' must be between 0 and 1 (a move of P(success)), found \(scalar(node) ?? "")", at: node) }
             file.threshold = t
         }
         if let node = top["correlation"], let r = number(node, key: "correlation") {
-            if r < 0 || r >= 1 { error("W0104", "'correlation' must be at least 0 and below 1, found \(scalar(node) ?? "")", at: node) }
+            if r < 0 || r >= 1 { error("S0104", "'correlation' must be at least 0 and below 1, found \(scalar(node) ?? "")", at: node) }
             file.correlation = r
         }
         guard let list = top["scenarios"] else {
@@ -116,7 +116,7 @@ private struct ScenarioReader {
         for item in items {
             guard let s = scenario(item) else { continue }
             if let first = names[s.name], let node = item.mapping?["name"] {
-                error("W0105", "scenario names must be unique; '\(s.name)' is used twice", at: node,
+                error("S0105", "scenario names must be unique; '\(s.name)' is used twice", at: node,
                       notes: [.init("first used here", at: yaml.location(first), length: yaml.width(first))])
             } else if let node = item.mapping?["name"] {
                 names[s.name] = node
@@ -146,7 +146,7 @@ private struct ScenarioReader {
         }
         // A scenario whose changes were all refused has been reported where they are written.
         if s.policy == nil && s.attributeChanges.isEmpty && s.keyResultChanges.isEmpty && map["changes"] == nil {
-            error("W0106", "scenario '\(name)' must change something: 'changes' or 'policy'", at: nameNode)
+            error("S0106", "scenario '\(name)' must change something: 'changes' or 'policy'", at: nameNode)
         }
         return s
     }
@@ -157,11 +157,11 @@ private struct ScenarioReader {
         let hasUnits = map["units"] != nil, hasKRs = map["kr"] != nil || map["krs"] != nil
         let unitKeys = ["set", "shift"], krKeys = ["target", "deadline", "kind", "pace", "checkins"]
         if hasUnits == hasKRs {
-            error("W0107", "each change must name either 'units' (with set/shift) or 'kr'/'krs' (with target, deadline, kind, pace, checkins)", at: node)
+            error("S0107", "each change must name either 'units' (with set/shift) or 'kr'/'krs' (with target, deadline, kind, pace, checkins)", at: node)
             return
         }
         if hasUnits {
-            for key in krKeys { if let k = map.keys.first(where: { scalar($0) == key }) { error("W0108", "'\(key)' changes key results; a change with 'units' may only 'set' or 'shift' attributes", at: k) } }
+            for key in krKeys { if let k = map.keys.first(where: { scalar($0) == key }) { error("S0108", "'\(key)' changes key results; a change with 'units' may only 'set' or 'shift' attributes", at: k) } }
             guard let unitsNode = map["units"], let selector = unitSelector(unitsNode) else { return }
             var change = AttributeChange(units: selector, unitsLocation: yaml.location(unitsNode), set: [], shift: [])
             if let setNode = map["set"], let m = mapping(setNode, what: "'set'") {
@@ -183,12 +183,12 @@ private struct ScenarioReader {
             }
             // Only when none was written: a refused value has been reported where it is.
             if change.set.isEmpty && change.shift.isEmpty && map["set"] == nil && map["shift"] == nil {
-                error("W0109", "a change with 'units' must 'set' or 'shift' at least one attribute", at: node)
+                error("S0109", "a change with 'units' must 'set' or 'shift' at least one attribute", at: node)
                 return
             }
             s.attributeChanges.append(change)
         } else {
-            for key in unitKeys { if let k = map.keys.first(where: { scalar($0) == key }) { error("W0108", "'\(key)' changes unit attributes; a change with 'kr'/'krs' may change target, deadline, kind, pace, checkins", at: k) } }
+            for key in unitKeys { if let k = map.keys.first(where: { scalar($0) == key }) { error("S0108", "'\(key)' changes unit attributes; a change with 'kr'/'krs' may change target, deadline, kind, pace, checkins", at: k) } }
             guard let selector = keyResultSelector(map) else { return }
             var change = KeyResultChange(keyResults: selector, location: yaml.location(node), checkIns: [])
             if let t = map["target"], let v = number(t, key: "target") { change.target = (v, yaml.location(t)) }
@@ -201,10 +201,10 @@ private struct ScenarioReader {
                     if n >= -36_500 && n <= 36_500 {  // not abs(n): abs(Int.min) traps
                         change.deadline = (.shift(days: n), yaml.location(d))
                     } else {
-                        error("W0110", "'deadline' may move by at most 36,500 days (a century) either way, found \(text)", at: d)
+                        error("S0110", "'deadline' may move by at most 36,500 days (a century) either way, found \(text)", at: d)
                     }
                 } else {
-                    error("W0110", "'deadline' must be a shift in days (+14, -7) or a date YYYY-MM-DD, found \(yaml.describe(d))", at: d)
+                    error("S0110", "'deadline' must be a shift in days (+14, -7) or a date YYYY-MM-DD, found \(yaml.describe(d))", at: d)
                 }
             }
             if let k = map["kind"] {
@@ -212,13 +212,13 @@ private struct ScenarioReader {
                     change.kind = (kind, yaml.location(k))
                 } else {
                     let options = KeyResultKind.allCases.map(\.rawValue)
-                    error("W0111", "'kind' must be one of \(options.joined(separator: ", ")), found \(yaml.describe(k))", at: k,
+                    error("S0111", "'kind' must be one of \(options.joined(separator: ", ")), found \(yaml.describe(k))", at: k,
                           notes: Suggestion.closest(to: scalar(k) ?? "", among: options).map { [.init("did you mean '\($0)'?")] } ?? [])
                 }
             }
             if let p = map["pace"], let v = number(p, key: "pace") {
                 if v <= 0 || v > 20 {
-                    error("W0112", "'pace' must be a multiplier above 0 and at most 20, found \(scalar(p) ?? "")", at: p)
+                    error("S0112", "'pace' must be a multiplier above 0 and at most 20, found \(scalar(p) ?? "")", at: p)
                 } else {
                     change.pace = (v, yaml.location(p))
                 }
@@ -238,7 +238,7 @@ private struct ScenarioReader {
                     guard let date = day(dn, key: "date"), let value = number(vn, key: "value") else { continue }
                     var confidence: Double?
                     if let cn = m["confidence"], let cv = number(cn, key: "confidence") {
-                        if cv < 0 || cv > 10 { error("W0113", "'confidence' must be between 0 and 10, found \(scalar(cn) ?? "")", at: cn) }
+                        if cv < 0 || cv > 10 { error("S0113", "'confidence' must be between 0 and 10, found \(scalar(cn) ?? "")", at: cn) }
                         confidence = cv
                     }
                     change.checkIns.append(.init(date: date, value: value, confidence: confidence, location: yaml.location(dn)))
@@ -246,7 +246,7 @@ private struct ScenarioReader {
             }
             if change.target == nil && change.deadline == nil && change.kind == nil && change.pace == nil && change.checkIns.isEmpty
                 && !krKeys.contains(where: { map[$0] != nil }) {
-                error("W0109", "a change to key results must give at least one of target, deadline, kind, pace, checkins", at: node)
+                error("S0109", "a change to key results must give at least one of target, deadline, kind, pace, checkins", at: node)
                 return
             }
             s.keyResultChanges.append(change)
@@ -259,7 +259,7 @@ private struct ScenarioReader {
         let keys = ["unit", "subtree", "descendants", "where"]
         yaml.checkKeys(map, allowed: keys, what: "'units'")
         guard map.count == 1, let (k, v) = map.first(where: { _ in true }), let key = scalar(k) else {
-            error("W0114", "'units' must name one selector: unit, subtree, descendants or where (or be 'all')", at: node)
+            error("S0114", "'units' must name one selector: unit, subtree, descendants or where (or be 'all')", at: node)
             return nil
         }
         switch key {
@@ -284,7 +284,7 @@ private struct ScenarioReader {
 
     mutating func keyResultSelector(_ map: Node.Mapping) -> KeyResultSelector? {
         if map["kr"] != nil && map["krs"] != nil {
-            error("W0114", "a change names its key results once: 'kr' or 'krs'", at: map["krs"]!)
+            error("S0114", "a change names its key results once: 'kr' or 'krs'", at: map["krs"]!)
             return nil
         }
         if let node = map["kr"] {
@@ -296,12 +296,12 @@ private struct ScenarioReader {
         case .sequence(let items):
             var ids: [(String, SourceLocation)] = []
             for item in items { if let id = yaml.string(item, key: "krs") { ids.append((id, yaml.location(item))) } }
-            if ids.isEmpty { error("W0114", "'krs' must list at least one key result", at: node); return nil }
+            if ids.isEmpty { error("S0114", "'krs' must list at least one key result", at: node); return nil }
             return .ids(ids)
         case .mapping(let m):
             yaml.checkKeys(m, allowed: ["unit", "subtree", "owner"], what: "'krs'")
             guard m.count == 1, let (k, v) = m.first(where: { _ in true }), let key = scalar(k), let value = yaml.string(v, key: key) else {
-                error("W0114", "'krs' must name one selector: unit, subtree or owner (or be a list of ids)", at: node)
+                error("S0114", "'krs' must name one selector: unit, subtree or owner (or be a list of ids)", at: node)
                 return nil
             }
             switch key {
