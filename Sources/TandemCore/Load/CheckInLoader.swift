@@ -20,106 +20,139 @@ public enum CheckInLoader {
     public static let columns = ["kr_id", "date", "value", "confidence", "target"]
     static let requiredCount = 3
 
-    /// Reads and checks a check-in file against the key results it reports on.
+    /// Reads and checks a check-in file against the key results it reports on: each row read
+    /// and checked, then the rows grouped by key result and ordered by date.
     ///
     /// Errors: unknown key result, two check-ins of one key result on one date, and every
     /// malformed value. Warning: a check-in dated outside its key result's cycle.
     public static func load(_ source: SourceFile, keyResults: KeyResultTable)
         -> (log: CheckInLog, diagnostics: [Diagnostic]) {
         var sink = DiagnosticSink(source: source)
-        var checkIns: [CheckIn] = []
-        var krIndices: [Int32] = []
-        var offsets: [Int] = []
-        checkIns.reserveCapacity(source.bytes.count / 24)
-        krIndices.reserveCapacity(source.bytes.count / 24)
-        offsets.reserveCapacity(source.bytes.count / 24)
-        var unknownSuggestions = 0
-
-        // Check-in files are usually sorted by key result: remember the last id's bytes so that a
-        // run of rows for one key result needs one dictionary look-up, not one per row.
-        var lastID: [UInt8] = []
-        var lastIndex = -1
-        var lastString = ""
-
+        var rows = CheckInRows(keyResults: keyResults, capacity: source.bytes.count / 24)
         CSVDocument.read(into: &sink, columns: columns, requiredCount: requiredCount) { sink, row, bytes in
-            var ok = true
-            let idField = row.fields[row.columnPositions[0]]
-            let (s, e) = FieldText.trimmedRange(idField, in: bytes)
-            var krIndex = -1
-            var krID = ""
-            if s == e {
-                sink.error("C0106", "'kr_id' must not be empty", offset: idField.offset)
-                ok = false
-            } else if !idField.hasEscapedQuotes && e - s == lastID.count
-                        && lastID.withUnsafeBufferPointer({ memoryEqual($0, bytes, s) }) {
-                krIndex = lastIndex
-                krID = lastString
-            } else {
-                krID = FieldText.trimmed(idField, in: bytes)
-                krIndex = keyResults.index[krID] ?? -1
-                lastID = Array(bytes[s..<e])
-                lastIndex = krIndex
-                lastString = krID
-            }
-            if !krID.isEmpty && krIndex < 0 {
-                var notes = [Diagnostic.Note]()
-                if unknownSuggestions < 50 {  // a search over every id: bounded for huge files
-                    unknownSuggestions += 1
-                    if let guess = Suggestion.closest(to: krID, among: keyResults.index.keys) {
-                        notes.append(Diagnostic.Note("did you mean '\(guess)'?"))
-                    }
-                }
-                sink.error("C0130", "check-in must report on a known key result; '\(krID)' is not in the key-result file",
-                           offset: idField.offset, length: krID.displayWidth, notes: notes)
-                ok = false
-            }
-            let dateField = row.fields[row.columnPositions[1]]
-            let date = LoaderChecks.day(dateField, column: "date", bytes: bytes, sink: &sink, ok: &ok)
-            let valueField = row.fields[row.columnPositions[2]]
-            let value = LoaderChecks.number(valueField, column: "value", optional: false, bytes: bytes, sink: &sink, ok: &ok)
-            // Progress is (value − start) / (target − start): a value whose distance from the start
-            // overflows gives no progress at all.
-            if let v = value, krIndex >= 0, !(v - keyResults.keyResults[krIndex].startValue).isFinite {
-                sink.error("C0126", "the distance from start to this value must be a finite number, but \(LoaderChecks.format(v)) − \(LoaderChecks.format(keyResults.keyResults[krIndex].startValue)) overflows",
-                           offset: valueField.offset, length: FieldText.trimmed(valueField, in: bytes).displayWidth)
-                ok = false
-            }
-            var confidence: Double?
-            if let field = row.field(3) {
-                confidence = LoaderChecks.number(field, column: "confidence", optional: true, bytes: bytes, sink: &sink, ok: &ok)
-                if let c = confidence, !(0...10).contains(c) {
-                    let shown = FieldText.trimmed(field, in: bytes)
-                    sink.error("C0115", "'confidence' must be between 0 and 10, found \(shown)", offset: field.offset,
-                               length: shown.displayWidth)
-                    ok = false
-                }
-            }
-            var target: Double?
-            if let field = row.field(4) {
-                target = LoaderChecks.number(field, column: "target", optional: true, bytes: bytes, sink: &sink, ok: &ok)
-                if let t = target, krIndex >= 0, t == keyResults.keyResults[krIndex].startValue {
-                    sink.error("C0121", "target must differ from start, both are \(LoaderChecks.format(t))",
-                               offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth)
-                    ok = false
-                }
-                if let t = target, krIndex >= 0, !(t - keyResults.keyResults[krIndex].startValue).isFinite {
-                    sink.error("C0125", "the distance from start to target must be a finite number, but \(LoaderChecks.format(t)) − \(LoaderChecks.format(keyResults.keyResults[krIndex].startValue)) overflows",
-                               offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth)
-                    ok = false
-                }
-            }
-            guard ok, let date, let value else { return }
-            let cycle = keyResults.keyResults[krIndex].cycle
-            if !cycle.contains(date) {
-                sink.warning("C0132", "check-in should fall inside the cycle of '\(krID)' (\(cycle.start) to \(cycle.end)), found \(date)",
-                             offset: dateField.offset, length: 10)
-            }
-            checkIns.append(CheckIn(keyResultID: krID, date: date, value: value, confidence: confidence, target: target))
-            krIndices.append(Int32(krIndex))
-            offsets.append(dateField.offset)
+            rows.read(row, bytes, &sink)
         }
+        return (rows.grouped(&sink), sink.diagnostics)
+    }
+}
 
-        // Group by key result (a stable counting sort), then order each group by date.
+/// The check-ins of a file as they are read: each row checked, in file order, with its key
+/// result's index and where its date was written (for the duplicate check).
+struct CheckInRows {
+    let keyResults: KeyResultTable
+    var checkIns: [CheckIn] = []
+    var krIndices: [Int32] = []
+    var offsets: [Int] = []
+    var unknownSuggestions = 0
+    // Check-in files are usually sorted by key result: the last id's bytes are remembered so
+    // that a run of rows for one key result needs one dictionary look-up, not one per row.
+    var lastID: [UInt8] = []
+    var lastIndex = -1
+    var lastString = ""
+
+    init(keyResults: KeyResultTable, capacity: Int) {
+        self.keyResults = keyResults
+        checkIns.reserveCapacity(capacity)
+        krIndices.reserveCapacity(capacity)
+        offsets.reserveCapacity(capacity)
+    }
+
+    /// Reads one row: its key result, date, value, confidence and target, each checked.
+    mutating func read(_ row: CSVRow, _ bytes: UnsafeBufferPointer<UInt8>, _ sink: inout DiagnosticSink) {
+        var ok = true
+        let (krIndex, krID) = keyResult(row.fields[row.columnPositions[0]], bytes, &sink, &ok)
+        let dateField = row.fields[row.columnPositions[1]]
+        let date = LoaderChecks.day(dateField, column: "date", bytes: bytes, sink: &sink, ok: &ok)
+        let valueField = row.fields[row.columnPositions[2]]
+        let value = LoaderChecks.number(valueField, column: "value", optional: false, bytes: bytes, sink: &sink, ok: &ok)
+        // Progress is (value − start) / (target − start): a value whose distance from the start
+        // overflows gives no progress at all.
+        if let v = value, krIndex >= 0, !(v - keyResults.keyResults[krIndex].startValue).isFinite {
+            sink.error("C0126", "the distance from start to this value must be a finite number, but \(LoaderChecks.format(v)) − \(LoaderChecks.format(keyResults.keyResults[krIndex].startValue)) overflows",
+                       offset: valueField.offset, length: FieldText.trimmed(valueField, in: bytes).displayWidth)
+            ok = false
+        }
+        var reported: Double?, rescoped: Double?
+        if let field = row.field(3) { reported = confidence(field, bytes, &sink, &ok) }
+        if let field = row.field(4) { rescoped = target(field, krIndex, bytes, &sink, &ok) }
+        guard ok, let date, let value else { return }
+        let cycle = keyResults.keyResults[krIndex].cycle
+        if !cycle.contains(date) {
+            sink.warning("C0132", "check-in should fall inside the cycle of '\(krID)' (\(cycle.start) to \(cycle.end)), found \(date)",
+                         offset: dateField.offset, length: 10)
+        }
+        checkIns.append(CheckIn(keyResultID: krID, date: date, value: value, confidence: reported, target: rescoped))
+        krIndices.append(Int32(krIndex))
+        offsets.append(dateField.offset)
+    }
+
+    /// The row's key result: its index in the table (−1 when unknown, with the error) and id.
+    mutating func keyResult(_ idField: CSVField, _ bytes: UnsafeBufferPointer<UInt8>, _ sink: inout DiagnosticSink,
+                            _ ok: inout Bool) -> (Int, String) {
+        let (s, e) = FieldText.trimmedRange(idField, in: bytes)
+        var krIndex = -1
+        var krID = ""
+        if s == e {
+            sink.error("C0106", "'kr_id' must not be empty", offset: idField.offset)
+            ok = false
+        } else if !idField.hasEscapedQuotes && e - s == lastID.count
+                    && lastID.withUnsafeBufferPointer({ memoryEqual($0, bytes, s) }) {
+            krIndex = lastIndex
+            krID = lastString
+        } else {
+            krID = FieldText.trimmed(idField, in: bytes)
+            krIndex = keyResults.index[krID] ?? -1
+            lastID = Array(bytes[s..<e])
+            lastIndex = krIndex
+            lastString = krID
+        }
+        if !krID.isEmpty && krIndex < 0 {
+            var notes = [Diagnostic.Note]()
+            if unknownSuggestions < 50 {  // a search over every id: bounded for huge files
+                unknownSuggestions += 1
+                if let guess = Suggestion.closest(to: krID, among: keyResults.index.keys) {
+                    notes.append(Diagnostic.Note("did you mean '\(guess)'?"))
+                }
+            }
+            sink.error("C0130", "check-in must report on a known key result; '\(krID)' is not in the key-result file",
+                       offset: idField.offset, length: krID.displayWidth, notes: notes)
+            ok = false
+        }
+        return (krIndex, krID)
+    }
+
+    /// The owner's confidence, 0 to 10.
+    func confidence(_ field: CSVField, _ bytes: UnsafeBufferPointer<UInt8>, _ sink: inout DiagnosticSink, _ ok: inout Bool) -> Double? {
+        let confidence = LoaderChecks.number(field, column: "confidence", optional: true, bytes: bytes, sink: &sink, ok: &ok)
+        if let c = confidence, !(0...10).contains(c) {
+            let shown = FieldText.trimmed(field, in: bytes)
+            sink.error("C0115", "'confidence' must be between 0 and 10, found \(shown)", offset: field.offset, length: shown.displayWidth)
+            ok = false
+        }
+        return confidence
+    }
+
+    /// A new target (a re-scope): different from the start, at a finite distance from it.
+    func target(_ field: CSVField, _ krIndex: Int, _ bytes: UnsafeBufferPointer<UInt8>, _ sink: inout DiagnosticSink, _ ok: inout Bool) -> Double? {
+        let target = LoaderChecks.number(field, column: "target", optional: true, bytes: bytes, sink: &sink, ok: &ok)
+        guard let t = target, krIndex >= 0 else { return target }
+        let start = keyResults.keyResults[krIndex].startValue
+        if t == start {
+            sink.error("C0121", "target must differ from start, both are \(LoaderChecks.format(t))",
+                       offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth)
+            ok = false
+        }
+        if !(t - start).isFinite {
+            sink.error("C0125", "the distance from start to target must be a finite number, but \(LoaderChecks.format(t)) − \(LoaderChecks.format(start)) overflows",
+                       offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth)
+            ok = false
+        }
+        return target
+    }
+
+    /// The check-ins grouped by key result (a stable counting sort), each group ordered by date;
+    /// two check-ins of one key result on one date are an error, located at the second.
+    func grouped(_ sink: inout DiagnosticSink) -> CheckInLog {
         let krCount = keyResults.keyResults.count
         var counts = [Int](repeating: 0, count: krCount + 1)
         for k in krIndices { counts[Int(k) + 1] += 1 }
@@ -155,8 +188,7 @@ public enum CheckInLoader {
                 i += 1
             }
         }
-        let grouped = order.map { checkIns[$0] }
-        return (CheckInLog(checkIns: grouped, ranges: ranges), sink.diagnostics)
+        return CheckInLog(checkIns: order.map { checkIns[$0] }, ranges: ranges)
     }
 }
 

@@ -310,207 +310,11 @@ public struct PolicyAnalyser: Sendable {
     /// Analyses the decision logic. `maximumExamples` bounds the regions listed per finding;
     /// `budget` the boxes examined (the analysis then stops, and the report says so).
     public func analyse(maximumExamples: Int = 5, budget: Int = PolicyAnalyser.defaultBudget) -> AnalysisReport {
-        var report = AnalysisReport()
-        report.spaceCells = space.size
-        report.budget = budget
-        if let why = unanalysable {
-            report.notAnalysed = why
-            return report
-        }
-        guard space.cells.allSatisfy({ !$0.isEmpty }) else { return report }
-        let rowDeps = rowDependencies.map { $0.sorted() }
-        let rowDirect = rowDirectDependencies
-        let overrideDeps = overrideDependencies
-        var everTrue = [Bool](repeating: false, count: policy.rows.count)
-        var everWins = [Bool](repeating: false, count: policy.rows.count)
-        var shadowedBy = [Int?](repeating: nil, count: policy.rows.count)
-        var overrideFires = [Bool](repeating: false, count: policy.overrides.count)
-        var overlapSeen = Set<[Int]>()
-        let full = Box(all: space)
-
-
-        // Rows in the order they are tried: table order, or by priority (highest first, ties in
-        // table order) with 'otherwise' last.
-        let order: [Int] = policy.hitPolicy == .priority
-            ? policy.rows.indices.sorted { a, b in
-                let pa = policy.rows[a].condition == nil ? -Double.infinity : (policy.rows[a].priority ?? 0)
-                let pb = policy.rows[b].condition == nil ? -Double.infinity : (policy.rows[b].priority ?? 0)
-                return pa != pb ? pa > pb : a < b
-            }
-            : Array(policy.rows.indices)
-        var positionInOrder = [Int?](repeating: nil, count: policy.rows.count)
-        for (k, i) in order.enumerated() { positionInOrder[i] = k }
-        // Each box carries the position (in `order`) of the first row not known to be false on
-        // it: rows false on a box are false on its parts, so the parts start there.
-        var stack: [(Box, Int)] = [(full, 0)]
-        var triStack: [Tri] = []
-        triStack.reserveCapacity(32)
-        let maximumBoxes = max(1, budget / boxCost)
-        while let (box, firstOpen) = stack.popLast() {
-            if report.boxes >= maximumBoxes {
-                report.stoppedEarly = true
-                report.cellsExamined = report.spaceCells - stack.reduce(box.cells) { $0 + $1.0.cells }
-                break
-            }
-            report.boxes += 1
-            let lean = leanInterval(box, stack: &triStack)
-            // Overrides, in order: the first that holds decides.
-            var pending = Set<Int>()
-            var decidedByOverride: Int?
-            for i in policy.overrides.indices {
-                let t = truth(overridePrograms[i], box, lean: lean, stack: &triStack)
-                if t == .yes { decidedByOverride = i; break }
-                if t == .maybe { pending.formUnion(overrideDeps[i]) ; break }
-            }
-            if !pending.isEmpty {
-                let blocking = overridePrograms.indices.first { truth(overridePrograms[$0], box, lean: lean, stack: &triStack) == .maybe }
-                if let (a, b) = blocking.flatMap({ atomSplit(overridePrograms[$0], box) }) ?? box.halved(along: pending) {
-                    stack.append((a, firstOpen)); stack.append((b, firstOpen)); continue
-                }
-            }
-            if let i = decidedByOverride, pending.isEmpty {
-                overrideFires[i] = true
-                continue
-            }
-            if policy.hitPolicy != .unique {
-                // First (or priority, in priority order): the first row that holds decides, so
-                // rows after it need no answer on this box.
-                var winner: Int?
-                var blocked: Int?
-                var position = firstOpen
-                while position < order.count {
-                    let i = order[position]
-                    let t = rowPrograms[i].map { truth($0, box, lean: lean, stack: &triStack) } ?? .yes
-                    if t == .yes { winner = i; break }
-                    if t == .maybe { blocked = i; break }
-                    position += 1
-                }
-                if let b = blocked {
-                    // Split first on what the row tests directly; the lean score only after.
-                    if let (x, y) = atomSplit(rowPrograms[b]!, box) ?? leanSplit(box, stack: &triStack)
-                        ?? box.halved(along: rowDirect[b]) ?? box.halved(along: rowDeps[b]) {
-                        stack.append((x, position))
-                        stack.append((y, position))
-                        continue
-                    }
-                    // A single cell three-valued evaluation cannot settle: decide it concretely.
-                    report.approximate = true
-                    let values = (0..<space.attributes.count).map { space.cells[$0][box.masks[$0].trailingZeroBitCount].representative }
-                    if case .row(let r) = compiled.decide(values).origin { winner = Int(r) }
-                }
-                if let w = winner {
-                    everWins[w] = true
-                    everTrue[w] = true
-                    // Rows tried after the winner that hold on the whole box are shadowed by it
-                    // (checked until each such row has a witness, so the cost fades out).
-                    if let position = positionInOrder[w] {
-                        for j in order[(position + 1)...] where !everTrue[j] && policy.rows[j].condition != nil {
-                            if truth(rowPrograms[j]!, box, lean: lean, stack: &triStack) == .yes {
-                                everTrue[j] = true
-                                shadowedBy[j] = w
-                            }
-                        }
-                    }
-                } else {
-                    report.gapCells += box.cells
-                    if report.gaps.count < maximumExamples { report.gaps.append(region(box)) }
-                }
-                continue
-            }
-            var truths: [Tri] = []
-            var unknown = Set<Int>()
-            var firstUnknown: Int?
-            for i in policy.rows.indices {
-                let t = rowPrograms[i].map { truth($0, box, lean: lean, stack: &triStack) } ?? .yes
-                truths.append(t)
-                if t == .maybe {
-                    unknown.formUnion(rowDeps[i])
-                    if firstUnknown == nil { firstUnknown = i }
-                }
-            }
-            if truths.contains(.maybe) {
-                // Split on one comparison the first undecided row makes (that row is then settled
-                // on both parts), else on the lean score, else in half.
-                if let (a, b) = firstUnknown.flatMap({ atomSplit(rowPrograms[$0]!, box) }) ?? leanSplit(box, stack: &triStack)
-                    ?? box.halved(along: unknown) {
-                    stack.append((a, 0)); stack.append((b, 0)); continue
-                }
-                // A single cell that three-valued evaluation cannot settle (arithmetic): decide
-                // its representative unit concretely.
-                report.approximate = true
-                let values = (0..<space.attributes.count).map { space.cells[$0][box.masks[$0].trailingZeroBitCount].representative }
-                var slots = values + [Double](repeating: 0, count: policy.derived.count + 1)
-                slots.withUnsafeMutableBufferPointer { s in
-                    var stack = [Double](repeating: 0, count: compiled.maxStack)
-                    stack.withUnsafeMutableBufferPointer { st in compiled.prepare(s.baseAddress!, stack: st.baseAddress!) }
-                }
-                for (i, row) in policy.rows.enumerated() where truths[i] == .maybe {
-                    var exact = Evaluator(policy: policy, space: space, box: box)
-                    exact.lean = Interval(lo: slots[policy.leanSlot], hi: slots[policy.leanSlot])
-                    truths[i] = exact.truth(row.condition!.expression) == .yes ? .yes : .no
-                }
-            }
-            // Every row has one answer on this box.
-            let matching = policy.rows.indices.filter { truths[$0] == .yes && policy.rows[$0].condition != nil }
-            let otherwise = policy.rows.indices.first { policy.rows[$0].condition == nil }
-            for i in matching { everTrue[i] = true }
-            var winner: Int?
-            switch policy.hitPolicy {
-            case .unique:
-                if matching.count >= 2, overlapSeen.insert(matching).inserted, report.overlaps.count < maximumExamples * 4 {
-                    report.overlaps.append(.init(rows: matching.map { $0 + 1 }, region: region(box)))
-                }
-                winner = matching.count == 1 ? matching[0] : (matching.isEmpty ? otherwise : nil)
-            case .first:
-                winner = policy.rows.indices.first { truths[$0] == .yes }
-                if let w = winner { for i in matching where i != w && shadowedBy[i] == nil { shadowedBy[i] = w } }
-            case .priority:
-                let best = matching.max { (policy.rows[$0].priority ?? 0, -$0) < (policy.rows[$1].priority ?? 0, -$1) }
-                winner = best ?? otherwise
-                if let w = best { for i in matching where i != w && shadowedBy[i] == nil { shadowedBy[i] = w } }
-            }
-            if let w = winner {
-                everWins[w] = true
-                if policy.rows[w].condition == nil { everTrue[w] = true }
-            } else if matching.isEmpty {
-                report.gapCells += box.cells
-                if report.gaps.count < maximumExamples { report.gaps.append(region(box)) }
-            }
-        }
-        if !report.stoppedEarly { report.cellsExamined = report.spaceCells }
-        // Stopped early: a row not seen to decide may decide in the part not examined; only a
-        // row whose condition holds for no unit at all is surely dead.
-        for (i, row) in policy.rows.enumerated() where report.stoppedEarly {
-            guard let condition = row.condition, !everTrue[i], satisfiable(condition.expression, budget: budget) == false else { continue }
-            report.deadRows.append(i + 1)
-        }
-        for (i, row) in policy.rows.enumerated() where !report.stoppedEarly {
-            guard let condition = row.condition else { continue }
-            if policy.hitPolicy == .unique {
-                if !everTrue[i] { report.deadRows.append(i + 1) }
-                continue
-            }
-            guard !everWins[i] else { continue }
-            if let by = shadowedBy[i] {
-                report.shadowedRows.append(.init(row: i + 1, by: by + 1))
-            } else if satisfiable(condition.expression, budget: budget) == false {
-                report.deadRows.append(i + 1)
-            } else {
-                // It holds only on boxes where it was never settled alone: the rows above decide
-                // there. Name the last winning row tried before it.
-                let earlier = order.prefix { $0 != i }.filter { everWins[$0] }
-                report.shadowedRows.append(.init(row: i + 1, by: (earlier.last ?? i) + 1))
-            }
-        }
-        // Overrides that never fire, and evidence that never fires: satisfiability on its own.
-        for i in policy.overrides.indices where !overrideFires[i] {
-            if satisfiable(policy.overrides[i].condition.expression, budget: budget) == false { report.deadOverrides.append(i + 1) }
-        }
-        for (i, e) in policy.evidence.enumerated() where satisfiable(e.condition.expression, budget: budget) == false {
-            report.deadEvidence.append(i + 1)
-        }
-        report.overlaps = Array(report.overlaps.prefix(maximumExamples * 4))
-        return report
+        var walk = AnalysisWalk(self, maximumExamples: maximumExamples, budget: budget)
+        guard walk.report.notAnalysed == nil, space.cells.allSatisfy({ !$0.isEmpty }) else { return walk.report }
+        walk.run()
+        walk.nameDeadAndShadowedRows()
+        return walk.finish()
     }
 
     /// Whether some unit makes the condition true; nil when `budget` boxes did not tell.
@@ -594,5 +398,256 @@ public struct PolicyAnalyser: Sendable {
             }
         }
         return Region(conditions: conditions, example: example, cells: box.cells)
+    }
+}
+
+/// One analysis of a policy's decision logic, as the pipeline it is: walk the attribute space box
+/// by box, settling the overrides and then the table on each (splitting a box where an answer is
+/// open), then name the rows that never decide (dead or shadowed), the overrides and evidence that
+/// never fire.
+struct AnalysisWalk {
+    typealias Tri = PolicyAnalyser.Tri
+    typealias Interval = PolicyAnalyser.Interval
+    typealias Evaluator = PolicyAnalyser.Evaluator
+
+    let analyser: PolicyAnalyser
+    let maximumExamples: Int
+    let budget: Int
+    var report = AnalysisReport()
+    // Per row: ever true on a box, ever the winner, shadowed by which row; per override: fires.
+    var everTrue: [Bool]
+    var everWins: [Bool]
+    var shadowedBy: [Int?]
+    var overrideFires: [Bool]
+    var overlapSeen = Set<[Int]>()
+    let rowDeps: [[Int]]
+    /// Rows in the order they are tried: table order, or by priority (highest first, ties in
+    /// table order) with 'otherwise' last; and each row's position in it.
+    let order: [Int]
+    var positionInOrder: [Int?]
+    /// Boxes left, each with the position (in `order`) of the first row not known to be false
+    /// on it: rows false on a box are false on its parts, so the parts start there.
+    var stack: [(Box, Int)] = []
+    var triStack: [Tri] = []
+
+    var policy: Policy { analyser.policy }
+
+    init(_ analyser: PolicyAnalyser, maximumExamples: Int, budget: Int) {
+        self.analyser = analyser
+        self.maximumExamples = maximumExamples
+        self.budget = budget
+        let policy = analyser.policy
+        report.spaceCells = analyser.space.size
+        report.budget = budget
+        report.notAnalysed = analyser.unanalysable
+        everTrue = [Bool](repeating: false, count: policy.rows.count)
+        everWins = everTrue
+        shadowedBy = [Int?](repeating: nil, count: policy.rows.count)
+        overrideFires = [Bool](repeating: false, count: policy.overrides.count)
+        rowDeps = analyser.rowDependencies.map { $0.sorted() }
+        order = policy.hitPolicy == .priority
+            ? policy.rows.indices.sorted { a, b in
+                let pa = policy.rows[a].condition == nil ? -Double.infinity : (policy.rows[a].priority ?? 0)
+                let pb = policy.rows[b].condition == nil ? -Double.infinity : (policy.rows[b].priority ?? 0)
+                return pa != pb ? pa > pb : a < b
+            }
+            : Array(policy.rows.indices)
+        positionInOrder = [Int?](repeating: nil, count: policy.rows.count)
+        for (k, i) in order.enumerated() { positionInOrder[i] = k }
+        triStack.reserveCapacity(32)
+    }
+
+    /// Walks the space within the budget, box by box.
+    mutating func run() {
+        stack = [(Box(all: analyser.space), 0)]
+        let maximumBoxes = max(1, budget / analyser.boxCost)
+        while let (box, firstOpen) = stack.popLast() {
+            if report.boxes >= maximumBoxes {
+                report.stoppedEarly = true
+                report.cellsExamined = report.spaceCells - stack.reduce(box.cells) { $0 + $1.0.cells }
+                break
+            }
+            report.boxes += 1
+            let lean = analyser.leanInterval(box, stack: &triStack)
+            guard settleOverrides(box, firstOpen: firstOpen, lean: lean) else { continue }
+            if policy.hitPolicy != .unique {
+                settleFirstHit(box, firstOpen: firstOpen, lean: lean)
+            } else {
+                settleUnique(box, lean: lean)
+            }
+        }
+        if !report.stoppedEarly { report.cellsExamined = report.spaceCells }
+    }
+
+    /// The overrides on a box, in order: the first that holds decides. False when the box is
+    /// done with (an override decides it, or it was split), true when the table is to decide.
+    mutating func settleOverrides(_ box: Box, firstOpen: Int, lean: Interval) -> Bool {
+        var pending = Set<Int>()
+        var decidedByOverride: Int?
+        for i in policy.overrides.indices {
+            let t = analyser.truth(analyser.overridePrograms[i], box, lean: lean, stack: &triStack)
+            if t == .yes { decidedByOverride = i; break }
+            if t == .maybe { pending.formUnion(analyser.overrideDependencies[i]); break }
+        }
+        if !pending.isEmpty {
+            let blocking = analyser.overridePrograms.indices.first { analyser.truth(analyser.overridePrograms[$0], box, lean: lean, stack: &triStack) == .maybe }
+            if let (a, b) = blocking.flatMap({ analyser.atomSplit(analyser.overridePrograms[$0], box) }) ?? box.halved(along: pending) {
+                stack.append((a, firstOpen)); stack.append((b, firstOpen))
+                return false
+            }
+        }
+        if let i = decidedByOverride, pending.isEmpty {
+            overrideFires[i] = true
+            return false
+        }
+        return true
+    }
+
+    /// A first-hit (or priority) table on a box: the first row that holds decides, so rows after
+    /// it need no answer on this box.
+    mutating func settleFirstHit(_ box: Box, firstOpen: Int, lean: Interval) {
+        var winner: Int?
+        var blocked: Int?
+        var position = firstOpen
+        while position < order.count {
+            let i = order[position]
+            let t = analyser.rowPrograms[i].map { analyser.truth($0, box, lean: lean, stack: &triStack) } ?? .yes
+            if t == .yes { winner = i; break }
+            if t == .maybe { blocked = i; break }
+            position += 1
+        }
+        if let b = blocked {
+            // Split first on what the row tests directly; the lean score only after.
+            if let (x, y) = analyser.atomSplit(analyser.rowPrograms[b]!, box) ?? analyser.leanSplit(box, stack: &triStack)
+                ?? box.halved(along: analyser.rowDirectDependencies[b]) ?? box.halved(along: rowDeps[b]) {
+                stack.append((x, position))
+                stack.append((y, position))
+                return
+            }
+            // A single cell three-valued evaluation cannot settle: decide it concretely.
+            report.approximate = true
+            if case .row(let r) = analyser.compiled.decide(representative(box)).origin { winner = Int(r) }
+        }
+        guard let w = winner else {
+            recordGap(box)
+            return
+        }
+        everWins[w] = true
+        everTrue[w] = true
+        // Rows tried after the winner that hold on the whole box are shadowed by it (checked
+        // until each such row has a witness, so the cost fades out).
+        if let position = positionInOrder[w] {
+            for j in order[(position + 1)...] where !everTrue[j] && policy.rows[j].condition != nil {
+                if analyser.truth(analyser.rowPrograms[j]!, box, lean: lean, stack: &triStack) == .yes {
+                    everTrue[j] = true
+                    shadowedBy[j] = w
+                }
+            }
+        }
+    }
+
+    /// A unique table on a box: every row needs its answer (overlaps are what is looked for).
+    mutating func settleUnique(_ box: Box, lean: Interval) {
+        var truths: [Tri] = []
+        var unknown = Set<Int>()
+        var firstUnknown: Int?
+        for i in policy.rows.indices {
+            let t = analyser.rowPrograms[i].map { analyser.truth($0, box, lean: lean, stack: &triStack) } ?? .yes
+            truths.append(t)
+            if t == .maybe {
+                unknown.formUnion(rowDeps[i])
+                if firstUnknown == nil { firstUnknown = i }
+            }
+        }
+        if truths.contains(.maybe) {
+            // Split on one comparison the first undecided row makes (that row is then settled
+            // on both parts), else on the lean score, else in half.
+            if let (a, b) = firstUnknown.flatMap({ analyser.atomSplit(analyser.rowPrograms[$0]!, box) }) ?? analyser.leanSplit(box, stack: &triStack)
+                ?? box.halved(along: unknown) {
+                stack.append((a, 0)); stack.append((b, 0))
+                return
+            }
+            settleConcretely(box, &truths)
+        }
+        // Every row has one answer on this box.
+        let matching = policy.rows.indices.filter { truths[$0] == .yes && policy.rows[$0].condition != nil }
+        let otherwise = policy.rows.indices.first { policy.rows[$0].condition == nil }
+        for i in matching { everTrue[i] = true }
+        if matching.count >= 2, overlapSeen.insert(matching).inserted, report.overlaps.count < maximumExamples * 4 {
+            report.overlaps.append(.init(rows: matching.map { $0 + 1 }, region: analyser.region(box)))
+        }
+        let winner = matching.count == 1 ? matching[0] : (matching.isEmpty ? otherwise : nil)
+        if let w = winner {
+            everWins[w] = true
+            if policy.rows[w].condition == nil { everTrue[w] = true }
+        } else if matching.isEmpty {
+            recordGap(box)
+        }
+    }
+
+    /// A single cell that three-valued evaluation cannot settle (arithmetic): its representative
+    /// unit decided concretely.
+    mutating func settleConcretely(_ box: Box, _ truths: inout [Tri]) {
+        report.approximate = true
+        var slots = representative(box) + [Double](repeating: 0, count: policy.derived.count + 1)
+        slots.withUnsafeMutableBufferPointer { s in
+            var stack = [Double](repeating: 0, count: analyser.compiled.maxStack)
+            stack.withUnsafeMutableBufferPointer { st in analyser.compiled.prepare(s.baseAddress!, stack: st.baseAddress!) }
+        }
+        for (i, row) in policy.rows.enumerated() where truths[i] == .maybe {
+            var exact = Evaluator(policy: policy, space: analyser.space, box: box)
+            exact.lean = Interval(lo: slots[policy.leanSlot], hi: slots[policy.leanSlot])
+            truths[i] = exact.truth(row.condition!.expression) == .yes ? .yes : .no
+        }
+    }
+
+    /// The attribute values of a box's representative unit.
+    func representative(_ box: Box) -> [Double] {
+        (0..<analyser.space.attributes.count).map { analyser.space.cells[$0][box.masks[$0].trailingZeroBitCount].representative }
+    }
+
+    mutating func recordGap(_ box: Box) {
+        report.gapCells += box.cells
+        if report.gaps.count < maximumExamples { report.gaps.append(analyser.region(box)) }
+    }
+
+    /// Rows that never decide: dead (no unit makes them true) or shadowed (earlier rows decide
+    /// wherever they hold). Stopped early, only a row whose condition holds for no unit at all
+    /// is surely dead: a row not seen to decide may decide in the part not examined.
+    mutating func nameDeadAndShadowedRows() {
+        for (i, row) in policy.rows.enumerated() {
+            guard let condition = row.condition else { continue }
+            if report.stoppedEarly {
+                if !everTrue[i], analyser.satisfiable(condition.expression, budget: budget) == false { report.deadRows.append(i + 1) }
+                continue
+            }
+            if policy.hitPolicy == .unique {
+                if !everTrue[i] { report.deadRows.append(i + 1) }
+                continue
+            }
+            guard !everWins[i] else { continue }
+            if let by = shadowedBy[i] {
+                report.shadowedRows.append(.init(row: i + 1, by: by + 1))
+            } else if analyser.satisfiable(condition.expression, budget: budget) == false {
+                report.deadRows.append(i + 1)
+            } else {
+                // It holds only on boxes where it was never settled alone: the rows above decide
+                // there. Name the last winning row tried before it.
+                let earlier = order.prefix { $0 != i }.filter { everWins[$0] }
+                report.shadowedRows.append(.init(row: i + 1, by: (earlier.last ?? i) + 1))
+            }
+        }
+    }
+
+    /// Overrides and evidence that never fire (satisfiability on its own), and the report.
+    mutating func finish() -> AnalysisReport {
+        for i in policy.overrides.indices where !overrideFires[i] {
+            if analyser.satisfiable(policy.overrides[i].condition.expression, budget: budget) == false { report.deadOverrides.append(i + 1) }
+        }
+        for (i, e) in policy.evidence.enumerated() where analyser.satisfiable(e.condition.expression, budget: budget) == false {
+            report.deadEvidence.append(i + 1)
+        }
+        report.overlaps = Array(report.overlaps.prefix(maximumExamples * 4))
+        return report
     }
 }

@@ -266,54 +266,86 @@ extension CompiledPolicy {
 }
 
 extension Explanation {
-    /// Puts a trace into words.
+    /// Puts a trace into words: the evidence that fired, what decided, why each other mode was
+    /// not chosen, and where each attribute value came from.
     public init(_ trace: DecisionTrace, policy compiled: CompiledPolicy, values: [Double], unitID: String, unitName: String,
                 origins: [OrganisationBinding.Origin]? = nil, organisation: Organisation? = nil) {
-        let p = compiled.policy
-        let decision = trace.decision
-        // Slot values (attributes, derived, lean) for showing the values behind a condition.
-        var slots = values + [Double](repeating: 0, count: p.derived.count + 1)
+        let words = ExplanationWords(compiled, values: values)
+        let (contributions, towardOKR, towardKPI) = words.evidence(trace)
+        let chosen = compiled.outcome(of: trace.decision)
+        self.init(unitID: unitID, unitName: unitName, mode: chosen?.mode, outcome: chosen.map(OutcomeValue.init),
+                  decidedBy: .noMatch, row: nil, override: nil, overrideSource: nil, tableWouldChoose: nil, conflicting: [],
+                  lean: trace.decision.lean, leanTowardOKR: Lean.exact(towardOKR), leanTowardKPI: Lean.exact(towardKPI), evidence: contributions,
+                  margin: trace.margin.map { .init(distance: $0.distance, atLean: $0.atLean, toMode: $0.toMode) },
+                  otherModes: [], attributes: [])
+        words.describeDecision(trace, into: &self)
+        otherModes = Mode.allCases.filter { $0 != chosen?.mode }.map { words.whyNot($0, trace) }
+        attributes = words.attributeUses(values, origins: origins, organisation: organisation)
+    }
+}
+
+/// The words of an explanation, from one policy and one unit's values.
+struct ExplanationWords {
+    let compiled: CompiledPolicy
+    let p: Policy
+    /// Slot values (attributes, derived, lean), for showing the values behind a condition.
+    let slots: [Double]
+
+    init(_ compiled: CompiledPolicy, values: [Double]) {
+        self.compiled = compiled
+        p = compiled.policy
+        var slots = values + [Double](repeating: 0, count: compiled.policy.derived.count + 1)
         slots.withUnsafeMutableBufferPointer { s in
             var stack = [Double](repeating: 0, count: compiled.maxStack)
             stack.withUnsafeMutableBufferPointer { st in compiled.prepare(s.baseAddress!, stack: st.baseAddress!) }
         }
-        func location(_ l: SourceLocation) -> String { "\(l.file):\(l.line)" }
-        func rowReference(_ i: Int) -> RuleReference {
-            let row = p.rows[i]
-            return .init(number: i + 1, location: location(row.location), condition: row.condition?.text ?? "otherwise",
-                         outcome: row.outcomeText, reason: row.reason)
-        }
-        func overrideReference(_ i: Int) -> RuleReference {
-            let o = p.overrides[i]
-            return .init(number: i + 1, location: location(o.location), condition: o.condition.text,
-                         outcome: o.outcome.description, reason: o.reason)
-        }
-        func valuesBehind(_ e: CheckedExpression) -> String {
-            var seen: [Int] = []
-            func walk(_ e: CheckedExpression) {
-                switch e {
-                case .slot(let s) where s >= p.attributes.count && s < p.leanSlot:
-                    // A derived value: show the attributes it is made of.
-                    walk(p.derived[s - p.attributes.count].expression)
-                case .slot(let s): if !seen.contains(s) { seen.append(s) }
-                case .not(let x), .negate(let x): walk(x)
-                case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .arithmetic(_, let a, let b): walk(a); walk(b)
-                case .member(let x, _): walk(x)
-                default: break
-                }
-            }
-            walk(e)
-            return seen.map { s in
-                s == p.leanSlot ? "lean = \(signed(slots[s]))" : "\(p.attributes[s].name) = \(p.attributes[s].display(slots[s]))"
-            }.joined(separator: ", ")
-        }
-        func failedParts(_ conjuncts: [(text: String, expression: CheckedExpression)], _ mask: UInt64) -> [String] {
-            conjuncts.prefix(64).enumerated().compactMap { k, conjunct in
-                mask & (1 << UInt64(k)) == 0 ? nil : "\(conjunct.text) is false (\(valuesBehind(conjunct.expression)))"
-            }
-        }
+        self.slots = slots
+    }
 
-        var contributions: [Contribution] = []
+    func location(_ l: SourceLocation) -> String { "\(l.file):\(l.line)" }
+
+    func rowReference(_ i: Int) -> Explanation.RuleReference {
+        let row = p.rows[i]
+        return .init(number: i + 1, location: location(row.location), condition: row.condition?.text ?? "otherwise",
+                     outcome: row.outcomeText, reason: row.reason)
+    }
+
+    func overrideReference(_ i: Int) -> Explanation.RuleReference {
+        let o = p.overrides[i]
+        return .init(number: i + 1, location: location(o.location), condition: o.condition.text,
+                     outcome: o.outcome.description, reason: o.reason)
+    }
+
+    /// The attribute values a condition reads (a derived value shown by what it is made of).
+    func valuesBehind(_ e: CheckedExpression) -> String {
+        var seen: [Int] = []
+        func walk(_ e: CheckedExpression) {
+            switch e {
+            case .slot(let s) where s >= p.attributes.count && s < p.leanSlot:
+                walk(p.derived[s - p.attributes.count].expression)
+            case .slot(let s): if !seen.contains(s) { seen.append(s) }
+            case .not(let x), .negate(let x): walk(x)
+            case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .arithmetic(_, let a, let b): walk(a); walk(b)
+            case .member(let x, _): walk(x)
+            default: break
+            }
+        }
+        walk(e)
+        return seen.map { s in
+            s == p.leanSlot ? "lean = \(signed(slots[s]))" : "\(p.attributes[s].name) = \(p.attributes[s].display(slots[s]))"
+        }.joined(separator: ", ")
+    }
+
+    /// The conjuncts of a condition that are false (bit k of `mask`), with the values behind each.
+    func failedParts(_ conjuncts: [(text: String, expression: CheckedExpression)], _ mask: UInt64) -> [String] {
+        conjuncts.prefix(64).enumerated().compactMap { k, conjunct in
+            mask & (1 << UInt64(k)) == 0 ? nil : "\(conjunct.text) is false (\(valuesBehind(conjunct.expression)))"
+        }
+    }
+
+    /// The evidence that fired, and the lean toward each side.
+    func evidence(_ trace: DecisionTrace) -> ([Explanation.Contribution], okr: Double, kpi: Double) {
+        var contributions: [Explanation.Contribution] = []
         var towardOKR = 0.0, towardKPI = 0.0
         for i in trace.firedEvidence {
             let e = p.evidence[Int(i)]
@@ -321,67 +353,71 @@ extension Explanation {
                                        reason: e.reason, source: e.source, location: location(e.location)))
             if e.direction == .okr { towardOKR += e.weight } else { towardKPI += e.weight }
         }
-        let chosen = compiled.outcome(of: decision)
-        self.init(unitID: unitID, unitName: unitName, mode: chosen?.mode, outcome: chosen.map(OutcomeValue.init),
-                  decidedBy: .noMatch, row: nil, override: nil, overrideSource: nil, tableWouldChoose: nil, conflicting: [],
-                  lean: decision.lean, leanTowardOKR: Lean.exact(towardOKR), leanTowardKPI: Lean.exact(towardKPI), evidence: contributions,
-                  margin: trace.margin.map { .init(distance: $0.distance, atLean: $0.atLean, toMode: $0.toMode) },
-                  otherModes: [], attributes: [])
-        switch decision.origin {
+        return (contributions, towardOKR, towardKPI)
+    }
+
+    /// What decided: the override (and the row the table alone would have chosen), the row, or
+    /// the two rows in conflict.
+    func describeDecision(_ trace: DecisionTrace, into e: inout Explanation) {
+        switch trace.decision.origin {
         case .override(let i):
-            decidedBy = .override
-            override = overrideReference(Int(i))
-            overrideSource = p.overrides[Int(i)].source
-            if trace.tableWouldChoose >= 0 { tableWouldChoose = rowReference(Int(trace.tableWouldChoose)) }
+            e.decidedBy = .override
+            e.override = overrideReference(Int(i))
+            e.overrideSource = p.overrides[Int(i)].source
+            if trace.tableWouldChoose >= 0 { e.tableWouldChoose = rowReference(Int(trace.tableWouldChoose)) }
         case .row(let i):
-            decidedBy = .row
-            row = rowReference(Int(i))
+            e.decidedBy = .row
+            e.row = rowReference(Int(i))
         case .noMatch:
-            decidedBy = .noMatch
+            e.decidedBy = .noMatch
         case .conflict(let a, let b):
-            decidedBy = .conflict
-            conflicting = [rowReference(Int(a)), rowReference(Int(b))]
+            e.decidedBy = .conflict
+            e.conflicting = [rowReference(Int(a)), rowReference(Int(b))]
         }
+    }
 
-        for mode in Mode.allCases where mode != chosen?.mode {
-            var misses: [Miss] = []
-            for m in trace.misses {
-                let i = Int(m.index)
-                if m.isOverride {
-                    let o = p.overrides[i]
-                    guard o.outcome.mode == mode else { continue }
-                    let failed = failedParts(o.condition.conjuncts, m.failed)
-                    misses.append(.init(rule: overrideReference(i), kind: .override, failed: failed,
-                                        note: failed.isEmpty ? "matches, but an earlier override decides" : nil))
-                } else {
-                    let r = p.rows[i]
-                    guard r.outcome.mode == mode else { continue }
-                    let failed = r.condition.map { failedParts($0.conjuncts, m.failed) } ?? []
-                    var note: String?
-                    if failed.isEmpty {
-                        switch (decision.origin, compiled.hitPolicy) {
-                        case (.override, _): note = "matches, but an override decides"
-                        case (_, .first): note = r.condition == nil ? "'otherwise' applies only when no row above matches" : "matches, but an earlier row comes first"
-                        case (_, .priority): note = r.condition == nil ? "'otherwise' applies only when no row matches" : "matches, but a row of higher priority wins"
-                        default: note = r.condition == nil ? "'otherwise' applies only when no other row matches" : "matches too: the unique table is in conflict"
-                        }
-                    }
-                    misses.append(.init(rule: rowReference(i), kind: .row, failed: failed, note: note))
-                }
-            }
-            let summary: String
-            if misses.isEmpty {
-                summary = "no rule of this policy leads to \(mode.rawValue)"
-            } else if case .override = decision.origin {
-                summary = "an override decides, whatever the table says"
+    /// Why `mode` was not chosen: each rule leading to it, with what of its condition is false.
+    func whyNot(_ mode: Mode, _ trace: DecisionTrace) -> Explanation.OtherMode {
+        var misses: [Explanation.Miss] = []
+        for m in trace.misses {
+            let i = Int(m.index)
+            if m.isOverride {
+                let o = p.overrides[i]
+                guard o.outcome.mode == mode else { continue }
+                let failed = failedParts(o.condition.conjuncts, m.failed)
+                misses.append(.init(rule: overrideReference(i), kind: .override, failed: failed,
+                                    note: failed.isEmpty ? "matches, but an earlier override decides" : nil))
             } else {
-                summary = misses.count == 1 ? "its rule does not apply" : "none of its \(misses.count) rules applies"
+                let r = p.rows[i]
+                guard r.outcome.mode == mode else { continue }
+                let failed = r.condition.map { failedParts($0.conjuncts, m.failed) } ?? []
+                var note: String?
+                if failed.isEmpty {
+                    switch (trace.decision.origin, compiled.hitPolicy) {
+                    case (.override, _): note = "matches, but an override decides"
+                    case (_, .first): note = r.condition == nil ? "'otherwise' applies only when no row above matches" : "matches, but an earlier row comes first"
+                    case (_, .priority): note = r.condition == nil ? "'otherwise' applies only when no row matches" : "matches, but a row of higher priority wins"
+                    default: note = r.condition == nil ? "'otherwise' applies only when no other row matches" : "matches too: the unique table is in conflict"
+                    }
+                }
+                misses.append(.init(rule: rowReference(i), kind: .row, failed: failed, note: note))
             }
-            otherModes.append(.init(mode: mode, summary: summary, misses: misses))
         }
+        let summary: String
+        if misses.isEmpty {
+            summary = "no rule of this policy leads to \(mode.rawValue)"
+        } else if case .override = trace.decision.origin {
+            summary = "an override decides, whatever the table says"
+        } else {
+            summary = misses.count == 1 ? "its rule does not apply" : "none of its \(misses.count) rules applies"
+        }
+        return .init(mode: mode, summary: summary, misses: misses)
+    }
 
-        for (a, attribute) in p.attributes.enumerated() {
-            var use = AttributeUse(name: attribute.name, value: attribute.display(values[a]), origin: .own)
+    /// Each attribute's value and where it comes from: the unit, an ancestor, or the default.
+    func attributeUses(_ values: [Double], origins: [OrganisationBinding.Origin]?, organisation: Organisation?) -> [Explanation.AttributeUse] {
+        p.attributes.enumerated().map { a, attribute in
+            var use = Explanation.AttributeUse(name: attribute.name, value: attribute.display(values[a]), origin: .own)
             switch origins?[a] {
             case .inherited(let from)?:
                 use.origin = .inherited
@@ -390,7 +426,7 @@ extension Explanation {
             case .defaultValue?: use.origin = .default
             default: break
             }
-            attributes.append(use)
+            return use
         }
     }
 }
