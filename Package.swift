@@ -90,7 +90,7 @@ if ProcessInfo.processInfo.environment["ENABLE_BENCHMARKS"] != nil {
         benchmark("LoaderBenchmarks", ["TandemCore", "TandemGenerator"]),
         benchmark("PolicyBenchmarks", ["TandemCore", "TandemPolicy"]),
         benchmark("ForecastBenchmarks", ["TandemCore", "TandemNumerics", "TandemForecast", "TandemGenerator"]),
-        benchmark("RunBenchmarks", ["TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore"]),
+        benchmark("RunBenchmarks", ["TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore", "TandemService"]),
     ]
 }
 

@@ -4,6 +4,7 @@ import TandemCore
 import TandemEngine
 import TandemForecast
 import TandemPolicy
+import TandemService
 import TandemStore
 
 /// A store with 10,000 units, about 100,000 open key results and 1.3 million check-ins, made
@@ -29,7 +30,11 @@ enum RunWorkload {
 
     static func prepare() -> String {
         let fm = FileManager.default
-        if fm.fileExists(atPath: store) { return store }
+        if fm.fileExists(atPath: store) {
+            // A store cached by an older Tandem is brought up to date here, not in a measurement.
+            if let s = try? SQLiteStore(path: store, access: .readWrite) { try? s.close() }
+            return store
+        }
         try? fm.createDirectory(at: data, withIntermediateDirectories: true)
         let tandem = root.appendingPathComponent(".build/release/tandem").path
         precondition(fm.isExecutableFile(atPath: tandem), "build the release tandem first (make bench does)")
@@ -64,30 +69,18 @@ let benchmarks: @Sendable () -> Void = {
         let copy = source + ".run.db"
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy + suffix) }
         try FileManager.default.copyItem(atPath: source, toPath: copy)
-        let policyPath = RunWorkload.root.appendingPathComponent("Models/selection.policy").path
-        let modelPath = RunWorkload.root.appendingPathComponent("Models/kr-forecast.json").path
+        let request = WeeklyRunRequest(day: RunWorkload.day, policyPath: RunWorkload.root.appendingPathComponent("Models/selection.policy").path,
+                                       modelPath: RunWorkload.root.appendingPathComponent("Models/kr-forecast.json").path, recalibrate: false, force: true)
         benchmark.startMeasurement()
-        let policy = PolicyLoader.load(path: policyPath).policy!
-        let model = try ForecastModel.read(path: modelPath)
-        let store = try TandemStore(path: copy)
-        let dataset = try store.loadDataset()
-        let (binding, _) = OrganisationBinding.bind(dataset.organisation!, to: policy)
-        let compiled = CompiledPolicy(policy)
-        let (previousDay, previous) = try store.previousForecasts(before: RunWorkload.day)
-        let run = WeeklyRun.run(dataset: dataset, policy: compiled, binding: binding!, model: model, day: RunWorkload.day,
-                                previous: previous, previousDay: previousDay)
-        let record = try store.recordRun(
-            day: RunWorkload.day, policy: policy.name, model: modelPath,
-            decisions: run.decisions.map { ($0.unitID, $0.mode, $0.outcome, $0.lean) },
-            observations: run.observations.map {
-                LedgerObservation(keyResultID: $0.keyResultID, unitID: $0.unitID, owner: $0.owner, title: $0.title,
-                                  severity: $0.severity?.rawValue, rules: $0.rules, reasons: $0.reasons, pSuccess: $0.pSuccess,
-                                  progress: $0.progress, elapsed: $0.elapsed)
-            })
+        // The service's own path, as `tandem run` takes it: read the store at one moment, decide,
+        // forecast, evaluate the alert rules, decide the ledger's transitions, record.
+        let store = try SQLiteStore(path: copy, access: .readWrite)
+        let outcome = try WeeklyRunService.run(request, store: store)
+        try store.close()
         benchmark.stopMeasurement()
+        guard let run = outcome.run else { preconditionFailure("the run did nothing") }
         precondition(run.decisions.count == 10_000 && run.observations.count >= 90_000, "workload too small: \(run.observations.count) open KRs")
-        precondition(dataset.checkIns.checkIns.count >= 1_300_000, "workload too small: \(dataset.checkIns.checkIns.count) check-ins")
-        blackHole(record.events.count)
+        blackHole(outcome.record?.events.count ?? 0)
     }
 
     // The reference the what-if is compared with, in the same run: the weekly run's own
@@ -134,7 +127,7 @@ let benchmarks: @Sendable () -> Void = {
         let file = ScenarioLoader.load(source).0!
         benchmark.startMeasurement()
         let engine = WhatIfEngine(WhatIfBaseline(dataset: dataset, policy: compiled, binding: binding!, model: model, day: RunWorkload.day))
-        let (applied, _, _) = engine.apply(file.scenarios[0], file: file) { _ in LoadedPolicy(policy: nil, diagnostics: [], sources: []) }
+        let applied = engine.apply(file.scenarios[0], file: file) { _ in ScenarioPolicy(policy: nil, diagnostics: [], sources: []) }.applied
         let state = engine.evaluate(applied!)
         let report = try WhatIfReport(engine: engine, scenarios: [(file.scenarios[0], state)])
         benchmark.stopMeasurement()
@@ -157,7 +150,7 @@ let benchmarks: @Sendable () -> Void = {
         let file = ScenarioLoader.load(source).0!
         let engine = WhatIfEngine(WhatIfBaseline(dataset: dataset, policy: CompiledPolicy(policy), binding: binding!, model: model, day: RunWorkload.day))
         benchmark.startMeasurement()
-        let (applied, _, _) = engine.apply(file.scenarios[0], file: file) { _ in LoadedPolicy(policy: nil, diagnostics: [], sources: []) }
+        let applied = engine.apply(file.scenarios[0], file: file) { _ in ScenarioPolicy(policy: nil, diagnostics: [], sources: []) }.applied
         let report = try WhatIfReport(engine: engine, scenarios: [(file.scenarios[0], engine.evaluate(applied!))])
         benchmark.stopMeasurement()
         blackHole(report.scenarios[0].decisionChanges.count)

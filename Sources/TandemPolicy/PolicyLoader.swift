@@ -23,8 +23,7 @@ public enum PolicyLoader {
         let invalid = source.bytes.withUnsafeBufferPointer { UTF8Validation.invalidOffsets(in: $0) }
         if !invalid.isEmpty {
             return Result(policy: nil, diagnostics: invalid.map {
-                Diagnostic(.error, "P0104", "policy must be UTF-8 text; byte 0x\(String(source.bytes[$0], radix: 16, uppercase: true)) is not valid UTF-8",
-                           at: source.location(ofOffset: $0))
+                Diagnostic(PolicyDiagnostic.invalidUTF8(byte: source.bytes[$0]), at: source.location(ofOffset: $0))
             }, source: source)
         }
         var lexer = Lexer(source: source)
@@ -39,10 +38,10 @@ public enum PolicyLoader {
         diagnostics += checker.diagnostics
         // A number too large is read as 0 so that the rest still checks; what follows from that
         // 0 (a weight that must be positive, say) is the same problem, reported once.
-        let tooLarge = diagnostics.filter { $0.id == "P0105" }.compactMap { d in d.location.map { ($0, d.length) } }
+        let tooLarge = diagnostics.filter { $0.id == PolicyDiagnostic.numberTooLargeID }.compactMap { d in d.location.map { ($0, d.length) } }
         if !tooLarge.isEmpty {
             diagnostics.removeAll { d in
-                guard d.id != "P0105", let at = d.location else { return false }
+                guard d.id != PolicyDiagnostic.numberTooLargeID, let at = d.location else { return false }
                 return tooLarge.contains { big, length in
                     big.line == at.line && at.column >= big.column - 1 && at.column < big.column + max(length, 1)
                 }

@@ -34,15 +34,15 @@ enum CSVDocument {
             let bomLength = source.hasByteOrderMark ? 3 : 0
             let headerText = columns[0..<requiredCount].joined(separator: ",")
             if bytes[bomLength...].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
-                sink.error("C0002", "file is empty; expected a header row '\(headerText)' and data rows", offset: nil)
+                sink.add(CoreDiagnostic.emptyCSVFile(header: headerText), offset: nil)
                 return false
             }
             let invalid = UTF8Validation.invalidOffsets(in: bytes)
             if !invalid.isEmpty {
                 for offset in invalid {
-                    sink.error("C0003", String(format: "file must be UTF-8 text; byte 0x%02X is not valid UTF-8", bytes[offset]),
-                               offset: offset,
-                               notes: [Diagnostic.Note("re-export the file as UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)')")])
+                    sink.add(CoreDiagnostic.invalidUTF8InCSV(byte: bytes[offset]),
+                             offset: offset,
+                             notes: [Diagnostic.Note("re-export the file as UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)')")])
                 }
                 return false
             }
@@ -63,9 +63,7 @@ enum CSVDocument {
                     continue
                 case .record(let offset):
                     if fields.count != width {
-                        let noun = width == 1 ? "field" : "fields"
-                        sink.error("C0105", "row must have \(width) \(noun) like the header, found \(fields.count)",
-                                   offset: offset)
+                        sink.add(CoreDiagnostic.wrongFieldCount(expected: width, found: fields.count), offset: offset)
                         continue
                     }
                     body(&sink, CSVRow(fields: fields, columnPositions: positions, offset: offset), bytes)
@@ -84,12 +82,12 @@ enum CSVDocument {
         case .end:
             return .end
         case .unterminatedQuote(let offset):
-            sink.error("C0101", "quoted field must end with a closing quote", offset: offset,
-                       notes: [Diagnostic.Note("this quote is never closed, so the rest of the file would be one field; a quote inside a quoted field is written twice (\"\")")])
+            sink.add(CoreDiagnostic.unterminatedQuote, offset: offset,
+                     notes: [Diagnostic.Note("this quote is never closed, so the rest of the file would be one field; a quote inside a quoted field is written twice (\"\")")])
             return .end
         case .textAfterQuote(let offset):
-            sink.error("C0107", "closing quote must be followed by a comma or the end of the line", offset: offset,
-                       notes: [Diagnostic.Note("a quote inside a quoted field is written twice (\"\")")])
+            sink.add(CoreDiagnostic.textAfterClosingQuote, offset: offset,
+                     notes: [Diagnostic.Note("a quote inside a quoted field is written twice (\"\")")])
             return .skip
         }
     }
@@ -105,10 +103,10 @@ enum CSVDocument {
             let name = FieldText.trimmed(field, in: bytes)
             if let column = columns.firstIndex(of: name) {
                 if positions[column] >= 0 {
-                    sink.error("C0104", "column '\(name)' must appear once in the header", offset: field.offset,
-                               length: name.displayWidth,
-                               notes: [Diagnostic.Note("first named here", at: sink.location(fields[positions[column]].offset),
-                                                       length: name.displayWidth)])
+                    sink.add(CoreDiagnostic.duplicateColumn(name), offset: field.offset,
+                             length: name.displayWidth,
+                             notes: [Diagnostic.Note("first named here", at: sink.location(fields[positions[column]].offset),
+                                                     length: name.displayWidth)])
                 } else {
                     positions[column] = position
                 }
@@ -121,16 +119,15 @@ enum CSVDocument {
             } else {
                 notes.append(Diagnostic.Note("known columns: \(columns.joined(separator: ", "))"))
             }
-            let shown = name.isEmpty ? "(empty)" : name
-            sink.error("C0103", "unknown column '\(shown)'", offset: field.offset, length: max(1, name.displayWidth), notes: notes)
+            sink.add(CoreDiagnostic.unknownColumn(name), offset: field.offset, length: max(1, name.displayWidth), notes: notes)
         }
         var missingRequired = false
         for column in 0..<requiredCount where positions[column] < 0 {
             missingRequired = true
             if suggested.contains(columns[column]) { continue }  // already explained by a did-you-mean
-            sink.error("C0102", "missing column '\(columns[column])'", offset: headerOffset,
-                       notes: [Diagnostic.Note("the header must name \(columns[0..<requiredCount].joined(separator: ", "))"
-                                               + (requiredCount < columns.count ? "; optional: \(columns[requiredCount...].joined(separator: ", "))" : ""))])
+            sink.add(CoreDiagnostic.missingColumn(columns[column]), offset: headerOffset,
+                     notes: [Diagnostic.Note("the header must name \(columns[0..<requiredCount].joined(separator: ", "))"
+                                             + (requiredCount < columns.count ? "; optional: \(columns[requiredCount...].joined(separator: ", "))" : ""))])
         }
         return missingRequired ? nil : positions
     }

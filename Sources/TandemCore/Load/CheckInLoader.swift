@@ -68,8 +68,8 @@ struct CheckInRows {
         // Progress is (value − start) / (target − start): a value whose distance from the start
         // overflows gives no progress at all.
         if let v = value, krIndex >= 0, !(v - keyResults.keyResults[krIndex].startValue).isFinite {
-            sink.error("C0126", "the distance from start to this value must be a finite number, but \(LoaderChecks.format(v)) − \(LoaderChecks.format(keyResults.keyResults[krIndex].startValue)) overflows",
-                       offset: valueField.offset, length: FieldText.trimmed(valueField, in: bytes).displayWidth)
+            sink.add(CoreDiagnostic.valueDistanceOverflows(value: v, start: keyResults.keyResults[krIndex].startValue),
+                     offset: valueField.offset, length: FieldText.trimmed(valueField, in: bytes).displayWidth)
             ok = false
         }
         var reported: Double?, rescoped: Double?
@@ -78,8 +78,8 @@ struct CheckInRows {
         guard ok, let date, let value else { return }
         let cycle = keyResults.keyResults[krIndex].cycle
         if !cycle.contains(date) {
-            sink.warning("C0132", "check-in should fall inside the cycle of '\(krID)' (\(cycle.start) to \(cycle.end)), found \(date)",
-                         offset: dateField.offset, length: 10)
+            sink.add(CoreDiagnostic.checkInOutsideCycle(keyResult: krID, cycle: cycle, date: date),
+                     offset: dateField.offset, length: 10)
         }
         checkIns.append(CheckIn(keyResultID: krID, date: date, value: value, confidence: reported, target: rescoped))
         krIndices.append(Int32(krIndex))
@@ -93,7 +93,7 @@ struct CheckInRows {
         var krIndex = -1
         var krID = ""
         if s == e {
-            sink.error("C0106", "'kr_id' must not be empty", offset: idField.offset)
+            sink.add(CoreDiagnostic.emptyValue(key: "kr_id"), offset: idField.offset)
             ok = false
         } else if !idField.hasEscapedQuotes && e - s == lastID.count
                     && lastID.withUnsafeBufferPointer({ memoryEqual($0, bytes, s) }) {
@@ -114,8 +114,8 @@ struct CheckInRows {
                     notes.append(Diagnostic.Note("did you mean '\(guess)'?"))
                 }
             }
-            sink.error("C0130", "check-in must report on a known key result; '\(krID)' is not in the key-result file",
-                       offset: idField.offset, length: krID.displayWidth, notes: notes)
+            sink.add(CoreDiagnostic.unknownKeyResult(krID),
+                     offset: idField.offset, length: krID.displayWidth, notes: notes)
             ok = false
         }
         return (krIndex, krID)
@@ -126,7 +126,7 @@ struct CheckInRows {
         let confidence = LoaderChecks.number(field, column: "confidence", optional: true, bytes: bytes, sink: &sink, ok: &ok)
         if let c = confidence, !(0...10).contains(c) {
             let shown = FieldText.trimmed(field, in: bytes)
-            sink.error("C0115", "'confidence' must be between 0 and 10, found \(shown)", offset: field.offset, length: shown.displayWidth)
+            sink.add(CoreDiagnostic.confidenceOutOfRange(found: shown), offset: field.offset, length: shown.displayWidth)
             ok = false
         }
         return confidence
@@ -138,13 +138,13 @@ struct CheckInRows {
         guard let t = target, krIndex >= 0 else { return target }
         let start = keyResults.keyResults[krIndex].startValue
         if t == start {
-            sink.error("C0121", "target must differ from start, both are \(LoaderChecks.format(t))",
-                       offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth)
+            sink.add(CoreDiagnostic.targetEqualsStart(t),
+                     offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth)
             ok = false
         }
         if !(t - start).isFinite {
-            sink.error("C0125", "the distance from start to target must be a finite number, but \(LoaderChecks.format(t)) − \(LoaderChecks.format(start)) overflows",
-                       offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth)
+            sink.add(CoreDiagnostic.targetDistanceOverflows(target: t, start: start),
+                     offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth)
             ok = false
         }
         return target
@@ -181,9 +181,9 @@ struct CheckInRows {
                 let a = order[i - 1], b = order[i]
                 if checkIns[a].date == checkIns[b].date {
                     let (first, second) = a < b ? (a, b) : (b, a)
-                    sink.error("C0131", "key result '\(checkIns[b].keyResultID)' must have one check-in per date, found a second on \(checkIns[b].date)",
-                               offset: offsets[second], length: 10,
-                               notes: [Diagnostic.Note("the first check-in on that date is here", at: sink.location(offsets[first]), length: 10)])
+                    sink.add(CoreDiagnostic.duplicateCheckIn(keyResult: checkIns[b].keyResultID, date: checkIns[b].date),
+                             offset: offsets[second], length: 10,
+                             notes: [Diagnostic.Note("the first check-in on that date is here", at: sink.location(offsets[first]), length: 10)])
                 }
                 i += 1
             }

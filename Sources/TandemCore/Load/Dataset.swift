@@ -72,15 +72,15 @@ public enum DatasetLoader {
     public static func read(_ path: String) -> Result<SourceFile, DiagnosticList> {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            return .failure(DiagnosticList([Diagnostic(.error, "C0001", "file must exist and be readable; no such file",
+            return .failure(DiagnosticList([Diagnostic(CoreDiagnostic.fileNotFound,
                                                        at: SourceLocation(file: path, line: 0, column: 0))]))
         }
         if isDirectory.boolValue {
-            return .failure(DiagnosticList([Diagnostic(.error, "C0001", "file must be a file, but this is a directory",
+            return .failure(DiagnosticList([Diagnostic(CoreDiagnostic.fileIsDirectory,
                                                        at: SourceLocation(file: path, line: 0, column: 0))]))
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            return .failure(DiagnosticList([Diagnostic(.error, "C0001", "file must be readable; permission denied or I/O error",
+            return .failure(DiagnosticList([Diagnostic(CoreDiagnostic.fileUnreadable,
                                                        at: SourceLocation(file: path, line: 0, column: 0))]))
         }
         return .success(SourceFile(path: path, bytes: [UInt8](data)))
@@ -134,14 +134,14 @@ public enum DatasetLoader {
                 log = loaded
                 diagnostics += found
             } else if krs == nil {
-                diagnostics.append(Diagnostic(.error, "C0004", "check-ins must be read with their key results (--krs)",
+                diagnostics.append(Diagnostic(CoreDiagnostic.checkInsWithoutKeyResults,
                                               at: SourceLocation(file: checkins, line: 0, column: 0)))
             } else if !krsFailed {
                 let (loaded, found) = CheckInLoader.load(file, keyResults: table)
                 log = loaded
                 diagnostics += found
             } else {
-                diagnostics.append(Diagnostic(.note, "C0005", "check-ins not checked because the key-result file has errors",
+                diagnostics.append(Diagnostic(CoreDiagnostic.checkInsNotChecked,
                                               at: SourceLocation(file: checkins, line: 0, column: 0)))
             }
         }

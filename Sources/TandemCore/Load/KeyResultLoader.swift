@@ -47,7 +47,7 @@ public enum KeyResultLoader {
                 guard let field = row.field(c.rawValue) else { return nil }
                 let value = FieldText.trimmed(field, in: bytes)
                 if value.isEmpty {
-                    sink.error("C0106", "'\(columns[c.rawValue])' must not be empty", offset: field.offset)
+                    sink.add(CoreDiagnostic.emptyValue(key: columns[c.rawValue]), offset: field.offset)
                     ok = false
                     return nil
                 }
@@ -71,13 +71,12 @@ public enum KeyResultLoader {
             if let (kindText, field) = required(.kind) {
                 kind = KeyResultKind(rawValue: kindText.lowercased())
                 if kind == nil {
-                    let names = KeyResultKind.allCases.map(\.rawValue)
                     var notes = [Diagnostic.Note]()
-                    if let guess = Suggestion.closest(to: kindText, among: names) {
+                    if let guess = Suggestion.closest(to: kindText, among: KeyResultKind.allCases.map(\.rawValue)) {
                         notes.append(Diagnostic.Note("did you mean '\(guess)'?"))
                     }
-                    sink.error("C0114", "'kind' must be one of \(names.joined(separator: ", ")), found '\(kindText)'",
-                               offset: field.offset, length: kindText.displayWidth, notes: notes)
+                    sink.add(CoreDiagnostic.unknownKeyResultKind(found: kindText),
+                             offset: field.offset, length: kindText.displayWidth, notes: notes)
                     ok = false
                 }
             }
@@ -89,20 +88,20 @@ public enum KeyResultLoader {
             let final = number(.final, optional: true)
 
             if let start, let target, start == target, let field = row.field(Column.target.rawValue) {
-                sink.error("C0121", "target must differ from start, both are \(LoaderChecks.format(start))",
-                           offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth,
-                           notes: [Diagnostic.Note("progress is measured from start to target, so they cannot be equal")])
+                sink.add(CoreDiagnostic.targetEqualsStart(start),
+                         offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth,
+                         notes: [Diagnostic.Note("progress is measured from start to target, so they cannot be equal")])
                 ok = false
             }
             if let start, let target, !(target - start).isFinite, let field = row.field(Column.target.rawValue) {
-                sink.error("C0125", "the distance from start to target must be a finite number, but \(LoaderChecks.format(target)) − \(LoaderChecks.format(start)) overflows",
-                           offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth,
-                           notes: [Diagnostic.Note("progress is (value − start) / (target − start); no progress can be computed on this key result")])
+                sink.add(CoreDiagnostic.targetDistanceOverflows(target: target, start: start),
+                         offset: field.offset, length: FieldText.trimmed(field, in: bytes).displayWidth,
+                         notes: [Diagnostic.Note("progress is (value − start) / (target − start); no progress can be computed on this key result")])
                 ok = false
             }
             if let cycleStart, let cycleEnd, cycleEnd <= cycleStart, let field = row.field(Column.cycleEnd.rawValue) {
-                sink.error("C0120", "cycle must end after it starts, but \(cycleEnd) is not after \(cycleStart)",
-                           offset: field.offset, length: 10)
+                sink.add(CoreDiagnostic.cycleEndsBeforeStart(start: cycleStart, end: cycleEnd),
+                         offset: field.offset, length: 10)
                 ok = false
             }
             if let (unitID, field) = unit, let organisation, organisation[unitID] == nil {
@@ -110,17 +109,17 @@ public enum KeyResultLoader {
                 if let guess = Suggestion.closest(to: unitID, among: organisation.units.map(\.id)) {
                     notes.append(Diagnostic.Note("did you mean '\(guess)'?"))
                 }
-                sink.error("C0123", "unknown unit '\(unitID)'; a key result's unit must be in the organisation file",
-                           offset: field.offset, length: unitID.displayWidth, notes: notes)
+                sink.add(CoreDiagnostic.unknownUnit(unitID),
+                         offset: field.offset, length: unitID.displayWidth, notes: notes)
                 ok = false
             }
             if let (objectiveID, field) = objective, let (unitID, _) = unit {
                 if let first = objectiveUnits[objectiveID] {
                     if first.unit != unitID {
-                        sink.error("C0124", "objective '\(objectiveID)' must belong to one unit, but this row puts it in '\(unitID)'",
-                                   offset: field.offset, length: objectiveID.displayWidth,
-                                   notes: [Diagnostic.Note("first given to unit '\(first.unit)' here", at: sink.location(first.offset),
-                                                           length: objectiveID.displayWidth)])
+                        sink.add(CoreDiagnostic.objectiveInTwoUnits(objective: objectiveID, unit: unitID),
+                                 offset: field.offset, length: objectiveID.displayWidth,
+                                 notes: [Diagnostic.Note("first given to unit '\(first.unit)' here", at: sink.location(first.offset),
+                                                         length: objectiveID.displayWidth)])
                         ok = false
                     }
                 } else {
@@ -128,9 +127,9 @@ public enum KeyResultLoader {
                 }
             }
             if let (krID, field) = id, let first = table.index[krID] {
-                sink.error("C0122", "key result '\(krID)' must be defined once", offset: field.offset,
-                           length: krID.displayWidth,
-                           notes: [Diagnostic.Note("first defined here", at: table.locations[first], length: krID.displayWidth)])
+                sink.add(CoreDiagnostic.duplicateKeyResult(krID), offset: field.offset,
+                         length: krID.displayWidth,
+                         notes: [Diagnostic.Note("first defined here", at: table.locations[first], length: krID.displayWidth)])
                 ok = false
             }
             guard ok, let (krID, idField) = id, let (objectiveID, _) = objective, let (unitID, _) = unit,
@@ -155,7 +154,7 @@ enum LoaderChecks {
         if case .value(let v) = result { return v }
         if result == .empty {
             if optional { return nil }
-            sink.error("C0106", "'\(column)' must not be empty", offset: field.offset)
+            sink.add(CoreDiagnostic.emptyValue(key: column), offset: field.offset)
             ok = false
             return nil
         }
@@ -163,14 +162,12 @@ enum LoaderChecks {
         let width = max(1, FieldText.string(field, in: bytes).displayWidth)
         switch result {
         case .nan:
-            sink.error("C0111", "'\(column)' must be a finite number, found '\(shown)' (not a number)",
-                       offset: field.offset, length: width)
+            sink.add(CoreDiagnostic.notFiniteNaN(column: column, found: shown), offset: field.offset, length: width)
         case .infinite:
-            sink.error("C0112", "'\(column)' must be a finite number, found '\(shown)' (infinite or too large)",
-                       offset: field.offset, length: width)
+            sink.add(CoreDiagnostic.notFiniteInfinite(column: column, found: shown), offset: field.offset, length: width)
         default:
-            sink.error("C0110", "'\(column)' must be a number, found '\(shown)'", offset: field.offset, length: width,
-                       notes: [Diagnostic.Note("write plain decimals with a point: 1234.5, -0.25, 1e6")])
+            sink.add(CoreDiagnostic.notANumber(column: column, found: shown), offset: field.offset, length: width,
+                     notes: [Diagnostic.Note("write plain decimals with a point: 1234.5, -0.25, 1e6")])
         }
         ok = false
         return nil
@@ -180,11 +177,11 @@ enum LoaderChecks {
                     sink: inout DiagnosticSink, ok: inout Bool) -> Day? {
         if let day = FieldText.day(field, in: bytes) { return day }
         if FieldText.isBlank(field, in: bytes) {
-            sink.error("C0106", "'\(column)' must not be empty", offset: field.offset)
+            sink.add(CoreDiagnostic.emptyValue(key: column), offset: field.offset)
         } else {
             let shown = FieldText.trimmed(field, in: bytes)
-            sink.error("C0113", "'\(column)' must be an ISO-8601 date YYYY-MM-DD, found '\(shown)'",
-                       offset: field.offset, length: max(1, shown.displayWidth))
+            sink.add(CoreDiagnostic.invalidDate(column: column, found: shown),
+                     offset: field.offset, length: max(1, shown.displayWidth))
         }
         ok = false
         return nil

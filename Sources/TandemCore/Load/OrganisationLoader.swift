@@ -37,18 +37,18 @@ public enum OrganisationLoader {
 extension YAMLReader {
     fileprivate mutating func organisation(_ root: Node) -> Organisation? {
         guard case .mapping(let top) = root else {
-            error("C0202", "organisation file must be a mapping with 'units', found \(describe(root))", at: root)
+            add(CoreDiagnostic.organisationNotAMapping(found: describe(root)), at: root)
             return nil
         }
         checkKeys(top, allowed: OrganisationLoader.topKeys, what: "the organisation file")
         var name: String?
         if let node = top["organisation"] { name = string(node, key: "organisation") }
         guard let unitsNode = top["units"] else {
-            error("C0203", "organisation file must have 'units', a list of units", at: root)
+            add(CoreDiagnostic.missingUnits, at: root)
             return nil
         }
         guard case .sequence(let list) = unitsNode else {
-            error("C0202", "'units' must be a list of units, found \(describe(unitsNode))", at: unitsNode)
+            add(CoreDiagnostic.unitsNotAList(found: describe(unitsNode)), at: unitsNode)
             return nil
         }
         var units: [OrgUnit] = []
@@ -57,8 +57,8 @@ extension YAMLReader {
         for item in list {
             guard let (unit, idNode, parentNode) = self.unit(item) else { continue }
             if let first = idNodes[unit.id] {
-                error("C0205", "unit id '\(unit.id)' must be unique", at: idNode,
-                      notes: [Diagnostic.Note("first used here", at: location(first), length: width(first))])
+                add(CoreDiagnostic.duplicateUnit(unit.id), at: idNode,
+                    notes: [Diagnostic.Note("first used here", at: location(first), length: width(first))])
                 continue
             }
             idNodes[unit.id] = idNode
@@ -66,7 +66,7 @@ extension YAMLReader {
             units.append(unit)
         }
         if list.isEmpty {
-            error("C0203", "'units' must list at least one unit", at: unitsNode)
+            add(CoreDiagnostic.noUnits, at: unitsNode)
         }
         // Parents must exist.
         let ids = Set(units.map(\.id))
@@ -77,7 +77,7 @@ extension YAMLReader {
                 if let guess = Suggestion.closest(to: parent, among: ids) {
                     notes.append(Diagnostic.Note("did you mean '\(guess)'?"))
                 }
-                error("C0206", "parent '\(parent)' of unit '\(unit.id)' must be a unit of this file", at: node, notes: notes)
+                add(CoreDiagnostic.unknownParent(parent, unit: unit.id), at: node, notes: notes)
             }
         }
         // The parent relation must be a forest: find each cycle once.
@@ -93,14 +93,13 @@ extension YAMLReader {
             }
             if let id = current, state[id] == 1, let start = path.firstIndex(of: id) {
                 let cycle = Array(path[start...])
-                let chain = (cycle + [cycle[0]]).map { "'\($0)'" }.joined(separator: " → ")
                 let notes = cycle.dropFirst().compactMap { member -> Diagnostic.Note? in
                     guard let node = parentNodes[member] else { return nil }
                     return Diagnostic.Note("'\(member)' names '\(parentOf[member] ?? "")' as its parent here",
                                            at: location(node), length: width(node))
                 }
                 if let node = parentNodes[cycle[0]] {
-                    error("C0207", "units must form a tree, but parents go round in a cycle: \(chain)", at: node, notes: notes)
+                    add(CoreDiagnostic.parentCycle(units: cycle), at: node, notes: notes)
                 }
             }
             for id in path { state[id] = 2 }
@@ -110,12 +109,12 @@ extension YAMLReader {
 
     fileprivate mutating func unit(_ node: Node) -> (OrgUnit, Node, Node?)? {
         guard case .mapping(let map) = node else {
-            error("C0202", "each unit must be a mapping with 'id' and 'name', found \(describe(node))", at: node)
+            add(CoreDiagnostic.unitNotAMapping(found: describe(node)), at: node)
             return nil
         }
         checkKeys(map, allowed: OrganisationLoader.unitKeys, what: "a unit")
         guard let idNode = map["id"] else {
-            error("C0203", "unit must have an 'id'", at: node)
+            add(CoreDiagnostic.unitWithoutID, at: node)
             return nil
         }
         guard let id = string(idNode, key: "id") else { return nil }
@@ -123,7 +122,7 @@ extension YAMLReader {
         if let nameNode = map["name"] {
             name = string(nameNode, key: "name") ?? id
         } else {
-            error("C0203", "unit '\(id)' must have a 'name'", at: node)
+            add(CoreDiagnostic.unitWithoutName(id: id), at: node)
         }
         let gloss = map["gloss"].flatMap { string($0, key: "gloss") }
         var parent: String?
@@ -141,12 +140,11 @@ extension YAMLReader {
             case .mapping(let attributeMap):
                 for (key, value) in attributeMap {
                     guard case .scalar(let k) = key else {
-                        error("C0202", "attribute names must be text, found \(describe(key))", at: key)
+                        add(CoreDiagnostic.attributeNameNotText(found: describe(key)), at: key)
                         continue
                     }
                     guard case .scalar(let v) = value else {
-                        error("C0208", "attribute '\(k.string)' must have a single value (text, number or true/false), found \(describe(value))",
-                              at: value)
+                        add(CoreDiagnostic.attributeNotScalar(name: k.string, found: describe(value)), at: value)
                         continue
                     }
                     guard let attribute = attributeValue(value, v, name: k.string) else { continue }
@@ -155,8 +153,7 @@ extension YAMLReader {
             case .scalar(let s) where isNull(s):
                 break
             default:
-                error("C0202", "'attributes' must be a mapping of names to values, found \(describe(attributesNode))",
-                      at: attributesNode)
+                add(CoreDiagnostic.attributesNotAMapping(found: describe(attributesNode)), at: attributesNode)
             }
         }
         return (OrgUnit(id: id, name: name, gloss: gloss, parentID: parent, attributes: attributes,

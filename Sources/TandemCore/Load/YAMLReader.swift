@@ -16,28 +16,27 @@ public struct YAMLReader {
         var sink = DiagnosticSink(source: source)
         let bomLength = source.hasByteOrderMark ? 3 : 0
         if source.bytes[bomLength...].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
-            sink.error("C0002", "file is empty; expected \(expecting)", offset: nil)
+            sink.add(CoreDiagnostic.emptyFile(expecting: expecting), offset: nil)
             return (nil, sink.diagnostics)
         }
         let invalid = source.bytes.withUnsafeBufferPointer { UTF8Validation.invalidOffsets(in: $0) }
         if !invalid.isEmpty {
             for offset in invalid {
-                sink.error("C0003", "file must be UTF-8 text; byte 0x\(String(source.bytes[offset], radix: 16, uppercase: true)) is not valid UTF-8",
-                           offset: offset)
+                sink.add(CoreDiagnostic.invalidUTF8(byte: source.bytes[offset]), offset: offset)
             }
             return (nil, sink.diagnostics)
         }
         let text = String(decoding: source.bytes[bomLength...], as: UTF8.self)
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                sink.error("C0002", "file is empty; expected \(expecting)", offset: nil)
+                sink.add(CoreDiagnostic.emptyFile(expecting: expecting), offset: nil)
                 return (nil, sink.diagnostics)
             }
             return (node, [])
         } catch let error as YamlError {
             return (nil, [diagnostic(for: error, path: source.path)])
         } catch {
-            sink.error("C0201", "file must be valid YAML or JSON: \(error)", offset: nil)
+            sink.add(CoreDiagnostic.invalidYAML(problem: String(describing: error)), offset: nil)
             return (nil, sink.diagnostics)
         }
     }
@@ -49,13 +48,11 @@ public struct YAMLReader {
              let .composer(context, problem, mark, _):
             var notes: [Diagnostic.Note] = []
             if let context { notes.append(Diagnostic.Note(context.text, at: at(context.mark))) }
-            return Diagnostic(.error, "C0201", "file must be valid YAML or JSON: \(problem)", at: at(mark), notes: notes)
+            return Diagnostic(CoreDiagnostic.invalidYAML(problem: problem), at: at(mark), notes: notes)
         case let .duplicatedKeysInMapping(duplicates, context):
-            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return Diagnostic(.error, "C0209", "a key must appear once in a mapping; \(keys) appears more than once",
-                              at: at(context.mark))
+            return Diagnostic(CoreDiagnostic.duplicateKeys(duplicates), at: at(context.mark))
         default:
-            return Diagnostic(.error, "C0201", "file must be valid YAML or JSON: \(error)",
+            return Diagnostic(CoreDiagnostic.invalidYAML(problem: String(describing: error)),
                               at: SourceLocation(file: path, line: 0, column: 0))
         }
     }
@@ -72,8 +69,9 @@ public struct YAMLReader {
         return max(1, scalar.string.displayWidth + quotes)
     }
 
-    public mutating func error(_ id: String, _ message: String, at node: Node, notes: [Diagnostic.Note] = []) {
-        diagnostics.append(Diagnostic(.error, id, message, at: location(node), length: width(node), notes: notes))
+    /// Adds a catalogue entry located at a node, underlining the node's scalar as written.
+    public mutating func add(_ message: some DiagnosticMessage, at node: Node, notes: [Diagnostic.Note] = []) {
+        diagnostics.append(Diagnostic(message, at: location(node), length: width(node), notes: notes))
     }
 
     public func describe(_ node: Node) -> String {
@@ -88,11 +86,11 @@ public struct YAMLReader {
     /// A scalar string, or a diagnostic saying what was expected.
     public mutating func string(_ node: Node, key: String) -> String? {
         guard case .scalar(let scalar) = node else {
-            error("C0202", "'\(key)' must be a text value, found \(describe(node))", at: node)
+            add(CoreDiagnostic.notText(key: key, found: describe(node)), at: node)
             return nil
         }
         if scalar.string.isEmpty || isNull(scalar) {
-            error("C0106", "'\(key)' must not be empty", at: node)
+            add(CoreDiagnostic.emptyValue(key: key), at: node)
             return nil
         }
         return scalar.string
@@ -106,7 +104,7 @@ public struct YAMLReader {
     public mutating func checkKeys(_ mapping: Node.Mapping, allowed: [String], what: String) {
         for (key, _) in mapping {
             guard case .scalar(let k) = key else {
-                error("C0202", "keys of \(what) must be text, found \(describe(key))", at: key)
+                add(CoreDiagnostic.keyNotText(in: what, found: describe(key)), at: key)
                 continue
             }
             if !allowed.contains(k.string) {
@@ -116,7 +114,7 @@ public struct YAMLReader {
                 } else {
                     notes.append(Diagnostic.Note("\(what) may have: \(allowed.joined(separator: ", "))"))
                 }
-                error("C0204", "unknown key '\(k.string)' in \(what)", at: key, notes: notes)
+                add(CoreDiagnostic.unknownKey(k.string, in: what), at: key, notes: notes)
             }
         }
     }
@@ -131,7 +129,7 @@ public struct YAMLReader {
         } else if resolved == .bool {
             kind = .boolean
         } else if isNull(v) {
-            error("C0106", "attribute '\(name)' must have a value", at: node)
+            add(CoreDiagnostic.attributeWithoutValue(name: name), at: node)
             return nil
         } else {
             kind = .string

@@ -92,12 +92,12 @@ extension WhatIfEngine {
             return p
         }
         let errors = loaded.diagnostics.filter { $0.severity == .error }
-        if errors.allSatisfy({ $0.id == "C0001" }) {
-            result.diagnostics.append(Diagnostic(.error, "S0201", "policy file '\(path)' must exist (looked in '\(resolved)' and '\(path)')",
+        if errors.allSatisfy({ $0.id == CoreDiagnostic.unreadableFileID }) {
+            result.diagnostics.append(Diagnostic(ScenarioDiagnostic.policyFileNotFound(path: path, resolved: resolved),
                                                  at: location, length: path.displayWidth))
         } else {
             result.diagnostics += loaded.diagnostics
-            result.diagnostics.append(Diagnostic(.error, "S0202", "the policy of scenario '\(scenario.name)' must check without errors",
+            result.diagnostics.append(Diagnostic(ScenarioDiagnostic.policyHasErrors(scenario: scenario.name),
                                                  at: location, length: path.displayWidth))
         }
         return nil
@@ -145,7 +145,7 @@ extension WhatIfEngine {
                         units[u].attributes[name] = AttributeValue(kind: .number, text: PolicyFormat.number(w), location: location)
                     }
                 case .enumeration, .boolean:
-                    diagnostics.append(Diagnostic(.error, "S0206", "'\(name)' has no order to shift along; use 'set' with one of its values",
+                    diagnostics.append(Diagnostic(ScenarioDiagnostic.unorderedShift(name),
                                                   at: location, notes: [.init("'\(name)' is declared here as \(a.type)", at: a.location, length: name.displayWidth)]))
                     continue
                 }
@@ -169,7 +169,7 @@ extension WhatIfEngine {
             if let (kind, _) = change.kind, kind != kr.kind { edit.kinds[k] = kind }
             if let (value, location) = change.target {
                 if value == kr.startValue {
-                    diagnostics.append(Diagnostic(.error, "S0216", "target of \(kr.id) must differ from its start value \(PolicyFormat.number(kr.startValue))", at: location))
+                    diagnostics.append(Diagnostic(ScenarioDiagnostic.targetEqualsStart(keyResult: kr.id, start: kr.startValue), at: location))
                     continue
                 }
                 kr.targetValue = value
@@ -182,7 +182,7 @@ extension WhatIfEngine {
                 case .date(let d): end = d
                 }
                 if end < day || end <= kr.cycle.start {
-                    diagnostics.append(Diagnostic(.error, "S0209", "the new deadline of \(kr.id), \(end), must be after its start \(kr.cycle.start) and not before the baseline day \(day)", at: location))
+                    diagnostics.append(Diagnostic(ScenarioDiagnostic.deadlineOutOfRange(keyResult: kr.id, deadline: end, start: kr.cycle.start, baseline: day), at: location))
                 } else {
                     kr.cycle = Cycle(start: kr.cycle.start, end: end)
                 }
@@ -194,11 +194,11 @@ extension WhatIfEngine {
             for c in change.checkIns {
                 let existing = base.dataset.checkIns.checkIns(ofKeyResult: k)
                 if c.date <= day {
-                    diagnostics.append(Diagnostic(.error, "S0208", "a hypothetical check-in must be dated after the baseline day \(day), found \(c.date)", at: c.location, length: 10))
+                    diagnostics.append(Diagnostic(ScenarioDiagnostic.checkInNotAfterBaseline(baseline: day, date: c.date), at: c.location, length: 10))
                 } else if c.date > kr.cycle.end {
-                    diagnostics.append(Diagnostic(.error, "S0208", "a check-in of \(kr.id) must fall inside its cycle \(kr.cycle), found \(c.date)", at: c.location, length: 10))
+                    diagnostics.append(Diagnostic(ScenarioDiagnostic.checkInOutsideCycle(keyResult: kr.id, cycle: kr.cycle, date: c.date), at: c.location, length: 10))
                 } else if existing.contains(where: { $0.date == c.date }) || edit.hypothetical[k, default: []].contains(where: { $0.date == c.date }) {
-                    diagnostics.append(Diagnostic(.error, "S0208", "\(kr.id) already has a check-in on \(c.date)", at: c.location, length: 10))
+                    diagnostics.append(Diagnostic(ScenarioDiagnostic.duplicateCheckIn(keyResult: kr.id, date: c.date), at: c.location, length: 10))
                 } else {
                     edit.hypothetical[k, default: []].append(CheckIn(keyResultID: kr.id, date: c.date, value: c.value, confidence: c.confidence))
                     latest = max(latest, c.date)
@@ -258,7 +258,7 @@ extension WhatIfEngine {
         func unit(_ id: String) -> Int? {
             if let u = org.index[id] { return u }
             let notes = Suggestion.closest(to: id, among: org.units.map(\.id)).map { [Diagnostic.Note("did you mean '\($0)'?")] } ?? []
-            diagnostics.append(Diagnostic(.error, "S0203", "unit '\(id)' must be a unit of the organisation", at: location,
+            diagnostics.append(Diagnostic(ScenarioDiagnostic.unknownUnit(id), at: location,
                                           length: id.displayWidth, notes: notes))
             return nil
         }
@@ -295,7 +295,7 @@ extension WhatIfEngine {
                 }
             }
             if picked.isEmpty {
-                diagnostics.append(Diagnostic(.warning, "S0215", "\(selector) selects no unit", at: location))
+                diagnostics.append(Diagnostic(ScenarioDiagnostic.selectsNoUnit(selector), at: location))
             }
             return picked
         }
@@ -307,12 +307,12 @@ extension WhatIfEngine {
         guard let i = schema.attributeIndex(name) else {
             let notes = Suggestion.closest(to: name, among: schema.attributes.map(\.name)).map { [Diagnostic.Note("did you mean '\($0)'?")] }
                 ?? [.init("the policy '\(schema.name)' declares: \(schema.attributes.map(\.name).joined(separator: ", "))")]
-            diagnostics.append(Diagnostic(.error, "S0204", "'\(name)' must be an attribute of the policy's schema", at: location, length: length, notes: notes))
+            diagnostics.append(Diagnostic(ScenarioDiagnostic.unknownAttribute(name), at: location, length: length, notes: notes))
             return nil
         }
         let a = schema.attributes[i]
         if forChange && !a.changeable {
-            diagnostics.append(Diagnostic(.error, "S0205", "'\(name)' is fixed in the policy and a scenario may not change it",
+            diagnostics.append(Diagnostic(ScenarioDiagnostic.fixedAttribute(name),
                                           at: location, length: length,
                                           notes: [.init("'\(name)' is declared 'fixed' here", at: a.location, length: name.displayWidth)]))
             return nil
@@ -330,13 +330,12 @@ extension WhatIfEngine {
             for (id, where_) in ids {
                 guard let k = table.index[id] else {
                     let notes = Suggestion.closest(to: id, among: open.map { table.keyResults[$0].id }).map { [Diagnostic.Note("did you mean '\($0)'?")] } ?? []
-                    diagnostics.append(Diagnostic(.error, "S0210", "key result '\(id)' must be in the key-result file", at: where_, length: id.displayWidth, notes: notes))
+                    diagnostics.append(Diagnostic(ScenarioDiagnostic.unknownKeyResult(id), at: where_, length: id.displayWidth, notes: notes))
                     continue
                 }
                 guard openSet.contains(k) else {
                     let kr = table.keyResults[k]
-                    let why = kr.isClosed ? "it has closed (final value \(PolicyFormat.number(kr.finalValue ?? 0)))" : "its cycle is \(kr.cycle)"
-                    diagnostics.append(Diagnostic(.error, "S0211", "key result '\(id)' must be open on the baseline day \(base.day) to be changed; \(why)",
+                    diagnostics.append(Diagnostic(ScenarioDiagnostic.keyResultNotOpen(id, baseline: base.day, finalValue: kr.finalValue, cycle: kr.cycle),
                                                   at: where_, length: id.displayWidth))
                     continue
                 }
@@ -347,7 +346,7 @@ extension WhatIfEngine {
             let org = base.binding.organisation
             guard let u = org.index[id] else {
                 let notes = Suggestion.closest(to: id, among: org.units.map(\.id)).map { [Diagnostic.Note("did you mean '\($0)'?")] } ?? []
-                diagnostics.append(Diagnostic(.error, "S0203", "unit '\(id)' must be a unit of the organisation", at: location, notes: notes))
+                diagnostics.append(Diagnostic(ScenarioDiagnostic.unknownUnit(id), at: location, notes: notes))
                 return []
             }
             var units: Set<String> = [id]
@@ -356,11 +355,11 @@ extension WhatIfEngine {
                 while let c = stack.popLast() { units.insert(org.units[c].id); stack += org.children[c] }
             }
             let picked = open.filter { units.contains(table.keyResults[$0].unitID) }
-            if picked.isEmpty { diagnostics.append(Diagnostic(.warning, "S0215", "\(selector) selects no open key result on \(base.day)", at: location)) }
+            if picked.isEmpty { diagnostics.append(Diagnostic(ScenarioDiagnostic.selectsNoKeyResult(selector, day: base.day), at: location)) }
             return picked
         case .owner(let name):
             let picked = open.filter { table.keyResults[$0].owner == name }
-            if picked.isEmpty { diagnostics.append(Diagnostic(.warning, "S0215", "\(selector) selects no open key result on \(base.day)", at: location)) }
+            if picked.isEmpty { diagnostics.append(Diagnostic(ScenarioDiagnostic.selectsNoKeyResult(selector, day: base.day), at: location)) }
             return picked
         }
     }

@@ -49,8 +49,8 @@ public enum ScenarioLoader {
 private struct ScenarioReader {
     var yaml: YAMLReader
 
-    mutating func error(_ id: String, _ message: String, at node: Node, notes: [Diagnostic.Note] = []) {
-        yaml.error(id, message, at: node, notes: notes)
+    mutating func add(_ message: some DiagnosticMessage, at node: Node, notes: [Diagnostic.Note] = []) {
+        yaml.add(message, at: node, notes: notes)
     }
 
     func scalar(_ node: Node) -> String? {
@@ -60,13 +60,13 @@ private struct ScenarioReader {
 
     mutating func number(_ node: Node, key: String) -> Double? {
         guard let text = scalar(node), let v = Double(text), v.isFinite else {
-            error("S0101", "'\(key)' must be a number, found \(yaml.describe(node))", at: node)
+            add(ScenarioDiagnostic.notANumber(key: key, found: yaml.describe(node)), at: node)
             return nil
         }
         // Values, targets and shifts beyond ±10^15 are no quantity a goal is set in, and sums of them
         // could overflow; the same bound keeps every number exactly printable.
         guard abs(v) <= ScenarioFile.largestNumber else {
-            error("S0115", "'\(key)' must lie between -10^15 and 10^15, found \(text)", at: node)
+            add(ScenarioDiagnostic.numberTooLarge(key: key, found: text), at: node)
             return nil
         }
         return v
@@ -74,7 +74,7 @@ private struct ScenarioReader {
 
     mutating func day(_ node: Node, key: String) -> Day? {
         guard let text = scalar(node), let d = Day(iso: text) else {
-            error("S0102", "'\(key)' must be a date YYYY-MM-DD, found \(yaml.describe(node))", at: node)
+            add(ScenarioDiagnostic.notADate(key: key, found: yaml.describe(node)), at: node)
             return nil
         }
         return d
@@ -82,7 +82,7 @@ private struct ScenarioReader {
 
     mutating func mapping(_ node: Node, what: String) -> Node.Mapping? {
         guard case .mapping(let m) = node else {
-            error("C0202", "\(what) must be a mapping, found \(yaml.describe(node))", at: node)
+            add(CoreDiagnostic.notAMapping(what, found: yaml.describe(node)), at: node)
             return nil
         }
         return m
@@ -97,27 +97,27 @@ private struct ScenarioReader {
             file.asOfLocation = yaml.location(node)
         }
         if let node = top["threshold"], let t = number(node, key: "threshold") {
-            if t <= 0 || t >= 1 { error("S0103", "'threshold' must be between 0 and 1 (a move of P(success)), found \(scalar(node) ?? "")", at: node) }
+            if t <= 0 || t >= 1 { add(ScenarioDiagnostic.thresholdOutOfRange(found: scalar(node) ?? ""), at: node) }
             file.threshold = t
         }
         if let node = top["correlation"], let r = number(node, key: "correlation") {
-            if r < 0 || r >= 1 { error("S0104", "'correlation' must be at least 0 and below 1, found \(scalar(node) ?? "")", at: node) }
+            if r < 0 || r >= 1 { add(ScenarioDiagnostic.correlationOutOfRange(found: scalar(node) ?? ""), at: node) }
             file.correlation = r
         }
         guard let list = top["scenarios"] else {
-            error("C0203", "scenario file must have 'scenarios', a list of scenarios", at: root)
+            add(CoreDiagnostic.missingScenarios, at: root)
             return nil
         }
         guard case .sequence(let items) = list, !items.isEmpty else {
-            error("C0202", "'scenarios' must be a non-empty list of scenarios, found \(yaml.describe(list))", at: list)
+            add(CoreDiagnostic.scenariosNotAList(found: yaml.describe(list)), at: list)
             return nil
         }
         var names: [String: Node] = [:]
         for item in items {
             guard let s = scenario(item) else { continue }
             if let first = names[s.name], let node = item.mapping?["name"] {
-                error("S0105", "scenario names must be unique; '\(s.name)' is used twice", at: node,
-                      notes: [.init("first used here", at: yaml.location(first), length: yaml.width(first))])
+                add(ScenarioDiagnostic.duplicateScenarioName(s.name), at: node,
+                    notes: [.init("first used here", at: yaml.location(first), length: yaml.width(first))])
             } else if let node = item.mapping?["name"] {
                 names[s.name] = node
             }
@@ -130,7 +130,7 @@ private struct ScenarioReader {
         guard let map = mapping(node, what: "each scenario") else { return nil }
         yaml.checkKeys(map, allowed: ScenarioLoader.scenarioKeys, what: "a scenario")
         guard let nameNode = map["name"] else {
-            error("C0203", "each scenario must have a 'name'", at: node)
+            add(CoreDiagnostic.scenarioWithoutName, at: node)
             return nil
         }
         guard let name = yaml.string(nameNode, key: "name") else { return nil }
@@ -139,14 +139,14 @@ private struct ScenarioReader {
         if let p = map["policy"], let path = yaml.string(p, key: "policy") { s.policy = (path, yaml.location(p)) }
         if let changes = map["changes"] {
             guard case .sequence(let items) = changes else {
-                error("C0202", "'changes' must be a list of changes, found \(yaml.describe(changes))", at: changes)
+                add(CoreDiagnostic.changesNotAList(found: yaml.describe(changes)), at: changes)
                 return s
             }
             for item in items { change(item, into: &s) }
         }
         // A scenario whose changes were all refused has been reported where they are written.
         if s.policy == nil && s.attributeChanges.isEmpty && s.keyResultChanges.isEmpty && map["changes"] == nil {
-            error("S0106", "scenario '\(name)' must change something: 'changes' or 'policy'", at: nameNode)
+            add(ScenarioDiagnostic.scenarioChangesNothing(name), at: nameNode)
         }
         return s
     }
@@ -157,18 +157,18 @@ private struct ScenarioReader {
         let hasUnits = map["units"] != nil, hasKRs = map["kr"] != nil || map["krs"] != nil
         let unitKeys = ["set", "shift"], krKeys = ["target", "deadline", "kind", "pace", "checkins"]
         if hasUnits == hasKRs {
-            error("S0107", "each change must name either 'units' (with set/shift) or 'kr'/'krs' (with target, deadline, kind, pace, checkins)", at: node)
+            add(ScenarioDiagnostic.changeNeedsUnitsOrKeyResults, at: node)
             return
         }
         if hasUnits {
-            for key in krKeys { if let k = map.keys.first(where: { scalar($0) == key }) { error("S0108", "'\(key)' changes key results; a change with 'units' may only 'set' or 'shift' attributes", at: k) } }
+            for key in krKeys { if let k = map.keys.first(where: { scalar($0) == key }) { add(ScenarioDiagnostic.keyResultKeyInUnitChange(key), at: k) } }
             guard let unitsNode = map["units"], let selector = unitSelector(unitsNode) else { return }
             var change = AttributeChange(units: selector, unitsLocation: yaml.location(unitsNode), set: [], shift: [])
             if let setNode = map["set"], let m = mapping(setNode, what: "'set'") {
                 for (k, v) in m {
-                    guard let name = scalar(k) else { error("C0202", "attribute names must be text", at: k); continue }
+                    guard let name = scalar(k) else { add(CoreDiagnostic.attributeNameNotText(found: nil), at: k); continue }
                     guard case .scalar(let sv) = v else {
-                        error("C0208", "attribute '\(name)' must have a single value (text, number or true/false), found \(yaml.describe(v))", at: v)
+                        add(CoreDiagnostic.attributeNotScalar(name: name, found: yaml.describe(v)), at: v)
                         continue
                     }
                     if let value = yaml.attributeValue(v, sv, name: name) { change.set.append((name, value)) }
@@ -176,19 +176,19 @@ private struct ScenarioReader {
             }
             if let shiftNode = map["shift"], let m = mapping(shiftNode, what: "'shift'") {
                 for (k, v) in m {
-                    guard let name = scalar(k) else { error("C0202", "attribute names must be text", at: k); continue }
+                    guard let name = scalar(k) else { add(CoreDiagnostic.attributeNameNotText(found: nil), at: k); continue }
                     guard let by = number(v, key: name) else { continue }
                     change.shift.append((name, by, yaml.location(v)))
                 }
             }
             // Only when none was written: a refused value has been reported where it is.
             if change.set.isEmpty && change.shift.isEmpty && map["set"] == nil && map["shift"] == nil {
-                error("S0109", "a change with 'units' must 'set' or 'shift' at least one attribute", at: node)
+                add(ScenarioDiagnostic.emptyUnitChange, at: node)
                 return
             }
             s.attributeChanges.append(change)
         } else {
-            for key in unitKeys { if let k = map.keys.first(where: { scalar($0) == key }) { error("S0108", "'\(key)' changes unit attributes; a change with 'kr'/'krs' may change target, deadline, kind, pace, checkins", at: k) } }
+            for key in unitKeys { if let k = map.keys.first(where: { scalar($0) == key }) { add(ScenarioDiagnostic.unitKeyInKeyResultChange(key), at: k) } }
             guard let selector = keyResultSelector(map) else { return }
             var change = KeyResultChange(keyResults: selector, location: yaml.location(node), checkIns: [])
             if let t = map["target"], let v = number(t, key: "target") { change.target = (v, yaml.location(t)) }
@@ -201,44 +201,43 @@ private struct ScenarioReader {
                     if n >= -36_500 && n <= 36_500 {  // not abs(n): abs(Int.min) traps
                         change.deadline = (.shift(days: n), yaml.location(d))
                     } else {
-                        error("S0110", "'deadline' may move by at most 36,500 days (a century) either way, found \(text)", at: d)
+                        add(ScenarioDiagnostic.deadlineShiftTooLarge(found: text), at: d)
                     }
                 } else {
-                    error("S0110", "'deadline' must be a shift in days (+14, -7) or a date YYYY-MM-DD, found \(yaml.describe(d))", at: d)
+                    add(ScenarioDiagnostic.invalidDeadline(found: yaml.describe(d)), at: d)
                 }
             }
             if let k = map["kind"] {
                 if let text = scalar(k), let kind = KeyResultKind(rawValue: text) {
                     change.kind = (kind, yaml.location(k))
                 } else {
-                    let options = KeyResultKind.allCases.map(\.rawValue)
-                    error("S0111", "'kind' must be one of \(options.joined(separator: ", ")), found \(yaml.describe(k))", at: k,
-                          notes: Suggestion.closest(to: scalar(k) ?? "", among: options).map { [.init("did you mean '\($0)'?")] } ?? [])
+                    add(ScenarioDiagnostic.unknownKind(found: yaml.describe(k)), at: k,
+                        notes: Suggestion.closest(to: scalar(k) ?? "", among: KeyResultKind.allCases.map(\.rawValue)).map { [.init("did you mean '\($0)'?")] } ?? [])
                 }
             }
             if let p = map["pace"], let v = number(p, key: "pace") {
                 if v <= 0 || v > 20 {
-                    error("S0112", "'pace' must be a multiplier above 0 and at most 20, found \(scalar(p) ?? "")", at: p)
+                    add(ScenarioDiagnostic.paceOutOfRange(found: scalar(p) ?? ""), at: p)
                 } else {
                     change.pace = (v, yaml.location(p))
                 }
             }
             if let c = map["checkins"] {
                 guard case .sequence(let items) = c else {
-                    error("C0202", "'checkins' must be a list of {date, value, confidence}, found \(yaml.describe(c))", at: c)
+                    add(CoreDiagnostic.checkInsNotAList(found: yaml.describe(c)), at: c)
                     return
                 }
                 for item in items {
                     guard let m = mapping(item, what: "each check-in") else { continue }
                     yaml.checkKeys(m, allowed: ScenarioLoader.checkInKeys, what: "a check-in")
                     guard let dn = m["date"], let vn = m["value"] else {
-                        error("C0203", "a check-in must have 'date' and 'value'", at: item)
+                        add(CoreDiagnostic.checkInWithoutDateOrValue, at: item)
                         continue
                     }
                     guard let date = day(dn, key: "date"), let value = number(vn, key: "value") else { continue }
                     var confidence: Double?
                     if let cn = m["confidence"], let cv = number(cn, key: "confidence") {
-                        if cv < 0 || cv > 10 { error("S0113", "'confidence' must be between 0 and 10, found \(scalar(cn) ?? "")", at: cn) }
+                        if cv < 0 || cv > 10 { add(ScenarioDiagnostic.confidenceOutOfRange(found: scalar(cn) ?? ""), at: cn) }
                         confidence = cv
                     }
                     change.checkIns.append(.init(date: date, value: value, confidence: confidence, location: yaml.location(dn)))
@@ -246,7 +245,7 @@ private struct ScenarioReader {
             }
             if change.target == nil && change.deadline == nil && change.kind == nil && change.pace == nil && change.checkIns.isEmpty
                 && !krKeys.contains(where: { map[$0] != nil }) {
-                error("S0109", "a change to key results must give at least one of target, deadline, kind, pace, checkins", at: node)
+                add(ScenarioDiagnostic.emptyKeyResultChange, at: node)
                 return
             }
             s.keyResultChanges.append(change)
@@ -259,7 +258,7 @@ private struct ScenarioReader {
         let keys = ["unit", "subtree", "descendants", "where"]
         yaml.checkKeys(map, allowed: keys, what: "'units'")
         guard map.count == 1, let (k, v) = map.first(where: { _ in true }), let key = scalar(k) else {
-            error("S0114", "'units' must name one selector: unit, subtree, descendants or where (or be 'all')", at: node)
+            add(ScenarioDiagnostic.ambiguousUnitSelector, at: node)
             return nil
         }
         switch key {
@@ -271,7 +270,7 @@ private struct ScenarioReader {
             var pairs: [(String, String, SourceLocation)] = []
             for (an, av) in m {
                 guard let name = scalar(an), let value = scalar(av) else {
-                    error("C0208", "'where' must map attribute names to single values", at: av)
+                    add(CoreDiagnostic.whereNotScalar, at: av)
                     continue
                 }
                 pairs.append((name, value, yaml.location(an)))
@@ -284,7 +283,7 @@ private struct ScenarioReader {
 
     mutating func keyResultSelector(_ map: Node.Mapping) -> KeyResultSelector? {
         if map["kr"] != nil && map["krs"] != nil {
-            error("S0114", "a change names its key results once: 'kr' or 'krs'", at: map["krs"]!)
+            add(ScenarioDiagnostic.keyResultsNamedTwice, at: map["krs"]!)
             return nil
         }
         if let node = map["kr"] {
@@ -296,12 +295,12 @@ private struct ScenarioReader {
         case .sequence(let items):
             var ids: [(String, SourceLocation)] = []
             for item in items { if let id = yaml.string(item, key: "krs") { ids.append((id, yaml.location(item))) } }
-            if ids.isEmpty { error("S0114", "'krs' must list at least one key result", at: node); return nil }
+            if ids.isEmpty { add(ScenarioDiagnostic.emptyKeyResultList, at: node); return nil }
             return .ids(ids)
         case .mapping(let m):
             yaml.checkKeys(m, allowed: ["unit", "subtree", "owner"], what: "'krs'")
             guard m.count == 1, let (k, v) = m.first(where: { _ in true }), let key = scalar(k), let value = yaml.string(v, key: key) else {
-                error("S0114", "'krs' must name one selector: unit, subtree or owner (or be a list of ids)", at: node)
+                add(ScenarioDiagnostic.ambiguousKeyResultSelector, at: node)
                 return nil
             }
             switch key {
@@ -311,7 +310,7 @@ private struct ScenarioReader {
             default: return nil
             }
         default:
-            error("C0202", "'krs' must be a list of key-result ids or a selector {unit|subtree|owner: …}, found \(yaml.describe(node))", at: node)
+            add(CoreDiagnostic.keyResultsNotAListOrSelector(found: yaml.describe(node)), at: node)
             return nil
         }
     }

@@ -47,56 +47,55 @@ extension PolicyAnalyser {
         if !report.gaps.isEmpty {
             var notes = report.gaps.map { Diagnostic.Note("no row decides units with \($0.description); for example \(example($0))") }
             if report.gaps.count >= 5 { notes.append(.init("… and more: \(PolicyFormat.number(report.gapCells)) cells of the attribute space in all")) }
-            out.append(Diagnostic(.warning, "P1001", "the decision table leaves some units without a decision; add rows or an 'otherwise'",
+            out.append(Diagnostic(PolicyDiagnostic.tableHasGaps,
                                   at: tableLocation, notes: notes))
         }
         for o in report.overlaps {
             var notes = o.rows.dropFirst().map { Diagnostic.Note("row \($0) also matches them here", at: row($0)) }
             notes.append(.init("for example \(example(o.region))"))
-            out.append(Diagnostic(.warning, "P1002", "rows \(o.rows.map(String.init).joined(separator: " and ")) of this unique table both match units with \(o.region.description)",
+            out.append(Diagnostic(PolicyDiagnostic.overlappingRows(o.rows, region: o.region.description),
                                   at: row(o.rows[0]), notes: notes))
         }
         for n in report.deadRows {
-            out.append(Diagnostic(.warning, "P1003", "row \(n) can never decide: its condition holds for no unit the overrides leave to the table",
+            out.append(Diagnostic(PolicyDiagnostic.deadRow(n),
                                   at: row(n)))
         }
         for s in report.shadowedRows {
-            let why = policy.hitPolicy == .first ? "row \(s.by) above matches every unit it matches" : "a row of higher priority matches every unit it matches"
-            out.append(Diagnostic(.warning, "P1004", "row \(s.row) never decides: \(why)", at: row(s.row),
+            out.append(Diagnostic(PolicyDiagnostic.shadowedRow(s.row, by: s.by, firstHit: policy.hitPolicy == .first), at: row(s.row),
                                   notes: [.init("row \(s.by) is here", at: row(s.by))]))
         }
         for n in report.deadEvidence {
-            out.append(Diagnostic(.warning, "P1005", "evidence rule can never fire: its condition holds for no unit", at: policy.evidence[n - 1].location))
+            out.append(Diagnostic(PolicyDiagnostic.deadEvidence, at: policy.evidence[n - 1].location))
         }
         for n in report.deadOverrides {
-            out.append(Diagnostic(.warning, "P1006", "override can never apply: its condition holds for no unit", at: policy.overrides[n - 1].location))
+            out.append(Diagnostic(PolicyDiagnostic.deadOverride, at: policy.overrides[n - 1].location))
         }
         let (attributes, derived, values) = unused()
         for i in attributes {
-            out.append(Diagnostic(.warning, "P0901", "attribute '\(policy.attributes[i].name)' is declared but never used", at: policy.attributes[i].location,
+            out.append(Diagnostic(PolicyDiagnostic.unusedAttribute(policy.attributes[i].name), at: policy.attributes[i].location,
                                   length: policy.attributes[i].name.displayWidth))
         }
         for i in derived {
-            out.append(Diagnostic(.warning, "P0902", "derived value '\(policy.derived[i].name)' is defined but never used", at: policy.derived[i].location,
+            out.append(Diagnostic(PolicyDiagnostic.unusedDerivedValue(policy.derived[i].name), at: policy.derived[i].location,
                                   length: policy.derived[i].name.displayWidth))
         }
         for i in Set(values.map(\.attribute)).sorted() {
-            let names = values.filter { $0.attribute == i }.map { "'\($0.value)'" }
-            out.append(Diagnostic(.note, "P0903", "\(names.count == 1 ? "value" : "values") \(names.joined(separator: ", ")) of '\(policy.attributes[i].name)' \(names.count == 1 ? "is" : "are") never mentioned by a rule; units with \(names.count == 1 ? "it" : "them") are decided by the other attributes",
+            let names = values.filter { $0.attribute == i }.map(\.value)
+            out.append(Diagnostic(PolicyDiagnostic.unmentionedValues(names, attribute: policy.attributes[i].name),
                                   at: policy.attributes[i].location, length: policy.attributes[i].name.displayWidth))
         }
         let top = policy.rows.first?.location ?? SourceLocation(file: policy.path, line: 1, column: 1)
         if let why = report.notAnalysed {
-            out.append(Diagnostic(.warning, "P1007", "the decision logic was not analysed: gaps, overlaps, dead and shadowed rows are unknown",
+            out.append(Diagnostic(PolicyDiagnostic.notAnalysed,
                                   at: top, notes: [.init(why), .init("compare that attribute with fewer distinct numbers, or use ranges of levels")]))
         }
         if report.stoppedEarly {
-            let share = report.spaceCells > 0 ? report.cellsExamined / report.spaceCells * 100 : 0
-            out.append(Diagnostic(.warning, "P1008", "the analysis stopped at its budget (\(report.budget.grouped) rule evaluations, \(report.boxes.grouped) boxes), having examined \(String(format: "%.1f", share))% of the attribute space: what it lists was found there; rows it does not list as dead or shadowed may still be",
+            out.append(Diagnostic(PolicyDiagnostic.analysisStoppedEarly(budget: report.budget, boxes: report.boxes,
+                                                                        cellsExamined: report.cellsExamined, spaceCells: report.spaceCells),
                                   at: top, notes: [.init("the rows' conditions cut the space into more pieces than the budget allows; give `tandem check --analysis-budget N` a larger N to go further, or --no-analysis to skip it")]))
         }
         if report.approximate {
-            out.append(Diagnostic(.note, "P1009", "some conditions do arithmetic on numbers: the analysis decided those cells from one representative unit each",
+            out.append(Diagnostic(PolicyDiagnostic.approximateAnalysis,
                                   at: SourceLocation(file: policy.path, line: 1, column: 1)))
         }
         return out

@@ -43,7 +43,7 @@ public struct OrganisationBinding: Sendable {
             for (name, value) in unit.attributes where !known.contains(name) {
                 var notes = Suggestion.closest(to: name, among: known).map { [Diagnostic.Note("did you mean '\($0)'?")] } ?? []
                 notes.append(.init("the policy '\(policy.name)' ignores attributes it does not declare"))
-                diagnostics.append(Diagnostic(.warning, "P0805", "attribute '\(name)' is not in the policy's schema",
+                diagnostics.append(Diagnostic(PolicyDiagnostic.attributeNotInSchema(name),
                                               at: value.location, length: value.text.displayWidth, notes: notes))
             }
             let resolved = organisation.resolvedAttributes(of: unit.id)
@@ -55,7 +55,7 @@ public struct OrganisationBinding: Sendable {
                         origins[slot] = .defaultValue
                     } else {
                         diagnostics.append(Diagnostic(
-                            .error, "P0804", "unit '\(unit.id)' must have a value for '\(attribute.name)', set on it or on an ancestor",
+                            PolicyDiagnostic.missingAttributeValue(unit: unit.id, attribute: attribute.name),
                             at: unit.location, length: unit.id.displayWidth,
                             notes: [.init("'\(attribute.name)' is declared here without a default", at: attribute.location,
                                           length: attribute.name.displayWidth)]))
@@ -81,25 +81,25 @@ public struct OrganisationBinding: Sendable {
     public static func convert(_ value: AttributeValue, _ attribute: AttributeDefinition) -> Result<Double, Diagnostic> {
         let declared = Diagnostic.Note("'\(attribute.name)' is declared here", at: attribute.location,
                                        length: attribute.name.displayWidth)
-        func fail(_ message: String, _ notes: [Diagnostic.Note] = []) -> Result<Double, Diagnostic> {
-            .failure(Diagnostic(.error, "P0801", message, at: value.location, length: value.text.displayWidth, notes: notes + [declared]))
+        func fail(_ message: PolicyDiagnostic, _ notes: [Diagnostic.Note] = []) -> Result<Double, Diagnostic> {
+            .failure(Diagnostic(message, at: value.location, length: value.text.displayWidth, notes: notes + [declared]))
         }
         switch attribute.kind {
         case .level(let names), .enumeration(let names):
             if let i = names.firstIndex(of: value.text) { return .success(Double(i)) }
             let listing = attribute.type.symbolSet?.listing ?? ""
             let notes = Suggestion.closest(to: value.text, among: names).map { [Diagnostic.Note("did you mean '\($0)'?")] } ?? []
-            return fail("'\(value.text)' is not a \(attribute.kind.isLevel ? "level" : "value") of '\(attribute.name)' (\(listing))", notes)
+            return fail(.invalidAttributeValue(value.text, attribute: attribute.name, isLevel: attribute.kind.isLevel, listing: listing), notes)
         case .number(let min, let max):
-            guard let v = value.number, v.isFinite else { return fail("'\(attribute.name)' must be a number, found '\(value.text)'") }
+            guard let v = value.number, v.isFinite else { return fail(.attributeValueNotANumber(attribute: attribute.name, found: value.text)) }
             guard abs(v) <= Token.largestNumber else {
-                return fail("'\(attribute.name)' must lie between -10^15 and 10^15, found \(value.text)")
+                return fail(.attributeValueTooLarge(attribute: attribute.name, found: value.text))
             }
-            if let min, v < min { return fail("'\(attribute.name)' must be at least \(PolicyFormat.number(min)), found \(value.text)") }
-            if let max, v > max { return fail("'\(attribute.name)' must be at most \(PolicyFormat.number(max)), found \(value.text)") }
+            if let min, v < min { return fail(.attributeValueBelowMinimum(attribute: attribute.name, minimum: min, found: value.text)) }
+            if let max, v > max { return fail(.attributeValueAboveMaximum(attribute: attribute.name, maximum: max, found: value.text)) }
             return .success(v)
         case .boolean:
-            guard let b = value.boolean else { return fail("'\(attribute.name)' must be true or false, found '\(value.text)'") }
+            guard let b = value.boolean else { return fail(.attributeValueNotBoolean(attribute: attribute.name, found: value.text)) }
             return .success(b ? 1 : 0)
         }
     }

@@ -23,12 +23,9 @@ struct PolicyChecker {
         return max(1, firstLine.displayWidth)
     }
 
-    mutating func error(_ id: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {
-        diagnostics.append(Diagnostic(.error, id, message, at: location(range), length: width(range), notes: notes))
-    }
-
-    mutating func warning(_ id: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {
-        diagnostics.append(Diagnostic(.warning, id, message, at: location(range), length: width(range), notes: notes))
+    /// Adds a catalogue entry located at a range of the policy, underlined to the end of its first line.
+    mutating func add(_ message: PolicyDiagnostic, at range: SourceRange, notes: [Diagnostic.Note] = []) {
+        diagnostics.append(Diagnostic(message, at: location(range), length: width(range), notes: notes))
     }
 
     func declaredHere(_ what: String, _ range: SourceRange) -> Diagnostic.Note {
@@ -66,19 +63,19 @@ struct PolicyChecker {
     mutating func check(_ file: PolicyFileSyntax) -> Policy? {
         for d in file.derived where laterDerived[d.name.text] == nil { laterDerived[d.name.text] = d.name.range }
         if file.name == nil {
-            diagnostics.append(Diagnostic(.warning, "P0001", "policy should start with its name: policy \"…\" version \"…\"",
+            diagnostics.append(Diagnostic(PolicyDiagnostic.missingPolicyName,
                                           at: SourceLocation(file: source.path, line: 1, column: 1)))
         }
         checkAttributes(file.attributes)
         var derived: [(name: String, type: ValueType, expression: CheckedExpression, location: SourceLocation)] = []
         for (i, d) in file.derived.enumerated() {
             if reservedWords.contains(d.name.text) {
-                error("P0302", "'\(d.name.text)' is a reserved word and cannot name a derived value", at: d.name.range)
+                add(.reservedWordAsDerivedName(d.name.text), at: d.name.range)
                 continue
             }
             if let existing = variables[d.name.text] {
-                error("P0301", "name '\(d.name.text)' must be declared once", at: d.name.range,
-                      notes: [declaredHere("first declared", existing.range)])
+                add(.duplicateName(d.name.text), at: d.name.range,
+                    notes: [declaredHere("first declared", existing.range)])
                 continue
             }
             guard let (expression, type) = checkExpression(d.value, scope: .derived(upTo: i)) else {
@@ -97,7 +94,7 @@ struct PolicyChecker {
         for e in file.evidence {
             let condition = checkCondition(e.condition, scope: .rule)
             if e.weight <= 0 {
-                error("P0320", "evidence weight must be positive, found \(PolicyFormat.number(e.weight))", at: e.weightRange)
+                add(.nonPositiveEvidenceWeight(e.weight), at: e.weightRange)
             }
             guard let condition else { continue }
             evidence.append(EvidenceRule(condition: condition, direction: e.direction.text == "okr" ? .okr : .kpi,
@@ -119,8 +116,8 @@ struct PolicyChecker {
         for a in file.alerts {
             let severity = AlertSeverity(rawValue: a.severity.text)
             if severity == nil {
-                error("P0601", "alert severity must be info, warning or critical, found '\(a.severity.text)'", at: a.severity.range,
-                      notes: didYouMean(a.severity.text, AlertSeverity.allCases.map(\.rawValue)))
+                add(.unknownAlertSeverity(a.severity.text), at: a.severity.range,
+                    notes: didYouMean(a.severity.text, AlertSeverity.allCases.map(\.rawValue)))
             }
             let condition = checkCondition(a.condition, scope: .alert)
             guard let severity, let condition else { continue }
@@ -132,8 +129,8 @@ struct PolicyChecker {
         var titles: [String: SourceRange] = [:]
         for x in file.expectations {
             if let first = titles[x.title] {
-                error("P0705", "expectation names must be unique; '\(x.title)' is used twice", at: x.titleRange,
-                      notes: [declaredHere("first used", first)])
+                add(.duplicateExpectation(x.title), at: x.titleRange,
+                    notes: [declaredHere("first used", first)])
             }
             titles[x.title] = x.titleRange
             if let expectation = checkExpectation(x) { expectations.append(expectation) }
@@ -150,12 +147,12 @@ struct PolicyChecker {
     private mutating func checkAttributes(_ list: [AttributeSyntax]) {
         for a in list {
             if reservedWords.contains(a.name.text) {
-                error("P0302", "'\(a.name.text)' is a reserved word and cannot name an attribute", at: a.name.range)
+                add(.reservedWordAsAttributeName(a.name.text), at: a.name.range)
                 continue
             }
             if let existing = variables[a.name.text] {
-                error("P0301", "attribute '\(a.name.text)' must be declared once", at: a.name.range,
-                      notes: [declaredHere("first declared", existing.range)])
+                add(.duplicateAttribute(a.name.text), at: a.name.range,
+                    notes: [declaredHere("first declared", existing.range)])
                 continue
             }
             let kind: AttributeDefinition.Kind
@@ -165,22 +162,22 @@ struct PolicyChecker {
                 var ok = true
                 for n in names {
                     if let first = seen[n.text] {
-                        error("P0303", "value '\(n.text)' must appear once in '\(a.name.text)'", at: n.range,
-                              notes: [declaredHere("first listed", first)])
+                        add(.duplicateValue(n.text, attribute: a.name.text), at: n.range,
+                            notes: [declaredHere("first listed", first)])
                         ok = false
                     }
                     seen[n.text] = n.range
                     if reservedWords.contains(n.text) || n.text == "true" || n.text == "false" {
-                        error("P0302", "'\(n.text)' is a reserved word and cannot be a value", at: n.range)
+                        add(.reservedWordAsValue(n.text), at: n.range)
                         ok = false
                     }
                 }
                 if names.count < 2 {
-                    error("P0304", "'\(a.name.text)' must have at least two values to choose from", at: a.typeRange)
+                    add(.tooFewValues(attribute: a.name.text), at: a.typeRange)
                     ok = false
                 }
                 if names.count > 64 {
-                    error("P0304", "'\(a.name.text)' may have at most 64 values", at: a.typeRange)
+                    add(.tooManyValues(attribute: a.name.text), at: a.typeRange)
                     ok = false
                 }
                 // Declared anyway, with each value once, so that its uses are still checked.
@@ -190,7 +187,7 @@ struct PolicyChecker {
                 if case .level = a.type { kind = .level(unique) } else { kind = .enumeration(unique) }
             case .number(let min, let max, let range):
                 if let min, let max, min > max, let range {
-                    error("P0304", "range must run from low to high, found \(PolicyFormat.number(min))..\(PolicyFormat.number(max))", at: range)
+                    add(.reversedRange(min: min, max: max), at: range)
                     continue
                 }
                 kind = .number(min: min, max: max)
@@ -214,21 +211,21 @@ struct PolicyChecker {
         switch (attribute.kind, e) {
         case (.level(let values), .name(let n)), (.enumeration(let values), .name(let n)):
             if let i = values.firstIndex(of: n.text) { return Double(i) }
-            error("P0311", "'\(n.text)' is not a value of '\(attribute.name)' (\(attribute.type.symbolListing))", at: n.range,
-                  notes: didYouMean(n.text, values))
+            add(.notAValue(n.text, attribute: attribute.name, listing: attribute.type.symbolListing), at: n.range,
+                notes: didYouMean(n.text, values))
             return nil
         case (.number(let min, let max), .number(let v, let r)), (.number(let min, let max), .percent(let v, let r)):
             var value = v
             if case .percent = e { value = v / 100 }
-            if let min, value < min { error("P0305", "\(context) must be at least \(PolicyFormat.number(min)), found \(PolicyFormat.number(value))", at: r); return nil }
-            if let max, value > max { error("P0305", "\(context) must be at most \(PolicyFormat.number(max)), found \(PolicyFormat.number(value))", at: r); return nil }
+            if let min, value < min { add(.literalBelowMinimum(context: context, minimum: min, found: value), at: r); return nil }
+            if let max, value > max { add(.literalAboveMaximum(context: context, maximum: max, found: value), at: r); return nil }
             return value
         case (.number, .unary("-", .number(let v, _), let r)):
             return literal(.number(-v, r), for: attribute, context: context)
         case (.boolean, .boolean(let b, _)):
             return b ? 1 : 0
         default:
-            error("P0305", "\(context) must be \(attribute.type), found '\(text(e.range))'", at: e.range)
+            add(.literalOfWrongType(context: context, type: attribute.type, found: text(e.range)), at: e.range)
             return nil
         }
     }
@@ -238,7 +235,7 @@ struct PolicyChecker {
     mutating func checkCondition(_ e: ExpressionSyntax, scope: Scope) -> Condition? {
         guard let (expression, type) = checkExpression(e, scope: scope) else { return nil }
         guard type == .boolean else {
-            error("P0316", "condition must be yes or no, but '\(text(e.range))' is \(type)", at: e.range)
+            add(.conditionNotBoolean(expression: text(e.range), type: type), at: e.range)
             return nil
         }
         var conjuncts: [(String, CheckedExpression)] = []
@@ -277,18 +274,18 @@ struct PolicyChecker {
         case .member(let base, let member):
             let full = "\(base.text).\(member.text)"
             guard base.text == "kr" || base.text == "unit" else {
-                error("P0319", "unknown name '\(full)'", at: e.range,
-                      notes: [.init("only key-result facts are written with a dot, as in kr.progress or unit.mode")])
+                add(.unknownDottedName(full), at: e.range,
+                    notes: [.init("only key-result facts are written with a dot, as in kr.progress or unit.mode")])
                 return nil
             }
             guard case .alert = scope else {
-                error("P0318", "'\(full)' is a key-result fact, known only in alert rules", at: e.range)
+                add(.factOutsideAlert(full), at: e.range)
                 return nil
             }
             guard let fact = KeyResultFact(rawValue: full) else {
                 var notes = didYouMean(full, KeyResultFact.allCases.map(\.rawValue))
                 notes.append(.init("facts: \(KeyResultFact.allCases.map(\.rawValue).joined(separator: ", "))"))
-                error("P0319", "unknown key-result fact '\(full)'", at: e.range, notes: notes)
+                add(.unknownFact(full), at: e.range, notes: notes)
                 return nil
             }
             return (.fact(fact), fact.type)
@@ -296,13 +293,13 @@ struct PolicyChecker {
             guard let (x, type) = checkExpression(inner, scope: scope, hint: hint) else { return nil }
             if op == "not" {
                 guard type == .boolean else {
-                    error("P0314", "'not' needs a yes/no value, but '\(text(inner.range))' is \(type)", at: r.union(inner.range))
+                    add(.notNeedsBoolean(expression: text(inner.range), type: type), at: r.union(inner.range))
                     return nil
                 }
                 return (.not(x), .boolean)
             }
             guard type == .number else {
-                error("P0315", "'-' needs a number, but '\(text(inner.range))' is \(type)", at: r.union(inner.range))
+                add(.negationNeedsNumber(expression: text(inner.range), type: type), at: r.union(inner.range))
                 return nil
             }
             if case .constant(let c) = x { return (.constant(-c), .number) }  // fold: `lean <= -3` compares with a constant
@@ -313,7 +310,7 @@ struct PolicyChecker {
                 let right = checkExpression(r, scope: scope)
                 guard let (lx, lt) = left, let (rx, rt) = right else { return nil }
                 for (side, t) in [(l, lt), (r, rt)] where t != .boolean {
-                    error("P0314", "'\(op)' joins yes/no conditions, but '\(text(side.range))' is \(t)", at: side.range)
+                    add(.logicalOperatorNeedsBoolean(operator: op, expression: text(side.range), type: t), at: side.range)
                     return nil
                 }
                 return (op == "and" ? .and(lx, rx) : .or(lx, rx), .boolean)
@@ -323,7 +320,7 @@ struct PolicyChecker {
                 let right = checkExpression(r, scope: scope)
                 guard let (lx, lt) = left, let (rx, rt) = right else { return nil }
                 for (side, t) in [(l, lt), (r, rt)] where t != .number {
-                    error("P0315", "'\(op)' needs numbers, but '\(text(side.range))' is \(t)", at: side.range)
+                    add(.arithmeticNeedsNumbers(operator: op, expression: text(side.range), type: t), at: side.range)
                     return nil
                 }
                 let aop: ArithmeticOperator = op == "+" ? .add : (op == "-" ? .sub : .mul)
@@ -346,17 +343,17 @@ struct PolicyChecker {
             guard let (lx, lt) = left, let (rx, rt) = right else { return nil }
             let cop = ComparisonOperator(rawValue: op)!
             if lt != rt {
-                error("P0312", "cannot compare \(lt) with \(rt)", at: e.range)
+                add(.incomparableTypes(lt, rt), at: e.range)
                 return nil
             }
             if cop != .eq && cop != .ne {
                 switch lt {
                 case .boolean:
-                    error("P0313", "'\(op)' orders values, but yes/no values have no order; use == or !=", at: opRange)
+                    add(.orderingBooleans(operator: op), at: opRange)
                     return nil
                 case .symbol(let set) where !set.ordered:
-                    error("P0313", "'\(op)' orders values, but '\(set.name)' is an enumeration without order; use ==, != or in {…}",
-                          at: opRange)
+                    add(.orderingEnumeration(operator: op, enumeration: set.name),
+                        at: opRange)
                     return nil
                 default: break
                 }
@@ -368,13 +365,13 @@ struct PolicyChecker {
             for item in items {
                 guard let (ix, it) = checkExpression(item, scope: scope, hint: lt.symbolSet) else { return nil }
                 guard it == lt, case .constant(let v) = ix else {
-                    error("P0312", "a set after 'in' holds values of the same type as '\(text(l.range))' (\(lt))", at: item.range)
+                    add(.mixedTypesInSet(expression: text(l.range), type: lt), at: item.range)
                     return nil
                 }
                 values.append(v)
             }
             if lt == .boolean {
-                error("P0313", "'in' needs a level, value or number; for yes/no use ==", at: e.range)
+                add(.membershipOfBoolean, at: e.range)
                 return nil
             }
             return (.member(lx, values), .boolean)
@@ -384,7 +381,7 @@ struct PolicyChecker {
     private mutating func resolveName(_ n: Name, scope: Scope, hint: SymbolSet?) -> (CheckedExpression, ValueType)? {
         if n.text == "lean" {
             if case .table = scope { return (.slot(attributeDefs.count + derivedOrder.count), .number) }
-            error("P0317", "'lean' is the sum of the evidence, known only in decision table rows", at: n.range)
+            add(.leanOutsideTable, at: n.range)
             return nil
         }
         if let hint, let index = hint.index(of: n.text), !isVariable(n.text, scope) {
@@ -392,26 +389,26 @@ struct PolicyChecker {
         }
         if let v = variables[n.text] {
             if case .derived(let upTo) = scope, v.slot >= attributeDefs.count, v.slot - attributeDefs.count >= upTo {
-                error("P0306", "derived value '\(n.text)' must be defined before it is used", at: n.range,
-                      notes: [declaredHere("defined", v.range)])
+                add(.derivedUsedBeforeDefinition(n.text), at: n.range,
+                    notes: [declaredHere("defined", v.range)])
                 return nil
             }
             return (.slot(v.slot), v.type)
         }
         if let later = laterDerived[n.text], case .derived = scope {
-            error("P0306", "derived value '\(n.text)' must be defined before it is used", at: n.range,
-                  notes: [declaredHere("defined", later)])
+            add(.derivedUsedBeforeDefinition(n.text), at: n.range,
+                notes: [declaredHere("defined", later)])
             return nil
         }
         if let hint {
-            error("P0311", "'\(n.text)' is not a \(hint.ordered ? "level" : "value") of '\(hint.name)' (\(hint.listing))", at: n.range,
-                  notes: didYouMean(n.text, hint.values))
+            add(.notInSet(n.text, set: hint), at: n.range,
+                notes: didYouMean(n.text, hint.values))
             return nil
         }
         // Is it a value used without an attribute to compare with?
         if let owner = attributeDefs.first(where: { $0.type.symbolSet?.values.contains(n.text) == true }) {
-            error("P0310", "'\(n.text)' is a value of '\(owner.name)'; compare it with the attribute, as in \(owner.name) == \(n.text)",
-                  at: n.range)
+            add(.valueWithoutAttribute(n.text, attribute: owner.name),
+                at: n.range)
             return nil
         }
         var candidates = Array(variables.keys)
@@ -420,8 +417,8 @@ struct PolicyChecker {
         if notes.isEmpty, let keyword = Suggestion.closest(to: n.text, among: ["and", "or", "not", "in", "true", "false"]) {
             notes.append(.init("did you mean '\(keyword)'?"))
         }
-        error("P0310", "unknown name '\(n.text)'; it is not an attribute\(candidates.count > attributeDefs.count ? " or a derived value" : "")",
-              at: n.range, notes: notes)
+        add(.unknownName(n.text, derivedValuesExist: candidates.count > attributeDefs.count),
+            at: n.range, notes: notes)
         return nil
     }
 
@@ -449,7 +446,7 @@ struct PolicyChecker {
             outcome.pay = outcome.pay ?? .separate
         case .hybrid:
             if outcome.kpiWeight == nil || outcome.okrWeight == nil {
-                error("P0406", "hybrid outcome must give its weights, as in hybrid(kpi: 60%, okr: 40%)", at: o.range)
+                add(.hybridWithoutWeights, at: o.range)
                 return nil
             }
             outcome.kpiCycle = outcome.kpiCycle ?? .quarterly
@@ -463,8 +460,8 @@ struct PolicyChecker {
     /// Checks the parameters an outcome gives, without defaults (expectations match on these).
     mutating func checkOutcomeParameters(_ o: OutcomeSyntax) -> ExpectedOutcome? {
         guard let mode = Mode(rawValue: o.mode.text) else {
-            error("P0401", "outcome must be kpi, okr or hybrid, found '\(o.mode.text)'", at: o.mode.range,
-                  notes: didYouMean(o.mode.text, Mode.allCases.map(\.rawValue)))
+            add(.unknownMode(o.mode.text), at: o.mode.range,
+                notes: didYouMean(o.mode.text, Mode.allCases.map(\.rawValue)))
             return nil
         }
         var result = ExpectedOutcome(mode: mode, text: text(o.range))
@@ -481,12 +478,12 @@ struct PolicyChecker {
                 if mode != .hybrid && (name == "kpi_cycle" || name == "okr_cycle") {
                     notes = [.init("\(mode.rawValue)(…) has one cycle: write 'cycle: …'")]
                 }
-                error("P0402", "unknown parameter '\(name)' for \(mode.rawValue)", at: p.name.range, notes: notes)
+                add(.unknownParameter(name, mode: mode), at: p.name.range, notes: notes)
                 ok = false
                 continue
             }
             if let first = seen[name] {
-                error("P0403", "parameter '\(name)' must be given once", at: p.name.range, notes: [declaredHere("first given", first)])
+                add(.duplicateParameter(name), at: p.name.range, notes: [declaredHere("first given", first)])
                 ok = false
                 continue
             }
@@ -496,8 +493,8 @@ struct PolicyChecker {
                 guard case .word(let w) = p.value, let cycle = CycleLength(rawValue: w.text) else {
                     var notes: [Diagnostic.Note] = []
                     if case .word(let w) = p.value { notes = didYouMean(w.text, CycleLength.allCases.map(\.rawValue)) }
-                    error("P0404", "'\(name)' must be one of \(CycleLength.allCases.map(\.rawValue).joined(separator: ", ")), found '\(text(p.value.range))'",
-                          at: p.value.range, notes: notes)
+                    add(.unknownCycle(parameter: name, found: text(p.value.range)),
+                        at: p.value.range, notes: notes)
                     ok = false
                     continue
                 }
@@ -517,21 +514,21 @@ struct PolicyChecker {
                 case .call(let f, let inner) where f.text == "partial":
                     guard let share = percent(inner, "partial") else { ok = false; continue }
                     if share == 0 || share == 1 {
-                        warning("P0412", "partial(\(PolicyFormat.number(share * 100))%) is the same as \(share == 0 ? "separate" : "full"); say so", at: p.value.range)
+                        add(.partialIsWhole(share: share), at: p.value.range)
                     }
                     result.pay = .partial(share)
                 default:
                     var notes: [Diagnostic.Note] = []
                     if case .word(let w) = p.value { notes = didYouMean(w.text, ["separate", "full", "partial"]) }
                     if case .word(let w) = p.value, w.text == "partial" { notes = [.init("give the share: partial(30%)")] }
-                    error("P0409", "'pay' must be separate, partial(P%) or full, found '\(text(p.value.range))'", at: p.value.range, notes: notes)
+                    add(.unknownPay(text(p.value.range)), at: p.value.range, notes: notes)
                     ok = false
                 }
             default: // rollout
                 guard case .word(let w) = p.value, let rollout = Rollout(rawValue: w.text) else {
                     var notes: [Diagnostic.Note] = []
                     if case .word(let w) = p.value { notes = didYouMean(w.text, Rollout.allCases.map(\.rawValue)) }
-                    error("P0410", "'rollout' must be full, pilot or project, found '\(text(p.value.range))'", at: p.value.range, notes: notes)
+                    add(.unknownRollout(text(p.value.range)), at: p.value.range, notes: notes)
                     ok = false
                     continue
                 }
@@ -541,8 +538,8 @@ struct PolicyChecker {
         if let (a, range) = aspirational {
             if let c = result.committedShare {
                 if abs(c + a - 1) > 1e-9 {
-                    error("P0408", "committed and aspirational shares must add up to 100%, found \(PolicyFormat.percent(c)) + \(PolicyFormat.percent(a))",
-                          at: range, notes: committedRange.map { [declaredHere("committed share given", $0)] } ?? [])
+                    add(.sharesNotWhole(committed: c, aspirational: a),
+                        at: range, notes: committedRange.map { [declaredHere("committed share given", $0)] } ?? [])
                     ok = false
                 }
             } else {
@@ -550,8 +547,8 @@ struct PolicyChecker {
             }
         }
         if mode == .hybrid, let k = result.kpiWeight, let w = result.okrWeight, abs(k + w - 1) > 1e-9 {
-            error("P0407", "hybrid weights must add up to 100%, found kpi \(PolicyFormat.percent(k)) + okr \(PolicyFormat.percent(w)) = \(PolicyFormat.percent(k + w))",
-                  at: o.range)
+            add(.hybridWeightsNotWhole(kpi: k, okr: w),
+                at: o.range)
             ok = false
         }
         return ok ? result : nil
@@ -561,15 +558,15 @@ struct PolicyChecker {
         switch v {
         case .percent(let p, let r):
             guard p >= 0 && p <= 100 else {
-                error("P0405", "'\(name)' must be between 0% and 100%, found \(PolicyFormat.number(p))%", at: r)
+                add(.percentageOutOfRange(parameter: name, found: p), at: r)
                 return nil
             }
             return p / 100
         case .number(let n, let r):
-            error("P0411", "'\(name)' is a percentage; write \(PolicyFormat.number(n <= 1 ? n * 100 : n))%", at: r)
+            add(.numberForPercentage(parameter: name, number: n), at: r)
             return nil
         default:
-            error("P0411", "'\(name)' is a percentage such as 40%, found '\(text(v.range))'", at: v.range)
+            add(.expectedPercentage(parameter: name, found: text(v.range)), at: v.range)
             return nil
         }
     }
@@ -578,41 +575,41 @@ struct PolicyChecker {
 
     private mutating func checkTables(_ tables: [TableSyntax]) -> (HitPolicy?, [DecisionRow]) {
         guard let table = tables.first else {
-            diagnostics.append(Diagnostic(.error, "P0501", "policy must have a decision table: decide { when … => … }",
+            diagnostics.append(Diagnostic(PolicyDiagnostic.missingDecisionTable,
                                           at: SourceLocation(file: source.path, line: 1, column: 1)))
             return (nil, [])
         }
         for extra in tables.dropFirst() {
-            error("P0502", "a policy has one decision table; merge these rows into the first", at: extra.range,
-                  notes: [declaredHere("first table", table.range)])
+            add(.secondDecisionTable, at: extra.range,
+                notes: [declaredHere("first table", table.range)])
         }
         var hitPolicy = HitPolicy.unique
         if let name = table.hitPolicy {
             if let h = HitPolicy(rawValue: name.text) { hitPolicy = h } else {
-                error("P0503", "hit policy must be unique, first or priority, found '\(name.text)'", at: name.range,
-                      notes: didYouMean(name.text, HitPolicy.allCases.map(\.rawValue)))
+                add(.unknownHitPolicy(name.text), at: name.range,
+                    notes: didYouMean(name.text, HitPolicy.allCases.map(\.rawValue)))
             }
         }
         if table.rows.isEmpty {
-            error("P0508", "decision table must have at least one row", at: table.range)
+            add(.emptyDecisionTable, at: table.range)
         }
         var rows: [DecisionRow] = []
         var otherwise: SourceRange?
         for row in table.rows {
             if row.condition == nil {
                 if let first = otherwise {
-                    error("P0506", "a table has one 'otherwise' row", at: row.conditionRange, notes: [declaredHere("first 'otherwise'", first)])
+                    add(.secondOtherwise, at: row.conditionRange, notes: [declaredHere("first 'otherwise'", first)])
                 }
                 otherwise = row.conditionRange
             } else if let o = otherwise, hitPolicy == .first {
-                warning("P0507", "row can never fire: the 'otherwise' row above matches every unit first", at: row.conditionRange,
-                        notes: [declaredHere("'otherwise'", o)])
+                add(.rowAfterOtherwise, at: row.conditionRange,
+                    notes: [declaredHere("'otherwise'", o)])
             }
             if hitPolicy == .priority && row.priority == nil && row.condition != nil {
-                error("P0504", "every row of a priority table needs 'priority N'", at: row.range)
+                add(.rowWithoutPriority, at: row.range)
             }
             if hitPolicy != .priority, let (_, r) = row.priority {
-                error("P0505", "'priority' is used only in a 'decide priority' table", at: r)
+                add(.priorityOutsidePriorityTable, at: r)
             }
             let condition = row.condition.flatMap { checkCondition($0, scope: .table) }
             let outcome = checkOutcome(row.outcome)
@@ -633,12 +630,12 @@ struct PolicyChecker {
             guard let index = attributeDefs.firstIndex(where: { $0.name == name.text }) else {
                 var notes = didYouMean(name.text, attributeDefs.map(\.name))
                 if derivedOrder.contains(name.text) { notes = [.init("'\(name.text)' is derived from the attributes; give those instead")] }
-                error("P0701", "unknown attribute '\(name.text)' in expectation", at: name.range, notes: notes)
+                add(.unknownAttributeInExpectation(name.text), at: name.range, notes: notes)
                 ok = false
                 continue
             }
             if let first = given[name.text] {
-                error("P0704", "attribute '\(name.text)' is given twice", at: name.range, notes: [declaredHere("first given", first)])
+                add(.attributeGivenTwice(name.text), at: name.range, notes: [declaredHere("first given", first)])
                 ok = false
             }
             given[name.text] = name.range
@@ -646,8 +643,8 @@ struct PolicyChecker {
         }
         let missing = attributeDefs.indices.filter { values[$0] == nil && given[attributeDefs[$0].name] == nil }
         if !missing.isEmpty {
-            error("P0703", "expectation must give every attribute without a default; missing \(missing.map { "'\(attributeDefs[$0].name)'" }.joined(separator: ", "))",
-                  at: x.titleRange)
+            add(.expectationMissingAttributes(missing.map { attributeDefs[$0].name }),
+                at: x.titleRange)
             ok = false
         }
         let expected = checkOutcomeParameters(x.outcome)

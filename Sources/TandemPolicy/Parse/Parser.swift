@@ -39,17 +39,17 @@ struct Parser {
         return max(1, String(decoding: source.bytes[range.start..<stop], as: UTF8.self).displayWidth)
     }
 
-    private mutating func error(_ id: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {
-        diagnostics.append(Diagnostic(.error, id, message, at: location(range.start), length: width(range), notes: notes))
+    private mutating func error(_ message: PolicyDiagnostic, at range: SourceRange, notes: [Diagnostic.Note] = []) {
+        diagnostics.append(Diagnostic(message, at: location(range.start), length: width(range), notes: notes))
     }
 
-    private mutating func fail(_ id: String, _ message: String, at token: Token? = nil, notes: [Diagnostic.Note] = []) -> Recover {
+    private mutating func fail(_ message: PolicyDiagnostic, at token: Token? = nil, notes: [Diagnostic.Note] = []) -> Recover {
         var range = (token ?? current).range
         // Something was missing at the end of a line: point just after the line's last token.
         if token == nil && index > 0 && (current.startsLine || atEnd) {
             range = SourceRange(previous.range.end, previous.range.end)
         }
-        error(id, message, at: range, notes: notes)
+        error(message, at: range, notes: notes)
         return Recover()
     }
 
@@ -62,12 +62,12 @@ struct Parser {
         if current.isSymbol(symbol) { return advance() }
         var notes: [Diagnostic.Note] = []
         if symbol == "=>" && (current.isSymbol("=") || current.isSymbol(">=")) { notes.append(.init("an outcome follows '=>'")) }
-        throw fail("P0202", "expected '\(symbol)' \(what), found \(found)", notes: notes)
+        throw fail(.expectedSymbol(symbol, what: what, found: found), notes: notes)
     }
 
     private mutating func expectName(_ what: String) throws(Recover) -> Name {
         guard let text = current.identifier else {
-            throw fail("P0203", "expected \(what), found \(found)")
+            throw fail(.expectedName(what: what, found: found))
         }
         let token = advance()
         return Name(text: text, range: token.range)
@@ -77,7 +77,7 @@ struct Parser {
         guard case .string(let text) = current.kind else {
             var notes: [Diagnostic.Note] = []
             if current.identifier != nil && !current.startsLine { notes.append(.init("words people read are written in double quotes: \"…\"")) }
-            throw fail("P0204", "expected \(what) in double quotes, found \(found)", notes: notes)
+            throw fail(.expectedString(what: what, found: found), notes: notes)
         }
         let token = advance()
         return (text, token.range)
@@ -94,7 +94,7 @@ struct Parser {
     /// A rule or declaration ends where its line ends.
     private mutating func expectEndOfRule(_ what: String) throws(Recover) {
         if current.startsLine || current.isSymbol("}") || atEnd { return }
-        throw fail("P0205", "expected the end of the \(what), found \(found)",
+        throw fail(.expectedEndOfLine(what: what, found: found),
                    notes: [.init("each rule and declaration stands on its own line")])
     }
 
@@ -125,7 +125,7 @@ struct Parser {
                     if let word = current.identifier, let guess = Suggestion.closest(to: word, among: declarationKeywords) {
                         notes.append(.init("did you mean '\(guess)'?"))
                     }
-                    throw fail("P0201", "expected a declaration (\(declarationKeywords.joined(separator: ", "))), found \(current.display)", at: current, notes: notes)
+                    throw fail(.expectedDeclaration(found: current.display), at: current, notes: notes)
                 }
                 switch word {
                 case "policy":
@@ -162,7 +162,7 @@ struct Parser {
         _ = try expectSymbol(":", "after the attribute name")
         let typeStart = current.range.start
         guard let typeWord = current.identifier else {
-            throw fail("P0206", "expected an attribute type (level, enum, number, bool), found \(found)")
+            throw fail(.expectedAttributeType(found: found))
         }
         let type: AttributeSyntax.TypeSyntax
         switch typeWord {
@@ -174,7 +174,7 @@ struct Parser {
                 levels.append(try expectName("a level name after '<'"))
             }
             if current.isSymbol(">") || current.isSymbol("|") {
-                throw fail("P0207", "levels must be listed from lowest to highest with '<', found \(found)")
+                throw fail(.levelsNotOrdered(found: found))
             }
             type = .level(levels)
         case "enum":
@@ -185,7 +185,7 @@ struct Parser {
                 values.append(try expectName("a value name after '|'"))
             }
             if current.isSymbol("<") || current.isSymbol(",") && tokens[index + 1].identifier.map({ !["default", "changeable", "fixed"].contains($0) }) == true {
-                throw fail("P0207", "enumeration values are separated by '|', found \(found)")
+                throw fail(.enumerationNotSeparated(found: found))
             }
             type = .enumeration(values)
         case "number":
@@ -207,14 +207,14 @@ struct Parser {
             if let guess = Suggestion.closest(to: typeWord, among: ["level", "enum", "number", "bool"]) {
                 notes.append(.init("did you mean '\(guess)'?"))
             }
-            throw fail("P0206", "expected an attribute type (level, enum, number, bool), found '\(typeWord)'", notes: notes)
+            throw fail(.unknownAttributeType(typeWord), notes: notes)
         }
         var attribute = AttributeSyntax(name: name, type: type, typeRange: SourceRange(typeStart, previous.range.end),
                                         range: keyword.range.union(previous.range))
         while current.isSymbol(",") {
             _ = advance()
             guard let word = current.identifier else {
-                throw fail("P0208", "expected 'default', 'changeable' or 'fixed' after ',', found \(found)")
+                throw fail(.expectedAttributeOption(found: found))
             }
             switch word {
             case "default":
@@ -223,7 +223,7 @@ struct Parser {
             case "changeable", "fixed":
                 let token = advance()
                 if attribute.changeable != nil {
-                    error("P0209", "an attribute is either changeable or fixed, once", at: token.range)
+                    error(.repeatedChangeability, at: token.range)
                 }
                 attribute.changeable = word == "changeable"
                 attribute.modifierRange = token.range
@@ -232,7 +232,7 @@ struct Parser {
                 if let guess = Suggestion.closest(to: word, among: ["default", "changeable", "fixed"]) {
                     notes.append(.init("did you mean '\(guess)'?"))
                 }
-                throw fail("P0208", "expected 'default', 'changeable' or 'fixed' after ',', found '\(word)'", notes: notes)
+                throw fail(.unknownAttributeOption(word), notes: notes)
             }
         }
         attribute.description = optionalString()
@@ -248,7 +248,7 @@ struct Parser {
             sign = -1
         }
         guard case .number(let value) = current.kind else {
-            throw fail("P0210", "expected \(what), a number, found \(found)")
+            throw fail(.expectedNumber(what: what, found: found))
         }
         _ = advance()
         return sign * value
@@ -275,7 +275,7 @@ struct Parser {
         while !current.isSymbol("}") && !atEnd {
             // Declaration keywords are reserved, so a line starting with one is never a rule.
             if current.startsLine, let word = current.identifier, declarationKeywords.contains(word) {
-                error("P0211", "evidence block must be closed with '}' before the next declaration", at: current.range)
+                error(.unclosedEvidenceBlock(beforeDeclaration: true), at: current.range)
                 return rules
             }
             do throws(Recover) {
@@ -286,22 +286,22 @@ struct Parser {
                 guard direction.text == "okr" || direction.text == "kpi" else {
                     var notes: [Diagnostic.Note] = []
                     if direction.text == "hybrid" { notes.append(.init("evidence leans toward okr or kpi; a hybrid is decided by the table")) }
-                    throw fail("P0212", "evidence must lean toward 'okr' or 'kpi', found '\(direction.text)'",
+                    throw fail(.unknownEvidenceDirection(direction.text),
                                at: Token(kind: .identifier(direction.text), range: direction.range, startsLine: false), notes: notes)
                 }
                 var weightStart = current.range
                 if current.isSymbol("+") {
                     _ = advance()
                 } else if current.isSymbol("-") {
-                    throw fail("P0213", "evidence weight must be positive; to lean the other way, use the other direction")
+                    throw fail(.negativeEvidenceWeight)
                 }
                 weightStart = weightStart.union(current.range)
                 guard case .number(let weight) = current.kind else {
-                    throw fail("P0213", "expected the evidence's weight, a positive number such as +2, found \(found)")
+                    throw fail(.expectedEvidenceWeight(found: found))
                 }
                 // Leans are sums of weights; a cap keeps them readable and far from overflow.
                 guard weight <= EvidenceSyntax.largestWeight else {
-                    throw fail("P0213", "an evidence weight is at most \(Int(EvidenceSyntax.largestWeight)), found \(PolicyFormat.number(weight))")
+                    throw fail(.evidenceWeightTooLarge(weight))
                 }
                 _ = advance()
                 let (reason, _) = try expectString("the evidence's reason")
@@ -319,7 +319,7 @@ struct Parser {
             }
         }
         if current.isSymbol("}") { _ = advance() } else {
-            error("P0211", "evidence block must be closed with '}'", at: current.range)
+            error(.unclosedEvidenceBlock(beforeDeclaration: false), at: current.range)
         }
         return rules
     }
@@ -334,7 +334,7 @@ struct Parser {
         var rows: [RowSyntax] = []
         while !current.isSymbol("}") && !atEnd {
             if current.startsLine, let word = current.identifier, declarationKeywords.contains(word) {
-                error("P0211", "decision table must be closed with '}' before the next declaration", at: current.range)
+                error(.unclosedDecisionTable(beforeDeclaration: true), at: current.range)
                 return TableSyntax(hitPolicy: hitPolicy, rows: rows, range: keyword.range)
             }
             do throws(Recover) {
@@ -353,7 +353,7 @@ struct Parser {
                     if let word = current.identifier, let guess = Suggestion.closest(to: word, among: ["when", "otherwise"]) {
                         notes.append(.init("did you mean '\(guess)'?"))
                     }
-                    throw fail("P0214", "a row starts with 'when' or 'otherwise', found \(current.display)", at: current, notes: notes)
+                    throw fail(.expectedRow(found: current.display), at: current, notes: notes)
                 }
                 _ = try expectSymbol("=>", "between the row's condition and its outcome")
                 let outcome = try parseOutcome()
@@ -361,7 +361,7 @@ struct Parser {
                 if current.isWord("priority") {
                     _ = advance()
                     guard case .number(let p) = current.kind else {
-                        throw fail("P0215", "expected the row's priority, a number, found \(found)")
+                        throw fail(.expectedPriority(found: found))
                     }
                     priority = (p, advance().range)
                 }
@@ -379,7 +379,7 @@ struct Parser {
             }
         }
         if current.isSymbol("}") { _ = advance() } else {
-            error("P0211", "decision table must be closed with '}'", at: current.range)
+            error(.unclosedDecisionTable(beforeDeclaration: false), at: current.range)
         }
         return TableSyntax(hitPolicy: hitPolicy, rows: rows, range: keyword.range)
     }
@@ -418,7 +418,7 @@ struct Parser {
             }
             return .word(name)
         default:
-            throw fail("P0216", "expected a parameter value (a word such as quarterly, or a percentage such as 40%), found \(found)")
+            throw fail(.expectedParameterValue(found: found))
         }
     }
 
@@ -426,14 +426,14 @@ struct Parser {
         let keyword = advance()
         let title = optionalString()
         guard current.isWord("when") else {
-            throw fail("P0202", "expected 'when' and the override's condition, found \(found)")
+            throw fail(.expectedOverrideCondition(found: found))
         }
         _ = advance()
         let condition = try parseExpression()
         _ = try expectSymbol("=>", "between the override's condition and its outcome")
         let outcome = try parseOutcome()
         guard current.isWord("because") else {
-            throw fail("P0217", "override must say why: expected 'because \"…\"', found \(found)",
+            throw fail(.overrideWithoutReason(found: found),
                        notes: [.init("a hard constraint wins over every table row, so its reason is shown in every explanation it decides")])
         }
         _ = advance()
@@ -453,7 +453,7 @@ struct Parser {
         let (title, _) = try expectString("the alert's title")
         let severity = try expectName("a severity (info, warning, critical)")
         guard current.isWord("when") else {
-            throw fail("P0202", "expected 'when' and the alert's condition, found \(found)")
+            throw fail(.expectedAlertCondition(found: found))
         }
         _ = advance()
         let condition = try parseExpression()
@@ -502,7 +502,7 @@ struct Parser {
     private mutating func countOperator() throws(Recover) {
         operators += 1
         if operators > Self.maximumOperators {
-            throw fail("P0221", "expression has more than \(Self.maximumOperators) operators; split it with 'let'")
+            throw fail(.tooManyOperators(maximum: Self.maximumOperators))
         }
     }
 
@@ -511,7 +511,7 @@ struct Parser {
         depth += 1
         defer { depth -= 1 }
         if depth > Self.maximumDepth {
-            throw fail("P0221", "expression nests more than \(Self.maximumDepth) levels deep; split it with 'let'")
+            throw fail(.nestedTooDeeply(maximum: Self.maximumDepth))
         }
         return try parseOr()
     }
@@ -541,7 +541,7 @@ struct Parser {
             let op = advance()
             depth += 1
             defer { depth -= 1 }
-            if depth > Self.maximumDepth { throw fail("P0221", "expression nests more than \(Self.maximumDepth) levels deep; split it with 'let'") }
+            if depth > Self.maximumDepth { throw fail(.nestedTooDeeply(maximum: Self.maximumDepth)) }
             return .unary(op: "not", try parseNot(), op.range)
         }
         return try parseComparison()
@@ -555,12 +555,12 @@ struct Parser {
             let op = advance()
             let right = try parseSum()
             if case .symbol(let next) = current.kind, Self.comparisons.contains(next) {
-                throw fail("P0218", "comparisons do not chain; write 'a < b and b < c'")
+                throw fail(.chainedComparison)
             }
             return .binary(op: s, opRange: op.range, left, right)
         }
         if current.isSymbol("=") {
-            throw fail("P0219", "'=' assigns; to compare, write '=='")
+            throw fail(.assignmentInCondition)
         }
         if current.isWord("in") {
             let op = advance()
@@ -601,7 +601,7 @@ struct Parser {
             let op = advance()
             depth += 1
             defer { depth -= 1 }
-            if depth > Self.maximumDepth { throw fail("P0221", "expression nests more than \(Self.maximumDepth) levels deep; split it with 'let'") }
+            if depth > Self.maximumDepth { throw fail(.nestedTooDeeply(maximum: Self.maximumDepth)) }
             return .unary(op: "-", try parseUnary(), op.range)
         }
         return try parsePrimary()
@@ -634,14 +634,14 @@ struct Parser {
         case .symbol("-"):
             _ = advance()
             guard case .number(let n) = current.kind else {
-                throw fail("P0220", "expected a value, found \(found)")
+                throw fail(.expectedValue(found: found))
             }
             let end = advance()
             return .number(-n, token.range.union(end.range))
         default:
             var notes: [Diagnostic.Note] = []
             if case .string = token.kind { notes.append(.init("quoted text is for reasons and names; values such as levels are written bare: uncertainty == high")) }
-            throw fail("P0220", "expected a value, found \(token.display)", notes: notes)
+            throw fail(.expectedValue(found: token.display), notes: notes)
         }
     }
 }

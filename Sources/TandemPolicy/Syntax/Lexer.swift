@@ -68,9 +68,7 @@ struct Lexer {
                 // Every number a policy compares or adds stays within ±10^15, where a Double is exact
                 // to the unit and no sum of rules can overflow; past it, one report, read as 10^15.
                 if !(value <= Token.largestNumber) {
-                    let found = text.contains(where: { $0 == "e" || $0 == "E" }) ? text : "\(text.count) digits"
-                    report("P0105", "number too large: a policy's numbers lie between -10^15 and 10^15, found \(found)",
-                           at: start, length: i - start)
+                    report(.numberTooLarge(written: text), at: start, length: i - start)
                     value = Token.largestNumber  // the nearest allowed number: what follows checks as if it were written
                 }
                 if i < n && bytes[i] == UInt8(ascii: "%") {
@@ -100,7 +98,7 @@ struct Lexer {
                         case UInt8(ascii: "n"): text.append(0x0A)
                         case UInt8(ascii: "t"): text.append(0x09)
                         default:
-                            report("P0103", "unknown escape '\\\(String(decoding: [e], as: UTF8.self))' in a string; use \\\" \\\\ \\n or \\t", at: i, length: 2)
+                            report(.unknownEscape(String(decoding: [e], as: UTF8.self)), at: i, length: 2)
                         }
                         i += 2
                         continue
@@ -109,7 +107,7 @@ struct Lexer {
                     i += 1
                 }
                 if !closed {
-                    report("P0102", "string must end with '\"' on the same line", at: start, length: 1)
+                    report(.unterminatedString, at: start, length: 1)
                 }
                 push(.string(String(decoding: text, as: UTF8.self)))
                 continue
@@ -132,7 +130,7 @@ struct Lexer {
                 let word = b == UInt8(ascii: "&") ? "and" : (b == UInt8(ascii: "|") ? "or" : "not")
                 let double = b != UInt8(ascii: "!") && i + 1 < n && bytes[i + 1] == b
                 let text = String(decoding: bytes[i..<(i + (double ? 2 : 1))], as: UTF8.self)
-                report("P0101", "unexpected '\(text)'; write '\(word)'", at: i, length: text.count)
+                report(.foreignOperator(text, write: word), at: i, length: text.count)
                 i += text.count
                 push(.identifier(word))
                 continue
@@ -142,7 +140,7 @@ struct Lexer {
             if b >= 0x80 {
                 while i < n && bytes[i] >= 0x80 { i += 1 }
                 let text = String(decoding: bytes[start..<i], as: UTF8.self)
-                report("P0101", "names are written in ASCII letters, digits and '_', found '\(text)'", at: start, length: text.displayWidth,
+                report(.nonASCIIName(text), at: start, length: text.displayWidth,
                        notes: [.init("Chinese and other text belongs in double quotes, in reasons, titles and descriptions")])
                 push(.identifier(text))
                 continue
@@ -153,14 +151,14 @@ struct Lexer {
             let text = String(decoding: bytes[i..<min(n, i + length)], as: UTF8.self)
             var notes: [Diagnostic.Note] = []
             if text == ";" { notes.append(.init("rules end at the end of the line; no ';' is needed")) }
-            report("P0101", "unexpected character '\(text)'", at: i, length: text.displayWidth, notes: notes)
+            report(.unexpectedCharacter(text), at: i, length: text.displayWidth, notes: notes)
             i = min(n, i + length)
         }
         tokens.append(Token(kind: .end, range: SourceRange(n, n), startsLine: true))
         return tokens
     }
 
-    private mutating func report(_ id: String, _ message: String, at offset: Int, length: Int, notes: [Diagnostic.Note] = []) {
-        diagnostics.append(Diagnostic(.error, id, message, at: source.location(ofOffset: offset), length: length, notes: notes))
+    private mutating func report(_ message: PolicyDiagnostic, at offset: Int, length: Int, notes: [Diagnostic.Note] = []) {
+        diagnostics.append(Diagnostic(message, at: source.location(ofOffset: offset), length: length, notes: notes))
     }
 }
