@@ -25,7 +25,7 @@ struct CheckInWorkload {
         }
         precondition(lines == rowCount + 1, "generator produced only \(lines - 1) check-in rows")
         let checkIns = SourceFile(path: "checkins.csv", bytes: Array(generated.checkInsCSV.utf8[..<end]))
-        let krs = KeyResultLoader.load(SourceFile(path: "krs.csv", text: generated.keyResultsCSV)).table
+        let krs = KeyResultLoader.load(SourceFile(path: "krs.csv", text: generated.keyResultsCSV)).value
         return CheckInWorkload(source: checkIns, keyResults: krs)
     }()
 }
@@ -44,7 +44,8 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("check-ins: parse and validate 1M rows") { benchmark in
         let workload = CheckInWorkload.shared
         benchmark.startMeasurement()
-        let (log, diagnostics) = CheckInLoader.load(workload.source, keyResults: workload.keyResults)
+        let logChecked = CheckInLoader.load(workload.source, keyResults: workload.keyResults)
+        let log = logChecked.value, diagnostics = logChecked.diagnostics
         benchmark.stopMeasurement()
         precondition(log.checkIns.count + diagnostics.count(where: { $0.severity == .error }) == CheckInWorkload.rowCount)
         blackHole(log)

@@ -19,7 +19,8 @@ enum RunWorkload {
         let dataset = DatasetLoader.load(org: files + "/org.yaml", krs: files + "/krs.csv", checkins: files + "/checkins.csv").dataset!
         let policy = PolicyLoader.load(path: root.appendingPathComponent("Models/selection.policy").path).policy!
         let model = try ForecastModel.read(path: root.appendingPathComponent("Models/kr-forecast.json").path)
-        let (binding, _) = OrganisationBinding.bind(dataset.organisation!, to: policy)
+        let bindingChecked = OrganisationBinding.bind(dataset.organisation!, to: policy)
+        let binding = bindingChecked.value
         return (dataset, policy, model, binding)
     }
 
@@ -110,7 +111,8 @@ let benchmarks: @Sendable () -> Void = {
         let dataset = load.dataset!
         let policy = PolicyLoader.load(path: RunWorkload.root.appendingPathComponent("Models/selection.policy").path).policy!
         let model = try ForecastModel.read(path: RunWorkload.root.appendingPathComponent("Models/kr-forecast.json").path)
-        let (binding, _) = OrganisationBinding.bind(dataset.organisation!, to: policy)
+        let bindingChecked = OrganisationBinding.bind(dataset.organisation!, to: policy)
+        let binding = bindingChecked.value
         let compiled = CompiledPolicy(policy)
         let someUnit = dataset.keyResults.keyResults.last { !$0.isClosed }!.unitID
         let source = SourceFile(path: "bench.yaml", text: """
@@ -124,12 +126,12 @@ let benchmarks: @Sendable () -> Void = {
               - krs: {unit: \(someUnit)}
                 pace: 2
         """)
-        let file = ScenarioLoader.load(source).0!
+        let file = ScenarioLoader.load(source).value!
         benchmark.startMeasurement()
         let engine = WhatIfEngine(WhatIfBaseline(dataset: dataset, policy: compiled, binding: binding!, model: model, day: RunWorkload.day))
         let applied = engine.apply(file.scenarios[0], file: file) { _ in ScenarioPolicy(policy: nil, diagnostics: [], sources: []) }.applied
         let state = engine.evaluate(applied!)
-        let report = try WhatIfReport(engine: engine, scenarios: [(file.scenarios[0], state)])
+        let report = try WhatIfReport(engine: engine, scenarios: [EvaluatedScenario(file.scenarios[0], state)])
         benchmark.stopMeasurement()
         precondition(engine.open.count >= 90_000 && report.units.count > 9_000, "workload too small: \(engine.open.count) open KRs")
         precondition(applied!.binding.organisation.units.count == 10_000)
@@ -147,11 +149,11 @@ let benchmarks: @Sendable () -> Void = {
               - units: all
                 set: {talent_autonomy: high}
         """)
-        let file = ScenarioLoader.load(source).0!
+        let file = ScenarioLoader.load(source).value!
         let engine = WhatIfEngine(WhatIfBaseline(dataset: dataset, policy: CompiledPolicy(policy), binding: binding!, model: model, day: RunWorkload.day))
         benchmark.startMeasurement()
         let applied = engine.apply(file.scenarios[0], file: file) { _ in ScenarioPolicy(policy: nil, diagnostics: [], sources: []) }.applied
-        let report = try WhatIfReport(engine: engine, scenarios: [(file.scenarios[0], engine.evaluate(applied!))])
+        let report = try WhatIfReport(engine: engine, scenarios: [EvaluatedScenario(file.scenarios[0], engine.evaluate(applied!))])
         benchmark.stopMeasurement()
         blackHole(report.scenarios[0].decisionChanges.count)
     }

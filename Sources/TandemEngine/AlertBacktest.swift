@@ -53,7 +53,7 @@ public struct AlertBacktest: Sendable, Codable {
                               folds: [(ForecastModel, [Int])]) -> AlertBacktest {
         let history = History(dataset)
         let krs = dataset.keyResults.keyResults
-        let (_, modeOfUnit) = WeeklyRun.decideAll(policy: policy, binding: binding)
+        let modeOfUnit = WeeklyRun.decideAll(policy: policy, binding: binding).modeOfUnit
         let evaluator = AlertEvaluator(policy: policy, binding: binding, modeOfUnit: modeOfUnit)
         let rules = policy.policy.alerts
         var ruleOfTitle: [String: Int] = [:]

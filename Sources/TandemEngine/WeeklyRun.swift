@@ -36,6 +36,12 @@ public struct UnitDecision: Sendable, Codable {
     public var lean: Double
 }
 
+/// Every unit decided: the decisions in the organisation's order, and each decided unit's mode.
+public struct UnitDecisions: Sendable {
+    public var decisions: [UnitDecision]
+    public var modeOfUnit: [String: Mode]
+}
+
 /// One week's run: decide every unit, forecast every open key result, evaluate the alert rules.
 public struct WeeklyRun: Sendable {
     public var day: Day
@@ -54,7 +60,8 @@ public struct WeeklyRun: Sendable {
     public static func run(dataset: Dataset, policy: CompiledPolicy, binding: OrganisationBinding, model: ForecastModel,
                            day: Day, previous: [String: Double], previousDay: Day?,
                            progress: ((Int, Int) -> Void)? = nil) -> WeeklyRun {
-        let (decisions, modeOfUnit) = decideAll(policy: policy, binding: binding)
+        let decided = decideAll(policy: policy, binding: binding)
+        let (decisions, modeOfUnit) = (decided.decisions, decided.modeOfUnit)
         // Forecast the open key results and evaluate the alert rules.
         let history = History(dataset)
         let krs = dataset.keyResults.keyResults
@@ -81,7 +88,7 @@ public struct WeeklyRun: Sendable {
 
 extension WeeklyRun {
     /// Decides every unit; returns the decisions and each decided unit's mode.
-    public static func decideAll(policy: CompiledPolicy, binding: OrganisationBinding) -> ([UnitDecision], [String: Mode]) {
+    public static func decideAll(policy: CompiledPolicy, binding: OrganisationBinding) -> UnitDecisions {
         var decisions: [UnitDecision] = []
         decisions.reserveCapacity(binding.organisation.units.count)
         var modeOfUnit: [String: Mode] = [:]
@@ -91,7 +98,7 @@ extension WeeklyRun {
             decisions.append(UnitDecision(unitID: unit.id, mode: outcome?.mode, outcome: outcome, lean: d.lean))
             if let m = outcome?.mode { modeOfUnit[unit.id] = m }
         }
-        return (decisions, modeOfUnit)
+        return UnitDecisions(decisions: decisions, modeOfUnit: modeOfUnit)
     }
 }
 

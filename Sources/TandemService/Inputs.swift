@@ -68,7 +68,8 @@ public enum Inputs {
 
     /// Binds an organisation to a policy: every unit's attributes checked against its schema.
     public static func bind(_ organisation: Organisation, to policy: LoadedPolicy, sources: [SourceFile] = []) throws(ServiceError) -> OrganisationBinding {
-        let (binding, diagnostics) = OrganisationBinding.bind(organisation, to: policy.policy)
+        let bindingChecked = OrganisationBinding.bind(organisation, to: policy.policy)
+        let binding = bindingChecked.value, diagnostics = bindingChecked.diagnostics
         guard let binding else {
             throw .invalidInput(InputProblems(diagnostics: diagnostics, sources: sources + [policy.source],
                                               consequence: "the organisation does not fit the policy \(policy.path)"))

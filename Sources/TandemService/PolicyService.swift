@@ -168,7 +168,8 @@ public enum PolicyService {
         var bindings: [OrganisationBinding] = []
         if let o = old.policy, let n = new.policy, let organisation = load.dataset?.organisation {
             for p in [o, n] {
-                let (b, d) = OrganisationBinding.bind(organisation, to: p)
+                let bChecked = OrganisationBinding.bind(organisation, to: p)
+                let b = bChecked.value, d = bChecked.diagnostics
                 diagnostics += d
                 if let b { bindings.append(b) }
             }
@@ -229,7 +230,8 @@ public enum DecisionService {
         let sources = load.sources + (policyResult.source.map { [$0] } ?? [])
         var binding: OrganisationBinding?
         if let policy = policyResult.policy, let organisation = load.dataset?.organisation {
-            let (bound, found) = OrganisationBinding.bind(organisation, to: policy)
+            let boundChecked = OrganisationBinding.bind(organisation, to: policy)
+            let bound = boundChecked.value, found = boundChecked.diagnostics
             binding = bound
             diagnostics += found
         }

@@ -116,19 +116,20 @@ public enum WhatIfService {
         case .failure(let list):
             throw .invalidInput(InputProblems(diagnostics: list.diagnostics, sources: [], consequence: "no what-if"))
         }
-        let (loaded, problems) = ScenarioLoader.load(scenarioSource)
+        let loadedChecked = ScenarioLoader.load(scenarioSource)
+        let loaded = loadedChecked.value, problems = loadedChecked.diagnostics
         guard let file = loaded else {
             throw .invalidInput(InputProblems(diagnostics: problems, sources: [scenarioSource], consequence: "no what-if"))
         }
         let base = try baseline(source, policyPath: policyPath, modelPath: modelPath, day: request.day ?? file.asOf)
         let engine = WhatIfEngine(base.baseline)
         var diagnostics = problems, sources = [scenarioSource]
-        var evaluated: [(Scenario, WhatIfState)] = []
+        var evaluated: [EvaluatedScenario] = []
         for s in file.scenarios {
             let application = engine.apply(s, file: file)
             diagnostics += application.diagnostics
             sources += application.sources
-            if let applied = application.applied { evaluated.append((s, engine.evaluate(applied))) }
+            if let applied = application.applied { evaluated.append(EvaluatedScenario(s, engine.evaluate(applied))) }
         }
         diagnostics = diagnostics.uniqued()
         if diagnostics.hasErrors {

@@ -48,14 +48,16 @@ struct RobustnessTests {
     @Test func mangledCSVFiles() {
         var random = SeededRandom(seed: 11)
         let krs = Self.bytes("krs.csv"), checkins = Self.bytes("checkins.csv")
-        let table = KeyResultLoader.load(SourceFile(path: "krs.csv", bytes: krs)).table
+        let table = KeyResultLoader.load(SourceFile(path: "krs.csv", bytes: krs)).value
         for _ in 0..<1_500 {
             let mangledKRs = SourceFile(path: "krs.csv", bytes: Self.mangle(krs, &random))
-            let (loaded, krDiagnostics) = KeyResultLoader.load(mangledKRs)
+            let loadedChecked = KeyResultLoader.load(mangledKRs)
+            let loaded = loadedChecked.value, krDiagnostics = loadedChecked.diagnostics
             Self.checkLocations(krDiagnostics, [mangledKRs])
             #expect(loaded.keyResults.count == loaded.index.count)
             let mangledCheckIns = SourceFile(path: "checkins.csv", bytes: Self.mangle(checkins, &random))
-            let (log, diagnostics) = CheckInLoader.load(mangledCheckIns, keyResults: table)
+            let logChecked = CheckInLoader.load(mangledCheckIns, keyResults: table)
+            let log = logChecked.value, diagnostics = logChecked.diagnostics
             Self.checkLocations(diagnostics, [mangledCheckIns])
             #expect(log.ranges.count == table.keyResults.count)
         }
@@ -66,7 +68,8 @@ struct RobustnessTests {
         let org = Self.bytes("org.yaml")
         for _ in 0..<1_500 {
             let mangled = SourceFile(path: "org.yaml", bytes: Self.mangle(org, &random))
-            let (organisation, diagnostics) = OrganisationLoader.load(mangled)
+            let organisationChecked = OrganisationLoader.load(mangled)
+            let organisation = organisationChecked.value, diagnostics = organisationChecked.diagnostics
             Self.checkLocations(diagnostics, [mangled])
             #expect((organisation == nil) == diagnostics.hasErrors)
         }

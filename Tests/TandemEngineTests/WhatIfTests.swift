@@ -15,7 +15,8 @@ enum Sample {
         let load = DatasetLoader.load(org: path("datasets/xinghai/org.yaml"), krs: path("datasets/xinghai/krs.csv"),
                                       checkins: path("datasets/xinghai/checkins.csv"))
         let policy = PolicyLoader.load(path: path("Models/selection.policy")).policy!
-        let (binding, _) = OrganisationBinding.bind(load.dataset!.organisation!, to: policy)
+        let bindingChecked = OrganisationBinding.bind(load.dataset!.organisation!, to: policy)
+        let binding = bindingChecked.value
         let model = try! ForecastModel.read(path: path("Models/kr-forecast.json"))
         return WhatIfBaseline(dataset: load.dataset!, policy: CompiledPolicy(policy), binding: binding!, model: model, day: Day(iso: "2026-11-18")!)
     }()
@@ -24,15 +25,16 @@ enum Sample {
     /// Loads scenario text and applies its scenarios; the rendered diagnostics on failure.
     static func run(_ yaml: String, path file: String = "scenario.yaml") -> (WhatIfReport?, String) {
         let source = SourceFile(path: file, text: yaml)
-        let (loaded, problems) = ScenarioLoader.load(source)
+        let loadedChecked = ScenarioLoader.load(source)
+        let loaded = loadedChecked.value, problems = loadedChecked.diagnostics
         guard let loaded else { return (nil, DiagnosticRenderer(sources: [source]).render(problems)) }
         var diagnostics = problems, sources = [source]
-        var states: [(Scenario, WhatIfState)] = []
+        var states: [EvaluatedScenario] = []
         for s in loaded.scenarios {
             let application = engine.apply(s, file: loaded)
             diagnostics += application.diagnostics
             sources += application.sources
-            if let applied = application.applied { states.append((s, engine.evaluate(applied))) }
+            if let applied = application.applied { states.append(EvaluatedScenario(s, engine.evaluate(applied))) }
         }
         let text = DiagnosticRenderer(sources: sources).render(diagnostics)
         if diagnostics.hasErrors { return (nil, text) }
@@ -83,7 +85,7 @@ struct WhatIfTests {
               - units: {where: {layer: back}}
                 set: {current_mode: okr}
         """)
-        let file = try #require(ScenarioLoader.load(source).0)
+        let file = try #require(ScenarioLoader.load(source).value)
         let engine = Sample.engine
         let application = engine.apply(file.scenarios[0], file: file)
         let (applied, diagnostics) = (application.applied, application.diagnostics)

@@ -19,8 +19,9 @@ struct BindingTests {
     func bind(_ yaml: String) throws -> (OrganisationBinding?, String) {
         let policy = try #require(PolicyLoader.load(policySource).policy)
         let orgSource = SourceFile(path: "org.yaml", text: yaml)
-        let organisation = try #require(OrganisationLoader.load(orgSource).organisation)
-        let (binding, diagnostics) = OrganisationBinding.bind(organisation, to: policy)
+        let organisation = try #require(OrganisationLoader.load(orgSource).value)
+        let bindingChecked = OrganisationBinding.bind(organisation, to: policy)
+        let binding = bindingChecked.value, diagnostics = bindingChecked.diagnostics
         return (binding, DiagnosticRenderer(sources: [orgSource, policySource]).render(diagnostics))
     }
 
@@ -108,7 +109,8 @@ struct ExplanationSnapshotTests {
         let policy = try #require(PolicyLoader.load(path: Self.root.appendingPathComponent("../../Models/selection.policy").standardized.path).policy)
         let orgPath = Self.root.appendingPathComponent("../../datasets/xinghai/org.yaml").standardized.path
         let organisation = try #require(DatasetLoader.load(org: orgPath, krs: nil, checkins: nil).dataset?.organisation)
-        let (binding, diagnostics) = OrganisationBinding.bind(organisation, to: policy)
+        let bindingChecked = OrganisationBinding.bind(organisation, to: policy)
+        let binding = bindingChecked.value, diagnostics = bindingChecked.diagnostics
         #expect(diagnostics.isEmpty)
         let compiled = CompiledPolicy(policy)
         let index = try #require(organisation.index[unit])
@@ -129,7 +131,7 @@ struct CounterfactualTests {
         let policy = try #require(PolicyLoader.load(path: root.appendingPathComponent("../../Models/selection.policy").standardized.path).policy)
         let organisation = try #require(DatasetLoader.load(org: root.appendingPathComponent("../../datasets/xinghai/org.yaml").standardized.path,
                                                            krs: nil, checkins: nil).dataset?.organisation)
-        let binding = try #require(OrganisationBinding.bind(organisation, to: policy).0)
+        let binding = try #require(OrganisationBinding.bind(organisation, to: policy).value)
         let compiled = CompiledPolicy(policy)
         var proposals = 0
         for u in organisation.units.indices {

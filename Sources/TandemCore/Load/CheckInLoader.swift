@@ -26,13 +26,13 @@ public enum CheckInLoader {
     /// Errors: unknown key result, two check-ins of one key result on one date, and every
     /// malformed value. Warning: a check-in dated outside its key result's cycle.
     public static func load(_ source: SourceFile, keyResults: KeyResultTable)
-        -> (log: CheckInLog, diagnostics: [Diagnostic]) {
+        -> Checked<CheckInLog> {
         var sink = DiagnosticSink(source: source)
         var rows = CheckInRows(keyResults: keyResults, capacity: source.bytes.count / 24)
         CSVDocument.read(into: &sink, columns: columns, requiredCount: requiredCount) { sink, row, bytes in
             rows.read(row, bytes, &sink)
         }
-        return (rows.grouped(&sink), sink.diagnostics)
+        return Checked(rows.grouped(&sink), sink.diagnostics)
     }
 }
 

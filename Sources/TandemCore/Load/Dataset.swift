@@ -108,7 +108,8 @@ public enum DatasetLoader {
         var organisation: Organisation?
         var orgFailed = false
         if let org, let file = source(org) {
-            let (loaded, found) = OrganisationLoader.load(file)
+            let loadedChecked = OrganisationLoader.load(file)
+            let loaded = loadedChecked.value, found = loadedChecked.diagnostics
             organisation = loaded
             diagnostics += found
             orgFailed = loaded == nil
@@ -120,7 +121,8 @@ public enum DatasetLoader {
         if let krs, let file = source(krs) {
             // Unit ids are checked only against an organisation that loaded; a broken one has
             // already been reported and would only add noise.
-            let (loaded, found) = KeyResultLoader.load(file, organisation: orgFailed ? nil : (org == nil ? known?.organisation : organisation))
+            let loadedChecked = KeyResultLoader.load(file, organisation: orgFailed ? nil : (org == nil ? known?.organisation : organisation))
+            let loaded = loadedChecked.value, found = loadedChecked.diagnostics
             table = loaded
             diagnostics += found
             krsFailed = found.hasErrors
@@ -130,14 +132,16 @@ public enum DatasetLoader {
         var log = CheckInLog(checkIns: [], ranges: Array(repeating: 0..<0, count: table.keyResults.count))
         if let checkins, let file = source(checkins) {
             if krs == nil, let known, !known.keyResults.keyResults.isEmpty {
-                let (loaded, found) = CheckInLoader.load(file, keyResults: known.keyResults)
+                let loadedChecked = CheckInLoader.load(file, keyResults: known.keyResults)
+                let loaded = loadedChecked.value, found = loadedChecked.diagnostics
                 log = loaded
                 diagnostics += found
             } else if krs == nil {
                 diagnostics.append(Diagnostic(CoreDiagnostic.checkInsWithoutKeyResults,
                                               at: SourceLocation(file: checkins, line: 0, column: 0)))
             } else if !krsFailed {
-                let (loaded, found) = CheckInLoader.load(file, keyResults: table)
+                let loadedChecked = CheckInLoader.load(file, keyResults: table)
+                let loaded = loadedChecked.value, found = loadedChecked.diagnostics
                 log = loaded
                 diagnostics += found
             } else {

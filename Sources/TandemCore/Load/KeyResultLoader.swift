@@ -33,7 +33,7 @@ public enum KeyResultLoader {
     /// - Returns: the key results that passed every check, and every problem found. Callers
     ///   treat the table as unusable when the diagnostics hold an error.
     public static func load(_ source: SourceFile, organisation: Organisation? = nil)
-        -> (table: KeyResultTable, diagnostics: [Diagnostic]) {
+        -> Checked<KeyResultTable> {
         var sink = DiagnosticSink(source: source)
         var table = KeyResultTable(keyResults: [], index: [:], locations: [])
         var objectiveUnits: [String: (unit: String, offset: Int)] = [:]
@@ -142,7 +142,7 @@ public enum KeyResultLoader {
                 startValue: start, targetValue: target, cycle: Cycle(start: cycleStart, end: cycleEnd),
                 owner: owner.isEmpty ? nil : owner, finalValue: final))
         }
-        return (table, sink.diagnostics)
+        return Checked(table, sink.diagnostics)
     }
 }
 

@@ -25,12 +25,13 @@ public enum OrganisationLoader {
     /// Reads and checks an organisation file.
     ///
     /// - Returns: the organisation when the file has no error, and every problem found.
-    public static func load(_ source: SourceFile) -> (organisation: Organisation?, diagnostics: [Diagnostic]) {
-        let (root, problems) = YAMLReader.compose(source, expecting: "a mapping with 'units', a list of units")
-        guard let root else { return (nil, problems) }
+    public static func load(_ source: SourceFile) -> Checked<Organisation?> {
+        let rootChecked = YAMLReader.compose(source, expecting: "a mapping with 'units', a list of units")
+        let root = rootChecked.value, problems = rootChecked.diagnostics
+        guard let root else { return Checked(nil, problems) }
         var reader = YAMLReader(path: source.path)
         let organisation = reader.organisation(root)
-        return (reader.diagnostics.hasErrors ? nil : organisation, reader.diagnostics)
+        return Checked(reader.diagnostics.hasErrors ? nil : organisation, reader.diagnostics)
     }
 }
 

@@ -12,32 +12,32 @@ public struct YAMLReader {
     /// syntax errors, each with its location.
     ///
     /// - Parameter expecting: what the file should hold, for the "file is empty" message.
-    public static func compose(_ source: SourceFile, expecting: String) -> (Node?, [Diagnostic]) {
+    public static func compose(_ source: SourceFile, expecting: String) -> Checked<Node?> {
         var sink = DiagnosticSink(source: source)
         let bomLength = source.hasByteOrderMark ? 3 : 0
         if source.bytes[bomLength...].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
             sink.add(CoreDiagnostic.emptyFile(expecting: expecting), offset: nil)
-            return (nil, sink.diagnostics)
+            return Checked(nil, sink.diagnostics)
         }
         let invalid = source.bytes.withUnsafeBufferPointer { UTF8Validation.invalidOffsets(in: $0) }
         if !invalid.isEmpty {
             for offset in invalid {
                 sink.add(CoreDiagnostic.invalidUTF8(byte: source.bytes[offset]), offset: offset)
             }
-            return (nil, sink.diagnostics)
+            return Checked(nil, sink.diagnostics)
         }
         let text = String(decoding: source.bytes[bomLength...], as: UTF8.self)
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 sink.add(CoreDiagnostic.emptyFile(expecting: expecting), offset: nil)
-                return (nil, sink.diagnostics)
+                return Checked(nil, sink.diagnostics)
             }
-            return (node, [])
+            return Checked(node, [])
         } catch let error as YamlError {
-            return (nil, [diagnostic(for: error, path: source.path)])
+            return Checked(nil, [diagnostic(for: error, path: source.path)])
         } catch {
             sink.add(CoreDiagnostic.invalidYAML(problem: String(describing: error)), offset: nil)
-            return (nil, sink.diagnostics)
+            return Checked(nil, sink.diagnostics)
         }
     }
 

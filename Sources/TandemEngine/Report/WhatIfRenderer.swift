@@ -45,7 +45,7 @@ public struct WhatIfRenderer: Sendable {
             ["objectives expected to reach \(Self.f1(report.objectiveScore))"] + sides.map { "\(Self.f1($0.expectedObjectivesReaching)) of \($0.objectives)" },
             ["units whose decision changes"] + ["–"] + report.scenarios.map { "\($0.decisionChanges.count)" },
             ["key results moving ≥ \(Self.f2(report.threshold))"] + ["–"] + report.scenarios.map { "\($0.keyResultMoves.count)" },
-            ["alerts that open / close"] + ["–"] + report.scenarios.map { r in "\(r.alertChanges.filter { $0.change == "opens" || $0.change == "escalates" }.count) / \(r.alertChanges.filter { $0.change == "closes" || $0.change == "eases" }.count)" },
+            ["alerts that open / close"] + ["–"] + report.scenarios.map { r in "\(r.alertChanges.filter { $0.change == .opens || $0.change == .escalates }.count) / \(r.alertChanges.filter { $0.change == .closes || $0.change == .eases }.count)" },
         ]
         return section
     }
@@ -79,8 +79,8 @@ public struct WhatIfRenderer: Sendable {
                                    columns: [.init("change"), .init("kr"), .init("unit"), .init("title"), .init("severity"), .init("why")],
                                    empty: "no alert opens or closes")
         for a in r.alertChanges {
-            alerts.rows.append([a.change, a.krID, a.unitID, Self.short(a.title, 24), "\(a.before ?? "none") → \(a.after ?? "none")",
-                                a.change == "closes" ? "no rule fires any more (was: \(a.rules.joined(separator: ", ")))" : "\(a.rules.joined(separator: ", ")): \(a.reasons)"])
+            alerts.rows.append([a.change.rawValue, a.krID, a.unitID, Self.short(a.title, 24), "\(a.before?.rawValue ?? "none") → \(a.after?.rawValue ?? "none")",
+                                a.change == .closes ? "no rule fires any more (was: \(a.rules.joined(separator: ", ")))" : "\(a.rules.joined(separator: ", ")): \(a.reasons)"])
         }
         alerts.limit(limit)
         out.append(alerts)

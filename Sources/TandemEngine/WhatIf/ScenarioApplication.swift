@@ -62,7 +62,8 @@ extension WhatIfEngine {
         let units = changedUnits(scenario, schema: policy.policy, diagnostics: &result.diagnostics, changes: &changes)
         var binding = base.binding
         if !scenario.attributeChanges.isEmpty || scenario.policy != nil {
-            let (bound, found) = OrganisationBinding.bind(Organisation(name: base.binding.organisation.name, units: units), to: policy.policy)
+            let boundChecked = OrganisationBinding.bind(Organisation(name: base.binding.organisation.name, units: units), to: policy.policy)
+            let bound = boundChecked.value, found = boundChecked.diagnostics
             // Warnings about the baseline organisation itself (P0805) were shown with it already.
             result.diagnostics += found.filter { $0.severity == .error }.uniqued()
             // Without a binding the key-result changes are still checked, so every problem shows at once.

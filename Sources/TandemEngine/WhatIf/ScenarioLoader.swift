@@ -36,13 +36,14 @@ public enum ScenarioLoader {
     static let changeKeys = ["units", "set", "shift", "kr", "krs", "target", "deadline", "kind", "pace", "checkins"]
     static let checkInKeys = ["date", "value", "confidence"]
 
-    public static func load(_ source: SourceFile) -> (ScenarioFile?, [Diagnostic]) {
-        let (root, problems) = YAMLReader.compose(source, expecting: "a mapping with 'scenarios', a list of scenarios")
-        guard let root else { return (nil, problems) }
+    public static func load(_ source: SourceFile) -> Checked<ScenarioFile?> {
+        let rootChecked = YAMLReader.compose(source, expecting: "a mapping with 'scenarios', a list of scenarios")
+        let root = rootChecked.value, problems = rootChecked.diagnostics
+        guard let root else { return Checked(nil, problems) }
         var reader = ScenarioReader(yaml: YAMLReader(path: source.path))
         let file = reader.file(root)
         let diagnostics = reader.yaml.diagnostics
-        return (diagnostics.hasErrors ? nil : file, diagnostics)
+        return Checked(diagnostics.hasErrors ? nil : file, diagnostics)
     }
 }
 

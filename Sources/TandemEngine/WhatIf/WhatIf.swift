@@ -86,7 +86,8 @@ public struct WhatIfEngine: Sendable {
         let open = krs.indices.filter { !krs[$0].isClosed && krs[$0].cycle.start <= day && day <= krs[$0].cycle.end }
         self.open = open
         let snapshots = parallelMap(open.count) { history.snapshot(open[$0], asOf: day) }
-        let (decisions, modes) = WeeklyRun.decideAll(policy: base.policy, binding: base.binding)
+        let decided = WeeklyRun.decideAll(policy: base.policy, binding: base.binding)
+        let (decisions, modes) = (decided.decisions, decided.modeOfUnit)
         let model = base.model
         let probabilities = parallelMap(open.count) { model.probability(snapshots[$0]) }
         let alerts = AlertEvaluator(policy: base.policy, binding: base.binding, modeOfUnit: modes)
@@ -110,9 +111,11 @@ public struct WhatIfEngine: Sendable {
     /// Evaluates an applied scenario.
     public func evaluate(_ applied: AppliedScenario) -> WhatIfState {
         let krs = (applied.dataset ?? base.dataset).keyResults.keyResults
-        let (decisions, modes) = WeeklyRun.decideAll(policy: applied.policy, binding: applied.binding)
+        let decided = WeeklyRun.decideAll(policy: applied.policy, binding: applied.binding)
+        let (decisions, modes) = (decided.decisions, decided.modeOfUnit)
         // The forecast reads each unit's current mode and uncertainty from the organisation.
-        let (unitModes, unitUncertainty) = History.unitContext(applied.binding.organisation)
+        let context = History.unitContext(applied.binding.organisation)
+        let (unitModes, unitUncertainty) = (context.modes, context.uncertainty)
         var recompute = Set<Int>()
         var history = self.history
         if let dataset = applied.dataset {

@@ -52,15 +52,31 @@ public struct WhatIfReport: Sendable, Codable {
         public var forecastDay: String?
     }
 
+    /// How a scenario changes a key result's alert, in the order a report lists them.
+    public enum AlertChangeKind: String, Sendable, Codable, CaseIterable, Comparable {
+        /// No rule fires on the baseline; one does in the scenario.
+        case opens
+        /// A more severe rule fires in the scenario.
+        case escalates
+        /// A less severe rule fires in the scenario.
+        case eases
+        /// A rule fires on the baseline; none does in the scenario.
+        case closes
+
+        public static func < (a: AlertChangeKind, b: AlertChangeKind) -> Bool {
+            allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        }
+    }
+
     public struct AlertChange: Sendable, Codable {
         public var krID: String
         public var title: String
         public var unitID: String
         public var owner: String?
-        /// "opens", "closes", "escalates" or "eases".
-        public var change: String
-        public var before: String?
-        public var after: String?
+        public var change: AlertChangeKind
+        /// The alert's severity on the baseline and in the scenario (nil: no rule fires).
+        public var before: AlertSeverity?
+        public var after: AlertSeverity?
         public var rules: [String]
         public var reasons: String
     }
@@ -108,18 +124,29 @@ public struct WhatIfReport: Sendable, Codable {
     public var units: [UnitRow]
 }
 
+/// A scenario with the state it leads to, as a report compares it with the baseline.
+public struct EvaluatedScenario: Sendable {
+    public var scenario: Scenario
+    public var state: WhatIfState
+
+    public init(_ scenario: Scenario, _ state: WhatIfState) {
+        self.scenario = scenario
+        self.state = state
+    }
+}
+
 extension WhatIfReport {
     /// An objective's score is the share of its key results achieved (a key result scores 1 when
     /// it reaches its success threshold, 0 otherwise); it reaches `objectiveScore` when at least
     /// ⌈0.7·n⌉ of its n open key results are achieved. Probabilities are exact under the stated
     /// independence (or latent correlation), by `SuccessCount`.
-    public init(engine: WhatIfEngine, scenarios: [(Scenario, WhatIfState)], threshold: Double = 0.05, correlation: Double = 0,
+    public init(engine: WhatIfEngine, scenarios: [EvaluatedScenario], threshold: Double = 0.05, correlation: Double = 0,
                 objectiveScore: Double = 0.7) throws(NumericsError) {
         let base = engine.base
         let krs = base.dataset.keyResults.keyResults
         let open = engine.open
         let org = base.binding.organisation
-        let sides = [engine.baseline] + scenarios.map(\.1)
+        let sides = [engine.baseline] + scenarios.map(\.state)
         func distribution(_ p: [Double]) throws(NumericsError) -> [Double] {
             correlation > 0 ? try SuccessCount.distribution(p, correlation: correlation) : SuccessCount.distribution(p)
         }
@@ -174,7 +201,8 @@ extension WhatIfReport {
                           expectedObjectivesReaching: objectiveRows.reduce(0) { $0 + $1.pReaching[index] })
         }
         var results: [ScenarioResult] = []
-        for (n, (scenario, state)) in scenarios.enumerated() {
+        for (n, evaluated) in scenarios.enumerated() {
+            let (scenario, state) = (evaluated.scenario, evaluated.state)
             var decisionChanges: [DecisionChange] = []
             for (u, unit) in org.units.enumerated() {
                 let a = engine.baseline.decisions[u], b = state.decisions[u]
@@ -198,27 +226,26 @@ extension WhatIfReport {
                 }
                 let oa = engine.baseline.observations[i], ob = state.observations[i]
                 guard oa.severity != ob.severity else { continue }
-                let change: String
+                let change: AlertChangeKind
                 switch (oa.severity, ob.severity) {
-                case (nil, _?): change = "opens"
-                case (_?, nil): change = "closes"
-                case let (x?, y?): change = y > x ? "escalates" : "eases"
+                case (nil, _?): change = .opens
+                case (_?, nil): change = .closes
+                case let (x?, y?): change = y > x ? .escalates : .eases
                 default: continue
                 }
                 let shown = ob.severity != nil ? engine.observation(i, in: state) : engine.observation(i, in: engine.baseline)
                 alertChanges.append(AlertChange(krID: kr.id, title: kr.title, unitID: kr.unitID, owner: kr.owner, change: change,
-                                                before: oa.severity?.rawValue, after: ob.severity?.rawValue, rules: shown.rules,
+                                                before: oa.severity, after: ob.severity, rules: shown.rules,
                                                 reasons: shown.reasons))
             }
             moves.sort { abs($0.after - $0.before) > abs($1.after - $1.before) }
-            let order = ["opens": 0, "escalates": 1, "eases": 2, "closes": 3]
-            alertChanges.sort { (order[$0.change]!, $0.unitID, $0.krID) < (order[$1.change]!, $1.unitID, $1.krID) }
+            alertChanges.sort { ($0.change, $0.unitID, $0.krID) < ($1.change, $1.unitID, $1.krID) }
             results.append(ScenarioResult(name: scenario.name, description: scenario.description, changes: state.changes,
                                           totals: totals(state, n + 1), decisionChanges: decisionChanges, keyResultMoves: moves,
                                           alertChanges: alertChanges))
         }
         self.init(asOf: base.day.description, threshold: threshold, objectiveScore: objectiveScore, correlation: correlation,
-                  scenarioNames: scenarios.map(\.0.name), baseline: totals(engine.baseline, 0), scenarios: results,
+                  scenarioNames: scenarios.map(\.scenario.name), baseline: totals(engine.baseline, 0), scenarios: results,
                   objectives: objectiveRows, units: unitRows)
     }
 

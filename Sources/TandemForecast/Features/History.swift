@@ -72,7 +72,8 @@ public struct History: Sendable {
         organisationRecord = records(["": unit.values.flatMap { $0 }])[""] ?? Record(ends: [], successes: [0], margins: [0])
         unitRecordOf = krs.map { unitRecords[$0.unitID] }
         ownerRecordOf = krs.map { kr in kr.owner.flatMap { ownerRecords[$0] } }
-        let (modes, uncertainty) = History.unitContext(dataset.organisation)
+        let context = History.unitContext(dataset.organisation)
+        let (modes, uncertainty) = (context.modes, context.uncertainty)
         self.modes = modes
         self.uncertainty = uncertainty
         modeOf = krs.map { modes[$0.unitID] }
@@ -91,15 +92,15 @@ public struct History: Sendable {
 
     /// Each unit's management mode today (`current_mode`) and business uncertainty
     /// (`uncertainty`: low, medium, high as 0, 0.5, 1), as the organisation gives them.
-    public static func unitContext(_ organisation: Organisation?) -> (modes: [String: Mode], uncertainty: [String: Double]) {
+    public static func unitContext(_ organisation: Organisation?) -> UnitContext {
         var modes: [String: Mode] = [:], uncertainty: [String: Double] = [:]
-        guard let org = organisation else { return (modes, uncertainty) }
+        guard let org = organisation else { return UnitContext(modes: modes, uncertainty: uncertainty) }
         for u in org.units {
             if let m = org.attribute("current_mode", of: u.id).flatMap({ Mode(rawValue: $0.value.text) }) { modes[u.id] = m }
             if let level = org.attribute("uncertainty", of: u.id)?.value.text,
                let v = ["low": 0.0, "medium": 0.5, "high": 1.0][level] { uncertainty[u.id] = v }
         }
-        return (modes, uncertainty)
+        return UnitContext(modes: modes, uncertainty: uncertainty)
     }
 
     /// The latest progress (against the target in force) and confidence of a key result as of a day.
@@ -133,4 +134,10 @@ public struct History: Sendable {
         return ((Double(record.1) + m * baseRate) / (Double(record.0) + m),
                 (record.2 + m * baseMargin) / (Double(record.0) + m))
     }
+}
+
+/// Each unit's management mode today and business uncertainty (0 low, 0.5 medium, 1 high), by unit id.
+public struct UnitContext: Sendable {
+    public var modes: [String: Mode]
+    public var uncertainty: [String: Double]
 }

@@ -117,10 +117,12 @@ public struct ForecastModel: Sendable, Codable {
     }
 
     /// Each feature's contribution to the log-odds, relative to an average training snapshot.
-    public func contributions(_ s: Snapshot) -> [(feature: Feature, value: Double)] {
+    public func contributions(_ s: Snapshot) -> [FeatureContribution] {
         let x = FeatureSet.vector(s)
         let st = standardisation
-        return FeatureSet.features.enumerated().map { j, f in (f, coefficients[j + 1] * (min(st.upper[j], max(st.lower[j], x[j])) - st.mean[j]) / st.sd[j]) }
+        return FeatureSet.features.enumerated().map { j, f in
+            FeatureContribution(feature: f, value: coefficients[j + 1] * (min(st.upper[j], max(st.lower[j], x[j])) - st.mean[j]) / st.sd[j])
+        }
     }
 
     // MARK: Baselines
@@ -347,4 +349,11 @@ public enum ForecastError: Error, CustomStringConvertible, Sendable {
         case .numerics(let e): "error: the fit failed: \(e)"
         }
     }
+}
+
+/// One feature's contribution to a forecast's log-odds.
+public struct FeatureContribution: Sendable {
+    public var feature: Feature
+    /// In log-odds, relative to an average training snapshot: > 0 toward success.
+    public var value: Double
 }

@@ -103,7 +103,7 @@ extension ForecastModel {
                 : s.progress <= 0 ? "no progress yet (\(Self.pct(s.progress))), \(Self.pct(s.elapsed)) into the cycle"
                 : "its trend projects \(Self.pct(min(2, max(0, s.trajectory.mean)))) by cycle end (\(Self.pct(s.threshold)) needed)")
         }
-        for (feature, _) in ranked {
+        for feature in ranked.map(\.feature) {
             let phrase = feature.definition.phrase(s, towardFailure)
             if let phrase, !reasons.contains(phrase) { reasons.append(phrase) }
             if reasons.count == 3 { break }

@@ -30,7 +30,7 @@ public struct OrganisationBinding: Sendable {
     /// a value set on an ancestor is reported once, not for every descendant.
     ///
     /// - Returns: the binding when there is no error, and the diagnostics.
-    public static func bind(_ organisation: Organisation, to policy: Policy) -> (OrganisationBinding?, [Diagnostic]) {
+    public static func bind(_ organisation: Organisation, to policy: Policy) -> Checked<OrganisationBinding?> {
         var diagnostics: [Diagnostic] = []
         var reported = Set<String>()
         let count = policy.attributes.count
@@ -73,8 +73,8 @@ public struct OrganisationBinding: Sendable {
                 }
             }
         }
-        if diagnostics.hasErrors { return (nil, diagnostics) }
-        return (OrganisationBinding(organisation: organisation, values: values, attributeCount: count, origins: origins), diagnostics)
+        if diagnostics.hasErrors { return Checked(nil, diagnostics) }
+        return Checked(OrganisationBinding(organisation: organisation, values: values, attributeCount: count, origins: origins), diagnostics)
     }
 
     /// Converts one value to its slot value, or a diagnostic at the value.

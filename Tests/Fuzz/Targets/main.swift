@@ -26,10 +26,10 @@ enum Fixture {
         return SourceFile(path: relative, bytes: [UInt8](data))
     }
     static let hardening = "Tests/TandemCLITests/Fixtures/Hardening/"
-    nonisolated(unsafe) static let organisation = OrganisationLoader.load(file(hardening + "org.yaml")).organisation!
-    nonisolated(unsafe) static let keyResults = KeyResultLoader.load(file(hardening + "krs.csv"), organisation: organisation).table
+    nonisolated(unsafe) static let organisation = OrganisationLoader.load(file(hardening + "org.yaml")).value!
+    nonisolated(unsafe) static let keyResults = KeyResultLoader.load(file(hardening + "krs.csv"), organisation: organisation).value
     nonisolated(unsafe) static let dataset: Dataset = {
-        let checkIns = CheckInLoader.load(file(hardening + "checkins.csv"), keyResults: keyResults).log
+        let checkIns = CheckInLoader.load(file(hardening + "checkins.csv"), keyResults: keyResults).value
         return Dataset(organisation: organisation, keyResults: keyResults, checkIns: checkIns)
     }()
     nonisolated(unsafe) static let policy = PolicyLoader.load(file(hardening + "hospital.policy")).policy!
@@ -40,7 +40,8 @@ enum Fixture {
     }()
     static let day = Day(iso: "2026-11-18")!
     nonisolated(unsafe) static let whatIf: WhatIfEngine = {
-        let (binding, _) = OrganisationBinding.bind(organisation, to: policy)
+        let bindingChecked = OrganisationBinding.bind(organisation, to: policy)
+        let binding = bindingChecked.value
         return WhatIfEngine(WhatIfBaseline(dataset: dataset, policy: CompiledPolicy(policy), binding: binding!, model: model, day: day))
     }()
 }
@@ -69,7 +70,8 @@ func forecastAll(_ dataset: Dataset) {
 let targets: [String: ([UInt8]) -> Void] = [
     "krs": { bytes in
         let source = SourceFile(path: "fuzz-krs.csv", bytes: bytes)
-        let (table, diagnostics) = KeyResultLoader.load(source, organisation: Fixture.organisation)
+        let tableChecked = KeyResultLoader.load(source, organisation: Fixture.organisation)
+        let table = tableChecked.value, diagnostics = tableChecked.diagnostics
         render(diagnostics, source)
         guard !diagnostics.hasErrors else { return }
         forecastAll(Dataset(organisation: Fixture.organisation, keyResults: table,
@@ -77,17 +79,20 @@ let targets: [String: ([UInt8]) -> Void] = [
     },
     "checkins": { bytes in
         let source = SourceFile(path: "fuzz-checkins.csv", bytes: bytes)
-        let (log, diagnostics) = CheckInLoader.load(source, keyResults: Fixture.keyResults)
+        let logChecked = CheckInLoader.load(source, keyResults: Fixture.keyResults)
+        let log = logChecked.value, diagnostics = logChecked.diagnostics
         render(diagnostics, source)
         guard !diagnostics.hasErrors else { return }
         forecastAll(Dataset(organisation: Fixture.organisation, keyResults: Fixture.keyResults, checkIns: log))
     },
     "org": { bytes in
         let source = SourceFile(path: "fuzz-org.yaml", bytes: bytes)
-        let (organisation, diagnostics) = OrganisationLoader.load(source)
+        let organisationChecked = OrganisationLoader.load(source)
+        let organisation = organisationChecked.value, diagnostics = organisationChecked.diagnostics
         render(diagnostics, source)
         guard let organisation else { return }
-        let (binding, found) = OrganisationBinding.bind(organisation, to: Fixture.policy)
+        let bindingChecked = OrganisationBinding.bind(organisation, to: Fixture.policy)
+        let binding = bindingChecked.value, found = bindingChecked.diagnostics
         render(found, source)
         guard let binding else { return }
         let compiled = CompiledPolicy(Fixture.policy)
@@ -104,7 +109,8 @@ let targets: [String: ([UInt8]) -> Void] = [
         let analyser = PolicyAnalyser(policy)
         render(analyser.diagnostics(analyser.analyse(budget: 2_000)), source)
         let compiled = CompiledPolicy(policy)
-        let (binding, _) = OrganisationBinding.bind(Fixture.organisation, to: policy)
+        let bindingChecked = OrganisationBinding.bind(Fixture.organisation, to: policy)
+        let binding = bindingChecked.value
         if let binding {
             for u in Fixture.organisation.units.indices { _ = compiled.explain(unit: u, in: binding).render() }
         }
@@ -112,7 +118,8 @@ let targets: [String: ([UInt8]) -> Void] = [
     },
     "scenario": { bytes in
         let source = SourceFile(path: "fuzz-scenario.yaml", bytes: bytes)
-        let (file, diagnostics) = ScenarioLoader.load(source)
+        let fileChecked = ScenarioLoader.load(source)
+        let file = fileChecked.value, diagnostics = fileChecked.diagnostics
         render(diagnostics, source)
         guard let file else { return }
         for scenario in file.scenarios.prefix(4) {
