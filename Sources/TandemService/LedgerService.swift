@@ -29,12 +29,12 @@ public enum LedgerService {
     }
 
     /// How often an acknowledgement is decided again when the store changed meanwhile.
-    static let attempts = 5
+    static let attempts = 10
 
     /// Acknowledges a live alert with a note, dated `day` or, by default, the latest run.
     public static func acknowledge(store: any Store, alert id: Int64, note: String, day: Day?) throws(ServiceError) -> Acknowledgement {
         let operation = "acknowledge an alert in"
-        for _ in 1...attempts {
+        for attempt in 1...attempts {
             let basis = try storeCall { () throws(StoreError) in try store.acknowledgementBasis(alert: id) }
             guard let day = day ?? basis.latestRun else {
                 throw .store(StoreError(location: store.location, operation: operation, message: "the store has no run yet; give --as-of"))
@@ -48,7 +48,8 @@ public enum LedgerService {
             do {
                 return Acknowledgement(alert: try store.recordAcknowledgement(transition, day: day, generation: basis.generation), day: day)
             } catch where error.changedSinceRead {
-                continue  // a run or another acknowledgement in between: decide again on what is there now
+                // A run or another acknowledgement in between: decided again on what is there now.
+                Backoff.pause(attempt)
             } catch {
                 throw .store(error)
             }

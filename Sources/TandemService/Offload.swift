@@ -24,3 +24,12 @@ enum Offload {
         }
     }
 }
+
+/// A short pause before computing again when the store changed meanwhile: growing with the
+/// attempt, and random, so that writers that collided do not collide again in step.
+enum Backoff {
+    static func pause(_ attempt: Int) {
+        let base = 0.02 * Double(1 << min(attempt, 6))
+        Thread.sleep(forTimeInterval: Double.random(in: base / 2...base))
+    }
+}

@@ -19,23 +19,24 @@ public struct ShippedFiles: Sendable {
 
     /// The file to read for an option whose default is a shipped file.
     ///
-    /// A path the user gave (anything but the default name), or the default name when it exists
-    /// as written (run from the checkout), is used as it is. Otherwise the shipped file is looked
-    /// for, in order: `$TANDEM_MODELS/<file>`; `$TANDEM_HOME/share/tandem/Models/<file>` and
-    /// `$TANDEM_HOME/Models/<file>`; `../share/tandem/Models` beside the binary (`make install`);
-    /// a `Models` folder in the binary's folder or one of its parents (a build in the checkout).
-    /// Not found: the name as given, so that reading it says what is missing.
+    /// A path the user gave (anything but the default name) is used as it is. For the default:
+    /// when `$TANDEM_MODELS` or `$TANDEM_HOME` is set, the file is looked for there and only there
+    /// (`$TANDEM_MODELS/<file>`; `$TANDEM_HOME/share/tandem/Models/<file>`, then
+    /// `$TANDEM_HOME/Models/<file>`), and when it is not there that path is returned, so that
+    /// reading it says what is missing. Otherwise: the default name when it exists as written
+    /// (run from the checkout); `../share/tandem/Models` beside the binary (`make install`); a
+    /// `Models` folder in the binary's folder or one of its parents (a build in the checkout).
     public func resolve(_ path: String, default shipped: String) -> String {
-        guard path == shipped, !FileManager.default.fileExists(atPath: path) else { return path }
+        guard path == shipped else { return path }
         let name = (shipped as NSString).lastPathComponent
+        let told = environmentCandidates(name)
+        if !told.isEmpty { return told.first { FileManager.default.fileExists(atPath: $0) } ?? told[0] }
+        if FileManager.default.fileExists(atPath: path) { return path }
         return candidates(name).first { FileManager.default.fileExists(atPath: $0) } ?? path
     }
 
-    public func policy(_ path: String? = nil) -> String { resolve(path ?? Self.policyName, default: Self.policyName) }
-    public func model(_ path: String? = nil) -> String { resolve(path ?? Self.modelName, default: Self.modelName) }
-
-    /// Where the shipped file `name` is looked for, in order.
-    public func candidates(_ name: String) -> [String] {
+    /// Where `$TANDEM_MODELS` and `$TANDEM_HOME` say the shipped file `name` is; empty when neither is set.
+    func environmentCandidates(_ name: String) -> [String] {
         var list: [String] = []
         if let dir = environment["TANDEM_MODELS"], !dir.isEmpty {
             list.append(URL(fileURLWithPath: dir).appendingPathComponent(name).path)
@@ -45,6 +46,15 @@ public struct ShippedFiles: Sendable {
             list.append(url.appendingPathComponent("share/tandem/Models").appendingPathComponent(name).path)
             list.append(url.appendingPathComponent("Models").appendingPathComponent(name).path)
         }
+        return list
+    }
+
+    public func policy(_ path: String? = nil) -> String { resolve(path ?? Self.policyName, default: Self.policyName) }
+    public func model(_ path: String? = nil) -> String { resolve(path ?? Self.modelName, default: Self.modelName) }
+
+    /// Where the shipped file `name` is looked for beside the binary, in order.
+    public func candidates(_ name: String) -> [String] {
+        var list: [String] = []
         var dir = executable.deletingLastPathComponent()
         list.append(dir.deletingLastPathComponent().appendingPathComponent("share/tandem/Models").appendingPathComponent(name).path)
         for _ in 0..<5 {

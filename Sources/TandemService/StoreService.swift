@@ -1,3 +1,4 @@
+import Foundation
 import TandemCore
 import TandemStore
 
@@ -49,8 +50,11 @@ public enum StoreService {
         guard !request.files.isEmpty else { throw .invalidRequest("give at least one of --org, --krs, --checkins") }
         // What the store holds, for files that come alone. A store that does not exist yet holds nothing.
         var known: Dataset?
-        if request.organisation == nil || request.keyResults == nil,
-           let existing = try? openStore(location, access: .readOnly) {
+        let aloneFiles = (request.keyResults != nil && request.organisation == nil) || (request.checkIns != nil && request.keyResults == nil)
+        let size = (try? FileManager.default.attributesOfItem(atPath: location)[.size] as? Int) ?? nil
+        if aloneFiles, let size, size > 0 {
+            // What is wrong with the store (not a store, newer, damaged) is said as it is.
+            let existing = try open(location, access: .readOnly)
             defer { try? existing.close() }
             known = try storeCall { () throws(StoreError) in try existing.loadDataset() }
         }
@@ -102,6 +106,9 @@ public enum StoreService {
 
     /// Recorded forecasts: one key result's history across runs, or one run's.
     public static func forecasts(store: any Store, keyResult: String?, day: Day?) throws(ServiceError) -> [StoredForecast] {
+        if let day, try !storeCall({ () throws(StoreError) in try store.hasRun(day) }) {
+            throw .refused("no run of \(day) in the store (`tandem runs list` lists them)", location: store.location)
+        }
         if let keyResult {
             let dataset = try storeCall { () throws(StoreError) in try store.loadDataset() }
             guard dataset.keyResults.index[keyResult] != nil else {

@@ -117,14 +117,18 @@ public enum WeeklyRunService {
                 outcome.run = weekly
                 outcome.recalibration = calibrated?.recalibration
                 return outcome
-            } catch where error.changedSinceRead && attempt < attempts {
-                // Another run or an import wrote in between: what was computed may be stale.
+            } catch where error.changedSinceRead {
+                // Another run, an import or an acknowledgement wrote in between: what was
+                // computed may be stale. Computed again after a short, growing, random pause.
+                guard attempt < attempts else { break }
                 progress?(.computingAgain(attempt: attempt + 1))
+                Backoff.pause(attempt)
             } catch {
                 throw .store(error)
             }
         }
-        throw .refused("the store kept changing while the run was computed (\(attempts) attempts); try again", location: store.location)
+        throw .refused("the store kept changing while the run was computed (\(attempts) attempts: other runs, imports or acknowledgements wrote meanwhile); try again",
+                       location: store.location)
     }
 
     /// An outcome as the JSON the store keeps beside its text.

@@ -18,7 +18,7 @@ struct Run: AsyncParsableCommand {
 
         When the store holds 30 or more key results that closed before --as-of (both outcomes among them), the model is first recalibrated on them, as `tandem forecast` does, and the run says so; --no-recalibrate uses it as trained.
 
-        --webhook URL posts each new or escalated alert as Slack-compatible JSON, retrying with back-off; a delivered event is never sent again, an undelivered one is retried at the next run. Each request carries an Idempotency-Key header (tandem-event-<id>): should the store fail to record a delivery the receiver acknowledged, the next run posts that event again with the same key, by which the receiver drops the repeat (at least once).
+        --webhook URL posts each new or escalated alert as Slack-compatible JSON, retrying with back-off; a delivered event is never sent again, an undelivered one is retried at the next run while its alert is live (a URL used for the first time gets the live alerts' events, not the ledger's whole history). Each request carries an Idempotency-Key header (tandem-event-<id>): should the store fail to record a delivery the receiver acknowledged, the next run posts that event again with the same key, by which the receiver drops the repeat (at least once).
 
         Runs on one store are serialised: a run that finds the store changed since it read it (another run, an import) computes again. A run dated more than 31 days after the latest check-in is refused unless --force; `tandem runs undo` takes the latest run back. The policy and model default to the files shipped in Models/, found beside the installed binary or the checkout it was built in ($TANDEM_MODELS overrides); the run names the files it used.
         """

@@ -115,6 +115,15 @@ struct LedgerTests {
         #expect(try store.pendingDeliveries(url: "http://other").count == 2)
     }
 
+    @Test func aWebhookIsNotSentAlertsThatHaveResolved() throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try record(store, week[0], [observe("KR-1", .warning, p: 0.4), observe("KR-2", .critical, p: 0.2)])
+        try record(store, week[1], [observe("KR-1", nil, p: 0.9), observe("KR-2", .critical, p: 0.2)])
+        // A URL first used now gets what is still live, not the history.
+        #expect(try store.pendingDeliveries(url: "http://new").map(\.keyResultID) == ["KR-2"])
+    }
+
     @Test func aWriteComputedFromAnOlderStateIsRefusedAndWritesNothing() throws {
         let (store, dir) = try makeStore()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -33,6 +33,8 @@ struct MigrationTests {
                 INSERT INTO alert_event (alert_id, day, kind, severity, reasons) VALUES (1, 20372, 'opened', 'warning', 'behind: P(success) 0.30');
                 INSERT INTO run_undo (day, alert_id, before) VALUES (20372, 1, NULL);
                 INSERT INTO webhook_delivery (event_id, url, attempts, delivered) VALUES (1, 'http://x', 1, 1);
+                UPDATE sqlite_sequence SET seq = 59 WHERE name = 'alert';
+                UPDATE sqlite_sequence SET seq = 60 WHERE name = 'alert_event';
                 """)
         }
         try pool.close()
@@ -64,6 +66,49 @@ struct MigrationTests {
         try writable.close()
     }
 
+    @Test func theNumberingOfAlertsAndEventsGoesOnWhereItWas() throws {
+        // Alerts 2…59 and events 2…60 were taken back (undone runs): their numbers are never
+        // given again, also after the migration that rebuilt the tables.
+        let (path, dir) = try v4Store()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try SQLiteStore(path: path, access: .readWrite)
+        let day = Day(ordinal: 20379)
+        let basis = try store.runBasis(day: day)
+        let opened = Alert(id: 0, keyResultID: "KR-1", unitID: "rd", owner: nil, title: "t", severity: .critical, status: .open,
+                           rules: "r", reasons: "x", pSuccess: 0.1, openedDay: day, updatedDay: day)
+        var resolved = try #require(basis.liveAlerts.first)
+        resolved.status = .resolved
+        let record = try store.recordRun(
+            RunWrite(day: day, policy: "p", model: "m", decisions: [], forecasts: [],
+                     transitions: [AlertTransition(before: basis.liveAlerts[0], after: resolved, event: .resolved, eventSeverity: .warning, eventText: "ok"),
+                                   AlertTransition(before: nil, after: opened, event: .opened, eventSeverity: .critical, eventText: "new")],
+                     policyVersion: nil),
+            generation: basis.generation)
+        #expect(record.events.map(\.id) == [61, 62])
+        #expect(record.events.last?.alertID == 60)
+        try store.close()
+    }
+
+    @Test func manyOpeningsOfAnOlderStoreAtOnceAllSucceed() throws {
+        // Several readers and writers open a v4 store at one moment: one migrates, the others
+        // find it done (or wait for it); none fails.
+        for _ in 0..<4 {
+            let (path, dir) = try v4Store()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let failures = Failures()
+            DispatchQueue.concurrentPerform(iterations: 6) { i in
+                do {
+                    let store = try SQLiteStore(path: path, access: i % 2 == 0 ? .readOnly : .readWrite)
+                    _ = try store.counts()
+                    try store.close()
+                } catch {
+                    failures.add("\(error)")
+                }
+            }
+            #expect(failures.list.isEmpty, "\(failures.list)")
+        }
+    }
+
     @Test func anotherOrganisationSeesNothingOfTheDefaultOne() throws {
         let (path, dir) = try v4Store()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -88,4 +133,11 @@ struct MigrationTests {
             }
         }
     }
+}
+
+/// Errors collected from concurrent work.
+final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var list: [String] = []
+    func add(_ s: String) { lock.lock(); list.append(s); lock.unlock() }
 }

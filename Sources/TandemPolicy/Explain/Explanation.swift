@@ -19,7 +19,10 @@ public struct Explanation: Sendable, Codable {
         public var number: Int
         public var location: String
         public var condition: String
-        public var outcome: String
+        /// The outcome the rule gives, structured (defaults filled in).
+        public var outcome: OutcomeValue
+        /// The outcome as the rule is written.
+        public var outcomeText: String
         public var reason: String?
     }
 
@@ -307,13 +310,13 @@ struct ExplanationWords {
     func rowReference(_ i: Int) -> Explanation.RuleReference {
         let row = p.rows[i]
         return .init(number: i + 1, location: location(row.location), condition: row.condition?.text ?? "otherwise",
-                     outcome: row.outcomeText, reason: row.reason)
+                     outcome: OutcomeValue(row.outcome), outcomeText: row.outcomeText, reason: row.reason)
     }
 
     func overrideReference(_ i: Int) -> Explanation.RuleReference {
         let o = p.overrides[i]
         return .init(number: i + 1, location: location(o.location), condition: o.condition.text,
-                     outcome: o.outcome.description, reason: o.reason)
+                     outcome: OutcomeValue(o.outcome), outcomeText: o.outcome.description, reason: o.reason)
     }
 
     /// The attribute values a condition reads (a derived value shown by what it is made of).

@@ -36,7 +36,7 @@ extension Explanation {
                 out.append("          when \(o.condition)")
             }
             if let t = tableWouldChoose {
-                out.append("          (without it, table row \(t.number) at \(t.location) would give \(t.outcome))")
+                out.append("          (without it, table row \(t.number) at \(t.location) would give \(t.outcomeText))")
             }
         case .row:
             out.append("decision  \(outcome?.text ?? "")")

@@ -123,9 +123,13 @@ extension SQLiteStore {
                 }
                 var table = KeyResultTable(keyResults: [], index: [:], locations: [])
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM key_result WHERE org = ? ORDER BY ordinal", arguments: [org]) {
+                    let kindText: String = row["kind"]
+                    guard let kind = KeyResultKind(rawValue: kindText) else {
+                        throw damaged("key result \(row["id"] as String) has the kind '\(kindText)'")
+                    }
                     let kr = KeyResult(
                         id: row["id"], objectiveID: row["objective_id"], unitID: row["unit_id"], title: row["title"],
-                        kind: KeyResultKind(rawValue: row["kind"]) ?? .committed, startValue: row["start_value"],
+                        kind: kind, startValue: row["start_value"],
                         targetValue: row["target_value"],
                         cycle: Cycle(start: Day(ordinal: Int32(row["cycle_start"] as Int)), end: Day(ordinal: Int32(row["cycle_end"] as Int))),
                         owner: row["owner"], finalValue: row["final_value"])

@@ -75,6 +75,7 @@ extension SQLiteStore {
             // the same data, nothing: no event, no webhook post). A day first recorded by a
             // Tandem that kept no undo record stays not undoable.
             let undoable = try rerun ? Bool.fetchOne(db, sql: "SELECT undoable FROM run WHERE org = ? AND day = ?", arguments: [org, d]) ?? false : true
+            let replacedVersion = try Int64.fetchOne(db, sql: "SELECT policy_version_id FROM run WHERE org = ? AND day = ?", arguments: [org, d])
             try db.execute(sql: "DELETE FROM run WHERE org = ? AND day = ?", arguments: [org, d])
             var versionID: Int64?
             if let v = run.policyVersion {
@@ -86,6 +87,12 @@ extension SQLiteStore {
             }
             try db.execute(sql: "INSERT INTO run (org, day, policy, model, open_key_results, policy_version_id, undoable) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            arguments: [org, d, run.policy, run.model, run.forecasts.count, versionID, undoable])
+            if let replacedVersion {
+                // The day run again with another policy: the version no run uses any more goes
+                // (as undoing the day would take it).
+                try db.execute(sql: "DELETE FROM policy_version WHERE id = ? AND NOT EXISTS (SELECT 1 FROM run WHERE policy_version_id = ?)",
+                               arguments: [replacedVersion, replacedVersion])
+            }
             let decision = try db.cachedStatement(sql: "INSERT INTO decision (org, day, unit_id, mode, outcome, outcome_value, lean) VALUES (?, ?, ?, ?, ?, ?, ?)")
             for x in run.decisions { try decision.execute(arguments: [org, d, x.unitID, x.mode?.rawValue, x.outcome, x.outcomeValue, x.lean]) }
             let forecast = try db.cachedStatement(sql: "INSERT INTO forecast (org, day, kr_id, p_success, progress, elapsed) VALUES (?, ?, ?, ?, ?, ?)")
@@ -242,6 +249,7 @@ extension SQLiteStore {
                 WHERE d.org = ? AND d.day = ? ORDER BY u.ordinal, d.unit_id
                 """, arguments: [org, Int(day.ordinal)]).map { row in
                 let mode: String? = row["mode"]
+                if let mode, Mode(rawValue: mode) == nil { throw Self.damaged("the decision of \(row["unit_id"] as String) has the mode '\(mode)'") }
                 return StoredDecision(day: day, unitID: row["unit_id"], mode: mode.flatMap(Mode.init(rawValue:)), outcome: row["outcome"],
                                       outcomeValue: row["outcome_value"], lean: row["lean"])
             }
@@ -269,6 +277,7 @@ extension SQLiteStore {
             let ids = try Int64.fetchAll(db, sql: """
                 SELECT e.id FROM alert_event e
                 WHERE e.org = ? AND e.kind IN ('opened', 'escalated')
+                  AND EXISTS (SELECT 1 FROM alert a WHERE a.id = e.alert_id AND a.status != 'resolved')
                   AND NOT EXISTS (SELECT 1 FROM webhook_delivery w WHERE w.event_id = e.id AND w.url = ? AND w.delivered)
                 ORDER BY e.id
                 """, arguments: [org, url])

@@ -74,7 +74,9 @@ extension SQLiteStore {
                 removed += 1
                 continue
             }
-            let a = try decoder.decode(Alert.self, from: Data(json.utf8))  // written by recordRun
+            guard let a = try? decoder.decode(Alert.self, from: Data(json.utf8)) else {  // written by recordRun
+                throw damaged("the undo record of alert \(id) cannot be read")
+            }
             try db.execute(sql: """
                 UPDATE alert SET severity = ?, status = ?, rules = ?, reasons = ?, p_success = ?, updated_day = ?,
                   resolved_day = ?, ack_note = ? WHERE org = ? AND id = ?

@@ -40,7 +40,7 @@ public final class SQLiteStore: Store {
                 let queue: DatabaseQueue
                 do {
                     queue = try Self.openReadOnly(path, path: path, configuration: configuration)
-                } catch let error as DatabaseError where error.resultCode == .SQLITE_CANTOPEN
+                } catch let error as DatabaseError where (error.resultCode == .SQLITE_CANTOPEN || error.resultCode == .SQLITE_READONLY)
                     && !FileManager.default.isWritableFile(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) {
                     // A store in a folder we cannot write: SQLite cannot make the shared-memory
                     // file a WAL reader needs. Nobody with our rights can write there either, so
@@ -69,9 +69,7 @@ public final class SQLiteStore: Store {
                     look.readonly = true
                     try Self.openReadOnly(path, path: path, configuration: look, access: access).close()
                 }
-                let pool = try DatabasePool(path: path, configuration: configuration)
-                try Self.migrator.migrate(pool)
-                self.pool = pool
+                self.pool = try Self.openWritable(path, configuration: configuration)
             }
         } catch {
             throw StorePath.explain(error, path: path, access: access)
@@ -110,6 +108,9 @@ public final class SQLiteStore: Store {
             if access == .create { return }
             throw StoreError(location: path, operation: "open", message: "no store here: an empty database; `tandem import --db \(path) …` fills it", kind: .unavailable)
         }
+        // Another process is creating this store at this moment (GRDB's bookkeeping table comes
+        // first, the schema's in the next transaction): for an import, a store in the making.
+        if access == .create && tables == ["grdb_migrations"] { return }
         guard tables.contains("grdb_migrations"), tables.contains("unit") else {
             throw StoreError(location: path, operation: "open", message: "this is an SQLite database, but not a Tandem store (it has no Tandem tables)", kind: .unavailable)
         }
@@ -133,14 +134,55 @@ public final class SQLiteStore: Store {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         guard files.isWritableFile(atPath: path), files.isWritableFile(atPath: folder) else {
             throw StoreError(location: path, operation: "open",
-                             message: "the store was written by an older Tandem and must be brought up to date, which needs write access to it and its folder; open it once with write access (any command, e.g. `tandem store --db \(path)`)",
+                             message: "the store was written by an older Tandem and must be brought up to date, which needs write access to the file and its folder; run any command on it once as a user who may write there",
                              kind: .unavailable)
         }
         var writable = configuration
         writable.readonly = false
         let pool = try DatabasePool(path: path, configuration: writable)
-        try migrator.migrate(pool)
+        try migrate(pool)
+        (pool as DatabasePool).releaseMemory()
         try pool.close()
+    }
+
+    /// Opens the pool and brings the schema up to date. Switching a new file to WAL or applying a
+    /// schema step needs the write lock at once; a process that finds another doing so at the
+    /// same moment (SQLite answers busy without waiting then) tries again after a moment.
+    static func openWritable(_ path: String, configuration: Configuration) throws -> DatabasePool {
+        let attempts = 8
+        for attempt in 1...attempts {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                do {
+                    try migrate(pool)
+                } catch {
+                    try? pool.close()
+                    throw error
+                }
+                return pool
+            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < attempts {
+                usleep(UInt32(25_000 * attempt + Int.random(in: 0..<25_000)))
+            }
+        }
+        throw StoreError(location: path, operation: "open", message: "another process holds the store; try again", kind: .busy)
+    }
+
+    /// Applies the schema steps not applied yet. Two processes opening the same new or older
+    /// store at one moment both try; SQLite's write lock lets one step in at a time, and the one
+    /// that finds a step already done (its transaction rolled back, nothing half-written) reads
+    /// that the store is up to date, or tries again after a moment.
+    static func migrate(_ pool: DatabasePool) throws {
+        let attempts = 6
+        for attempt in 1...attempts {
+            do {
+                try migrator.migrate(pool)
+                return
+            } catch {
+                if (try? pool.read({ db in try db.tableExists("grdb_migrations") && isCurrent(db) })) == true { return }
+                if attempt == attempts { throw error }
+                usleep(UInt32(20_000 * attempt + Int.random(in: 0..<20_000)))
+            }
+        }
     }
 
     static var migrator: DatabaseMigrator {
@@ -352,6 +394,12 @@ public final class SQLiteStore: Store {
                       "before" TEXT, PRIMARY KEY (org, day, alert_id))
                     """, "day, alert_id, \"before\""),
             ]
+            // The numbering of alerts, events, imports and policy versions goes on where it was
+            // (an undone run's numbers are never given again: a webhook's receiver drops a number
+            // it has seen), so the AUTOINCREMENT counters are carried over.
+            let sequences = try db.tableExists("sqlite_sequence")
+                ? try Row.fetchAll(db, sql: "SELECT name, seq FROM sqlite_sequence").map { ($0["name"] as String, $0["seq"] as Int64) }
+                : []
             for t in tables {
                 try db.execute(sql: t.create)
                 try db.execute(sql: "INSERT INTO \(t.name)_v5 (\(t.columns)) SELECT \(t.columns) FROM \(t.name)")
@@ -359,6 +407,12 @@ public final class SQLiteStore: Store {
             // Dropped children first, then renamed (the new tables' references name the final tables).
             for t in tables.reversed() { try db.execute(sql: "DROP TABLE \(t.name)") }
             for t in tables { try db.execute(sql: "ALTER TABLE \(t.name)_v5 RENAME TO \(t.name)") }
+            for (name, seq) in sequences where tables.contains(where: { $0.name == name }) {
+                try db.execute(sql: "UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?", arguments: [seq, name])
+                if db.changesCount == 0 {
+                    try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", arguments: [name, seq])
+                }
+            }
             try db.execute(sql: "CREATE INDEX key_result_unit ON key_result (org, unit_id)")
             try db.execute(sql: "CREATE INDEX alert_live ON alert (org, kr_id, status)")
             try db.execute(sql: "CREATE INDEX alert_event_alert ON alert_event (alert_id)")
