@@ -53,4 +53,36 @@ struct ServiceEdgeTests {
         #expect(process.terminationStatus == 1)
         #expect(said.contains(dir.appendingPathComponent("missing/selection.policy").path), "\(said)")
     }
+
+    @Test func keyResultsAndCheckInsAloneAreCheckedAgainstTheStore() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("s.db").path
+        #expect(try CLI.run(["import", "--db", db, "--org", "datasets/xinghai/org.yaml", "--krs", "datasets/xinghai/krs.csv"]).status == 0)
+        let before = try CLI.run(["store", "--db", db]).stdout
+        let krs = dir.appendingPathComponent("k.csv").path
+        try """
+        kr_id,objective_id,unit_id,title,kind,start_value,target_value,cycle_start,cycle_end,owner,final_value
+        KR-NEW-1,O-25Q4-0001,rd,新目标,kpi,71,77,2025-10-01,2025-12-31,,
+        KR-NEW-2,O-X,nounit,t,committed,0,10,2026-10-01,2026-12-31,,
+
+        """.write(toFile: krs, atomically: true, encoding: .utf8)
+        let out = try CLI.run(["import", "--db", db, "--krs", krs])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("k.csv:2:10: error: objective 'O-25Q4-0001' must belong to one unit, but this row puts it in 'rd' and the store holds it in 'xh' [C0124]"), "\(out.stderr)")
+        #expect(out.stderr.contains("k.csv:3:14: error: unknown unit 'nounit'; a key result's unit must be in the organisation the store holds [C0123]"))
+        let checkins = dir.appendingPathComponent("c.csv").path
+        try "kr_id,date,value\nKR-NOPE,2026-10-05,1\n".write(toFile: checkins, atomically: true, encoding: .utf8)
+        let alone = try CLI.run(["import", "--db", db, "--checkins", checkins])
+        #expect(alone.status == 1)
+        #expect(alone.stderr.contains("'KR-NOPE' is not in the store [C0130]"), "\(alone.stderr)")
+        // Nothing was written.
+        #expect(try CLI.run(["store", "--db", db]).stdout == before)
+        // Check-ins of the store's key results import alone.
+        let good = dir.appendingPathComponent("g.csv").path
+        try "kr_id,date,value\nKR-25Q4-00001,2025-10-08,72\n".write(toFile: good, atomically: true, encoding: .utf8)
+        let ok = try CLI.run(["import", "--db", db, "--checkins", good])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stdout.contains("check-ins 1 added"))
+    }
 }

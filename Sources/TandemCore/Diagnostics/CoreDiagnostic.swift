@@ -63,15 +63,17 @@ public enum CoreDiagnostic: DiagnosticMessage {
     /// C0122: a key-result id is defined twice.
     case duplicateKeyResult(String)
     /// C0123: a key result names a unit that is not in the organisation.
-    case unknownUnit(String)
+    case unknownUnit(String, inStore: Bool = false)
     /// C0124: an objective is given to two units.
     case objectiveInTwoUnits(objective: String, unit: String)
+    /// C0124: a key result puts an objective the store holds in another unit.
+    case objectiveInAnotherUnitOfTheStore(objective: String, unit: String, storeUnit: String)
     /// C0125: the distance from start to target overflows.
     case targetDistanceOverflows(target: Double, start: Double)
     /// C0126: the distance from start to a check-in's value overflows.
     case valueDistanceOverflows(value: Double, start: Double)
     /// C0130: a check-in reports on a key result that is not in the key-result file.
-    case unknownKeyResult(String)
+    case unknownKeyResult(String, inStore: Bool = false)
     /// C0131: a key result has two check-ins on one date.
     case duplicateCheckIn(keyResult: String, date: Day)
     /// C0132: a check-in is dated outside its key result's cycle.
@@ -158,7 +160,7 @@ public enum CoreDiagnostic: DiagnosticMessage {
         case .targetEqualsStart: "C0121"
         case .duplicateKeyResult: "C0122"
         case .unknownUnit: "C0123"
-        case .objectiveInTwoUnits: "C0124"
+        case .objectiveInTwoUnits, .objectiveInAnotherUnitOfTheStore: "C0124"
         case .targetDistanceOverflows: "C0125"
         case .valueDistanceOverflows: "C0126"
         case .unknownKeyResult: "C0130"
@@ -243,16 +245,18 @@ public enum CoreDiagnostic: DiagnosticMessage {
             "target must differ from start, both are \(LoaderChecks.format(value))"
         case .duplicateKeyResult(let id):
             "key result '\(id)' must be defined once"
-        case .unknownUnit(let id):
-            "unknown unit '\(id)'; a key result's unit must be in the organisation file"
+        case .unknownUnit(let id, let inStore):
+            "unknown unit '\(id)'; a key result's unit must be in the organisation \(inStore ? "the store holds" : "file")"
         case .objectiveInTwoUnits(let objective, let unit):
             "objective '\(objective)' must belong to one unit, but this row puts it in '\(unit)'"
+        case .objectiveInAnotherUnitOfTheStore(let objective, let unit, let storeUnit):
+            "objective '\(objective)' must belong to one unit, but this row puts it in '\(unit)' and the store holds it in '\(storeUnit)'"
         case .targetDistanceOverflows(let target, let start):
             "the distance from start to target must be a finite number, but \(LoaderChecks.format(target)) − \(LoaderChecks.format(start)) overflows"
         case .valueDistanceOverflows(let value, let start):
             "the distance from start to this value must be a finite number, but \(LoaderChecks.format(value)) − \(LoaderChecks.format(start)) overflows"
-        case .unknownKeyResult(let id):
-            "check-in must report on a known key result; '\(id)' is not in the key-result file"
+        case .unknownKeyResult(let id, let inStore):
+            "check-in must report on a known key result; '\(id)' is not in \(inStore ? "the store" : "the key-result file")"
         case .duplicateCheckIn(let keyResult, let date):
             "key result '\(keyResult)' must have one check-in per date, found a second on \(date)"
         case .checkInOutsideCycle(let keyResult, let cycle, let date):

@@ -25,10 +25,14 @@ public enum CheckInLoader {
     ///
     /// Errors: unknown key result, two check-ins of one key result on one date, and every
     /// malformed value. Warning: a check-in dated outside its key result's cycle.
-    public static func load(_ source: SourceFile, keyResults: KeyResultTable)
+    ///
+    /// - Parameter inStore: the key results are a store's (the check-ins come alone), as the
+    ///   messages then say.
+    public static func load(_ source: SourceFile, keyResults: KeyResultTable, inStore: Bool = false)
         -> Checked<CheckInLog> {
         var sink = DiagnosticSink(source: source)
         var rows = CheckInRows(keyResults: keyResults, capacity: source.bytes.count / 24)
+        rows.inStore = inStore
         CSVDocument.read(into: &sink, columns: columns, requiredCount: requiredCount) { sink, row, bytes in
             rows.read(row, bytes, &sink)
         }
@@ -40,6 +44,7 @@ public enum CheckInLoader {
 /// result's index and where its date was written (for the duplicate check).
 struct CheckInRows {
     let keyResults: KeyResultTable
+    var inStore = false
     var checkIns: [CheckIn] = []
     var krIndices: [Int32] = []
     var offsets: [Int] = []
@@ -114,7 +119,7 @@ struct CheckInRows {
                     notes.append(Diagnostic.Note("did you mean '\(guess)'?"))
                 }
             }
-            sink.add(CoreDiagnostic.unknownKeyResult(krID),
+            sink.add(CoreDiagnostic.unknownKeyResult(krID, inStore: inStore),
                      offset: idField.offset, length: krID.displayWidth, notes: notes)
             ok = false
         }

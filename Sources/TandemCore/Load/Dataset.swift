@@ -121,7 +121,8 @@ public enum DatasetLoader {
         if let krs, let file = source(krs) {
             // Unit ids are checked only against an organisation that loaded; a broken one has
             // already been reported and would only add noise.
-            let loadedChecked = KeyResultLoader.load(file, organisation: orgFailed ? nil : (org == nil ? known?.organisation : organisation))
+            let loadedChecked = KeyResultLoader.load(file, organisation: orgFailed ? nil : (org == nil ? known?.organisation : organisation),
+                                                     known: org == nil ? known?.keyResults : nil)
             let loaded = loadedChecked.value, found = loadedChecked.diagnostics
             table = loaded
             diagnostics += found
@@ -132,7 +133,7 @@ public enum DatasetLoader {
         var log = CheckInLog(checkIns: [], ranges: Array(repeating: 0..<0, count: table.keyResults.count))
         if let checkins, let file = source(checkins) {
             if krs == nil, let known, !known.keyResults.keyResults.isEmpty {
-                let loadedChecked = CheckInLoader.load(file, keyResults: known.keyResults)
+                let loadedChecked = CheckInLoader.load(file, keyResults: known.keyResults, inStore: true)
                 let loaded = loadedChecked.value, found = loadedChecked.diagnostics
                 log = loaded
                 diagnostics += found

@@ -32,11 +32,18 @@ public enum KeyResultLoader {
     ///   - organisation: when given, every `unit_id` must name one of its units.
     /// - Returns: the key results that passed every check, and every problem found. Callers
     ///   treat the table as unusable when the diagnostics hold an error.
-    public static func load(_ source: SourceFile, organisation: Organisation? = nil)
+    ///   - known: the key results a store holds, when this file comes alone: a new key result
+    ///     of an objective the store holds must be in the store's unit of it (the organisation
+    ///     above is then the store's).
+    public static func load(_ source: SourceFile, organisation: Organisation? = nil, known: KeyResultTable? = nil)
         -> Checked<KeyResultTable> {
         var sink = DiagnosticSink(source: source)
         var table = KeyResultTable(keyResults: [], index: [:], locations: [])
         var objectiveUnits: [String: (unit: String, offset: Int)] = [:]
+        let inStore = known != nil
+        // The unit of each objective the store holds.
+        var storeObjectives: [String: String] = [:]
+        for kr in known?.keyResults ?? [] { storeObjectives[kr.objectiveID] = kr.unitID }
 
         CSVDocument.read(into: &sink, columns: columns, requiredCount: requiredCount) { sink, row, bytes in
             var ok = true
@@ -109,12 +116,16 @@ public enum KeyResultLoader {
                 if let guess = Suggestion.closest(to: unitID, among: organisation.units.map(\.id)) {
                     notes.append(Diagnostic.Note("did you mean '\(guess)'?"))
                 }
-                sink.add(CoreDiagnostic.unknownUnit(unitID),
+                sink.add(CoreDiagnostic.unknownUnit(unitID, inStore: inStore),
                          offset: field.offset, length: unitID.displayWidth, notes: notes)
                 ok = false
             }
             if let (objectiveID, field) = objective, let (unitID, _) = unit {
-                if let first = objectiveUnits[objectiveID] {
+                if let storeUnit = storeObjectives[objectiveID], storeUnit != unitID, known?.index[id?.0 ?? ""] == nil {
+                    sink.add(CoreDiagnostic.objectiveInAnotherUnitOfTheStore(objective: objectiveID, unit: unitID, storeUnit: storeUnit),
+                             offset: field.offset, length: objectiveID.displayWidth)
+                    ok = false
+                } else if let first = objectiveUnits[objectiveID] {
                     if first.unit != unitID {
                         sink.add(CoreDiagnostic.objectiveInTwoUnits(objective: objectiveID, unit: unitID),
                                  offset: field.offset, length: objectiveID.displayWidth,
