@@ -20,7 +20,7 @@ struct StoreInfo: AsyncParsableCommand {
           tandem store decisions --db tandem.db --day 2026-11-18
           tandem store forecasts --db tandem.db --kr KR-26Q4-00023
 
-        The store is only read (a read-only file or folder will do).
+        The store is only read (a read-only file or folder will do); a store written by an older Tandem is first brought up to date, which needs write access once.
         """,
         subcommands: [Summary.self, Units.self, KeyResults.self, StoreRuns.self, Decisions.self, Forecasts.self],
         defaultSubcommand: Summary.self
