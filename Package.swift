@@ -35,13 +35,13 @@ let package = Package(
         // The fused IRLS pass (C with AVX-512 intrinsics, chosen at run time; see its header).
         .target(name: "CTandemKernels"),
         .target(name: "TandemNumerics", dependencies: ["CLAPACK", "CTandemKernels"], exclude: ["README.md"]),
-        .target(name: "TandemCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "TandemCore", dependencies: [.product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
         .target(name: "TandemPolicy", dependencies: ["TandemCore"], exclude: ["README.md"]),
         .target(name: "TandemForecast", dependencies: ["TandemCore", "TandemNumerics"], exclude: ["README.md"]),
-        .target(name: "TandemEngine", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast", "TandemNumerics", .product(name: "Yams", package: "Yams")]),
+        .target(name: "TandemEngine", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast", "TandemNumerics", .product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
         .target(name: "TandemGenerator", dependencies: ["TandemCore"]),
-        .target(name: "TandemStore", dependencies: ["TandemCore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "TandemService", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore"]),
+        .target(name: "TandemStore", dependencies: ["TandemCore", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["README.md"]),
+        .target(name: "TandemService", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore"], exclude: ["README.md"]),
         .executableTarget(
             name: "tandem",
             dependencies: [

@@ -139,10 +139,17 @@ extension SQLiteStore {
                 }
                 var byKR = [[CheckIn]](repeating: [], count: table.keyResults.count)
                 let cursor = try Row.fetchCursor(db, sql: "SELECT kr_id, day, value, confidence, target FROM checkin WHERE org = ? ORDER BY kr_id, day", arguments: [org])
+                // Rows come grouped by key result: one look-up per key result, its id shared.
+                var lastID = "", k = -1
                 while let row = try cursor.next() {
-                    guard let k = table.index[row["kr_id"]] else { continue }
-                    byKR[k].append(CheckIn(keyResultID: row["kr_id"], date: Day(ordinal: Int32(row["day"] as Int)), value: row["value"],
-                                           confidence: row["confidence"], target: row["target"]))
+                    let id: String = row[0]
+                    if id != lastID {
+                        lastID = id
+                        k = table.index[id] ?? -1
+                    }
+                    guard k >= 0 else { continue }
+                    byKR[k].append(CheckIn(keyResultID: table.keyResults[k].id, date: Day(ordinal: Int32(row[1] as Int)), value: row[2],
+                                           confidence: row[3], target: row[4]))
                 }
                 var all: [CheckIn] = [], ranges: [Range<Int>] = []
                 for list in byKR {

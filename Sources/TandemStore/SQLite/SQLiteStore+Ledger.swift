@@ -105,56 +105,53 @@ extension SQLiteStore {
                 eventIDs.append(event)
                 // The alert as it was before this run first changed it (NULL: the run opened it).
                 let before = try t.before.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-                try db.execute(sql: "INSERT INTO run_undo (org, day, alert_id, \"before\") VALUES (?, ?, ?, ?) ON CONFLICT(org, day, alert_id) DO NOTHING",
-                               arguments: [org, d, id, before])
+                try db.cachedStatement(sql: "INSERT INTO run_undo (org, day, alert_id, \"before\") VALUES (?, ?, ?, ?) ON CONFLICT(org, day, alert_id) DO NOTHING")
+                    .execute(arguments: [org, d, id, before])
             }
-            return RunRecord(events: try Self.events(db, org: org, ids: eventIDs), rerun: rerun)
+            // The run's events are consecutive (the transaction holds the write lock): read back by range.
+            let events = try eventIDs.min().map { first in try Self.events(db, org: org, after: first - 1) } ?? []
+            return RunRecord(events: events, rerun: rerun)
         }
     }
 
     /// Writes one transition: the alert (inserted when it opens, updated otherwise) and its event.
     /// - Returns: the alert's id and the event's.
     static func persist(_ db: Database, _ t: AlertTransition, org: String, day: Day) throws -> (alert: Int64, event: Int64) {
+        // Cached statements: a run on a large organisation writes tens of thousands of these.
         let a = t.after
         let id: Int64
         if t.before == nil {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO alert (org, kr_id, unit_id, owner, title, severity, status, rules, reasons, p_success, opened_day, updated_day,
                   resolved_day, ack_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [org, a.keyResultID, a.unitID, a.owner, a.title, a.severity.rawValue, a.status.rawValue, a.rules, a.reasons,
-                                 a.pSuccess, Int(a.openedDay.ordinal), Int(a.updatedDay.ordinal), a.resolvedDay.map { Int($0.ordinal) }, a.ackNote])
+                """).execute(arguments: [org, a.keyResultID, a.unitID, a.owner, a.title, a.severity.rawValue, a.status.rawValue, a.rules, a.reasons,
+                                         a.pSuccess, Int(a.openedDay.ordinal), Int(a.updatedDay.ordinal), a.resolvedDay.map { Int($0.ordinal) }, a.ackNote])
             id = db.lastInsertedRowID
         } else {
             id = a.id
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE alert SET severity = ?, status = ?, rules = ?, reasons = ?, p_success = ?, updated_day = ?, resolved_day = ?,
                   ack_note = ? WHERE id = ? AND org = ?
-                """, arguments: [a.severity.rawValue, a.status.rawValue, a.rules, a.reasons, a.pSuccess, Int(a.updatedDay.ordinal),
-                                 a.resolvedDay.map { Int($0.ordinal) }, a.ackNote, id, org])
+                """).execute(arguments: [a.severity.rawValue, a.status.rawValue, a.rules, a.reasons, a.pSuccess, Int(a.updatedDay.ordinal),
+                                         a.resolvedDay.map { Int($0.ordinal) }, a.ackNote, id, org])
             guard db.changesCount == 1 else { throw damaged("alert \(id) is gone") }
         }
-        try db.execute(sql: "INSERT INTO alert_event (org, alert_id, day, kind, severity, reasons) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [org, id, Int(day.ordinal), t.event.rawValue, t.eventSeverity.rawValue, t.eventText])
+        try db.cachedStatement(sql: "INSERT INTO alert_event (org, alert_id, day, kind, severity, reasons) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [org, id, Int(day.ordinal), t.event.rawValue, t.eventSeverity.rawValue, t.eventText])
         return (id, db.lastInsertedRowID)
     }
 
-    static func events(_ db: Database, org: String, ids: [Int64]? = nil, after: Int64 = 0) throws -> [LedgerEvent] {
-        var sql = """
+    /// The organisation's ledger events after an event id, oldest first; `condition` narrows them
+    /// (SQL over `e`, the event, and `a`, its alert).
+    static func events(_ db: Database, org: String, after: Int64 = 0, condition: String? = nil,
+                       arguments extra: [(any DatabaseValueConvertible)?] = []) throws -> [LedgerEvent] {
+        let sql = """
             SELECT e.id, e.alert_id, e.day, e.kind, e.severity, e.reasons, a.kr_id, a.unit_id, a.owner, a.title
             FROM alert_event e JOIN alert a ON a.id = e.alert_id
+            WHERE e.org = ? AND e.id > ?\(condition.map { " AND (\($0))" } ?? "")
+            ORDER BY e.id
             """
-        var arguments: StatementArguments = [org]
-        sql += " WHERE e.org = ?"
-        if let ids {
-            guard !ids.isEmpty else { return [] }
-            sql += " AND e.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"
-            arguments += StatementArguments(ids)
-        } else {
-            sql += " AND e.id > ?"
-            arguments += [after]
-        }
-        sql += " ORDER BY e.id"
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments([org, after] + extra)).map { row in
             let kind: String = row["kind"], severity: String = row["severity"]
             guard let k = LedgerEventKind(rawValue: kind), let s = AlertSeverity(rawValue: severity) else {
                 throw damaged("event \(row["id"] as Int64) has the kind '\(kind)' and severity '\(severity)'")
@@ -274,14 +271,10 @@ extension SQLiteStore {
 extension SQLiteStore {
     public func pendingDeliveries(url: String) throws(StoreError) -> [LedgerEvent] {
         try read("read") { db in
-            let ids = try Int64.fetchAll(db, sql: """
-                SELECT e.id FROM alert_event e
-                WHERE e.org = ? AND e.kind IN ('opened', 'escalated')
-                  AND EXISTS (SELECT 1 FROM alert a WHERE a.id = e.alert_id AND a.status != 'resolved')
+            try Self.events(db, org: org, condition: """
+                e.kind IN ('opened', 'escalated') AND a.status != 'resolved'
                   AND NOT EXISTS (SELECT 1 FROM webhook_delivery w WHERE w.event_id = e.id AND w.url = ? AND w.delivered)
-                ORDER BY e.id
-                """, arguments: [org, url])
-            return try Self.events(db, org: org, ids: ids)
+                """, arguments: [url])
         }
     }
 
