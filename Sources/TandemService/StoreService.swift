@@ -36,8 +36,26 @@ public struct StoreOverview: Sendable {
     public var digest: String
 }
 
-/// The store's use cases: open, import, look inside.
+/// Files checked as an import would check them, and what they hold.
+public struct Validation: Sendable {
+    /// Every problem, located (errors and warnings).
+    public var diagnostics: [Diagnostic]
+    public var sources: [SourceFile]
+    /// What the files hold, when they load without error.
+    public var summary: DatasetSummary?
+    public var paths: (org: String?, krs: String?, checkins: String?)
+}
+
+/// The store's use cases: check files, open, import, look inside.
 public enum StoreService {
+    /// Checks whichever files are given, exactly as an import does, and summarises them.
+    public static func validate(_ request: ImportRequest) -> Validation {
+        let load = DatasetLoader.load(org: request.organisation, krs: request.keyResults, checkins: request.checkIns)
+        return Validation(diagnostics: load.diagnostics, sources: load.sources,
+                          summary: load.dataset.map { DatasetSummary($0, hasKeyResults: request.keyResults != nil, hasCheckIns: request.checkIns != nil) },
+                          paths: load.paths)
+    }
+
     /// Opens the store at `location`.
     public static func open(_ location: String, access: StoreAccess) throws(ServiceError) -> any Store {
         try storeCall { () throws(StoreError) in try openStore(location, access: access) }

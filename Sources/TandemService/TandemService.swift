@@ -23,6 +23,10 @@ public struct TandemService: Sendable {
 
     // MARK: The store
 
+    public func validate(_ request: ImportRequest) async -> Validation {
+        await Offload.run { StoreService.validate(request) }
+    }
+
     public func openStore(_ location: String, access: StoreAccess) async throws(ServiceError) -> any Store {
         try await Offload.run { () throws(ServiceError) in try StoreService.open(location, access: access) }
     }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import TandemCore
+import TandemService
 
-struct Validate: ParsableCommand {
+struct Validate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check an organisation, its key results and check-ins, and summarise them.",
         discussion: """
@@ -37,8 +38,8 @@ struct Validate: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let load = DatasetLoader.load(org: organisation, krs: keyResults, checkins: checkIns)
+    func run() async throws {
+        let load = await service.validate(ImportRequest(organisation: organisation, keyResults: keyResults, checkIns: checkIns))
         let (errors, warnings) = load.diagnostics.counts
         switch format {
         case .json:
@@ -46,7 +47,7 @@ struct Validate: ParsableCommand {
                 files: .init(org: organisation, krs: keyResults, checkins: checkIns),
                 errors: errors, warnings: warnings,
                 diagnostics: load.diagnostics.sortedByLocation(),
-                summary: load.dataset.map { DatasetSummary($0, hasKeyResults: keyResults != nil, hasCheckIns: checkIns != nil) })
+                summary: load.summary)
             print(try JSONOutput.encode(report))
         case .text:
             let renderer = DiagnosticRenderer(sources: load.sources)
@@ -54,8 +55,7 @@ struct Validate: ParsableCommand {
             for item in shown {
                 FileHandle.standardError.write(Data(item.text(renderer).utf8))
             }
-            if let dataset = load.dataset {
-                let summary = DatasetSummary(dataset, hasKeyResults: keyResults != nil, hasCheckIns: checkIns != nil)
+            if let summary = load.summary {
                 print(SummaryPrinter.render(summary, paths: load.paths))
             }
             let verdict = errors > 0 ? "invalid" : "valid"
