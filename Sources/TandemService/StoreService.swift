@@ -57,14 +57,14 @@ public enum StoreService {
     }
 
     /// Opens the store at `location`.
-    public static func open(_ location: String, access: StoreAccess) throws(ServiceError) -> any Store {
-        try storeCall { () throws(StoreError) in try openStore(location, access: access) }
+    public static func open(_ location: String, access: StoreAccess, organisation: String? = nil) throws(ServiceError) -> any Store {
+        try storeCall { () throws(StoreError) in try openStore(location, access: access, organisation: organisation) }
     }
 
     /// Imports whichever files are given, all or nothing: the files are checked first (exactly as
     /// `validate` checks them, and against what the store holds when a file comes alone); with
     /// any error nothing is written. The store is created when missing.
-    public static func importFiles(_ request: ImportRequest, into location: String) throws(ServiceError) -> ImportOutcome {
+    public static func importFiles(_ request: ImportRequest, into location: String, organisation: String? = nil) throws(ServiceError) -> ImportOutcome {
         guard !request.files.isEmpty else { throw .invalidRequest("give at least one of --org, --krs, --checkins") }
         // What the store holds, for files that come alone. A store that does not exist yet holds nothing.
         var known: Dataset?
@@ -72,7 +72,7 @@ public enum StoreService {
         let size = (try? FileManager.default.attributesOfItem(atPath: location)[.size] as? Int) ?? nil
         if aloneFiles, let size, size > 0 {
             // What is wrong with the store (not a store, newer, damaged) is said as it is.
-            let existing = try open(location, access: .readOnly)
+            let existing = try open(location, access: .readOnly, organisation: organisation)
             defer { try? existing.close() }
             known = try storeCall { () throws(StoreError) in try existing.loadDataset() }
         }
@@ -86,7 +86,7 @@ public enum StoreService {
         }
         let loaded = try Inputs.dataset(org: request.organisation, krs: request.keyResults, checkins: request.checkIns, known: known,
                                         consequence: "nothing imported")
-        let store = try open(location, access: .create)
+        let store = try open(location, access: .create, organisation: organisation)
         defer { try? store.close() }
         let summary = try storeCall { () throws(StoreError) in try store.importDataset(loaded.dataset, files: request.files) }
         let counts = try storeCall { () throws(StoreError) in try store.counts() }

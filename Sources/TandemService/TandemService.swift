@@ -27,12 +27,13 @@ public struct TandemService: Sendable {
         await Offload.run { StoreService.validate(request) }
     }
 
-    public func openStore(_ location: String, access: StoreAccess) async throws(ServiceError) -> any Store {
-        try await Offload.run { () throws(ServiceError) in try StoreService.open(location, access: access) }
+    /// Opens a store for one organisation (nil: the one it holds).
+    public func openStore(_ location: String, access: StoreAccess, organisation: String? = nil) async throws(ServiceError) -> any Store {
+        try await Offload.run { () throws(ServiceError) in try StoreService.open(location, access: access, organisation: organisation) }
     }
 
-    public func importFiles(_ request: ImportRequest, into location: String) async throws(ServiceError) -> ImportOutcome {
-        try await Offload.run { () throws(ServiceError) in try StoreService.importFiles(request, into: location) }
+    public func importFiles(_ request: ImportRequest, into location: String, organisation: String? = nil) async throws(ServiceError) -> ImportOutcome {
+        try await Offload.run { () throws(ServiceError) in try StoreService.importFiles(request, into: location, organisation: organisation) }
     }
 
     public func overview(of store: any Store) async throws(ServiceError) -> StoreOverview {

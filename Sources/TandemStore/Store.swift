@@ -95,10 +95,12 @@ public enum StoreAccess: Sendable {
     case readOnly
 }
 
-/// Opens the store at `location`: today the path of an SQLite file.
+/// Opens the store at `location` (today the path of an SQLite file), for one organisation.
 ///
+/// - Parameter organisation: its key; nil for the one the store holds (`default` when it holds
+///   none; refused when it holds several).
 /// - Throws: a `StoreError` that says what is wrong in words (missing, a folder, not a Tandem
-///   store, read-only, written by a newer Tandem…).
-public func openStore(_ location: String, access: StoreAccess) throws(StoreError) -> any Store {
-    try SQLiteStore(path: location, access: access)
+///   store, read-only, written by a newer Tandem, several organisations…).
+public func openStore(_ location: String, access: StoreAccess, organisation: String? = nil) throws(StoreError) -> any Store {
+    try SQLiteStore(path: location, access: access, organisation: organisation)
 }

@@ -18,6 +18,9 @@ struct Import: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The store: an SQLite file, created if missing.", valueName: "file"))
     var db: String
 
+    @Option(name: .customLong("org-key"), help: ArgumentHelp("The organisation within the store to import into (its key); by default the one the store holds, or 'default' in a new store.", valueName: "key"))
+    var orgKey: String?
+
     @Option(name: .customLong("org"), help: ArgumentHelp("Organisation file, YAML or JSON.", valueName: "file"))
     var organisation: String?
 
@@ -36,7 +39,7 @@ struct Import: AsyncParsableCommand {
     func run() async throws {
         let request = ImportRequest(organisation: organisation, keyResults: keyResults, checkIns: checkIns)
         let outcome: ImportOutcome
-        do { outcome = try await service.importFiles(request, into: db) } catch {
+        do { outcome = try await service.importFiles(request, into: db, organisation: orgKey) } catch {
             if case .invalidInput(let problems) = error {
                 _ = failure(error, consequence: false)
                 print("nothing imported: \(count(problems.errorCount, "error")) in the files above; the store is unchanged")

@@ -27,6 +27,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: storeHelp)
     var db: String
 
+    @Option(name: .customLong("org-key"), help: orgKeyHelp)
+    var orgKey: String?
+
     @Option(name: .customLong("as-of"), help: ArgumentHelp("The day of the run (YYYY-MM-DD).", valueName: "date"))
     var asOf: String
 
@@ -63,7 +66,7 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let request = WeeklyRunRequest(day: try asOfDay(asOf), policyPath: Shipped.resolve(policy, default: Shipped.policy),
                                        modelPath: Shipped.resolve(model, default: Shipped.model), recalibrate: !noRecalibrate, force: force)
-        let store = try await openStore(db, .readWrite)
+        let store = try await openStore(db, .readWrite, orgKey)
         // The bar only for large organisations (a small run is over before it would show).
         let bar = TerminalProgress()
         let quiet = quiet
@@ -118,6 +121,9 @@ struct Alerts: AsyncParsableCommand {
     @Option(help: storeHelp)
     var db: String
 
+    @Option(name: .customLong("org-key"), help: orgKeyHelp)
+    var orgKey: String?
+
     @Option(help: "Only this unit and the units below it (its id).")
     var unit: String?
 
@@ -134,7 +140,7 @@ struct Alerts: AsyncParsableCommand {
     var format: Diagnose.Format = .table
 
     func run() async throws {
-        let store = try await openStore(db, .readOnly)
+        let store = try await openStore(db, .readOnly, orgKey)
         let filter = AlertFilter(unit: unit, owner: owner, severity: severity, status: status)
         let list = try await call { () async throws(ServiceError) in try await service.alerts(store: store, filter: filter) }
         switch format {
@@ -178,6 +184,9 @@ struct Ack: AsyncParsableCommand {
     @Option(help: storeHelp)
     var db: String
 
+    @Option(name: .customLong("org-key"), help: orgKeyHelp)
+    var orgKey: String?
+
     @Argument(help: "The alert's number (from `tandem alerts`).")
     var alert: Int64
 
@@ -189,7 +198,7 @@ struct Ack: AsyncParsableCommand {
 
     func run() async throws {
         let day = try asOfDay(asOf)
-        let store = try await openStore(db, .readWrite)
+        let store = try await openStore(db, .readWrite, orgKey)
         let ack = try await call { () async throws(ServiceError) in try await service.acknowledge(store: store, alert: alert, note: note, day: day) }
         print("alert #\(ack.alert.id) (\(ack.alert.keyResultID), \(ack.alert.severity.rawValue)) acknowledged on \(ack.day): \(note)".terminalSafe)
     }
@@ -203,11 +212,14 @@ struct Feed: AsyncParsableCommand {
     @Option(help: storeHelp)
     var db: String
 
+    @Option(name: .customLong("org-key"), help: orgKeyHelp)
+    var orgKey: String?
+
     @Option(help: "Only events after this event id.")
     var after: Int64 = 0
 
     func run() async throws {
-        let store = try await openStore(db, .readOnly)
+        let store = try await openStore(db, .readOnly, orgKey)
         let events = try await call { () async throws(ServiceError) in try await service.feed(store: store, after: after) }
         for e in events { print(try JSONOutput.line(e)) }
     }

@@ -17,8 +17,11 @@ struct Runs: AsyncParsableCommand {
         @Option(help: storeHelp)
         var db: String
 
+        @Option(name: .customLong("org-key"), help: orgKeyHelp)
+        var orgKey: String?
+
         func run() async throws {
-            let store = try await openStore(db, .readOnly)
+            let store = try await openStore(db, .readOnly, orgKey)
             let runs = try await call { () async throws(ServiceError) in try await service.runs(store: store) }
                 var table = TextTable(columns: [.init("day"), .init("policy"), .init("model"), .init("forecast", alignRight: true),
                                                 .init("events", alignRight: true), .init("undoable")])
@@ -43,12 +46,15 @@ struct Runs: AsyncParsableCommand {
         @Option(help: storeHelp)
         var db: String
 
+        @Option(name: .customLong("org-key"), help: orgKeyHelp)
+        var orgKey: String?
+
         @Option(name: .customLong("as-of"), help: ArgumentHelp("Undo only if the latest run is of this day (a guard against taking back the wrong one).", valueName: "date"))
         var asOf: String?
 
         func run() async throws {
             let day = try asOfDay(asOf)
-            let store = try await openStore(db, .readWrite)
+            let store = try await openStore(db, .readWrite, orgKey)
             let undone = try await call { () async throws(ServiceError) in try await service.undoLatestRun(store: store, day: day) }
                 print("undid the run of \(undone.day): \(count(undone.alertsRemoved, "alert")) it opened removed, \(count(undone.alertsRestored, "alert")) restored, \(count(undone.eventsRemoved, "ledger event")) removed"
                       + (undone.latestRun.map { "; the latest run is now \($0)" } ?? "; the store has no run now"))

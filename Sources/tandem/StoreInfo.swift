@@ -32,11 +32,14 @@ struct StoreInfo: AsyncParsableCommand {
         @Option(help: ArgumentHelp("The store (SQLite file), as `tandem import` made it.", valueName: "file"))
         var db: String
 
+        @Option(name: .customLong("org-key"), help: orgKeyHelp)
+        var orgKey: String?
+
         @Option(help: "Output format: table, json or csv (RFC 4180).")
         var format: Format = .table
 
         func open() async throws -> any Store {
-            try await openStore(db, .readOnly)
+            try await openStore(db, .readOnly, orgKey)
         }
 
         /// Prints rows as the format asks: an aligned table, CSV, or JSON of `json`.
@@ -60,6 +63,9 @@ struct StoreInfo: AsyncParsableCommand {
         @Option(help: ArgumentHelp("The store (SQLite file), as `tandem import` made it.", valueName: "file"))
         var db: String
 
+        @Option(name: .customLong("org-key"), help: orgKeyHelp)
+        var orgKey: String?
+
         @Option(help: "Output format: table or json.")
         var format: Format = .table
 
@@ -68,7 +74,7 @@ struct StoreInfo: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try await openStore(db, .readOnly)
+            let store = try await openStore(db, .readOnly, orgKey)
             let o = try await call { () async throws(ServiceError) in try await service.overview(of: store) }
             let c = o.counts
             if format == .json {

@@ -50,10 +50,15 @@ func call<T>(perID: Int = 3, consequence: Bool = true, _ body: () async throws(S
 /// The `--db` option's help, the same for every command.
 let storeHelp = ArgumentHelp("The store (SQLite file).", valueName: "file")
 
+/// The `--org-key` option's help, the same for every command that reads or writes a store.
+let orgKeyHelp = ArgumentHelp("The organisation within the store (its key); by default the one the store holds.", valueName: "key")
+
 /// Opens a store for this command; every store a command opened is closed before the process
 /// ends (`Tandem.main`), so that SQLite folds its journal back into the file.
-func openStore(_ db: String, _ access: StoreAccess) async throws -> any Store {
-    let store = try await call(consequence: false) { () async throws(ServiceError) in try await service.openStore(db, access: access) }
+func openStore(_ db: String, _ access: StoreAccess, _ organisation: String? = nil) async throws -> any Store {
+    let store = try await call(consequence: false) { () async throws(ServiceError) in
+        try await service.openStore(db, access: access, organisation: organisation)
+    }
     OpenStores.shared.add(store)
     return store
 }

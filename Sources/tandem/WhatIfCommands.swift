@@ -15,6 +15,9 @@ struct BaselineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The store (SQLite file) to read the baseline from.", valueName: "file"))
     var db: String?
 
+    @Option(name: .customLong("org-key"), help: orgKeyHelp)
+    var orgKey: String?
+
     @Option(name: .customLong("org"), help: ArgumentHelp("Organisation file (instead of --db).", valueName: "file"))
     var organisation: String?
 
@@ -52,7 +55,7 @@ struct BaselineOptions: ParsableArguments {
     func resolved() async throws -> (BaselineSource, String, String) {
         let source: BaselineSource
         if let db {
-            source = .store(try await openStore(db, .readOnly))
+            source = .store(try await openStore(db, .readOnly, orgKey))
         } else {
             source = .files(org: organisation ?? "", krs: keyResults ?? "", checkins: checkIns ?? "")
         }

@@ -26,9 +26,14 @@ public final class SQLiteStore: Store {
     ///
     /// - Throws: a `StoreError` that says what is wrong with the path in words (missing, a
     ///   folder, a dangling link, not a Tandem store, read-only…), never a bare SQLite code.
-    public init(path: String, access: Access = .create, organisation: String = SQLiteStore.defaultOrganisation) throws(StoreError) {
+    ///
+    /// - Parameter organisation: the organisation whose rows to read and write; nil for the one
+    ///   the store holds (`default` when it holds none; refused when it holds several).
+    public init(path: String, access: Access = .create, organisation: String? = nil) throws(StoreError) {
         self.path = path
-        self.org = organisation
+        if let organisation, let why = Self.invalidKey(organisation) {
+            throw StoreError(location: path, operation: "open", message: why, kind: .refused)
+        }
         try StorePath.check(path, access: access)
         do {
             var configuration = Configuration()
@@ -74,6 +79,30 @@ public final class SQLiteStore: Store {
         } catch {
             throw StorePath.explain(error, path: path, access: access)
         }
+        if let organisation {
+            org = organisation
+        } else {
+            let held: [String]
+            do { held = try pool.read { db in try String.fetchAll(db, sql: "SELECT org FROM unit UNION SELECT org FROM key_result UNION SELECT org FROM run ORDER BY 1") } } catch {
+                throw StorePath.failure(error, path: path, operation: "open")
+            }
+            guard held.count <= 1 else {
+                try? pool.close()
+                throw StoreError(location: path, operation: "open",
+                                 message: "the store holds several organisations (\(held.joined(separator: ", "))); say which with --org-key", kind: .refused)
+            }
+            org = held.first ?? Self.defaultOrganisation
+        }
+    }
+
+    /// Why `key` cannot name an organisation, or nil: 1 to 64 letters, digits, '.', '_' or '-',
+    /// starting with a letter or digit.
+    public static func invalidKey(_ key: String) -> String? {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard (1...64).contains(key.count), key.allSatisfy(allowed.contains), key.first.map({ $0.isLetter || $0.isNumber }) == true else {
+            return "an organisation key is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit; found '\(key)'"
+        }
+        return nil
     }
 
     public func close() throws(StoreError) {
