@@ -139,6 +139,26 @@ struct LedgerTests {
         #expect(try store.alerts().count == 1)
     }
 
+    @Test func aWriteToAnotherOrganisationDoesNotMakeARunComputeAgain() throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let basis = try store.runBasis(day: week[0])
+        // Another organisation in the same file imports meanwhile.
+        let other = try SQLiteStore(path: store.path, access: .readWrite, organisation: "another")
+        _ = try other.importDataset(Dataset(organisation: Organisation(units: [OrgUnit(id: "rd", name: "另一家")]),
+                                            keyResults: KeyResultTable(keyResults: [], index: [:], locations: []),
+                                            checkIns: CheckInLog(checkIns: [], ranges: [])), files: ["other"])
+        let write = RunWrite(day: week[0], policy: "p", model: "m", decisions: [], forecasts: [],
+                             transitions: Ledger.transitions(live: basis.liveAlerts, observations: [observe("KR-1", .warning, p: 0.4)], day: week[0]),
+                             policyVersion: nil)
+        #expect(try store.recordRun(write, generation: basis.generation).events.count == 1)
+        // A write to the same organisation does.
+        let again = try store.runBasis(day: week[1])
+        try record(store, week[1], [])
+        #expect { try store.recordRun(RunWrite(day: week[1], policy: "p", model: "m", decisions: [], forecasts: [], transitions: [], policyVersion: nil),
+                                      generation: again.generation) } throws: { ($0 as? StoreError)?.changedSinceRead == true }
+    }
+
     @Test func aDamagedValueIsRefusedNotGuessed() throws {
         let (store, dir) = try makeStore()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -86,7 +86,7 @@ extension SQLiteStore {
                 summary.checkInsAdded = checkInsAfter - checkInsBefore
                 summary.checkInsChanged = checkInChanges - summary.checkInsAdded
                 if !summary.isEmpty {
-                    try Self.advanceGeneration(db)
+                    try Self.advanceGeneration(db, org: org)
                     try db.execute(sql: """
                         INSERT INTO import (org, files, units_changed, key_results_changed, checkins_added, checkins_changed)
                         VALUES (?, ?, ?, ?, ?, ?)
@@ -182,7 +182,7 @@ extension SQLiteStore {
                 }
                 let tables = try String.fetchAll(db, sql: """
                     SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-                      AND name NOT IN ('grdb_migrations', 'store_state') ORDER BY name
+                      AND name NOT IN ('grdb_migrations', 'store_state', 'org_state') ORDER BY name
                     """)
                 for table in tables {
                     let columns = try db.columns(in: table).map(\.name)

@@ -40,7 +40,7 @@ extension SQLiteStore {
 
     public func runBasis(day: Day) throws(StoreError) -> RunBasis {
         try read("read") { db in
-            RunBasis(generation: try Self.generation(db), dataset: try Self.loadDataset(db, path: path, org: org),
+            RunBasis(generation: try Self.generation(db, org: org), dataset: try Self.loadDataset(db, path: path, org: org),
                      previous: try Self.previousForecasts(db, org: org, before: day),
                      liveAlerts: try Row.fetchAll(db, sql: "SELECT * FROM alert WHERE org = ? AND status != 'resolved' ORDER BY id",
                                                   arguments: [org]).map(Alert.init(row:)),
@@ -57,7 +57,7 @@ extension SQLiteStore {
         let operation = "record the run in"
         return try write(operation) { db in
             let d = Int(run.day.ordinal)
-            if let generation, try Self.generation(db) != generation {
+            if let generation, try Self.generation(db, org: org) != generation {
                 throw StoreError(location: path, operation: operation,
                                  message: "the store changed while the run was computed (another run or an import)", kind: .changedSinceRead)
             }
@@ -69,7 +69,7 @@ extension SQLiteStore {
             if let latest = try Self.latestRun(db, org: org), latest > run.day {
                 throw StoreError(location: path, operation: "run", message: "runs go forward in time: the store's latest run is \(latest), after \(run.day)")
             }
-            try Self.advanceGeneration(db)
+            try Self.advanceGeneration(db, org: org)
             let rerun = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run WHERE org = ? AND day = ?)", arguments: [org, d]) ?? false
             // The same day again records what changed since on top of that day's record (with
             // the same data, nothing: no event, no webhook post). A day first recorded by a
@@ -193,7 +193,7 @@ extension SQLiteStore {
                 throw StoreError(location: path, operation: operation, message: "no alert \(id)", kind: .notFound)
             }
             let last = try Int.fetchOne(db, sql: "SELECT MAX(day) FROM alert_event WHERE alert_id = ?", arguments: [id])
-            return AcknowledgementBasis(generation: try Self.generation(db), alert: try Alert(row: row), latestRun: try Self.latestRun(db, org: org),
+            return AcknowledgementBasis(generation: try Self.generation(db, org: org), alert: try Alert(row: row), latestRun: try Self.latestRun(db, org: org),
                                         lastEventDay: last.map { Day(ordinal: Int32($0)) })
         }
     }
@@ -201,10 +201,10 @@ extension SQLiteStore {
     public func recordAcknowledgement(_ t: AlertTransition, day: Day, generation: Int64) throws(StoreError) -> Alert {
         let operation = "acknowledge an alert in"
         return try write(operation) { db in
-            if try Self.generation(db) != generation {
+            if try Self.generation(db, org: org) != generation {
                 throw StoreError(location: path, operation: operation, message: "the store changed meanwhile", kind: .changedSinceRead)
             }
-            try Self.advanceGeneration(db)
+            try Self.advanceGeneration(db, org: org)
             let (id, _) = try Self.persist(db, t, org: org, day: day)
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE org = ? AND id = ?", arguments: [org, id]) else {
                 throw Self.damaged("alert \(id) is gone")

@@ -26,7 +26,7 @@ extension SQLiteStore {
                 case .acknowledgedAfter(let alert):
                     throw fail("alert #\(alert) was acknowledged after the run of \(latestDay); undoing the run would lose the note")
                 case .undone(let undone):
-                    try Self.advanceGeneration(db)
+                    try Self.advanceGeneration(db, org: org)
                     return undone
                 }
         }

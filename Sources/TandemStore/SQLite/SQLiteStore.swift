@@ -446,23 +446,38 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "CREATE INDEX alert_live ON alert (org, kr_id, status)")
             try db.execute(sql: "CREATE INDEX alert_event_alert ON alert_event (alert_id)")
         }
+        m.registerMigration("v6: a write generation per organisation") { db in
+            // Writes to one organisation no longer make another's run compute again.
+            try db.create(table: "org_state") { t in
+                t.primaryKey("org", .text)
+                t.column("generation", .integer).notNull()
+            }
+            try db.execute(sql: """
+                INSERT INTO org_state (org, generation)
+                SELECT o.org, (SELECT generation FROM store_state WHERE id = 1)
+                FROM (SELECT org FROM unit UNION SELECT org FROM key_result UNION SELECT org FROM run) o
+                """)
+            try db.drop(table: "store_state")
+        }
         return m
     }
 }
 
 extension SQLiteStore {
     /// Advances the write counter; called inside every transaction that changes content.
-    static func advanceGeneration(_ db: Database) throws {
-        try db.execute(sql: "UPDATE store_state SET generation = generation + 1 WHERE id = 1")
+    static func advanceGeneration(_ db: Database, org: String) throws {
+        try db.execute(sql: """
+            INSERT INTO org_state (org, generation) VALUES (?, 1)
+            ON CONFLICT(org) DO UPDATE SET generation = generation + 1
+            """, arguments: [org])
     }
 
-    static func generation(_ db: Database) throws -> Int64 {
-        guard try db.tableExists("store_state") else { return 0 }
-        return try Int64.fetchOne(db, sql: "SELECT generation FROM store_state WHERE id = 1") ?? 0
+    static func generation(_ db: Database, org: String) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT generation FROM org_state WHERE org = ?", arguments: [org]) ?? 0
     }
 
     /// The store's write counter: equal values, no content written in between.
     public func generation() throws(StoreError) -> Int64 {
-        try read("read") { db in try Self.generation(db) }
+        try read("read") { db in try Self.generation(db, org: org) }
     }
 }
