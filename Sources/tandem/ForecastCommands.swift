@@ -341,8 +341,8 @@ struct Forecast: AsyncParsableCommand {
 
     @OptionGroup var history: HistoryOptions
 
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("The day to forecast as of (YYYY-MM-DD); default: the latest check-in.", valueName: "date"))
-    var asOf: String?
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("The day to forecast as of (YYYY-MM-DD); default: the latest check-in.", valueName: "date"), transform: { try dayArgument($0, "--as-of") })
+    var asOf: Day?
 
     @Option(help: "Only this unit's key results and those of the units below it (its id; the tree is read from --org, without it only the unit itself).")
     var unit: String?
@@ -355,7 +355,7 @@ struct Forecast: AsyncParsableCommand {
 
     func run() async throws {
         let model = Shipped.resolve(self.model, default: Shipped.model)
-        let day = try asOfDay(asOf)
+        let day = asOf
         let result = try await call(consequence: false) { () async throws(ServiceError) in
             try await service.forecastOpen(modelPath: model, history.files, day: day, unit: unit, recalibrate: !noRecalibrate)
         }

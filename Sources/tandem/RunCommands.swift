@@ -30,8 +30,8 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("org-key"), help: orgKeyHelp)
     var orgKey: String?
 
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("The day of the run (YYYY-MM-DD).", valueName: "date"))
-    var asOf: String
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("The day of the run (YYYY-MM-DD).", valueName: "date"), transform: { try dayArgument($0, "--as-of") })
+    var asOf: Day
 
     @Option(help: ArgumentHelp("Policy file; by default the one shipped with Tandem.", valueName: "file"))
     var policy: String = Shipped.policy
@@ -64,7 +64,7 @@ struct Run: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let request = WeeklyRunRequest(day: try asOfDay(asOf), policyPath: Shipped.resolve(policy, default: Shipped.policy),
+        let request = WeeklyRunRequest(day: asOf, policyPath: Shipped.resolve(policy, default: Shipped.policy),
                                        modelPath: Shipped.resolve(model, default: Shipped.model), recalibrate: !noRecalibrate, force: force)
         let store = try await openStore(db, .readWrite, orgKey)
         // The bar only for large organisations (a small run is over before it would show).
@@ -193,11 +193,11 @@ struct Ack: AsyncParsableCommand {
     @Option(help: "What is being done about it.")
     var note: String
 
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("The day of the acknowledgement (default: the latest run).", valueName: "date"))
-    var asOf: String?
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("The day of the acknowledgement (default: the latest run).", valueName: "date"), transform: { try dayArgument($0, "--as-of") })
+    var asOf: Day?
 
     func run() async throws {
-        let day = try asOfDay(asOf)
+        let day = asOf
         let store = try await openStore(db, .readWrite, orgKey)
         let ack = try await call { () async throws(ServiceError) in try await service.acknowledge(store: store, alert: alert, note: note, day: day) }
         print("alert #\(ack.alert.id) (\(ack.alert.keyResultID), \(ack.alert.severity.rawValue)) acknowledged on \(ack.day): \(note)".terminalSafe)

@@ -49,11 +49,11 @@ struct Runs: AsyncParsableCommand {
         @Option(name: .customLong("org-key"), help: orgKeyHelp)
         var orgKey: String?
 
-        @Option(name: .customLong("as-of"), help: ArgumentHelp("Undo only if the latest run is of this day (a guard against taking back the wrong one).", valueName: "date"))
-        var asOf: String?
+        @Option(name: .customLong("as-of"), help: ArgumentHelp("Undo only if the latest run is of this day (a guard against taking back the wrong one).", valueName: "date"), transform: { try dayArgument($0, "--as-of") })
+        var asOf: Day?
 
         func run() async throws {
-            let day = try asOfDay(asOf)
+            let day = asOf
             let store = try await openStore(db, .readWrite, orgKey)
             let undone = try await call { () async throws(ServiceError) in try await service.undoLatestRun(store: store, day: day) }
                 print("undid the run of \(undone.day): \(count(undone.alertsRemoved, "alert")) it opened removed, \(count(undone.alertsRestored, "alert")) restored, \(count(undone.eventsRemoved, "ledger event")) removed"

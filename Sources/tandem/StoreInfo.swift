@@ -164,11 +164,10 @@ struct StoreInfo: AsyncParsableCommand {
 
         @OptionGroup var options: Options
 
-        @Option(help: ArgumentHelp("The run's day (YYYY-MM-DD); default: the latest run.", valueName: "date"))
-        var day: String?
+        @Option(help: ArgumentHelp("The run's day (YYYY-MM-DD); default: the latest run.", valueName: "date"), transform: { try dayArgument($0, "--day") })
+        var day: Day?
 
         func run() async throws {
-            let day = try parseDay(day, "--day")
             let store = try await options.open()
             let list = try await call { () async throws(ServiceError) in try await service.decisions(of: store, day: day) }
             // The outcome as structured JSON beside its text; a decision recorded before the store
@@ -196,11 +195,10 @@ struct StoreInfo: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Only this key result (its id): its forecast history, run by run.", valueName: "id"))
         var kr: String?
 
-        @Option(help: ArgumentHelp("Only the run of this day (YYYY-MM-DD).", valueName: "date"))
-        var day: String?
+        @Option(help: ArgumentHelp("Only the run of this day (YYYY-MM-DD).", valueName: "date"), transform: { try dayArgument($0, "--day") })
+        var day: Day?
 
         func run() async throws {
-            let day = try parseDay(day, "--day")
             let store = try await options.open()
             let list = try await call { () async throws(ServiceError) in try await service.forecasts(of: store, keyResult: kr, day: day) }
             struct Row: Encodable { var day: Day; var kr_id: String; var p_success, progress, elapsed: Double }
@@ -215,9 +213,3 @@ struct StoreInfo: AsyncParsableCommand {
 /// A number as a person writes it: no trailing ".0".
 private func number(_ x: Double) -> String { PolicyNumber.format(x) }
 
-/// The day a date option names, or a usage error.
-func parseDay(_ text: String?, _ option: String) throws -> Day? {
-    guard let text else { return nil }
-    guard let day = Day(iso: text) else { throw ValidationError("\(option) must be a date YYYY-MM-DD, found '\(text)'") }
-    return day
-}

@@ -96,8 +96,8 @@ struct WhatIf: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The scenario file (YAML).", valueName: "file"))
     var scenario: String
 
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("The baseline day (YYYY-MM-DD); default: the scenario file's as_of, else the latest run or check-in.", valueName: "date"))
-    var asOf: String?
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("The baseline day (YYYY-MM-DD); default: the scenario file's as_of, else the latest run or check-in.", valueName: "date"), transform: { try dayArgument($0, "--as-of") })
+    var asOf: Day?
 
     @Option(help: ArgumentHelp("List key results whose P(success) moves by at least this much (default: the file's, else 0.05).", valueName: "p"))
     var threshold: Double?
@@ -122,7 +122,7 @@ struct WhatIf: AsyncParsableCommand {
 
     func run() async throws {
         let (source, policy, model) = try await baseline.resolved()
-        let request = WhatIfRequest(scenarioPath: scenario, day: try asOfDay(asOf), threshold: threshold, correlation: correlation)
+        let request = WhatIfRequest(scenarioPath: scenario, day: asOf, threshold: threshold, correlation: correlation)
         let outcome = try await call(perID: .max, consequence: false) { () async throws(ServiceError) in
             try await service.whatIf(request, baseline: source, policyPath: policy, modelPath: model)
         }
@@ -160,8 +160,8 @@ struct Sensitivity: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The key result to analyse (its id).", valueName: "id"))
     var kr: String?
 
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("The day (YYYY-MM-DD); default: the latest run or check-in.", valueName: "date"))
-    var asOf: String?
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("The day (YYYY-MM-DD); default: the latest run or check-in.", valueName: "date"), transform: { try dayArgument($0, "--as-of") })
+    var asOf: Day?
 
     @Option(help: "Output format: table, json, markdown or html.")
     var format: ReportFormat = .table
@@ -177,7 +177,7 @@ struct Sensitivity: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let base = try await baseline.load(day: try asOfDay(asOf))
+        let base = try await baseline.load(day: asOf)
         let subject: SensitivitySubject = unit.map { .unit($0) } ?? .keyResult(kr ?? "")
         let outcome = try await call { () async throws(ServiceError) in try await service.sensitivity(of: subject, baseline: base) }
         let section: ReportSection, chart: String, json: String, title: String

@@ -477,7 +477,9 @@ struct HardeningTests {
         #expect(empty.stderr.contains("the note is empty"))
         let badDate = try CLI.run(["ack", "--db", db, id, "--note", "on it", "--as-of", "2026-13-01"])
         #expect(badDate.status == 64)
-        #expect(badDate.stderr.contains("--as-of must be a date"))
+        #expect(badDate.stderr.contains("The value '2026-13-01' is invalid for '--as-of <date>': expected a date YYYY-MM-DD"), "\(badDate.stderr)")
+        // With the command's own usage, not the root's.
+        #expect(badDate.stderr.contains("Usage: tandem ack"))
         let ok = try CLI.run(["ack", "--db", db, id, "--note", "on it"])
         #expect(ok.status == 0)
         #expect(ok.stdout.contains("acknowledged on 2026-11-18"))
