@@ -69,8 +69,8 @@ public enum StoreService {
         // What the store holds, for files that come alone. A store that does not exist yet holds nothing.
         var known: Dataset?
         let aloneFiles = (request.keyResults != nil && request.organisation == nil) || (request.checkIns != nil && request.keyResults == nil)
-        let size = (try? FileManager.default.attributesOfItem(atPath: location)[.size] as? Int) ?? nil
-        if aloneFiles, let size, size > 0 {
+        // Whatever is wrong with what is there (empty, a folder, not a store, newer) is said as it is.
+        if aloneFiles, FileManager.default.fileExists(atPath: location) {
             // What is wrong with the store (not a store, newer, damaged) is said as it is.
             let existing = try open(location, access: .readOnly, organisation: organisation)
             defer { try? existing.close() }

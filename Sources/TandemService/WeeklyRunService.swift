@@ -131,7 +131,8 @@ public enum WeeklyRunService {
                        location: store.location)
     }
 
-    /// An outcome as the JSON the store keeps beside its text.
+    /// An outcome as the JSON the store keeps beside its text. Its numbers are shares the policy
+    /// checker bounded to 0–1, so encoding cannot fail; were it to, the decision keeps its text.
     static func json(_ outcome: Outcome) -> String? {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -60,36 +60,29 @@ struct StoreInfo: AsyncParsableCommand {
     struct Summary: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "What the store holds, the policy versions its runs used, and a content digest.")
 
-        @Option(help: ArgumentHelp("The store (SQLite file), as `tandem import` made it.", valueName: "file"))
-        var db: String
-
-        @Option(name: .customLong("org-key"), help: orgKeyHelp)
-        var orgKey: String?
-
-        @Option(help: "Output format: table or json.")
-        var format: Format = .table
+        @OptionGroup var options: Options
 
         func validate() throws {
-            if format == .csv { throw ValidationError("the summary is a table or json; csv is for the listings (units, krs, runs, decisions, forecasts)") }
+            if options.format == .csv { throw ValidationError("the summary is a table or json; csv is for the listings (units, krs, runs, decisions, forecasts)") }
         }
 
         func run() async throws {
-            let store = try await openStore(db, .readOnly, orgKey)
+            let store = try await options.open()
             let o = try await call { () async throws(ServiceError) in try await service.overview(of: store) }
             let c = o.counts
-            if format == .json {
+            if options.format == .json {
                 struct Version: Encodable { var name: String; var version: String?; var first_run: Day; var runs: Int }
                 struct Report: Encodable {
                     var store: String; var units, key_results, checkins, imports, runs, alerts: Int
                     var policy_versions: [Version]; var latest_run: Day?; var digest: String
                 }
-                print(try JSONOutput.encode(Report(store: db, units: c.units, key_results: c.keyResults, checkins: c.checkIns, imports: c.imports,
+                print(try JSONOutput.encode(Report(store: options.db, units: c.units, key_results: c.keyResults, checkins: c.checkIns, imports: c.imports,
                                                    runs: c.runs, alerts: c.alerts,
                                                    policy_versions: o.policyVersions.map { Version(name: $0.name, version: $0.version, first_run: $0.firstRun, runs: $0.runs) },
                                                    latest_run: o.latestRun, digest: o.digest)))
                 return
             }
-            print("\(db): \(count(c.units, "unit")), \(count(c.keyResults, "key result")), \(count(c.checkIns, "check-in")) from \(count(c.imports, "import"))")
+            print("\(options.db): \(count(c.units, "unit")), \(count(c.keyResults, "key result")), \(count(c.checkIns, "check-in")) from \(count(c.imports, "import"))")
             for v in o.policyVersions {
                 print("policy \(v.name)\(v.version.map { " \($0)" } ?? "") used by \(count(v.runs, "run")) since \(v.firstRun)")
             }
