@@ -104,6 +104,14 @@ test: deps
 	@python3 -c "import jsonschema" 2>/dev/null || { echo "installing python3-jsonschema (to check the JSON output against its schemas in a test)"; \
 	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-jsonschema ) >/dev/null 2>&1 \
 	  || echo "could not install python3-jsonschema: the JSON Schema check will be skipped"; }
+	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { echo "installing postgresql (the PostgreSQL store's tests run against a throwaway cluster)"; \
+	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends postgresql ) >/dev/null 2>&1 \
+	  || echo "could not install postgresql: the PostgreSQL tests will be skipped"; }
+	@pgdir=$$(mktemp -d /tmp/tandem-pg.XXXXXX); chmod 755 $$pgdir; \
+	trap 'Tests/Support/pg-cluster.sh stop '$$pgdir'/cluster; rm -rf '$$pgdir'' EXIT INT TERM; \
+	if Tests/Support/pg-cluster.sh start $$pgdir/cluster >/dev/null; then . $$pgdir/cluster/env; \
+	  echo "PostgreSQL tests run against a throwaway cluster at $$TANDEM_TEST_POSTGRES"; \
+	else echo "PostgreSQL could not be started: its tests will be skipped (see above)"; fi; \
 	$(SWIFT) test
 
 ## Run the benchmarks (package-benchmark; builds in release, about 2 minutes the first time).

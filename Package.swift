@@ -23,6 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
@@ -40,7 +44,10 @@ let package = Package(
         .target(name: "TandemForecast", dependencies: ["TandemCore", "TandemNumerics"], exclude: ["README.md"]),
         .target(name: "TandemEngine", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast", "TandemNumerics", .product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
         .target(name: "TandemGenerator", dependencies: ["TandemCore"]),
-        .target(name: "TandemStore", dependencies: ["TandemCore", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["README.md"]),
+        .target(name: "TandemStore", dependencies: ["TandemCore", .product(name: "GRDB", package: "GRDB.swift"),
+                                                   .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio"),
+                                                   .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                                                   .product(name: "Logging", package: "swift-log")], exclude: ["README.md"]),
         .target(name: "TandemService", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore"], exclude: ["README.md"]),
         .executableTarget(
             name: "tandem",
@@ -62,11 +69,14 @@ let package = Package(
         .testTarget(name: "TandemPolicyTests", dependencies: ["TandemPolicy", "TandemCore"], exclude: ["Fixtures", "Snapshots"]),
         .testTarget(name: "TandemGeneratorTests", dependencies: ["TandemGenerator", "TandemCore"]),
         .testTarget(name: "TandemEngineTests", dependencies: ["TandemEngine", "TandemCore", "TandemPolicy", "TandemForecast"]),
-        .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore", "TandemCore", "TandemEngine"]),
+        // The backends a store or service test runs against (SQLite, and PostgreSQL when `make test` started a cluster).
+        .target(name: "TandemTestSupport", dependencies: ["TandemStore"], path: "Tests/TandemTestSupport"),
+        .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore", "TandemCore", "TandemEngine", "TandemTestSupport"]),
+        .testTarget(name: "TandemServiceTests", dependencies: ["TandemService", "TandemStore", "TandemCore", "TandemEngine", "TandemTestSupport"]),
         .testTarget(name: "TandemForecastTests", dependencies: ["TandemForecast", "TandemCore", "TandemGenerator", "TandemNumerics",
                                                         .product(name: "PropertyBased", package: "swift-property-based")]),
         // Runs the built `tandem` binary; the dependency makes `swift test` build it first.
-        .testTarget(name: "TandemCLITests", dependencies: ["tandem", "tandem-consumer-example"], exclude: ["Fixtures"]),
+        .testTarget(name: "TandemCLITests", dependencies: ["tandem", "tandem-consumer-example", "TandemTestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

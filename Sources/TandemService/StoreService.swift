@@ -70,19 +70,21 @@ public enum StoreService {
         var known: Dataset?
         let aloneFiles = (request.keyResults != nil && request.organisation == nil) || (request.checkIns != nil && request.keyResults == nil)
         // Whatever is wrong with what is there (empty, a folder, not a store, newer) is said as it is.
-        if aloneFiles, FileManager.default.fileExists(atPath: location) {
-            // What is wrong with the store (not a store, newer, damaged) is said as it is.
-            let existing = try open(location, access: .readOnly, organisation: organisation)
+        let onServer = PostgresAddress.isAddress(location)
+        if aloneFiles, onServer || FileManager.default.fileExists(atPath: location) {
+            // What is wrong with the store (not a store, newer, damaged) is said as it is. (A
+            // database on a server is opened as an import opens it: an empty one holds nothing.)
+            let existing = try open(location, access: onServer ? .create : .readOnly, organisation: organisation)
             defer { try? existing.close() }
             known = try storeCall { () throws(StoreError) in try existing.loadDataset() }
         }
         if request.organisation == nil, request.keyResults != nil, known?.organisation == nil {
             throw .refused("key results alone need the store to hold their organisation; import it first (--org), or with them",
-                           location: location)
+                           location: displayLocation(location))
         }
         if request.keyResults == nil, request.checkIns != nil, (known?.keyResults.keyResults.isEmpty ?? true) {
             throw .refused("check-ins alone need the store to hold their key results; import them first (--krs), or with them",
-                           location: location)
+                           location: displayLocation(location))
         }
         let loaded = try Inputs.dataset(org: request.organisation, krs: request.keyResults, checkins: request.checkIns, known: known,
                                         consequence: "nothing imported")
@@ -136,4 +138,44 @@ public enum StoreService {
         }
         return try storeCall { () throws(StoreError) in try store.forecasts(keyResult: keyResult, day: day) }
     }
+
+    /// Copies one organisation's whole store (organisation, key results, check-ins, imports,
+    /// runs, decisions, forecasts, policy versions, the alert ledger with its numbers, webhook
+    /// deliveries) into another store, of either backend, in one transaction; then reads both
+    /// back and compares their content digests.
+    ///
+    /// - Parameters:
+    ///   - organisation: the source's organisation (nil: the one it holds).
+    ///   - targetOrganisation: its key in the target (nil: the same key).
+    /// - Throws: when the target's organisation already holds anything (nothing is written),
+    ///   or when the digests differ after the copy.
+    public static func copy(from source: String, to target: String, organisation: String? = nil,
+                            targetOrganisation: String? = nil) throws(ServiceError) -> CopyOutcome {
+        let from = try open(source, access: .readOnly, organisation: organisation)
+        defer { try? from.close() }
+        let content = try storeCall { () throws(StoreError) in try from.content() }
+        let to = try open(target, access: .create, organisation: targetOrganisation ?? from.organisation)
+        defer { try? to.close() }
+        try storeCall { () throws(StoreError) in try to.insertContent(content) }
+        let sourceDigest = content.digest
+        let targetDigest = try storeCall { () throws(StoreError) in try to.digest() }
+        guard sourceDigest == targetDigest else {
+            throw .refused("the copy's content digest \(targetDigest) differs from the source's \(sourceDigest); the copy is not to be trusted",
+                           location: to.location)
+        }
+        let counts = try storeCall { () throws(StoreError) in try to.counts() }
+        return CopyOutcome(source: from.location, target: to.location, organisation: from.organisation, targetOrganisation: to.organisation,
+                           rows: content.rowCount, counts: counts, digest: targetDigest)
+    }
+}
+
+/// What a copy moved, and the digest both sides have.
+public struct CopyOutcome: Sendable, Codable {
+    public var source: String
+    public var target: String
+    public var organisation: String
+    public var targetOrganisation: String
+    public var rows: Int
+    public var counts: StoreCounts
+    public var digest: String
 }

@@ -36,6 +36,13 @@ public struct TandemService: Sendable {
         try await Offload.run { () throws(ServiceError) in try StoreService.importFiles(request, into: location, organisation: organisation) }
     }
 
+    public func copyStore(from source: String, to target: String, organisation: String? = nil,
+                          targetOrganisation: String? = nil) async throws(ServiceError) -> CopyOutcome {
+        try await Offload.run { () throws(ServiceError) in
+            try StoreService.copy(from: source, to: target, organisation: organisation, targetOrganisation: targetOrganisation)
+        }
+    }
+
     public func overview(of store: any Store) async throws(ServiceError) -> StoreOverview {
         try await Offload.run { () throws(ServiceError) in try StoreService.overview(store: store) }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import TandemCore
 
 /// Tandem's durable store, whatever keeps it: the organisation, key results and check-ins, and,
@@ -12,6 +13,8 @@ import TandemCore
 public protocol Store: AnyObject, Sendable {
     /// Where the store is, as the user gave it (for messages; never a password).
     var location: String { get }
+    /// The key of the organisation whose rows this store reads and writes.
+    var organisation: String { get }
 
     /// Closes the store; it cannot be used afterwards. (SQLite folds its journal back into the file.)
     func close() throws(StoreError)
@@ -27,8 +30,13 @@ public protocol Store: AnyObject, Sendable {
     func counts() throws(StoreError) -> StoreCounts
     /// Every unit's id, in the organisation's order.
     func unitIDs() throws(StoreError) -> [String]
-    /// A digest of the whole content: two stores with the same content have the same digest.
-    func digest() throws(StoreError) -> String
+    /// Everything the organisation's store holds (``StoreContent``): for a copy to another
+    /// store, and for the content digest (``Store/digest()``).
+    func content() throws(StoreError) -> StoreContent
+    /// Writes a whole content into this store, in one transaction, numbers kept: for a copy.
+    /// Refused when the organisation here already holds anything, or when another organisation
+    /// here uses one of the alert or event numbers.
+    func insertContent(_ content: StoreContent) throws(StoreError)
 
     // MARK: Runs
 
@@ -95,12 +103,26 @@ public enum StoreAccess: Sendable {
     case readOnly
 }
 
-/// Opens the store at `location` (today the path of an SQLite file), for one organisation.
+/// Opens the store at `location`, for one organisation: a `postgres://` or `postgresql://`
+/// address opens a ``PostgresStore``, anything else is the path of an SQLite file.
 ///
 /// - Parameter organisation: its key; nil for the one the store holds (`default` when it holds
 ///   none; refused when it holds several).
+/// - Parameter environment: where a PostgreSQL password missing from the address is found
+///   (`PGPASSWORD`).
 /// - Throws: a `StoreError` that says what is wrong in words (missing, a folder, not a Tandem
-///   store, read-only, written by a newer Tandem, several organisations…).
-public func openStore(_ location: String, access: StoreAccess, organisation: String? = nil) throws(StoreError) -> any Store {
-    try SQLiteStore(path: location, access: access, organisation: organisation)
+///   store, read-only, written by a newer Tandem, several organisations, the server refused…),
+///   never with a password in it.
+public func openStore(_ location: String, access: StoreAccess, organisation: String? = nil,
+                      environment: [String: String] = ProcessInfo.processInfo.environment) throws(StoreError) -> any Store {
+    if PostgresAddress.isAddress(location) {
+        let address: PostgresAddress
+        do {
+            address = try PostgresAddress(location, environment: environment)
+        } catch {
+            throw StoreError(location: redactedAddress(location), operation: "open", message: error.description, kind: .unavailable)
+        }
+        return try PostgresStore(address: address, access: access, organisation: organisation)
+    }
+    return try SQLiteStore(path: location, access: access, organisation: organisation)
 }

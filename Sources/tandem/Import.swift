@@ -15,8 +15,8 @@ struct Import: AsyncParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("The store: an SQLite file, created if missing.", valueName: "file"))
-    var db: String
+    @Option(help: ArgumentHelp("The store: an SQLite file, created if missing, or a PostgreSQL database (postgres://user@host:port/database?sslmode=…), its tables created if missing; the password from PGPASSWORD. Default: $TANDEM_DB.", valueName: "file|url"))
+    var db: String?
 
     @Option(name: .customLong("org-key"), help: ArgumentHelp("The organisation within the store to import into (its key); by default the one the store holds, or 'default' in a new store.", valueName: "key"))
     var orgKey: String?
@@ -38,8 +38,9 @@ struct Import: AsyncParsableCommand {
 
     func run() async throws {
         let request = ImportRequest(organisation: organisation, keyResults: keyResults, checkIns: checkIns)
+        let location = try storeLocation(db)
         let outcome: ImportOutcome
-        do { outcome = try await service.importFiles(request, into: db, organisation: orgKey) } catch {
+        do { outcome = try await service.importFiles(request, into: location, organisation: orgKey) } catch {
             if case .invalidInput(let problems) = error {
                 _ = failure(error, consequence: false)
                 print("nothing imported: \(count(problems.errorCount, "error")) in the files above; the store is unchanged")
@@ -53,9 +54,9 @@ struct Import: AsyncParsableCommand {
         }
         let summary = outcome.summary
         if summary.isEmpty {
-            print("nothing changed: \(db) already holds everything in these files")
+            print("nothing changed: \(displayLocation(location)) already holds everything in these files")
         } else {
-            print("imported into \(db): units \(summary.unitsAdded.grouped) added, \(summary.unitsChanged.grouped) changed; key results \(summary.keyResultsAdded.grouped) added, \(summary.keyResultsChanged.grouped) changed; check-ins \(summary.checkInsAdded.grouped) added, \(summary.checkInsChanged.grouped) changed")
+            print("imported into \(displayLocation(location)): units \(summary.unitsAdded.grouped) added, \(summary.unitsChanged.grouped) changed; key results \(summary.keyResultsAdded.grouped) added, \(summary.keyResultsChanged.grouped) changed; check-ins \(summary.checkInsAdded.grouped) added, \(summary.checkInsChanged.grouped) changed")
         }
         let c = outcome.counts
         print("the store now holds \(count(c.units, "unit")), \(count(c.keyResults, "key result")), \(count(c.checkIns, "check-in")) from \(count(c.imports, "import"))")

@@ -25,7 +25,7 @@ struct Run: AsyncParsableCommand {
     )
 
     @Option(help: storeHelp)
-    var db: String
+    var db: String?
 
     @Option(name: .customLong("org-key"), help: orgKeyHelp)
     var orgKey: String?
@@ -119,7 +119,7 @@ struct Alerts: AsyncParsableCommand {
         abstract: "List the alert ledger: at-risk key results with their reasons, grouped by unit and owner.")
 
     @Option(help: storeHelp)
-    var db: String
+    var db: String?
 
     @Option(name: .customLong("org-key"), help: orgKeyHelp)
     var orgKey: String?
@@ -182,7 +182,7 @@ struct Ack: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Acknowledge an alert with a note.")
 
     @Option(help: storeHelp)
-    var db: String
+    var db: String?
 
     @Option(name: .customLong("org-key"), help: orgKeyHelp)
     var orgKey: String?
@@ -210,7 +210,7 @@ struct Feed: AsyncParsableCommand {
         discussion: "Each event: event_id, alert_id, day, kind (opened, escalated, improved, updated, resolved, acked), severity, reasons, kr_id, unit_id, owner, title. Pass the last event_id seen with --after to read only what is new.")
 
     @Option(help: storeHelp)
-    var db: String
+    var db: String?
 
     @Option(name: .customLong("org-key"), help: orgKeyHelp)
     var orgKey: String?

@@ -15,7 +15,7 @@ struct Runs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The recorded runs, oldest first: day, policy, model, key results forecast, alert events.")
 
         @Option(help: storeHelp)
-        var db: String
+        var db: String?
 
         @Option(name: .customLong("org-key"), help: orgKeyHelp)
         var orgKey: String?
@@ -44,7 +44,7 @@ struct Runs: AsyncParsableCommand {
         )
 
         @Option(help: storeHelp)
-        var db: String
+        var db: String?
 
         @Option(name: .customLong("org-key"), help: orgKeyHelp)
         var orgKey: String?

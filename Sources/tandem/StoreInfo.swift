@@ -21,16 +21,18 @@ struct StoreInfo: AsyncParsableCommand {
           tandem store forecasts --db tandem.db --kr KR-26Q4-00023
 
         The store is only read (a read-only file or folder will do); a store written by an older Tandem is first brought up to date, which needs write access once.
+
+        `tandem store copy --from FILE --to postgres://…` moves a store between backends (either way), with its whole history.
         """,
-        subcommands: [Summary.self, Units.self, KeyResults.self, StoreRuns.self, Decisions.self, Forecasts.self],
+        subcommands: [Summary.self, Units.self, KeyResults.self, StoreRuns.self, Decisions.self, Forecasts.self, Copy.self],
         defaultSubcommand: Summary.self
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
 
     struct Options: ParsableArguments {
-        @Option(help: ArgumentHelp("The store (SQLite file), as `tandem import` made it.", valueName: "file"))
-        var db: String
+        @Option(help: storeHelp)
+        var db: String?
 
         @Option(name: .customLong("org-key"), help: orgKeyHelp)
         var orgKey: String?
@@ -76,13 +78,13 @@ struct StoreInfo: AsyncParsableCommand {
                     var store: String; var units, key_results, checkins, imports, runs, alerts: Int
                     var policy_versions: [Version]; var latest_run: Day?; var digest: String
                 }
-                print(try JSONOutput.encode(Report(store: options.db, units: c.units, key_results: c.keyResults, checkins: c.checkIns, imports: c.imports,
+                print(try JSONOutput.encode(Report(store: displayLocation(try storeLocation(options.db)), units: c.units, key_results: c.keyResults, checkins: c.checkIns, imports: c.imports,
                                                    runs: c.runs, alerts: c.alerts,
                                                    policy_versions: o.policyVersions.map { Version(name: $0.name, version: $0.version, first_run: $0.firstRun, runs: $0.runs) },
                                                    latest_run: o.latestRun, digest: o.digest)))
                 return
             }
-            print("\(options.db): \(count(c.units, "unit")), \(count(c.keyResults, "key result")), \(count(c.checkIns, "check-in")) from \(count(c.imports, "import"))")
+            print("\(displayLocation(try storeLocation(options.db))): \(count(c.units, "unit")), \(count(c.keyResults, "key result")), \(count(c.checkIns, "check-in")) from \(count(c.imports, "import"))")
             for v in o.policyVersions {
                 print("policy \(v.name)\(v.version.map { " \($0)" } ?? "") used by \(count(v.runs, "run")) since \(v.firstRun)")
             }
@@ -201,8 +203,54 @@ struct StoreInfo: AsyncParsableCommand {
                              json: rows, empty: "no forecast recorded" + (kr.map { " for \($0)" } ?? "") + (day.map { " on \($0)" } ?? ""))
         }
     }
+
+    struct Copy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy one organisation's whole store to another store, SQLite or PostgreSQL, either way.",
+            discussion: """
+            Everything moves, in one transaction: the organisation, key results and check-ins, the imports, every run with its decisions and forecasts, the policy versions, and the alert ledger with its numbers (alerts and events keep theirs, so `tandem ack` and webhook receivers see the same ones) and webhook deliveries. Afterwards both sides are read back and their content digests compared; the copy is reported only when they are equal.
+
+            The organisation must not exist in the target yet (nothing is merged); the source is only read. For example:
+
+              tandem store copy --from tandem.db --to postgres://hr@db.example.com/tandem?sslmode=verify-full
+              PGPASSWORD=… tandem store copy --from postgres://hr@db.example.com/tandem --to backup.db
+            """)
+
+        @Option(help: ArgumentHelp("The store to copy: an SQLite file or a postgres:// URL.", valueName: "file|url"))
+        var from: String
+
+        @Option(help: ArgumentHelp("The store to copy into: an SQLite file (created if missing) or a postgres:// URL (tables created if missing).", valueName: "file|url"))
+        var to: String
+
+        @Option(name: .customLong("org-key"), help: orgKeyHelp)
+        var orgKey: String?
+
+        @Option(name: .customLong("to-org-key"), help: ArgumentHelp("The organisation's key in the target; by default the same as in the source.", valueName: "key"))
+        var toOrgKey: String?
+
+        @Option(help: "Output format: table or json.")
+        var format: Format = .table
+
+        func validate() throws {
+            if format == .csv { throw ValidationError("the copy's report is a table or json") }
+            if from == to { throw ValidationError("--from and --to name the same store") }
+        }
+
+        func run() async throws {
+            let o = try await call { () async throws(ServiceError) in
+                try await service.copyStore(from: from, to: to, organisation: orgKey, targetOrganisation: toOrgKey)
+            }
+            if format == .json {
+                print(try JSONOutput.encode(o))
+                return
+            }
+            let c = o.counts
+            print("copied organisation '\(o.organisation)' from \(o.source) to \(o.target)\(o.targetOrganisation == o.organisation ? "" : " as '\(o.targetOrganisation)'"): \(o.rows.grouped) rows")
+            print("the copy holds \(count(c.units, "unit")), \(count(c.keyResults, "key result")), \(count(c.checkIns, "check-in")), \(count(c.runs, "run")) and \(count(c.alerts, "alert"))")
+            print("content digest \(o.digest) on both sides")
+        }
+    }
 }
 
 /// A number as a person writes it: no trailing ".0".
 private func number(_ x: Double) -> String { PolicyNumber.format(x) }
-

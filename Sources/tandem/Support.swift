@@ -48,16 +48,27 @@ func call<T>(perID: Int = 3, consequence: Bool = true, _ body: () async throws(S
 }
 
 /// The `--db` option's help, the same for every command.
-let storeHelp = ArgumentHelp("The store (SQLite file).", valueName: "file")
+let storeHelp = ArgumentHelp("The store: an SQLite file, or a PostgreSQL database (postgres://user@host:port/database?sslmode=…; the password from PGPASSWORD rather than the URL). Default: $TANDEM_DB.",
+                             valueName: "file|url")
+
+/// The store a command names: `--db`, or else the `TANDEM_DB` variable (which keeps a
+/// PostgreSQL URL, password included, off the command line and out of the shell's history).
+func storeLocation(_ db: String?) throws -> String {
+    if let db { return db }
+    if let fromEnvironment = ProcessInfo.processInfo.environment["TANDEM_DB"], !fromEnvironment.isEmpty { return fromEnvironment }
+    printError("error: no store given: --db FILE (SQLite) or --db postgres://… (PostgreSQL), or set TANDEM_DB")
+    throw ExitCode(2)
+}
 
 /// The `--org-key` option's help, the same for every command that reads or writes a store.
 let orgKeyHelp = ArgumentHelp("The organisation within the store (its key); by default the one the store holds.", valueName: "key")
 
 /// Opens a store for this command; every store a command opened is closed before the process
 /// ends (`Tandem.main`), so that SQLite folds its journal back into the file.
-func openStore(_ db: String, _ access: StoreAccess, _ organisation: String? = nil) async throws -> any Store {
+func openStore(_ db: String?, _ access: StoreAccess, _ organisation: String? = nil) async throws -> any Store {
+    let location = try storeLocation(db)
     let store = try await call(consequence: false) { () async throws(ServiceError) in
-        try await service.openStore(db, access: access, organisation: organisation)
+        try await service.openStore(location, access: access, organisation: organisation)
     }
     OpenStores.shared.add(store)
     return store

@@ -12,7 +12,7 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case table, jso
 
 /// Where the baseline comes from: a store, or the three files.
 struct BaselineOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The store (SQLite file) to read the baseline from.", valueName: "file"))
+    @Option(help: ArgumentHelp("The store to read the baseline from: an SQLite file or a postgres:// URL.", valueName: "file|url"))
     var db: String?
 
     @Option(name: .customLong("org-key"), help: orgKeyHelp)
@@ -34,8 +34,9 @@ struct BaselineOptions: ParsableArguments {
     var model: String = Shipped.model
 
     func validate() throws {
-        if db == nil && (organisation == nil || keyResults == nil || checkIns == nil) {
-            throw ValidationError("give the baseline as --db FILE, or as --org, --krs and --checkins")
+        let fromEnvironment = ProcessInfo.processInfo.environment["TANDEM_DB"].map { !$0.isEmpty } ?? false
+        if db == nil && !fromEnvironment && (organisation == nil || keyResults == nil || checkIns == nil) {
+            throw ValidationError("give the baseline as --db FILE (or a postgres:// URL, or TANDEM_DB), or as --org, --krs and --checkins")
         }
         if db != nil && (organisation != nil || keyResults != nil || checkIns != nil) {
             throw ValidationError("give the baseline either as --db or as --org/--krs/--checkins, not both")
@@ -54,7 +55,7 @@ struct BaselineOptions: ParsableArguments {
     /// The baseline's source, policy and model paths.
     func resolved() async throws -> (BaselineSource, String, String) {
         let source: BaselineSource
-        if let db {
+        if db != nil || (organisation == nil && keyResults == nil && checkIns == nil) {
             source = .store(try await openStore(db, .readOnly, orgKey))
         } else {
             source = .files(org: organisation ?? "", krs: keyResults ?? "", checkins: checkIns ?? "")

@@ -19,10 +19,11 @@ enum CLI {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], in folder: URL? = nil) throws -> Output {
+    static func run(_ arguments: [String], in folder: URL? = nil, environment: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.currentDirectoryURL = folder ?? packageRoot
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

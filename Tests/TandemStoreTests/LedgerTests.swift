@@ -3,12 +3,12 @@ import Testing
 import TandemCore
 @testable import TandemEngine
 @testable import TandemStore
+import TandemTestSupport
 
-/// A store holding one unit and three key results, in a temporary folder.
-func makeStore() throws -> (SQLiteStore, URL) {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-ledger-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let store = try SQLiteStore(path: dir.appendingPathComponent("t.db").path)
+/// A store holding one unit and three key results, new for the test, on `backend`.
+func makeStore(_ backend: Backend) throws -> (any Store, Scratch) {
+    let scratch = try backend.scratch()
+    let store = try scratch.open()
     let cycle = Cycle(start: Day(iso: "2026-10-01")!, end: Day(iso: "2026-12-31")!)
     let krs = (1...3).map { KeyResult(id: "KR-\($0)", objectiveID: "O-1", unitID: "rd", title: "目标 \($0)", kind: .committed,
                                       startValue: 0, targetValue: 10, cycle: cycle, owner: "王磊") }
@@ -21,7 +21,7 @@ func makeStore() throws -> (SQLiteStore, URL) {
     let dataset = Dataset(organisation: Organisation(units: [OrgUnit(id: "rd", name: "研发中心")]), keyResults: table,
                           checkIns: CheckInLog(checkIns: [], ranges: [0..<0, 0..<0, 0..<0]))
     _ = try store.importDataset(dataset, files: ["test"])
-    return (store, dir)
+    return (store, scratch)
 }
 
 func observe(_ kr: String, _ severity: AlertSeverity?, p: Double, reasons: String = "") -> Observation {
@@ -32,7 +32,7 @@ func observe(_ kr: String, _ severity: AlertSeverity?, p: Double, reasons: Strin
 /// Records a run as the service does: the ledger's transitions decided on what the store holds,
 /// persisted with the generation check.
 @discardableResult
-func record(_ store: SQLiteStore, _ day: Day, _ observations: [Observation]) throws -> RunRecord {
+func record(_ store: any Store, _ day: Day, _ observations: [Observation]) throws -> RunRecord {
     let basis = try store.runBasis(day: day)
     let write = RunWrite(day: day, policy: "p", model: "m", decisions: [],
                          forecasts: observations.map { StoredForecast(day: day, keyResultID: $0.keyResultID, pSuccess: $0.pSuccess, progress: $0.progress, elapsed: $0.elapsed) },
@@ -42,23 +42,23 @@ func record(_ store: SQLiteStore, _ day: Day, _ observations: [Observation]) thr
 
 /// Acknowledges as the service does.
 @discardableResult
-func acknowledge(_ store: SQLiteStore, _ id: Int64, _ note: String, _ day: Day) throws -> Alert {
+func acknowledge(_ store: any Store, _ id: Int64, _ note: String, _ day: Day) throws -> Alert {
     let basis = try store.acknowledgementBasis(alert: id)
     let t = try Ledger.acknowledge(basis.alert, note: note, day: day, latestRun: basis.latestRun, lastEventDay: basis.lastEventDay)
     return try store.recordAcknowledgement(t, day: day, generation: basis.generation)
 }
 
-@Suite("Alert ledger")
+@Suite("Alert ledger, on both backends")
 struct LedgerTests {
     let week = (1...6).map { Day(iso: "2026-10-01")!.advanced(by: 7 * $0) }
 
-    func run(_ store: SQLiteStore, _ day: Day, _ observations: [Observation]) throws -> [String] {
+    func run(_ store: any Store, _ day: Day, _ observations: [Observation]) throws -> [String] {
         try record(store, day, observations).events.map { "\($0.keyResultID) \($0.kind.rawValue) \($0.severity.rawValue)" }
     }
 
-    @Test func opensUpdatesEscalatesAndResolves() throws {
-        let (store, dir) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: Backend.allCases) func opensUpdatesEscalatesAndResolves(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
         #expect(try run(store, week[0], [observe("KR-1", nil, p: 0.8), observe("KR-2", .warning, p: 0.45)]) == ["KR-2 opened warning"])
         // The same state again: nothing; the same state with new numbers: an update, no new alert.
         #expect(try run(store, week[1], [observe("KR-1", nil, p: 0.8), observe("KR-2", .warning, p: 0.45)]) == [])
@@ -75,9 +75,9 @@ struct LedgerTests {
         #expect(try store.alerts(AlertFilter(status: .open)).isEmpty)
     }
 
-    @Test func sameDayTwiceCreatesNothingNewAndTimeGoesForward() throws {
-        let (store, dir) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: Backend.allCases) func sameDayTwiceCreatesNothingNewAndTimeGoesForward(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
         let observations = [observe("KR-1", .critical, p: 0.1), observe("KR-3", .warning, p: 0.4)]
         #expect(try run(store, week[1], observations).count == 2)
         #expect(try run(store, week[1], observations).isEmpty)
@@ -85,9 +85,9 @@ struct LedgerTests {
         #expect(throws: StoreError.self) { try record(store, week[0], []) }
     }
 
-    @Test func acknowledgedAlertsStayQuietUntilTheyGetWorse() throws {
-        let (store, dir) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: Backend.allCases) func acknowledgedAlertsStayQuietUntilTheyGetWorse(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
         _ = try run(store, week[0], [observe("KR-1", .warning, p: 0.4)])
         let id = try #require(try store.alerts().first?.id)
         let acked = try acknowledge(store, id, "负责人已调整计划", week[0])
@@ -101,9 +101,9 @@ struct LedgerTests {
         #expect(throws: StoreError.self) { try acknowledge(store, 999, "none", week[3]) }
     }
 
-    @Test func deliveriesAreRecordedOncePerEventAndURL() throws {
-        let (store, dir) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: Backend.allCases) func deliveriesAreRecordedOncePerEventAndURL(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
         _ = try run(store, week[0], [observe("KR-1", .warning, p: 0.4), observe("KR-2", .critical, p: 0.2)])
         let url = "http://127.0.0.1:9/hook"
         let pending = try store.pendingDeliveries(url: url)
@@ -115,18 +115,18 @@ struct LedgerTests {
         #expect(try store.pendingDeliveries(url: "http://other").count == 2)
     }
 
-    @Test func aWebhookIsNotSentAlertsThatHaveResolved() throws {
-        let (store, dir) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: Backend.allCases) func aWebhookIsNotSentAlertsThatHaveResolved(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
         try record(store, week[0], [observe("KR-1", .warning, p: 0.4), observe("KR-2", .critical, p: 0.2)])
         try record(store, week[1], [observe("KR-1", nil, p: 0.9), observe("KR-2", .critical, p: 0.2)])
         // A URL first used now gets what is still live, not the history.
         #expect(try store.pendingDeliveries(url: "http://new").map(\.keyResultID) == ["KR-2"])
     }
 
-    @Test func aWriteComputedFromAnOlderStateIsRefusedAndWritesNothing() throws {
-        let (store, dir) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: Backend.allCases) func aWriteComputedFromAnOlderStateIsRefusedAndWritesNothing(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
         let basis = try store.runBasis(day: week[0])
         // Another writer in between (a run of the same day).
         try record(store, week[0], [observe("KR-1", .warning, p: 0.4)])
@@ -139,12 +139,13 @@ struct LedgerTests {
         #expect(try store.alerts().count == 1)
     }
 
-    @Test func aWriteToAnotherOrganisationDoesNotMakeARunComputeAgain() throws {
-        let (store, dir) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: Backend.allCases) func aWriteToAnotherOrganisationDoesNotMakeARunComputeAgain(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
         let basis = try store.runBasis(day: week[0])
         // Another organisation in the same file imports meanwhile.
-        let other = try SQLiteStore(path: store.path, access: .readWrite, organisation: "another")
+        let other = try scratch.open(.readWrite, organisation: "another")
+        defer { try? other.close() }
         _ = try other.importDataset(Dataset(organisation: Organisation(units: [OrgUnit(id: "rd", name: "另一家")]),
                                             keyResults: KeyResultTable(keyResults: [], index: [:], locations: []),
                                             checkIns: CheckInLog(checkIns: [], ranges: [])), files: ["other"])
@@ -159,20 +160,23 @@ struct LedgerTests {
                                       generation: again.generation) } throws: { ($0 as? StoreError)?.changedSinceRead == true }
     }
 
-    @Test func aDamagedValueIsRefusedNotGuessed() throws {
-        let (store, dir) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: Backend.allCases) func aDamagedValueIsRefusedNotGuessed(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
         try record(store, week[0], [observe("KR-1", .warning, p: 0.4)])
-        try store.pool.write { db in try db.execute(sql: "UPDATE alert SET severity = 'dire'") }
+        switch backend {
+        case .sqlite: try (store as! SQLiteStore).pool.write { db in try db.execute(sql: "UPDATE alert SET severity = 'dire'") }
+        case .postgres: try PostgresAdmin.execute(scratch.location, "UPDATE alert SET severity = 'dire'")
+        }
         #expect { try store.alerts() } throws: { error in
             guard let e = error as? StoreError else { return false }
             return e.kind == .failed && e.message.contains("the severity 'dire'")
         }
     }
 
-    @Test func decisionsAndForecastsCanBeReadBack() throws {
-        let (store, dir) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: Backend.allCases) func decisionsAndForecastsCanBeReadBack(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
         for (i, day) in week.prefix(3).enumerated() {
             let basis = try store.runBasis(day: day)
             let write = RunWrite(day: day, policy: "p", model: "m",
@@ -189,9 +193,9 @@ struct LedgerTests {
         #expect(try store.counts().runs == 3)
     }
 
-    @Test func datasetRoundTripsThroughTheStore() throws {
-        let (store, dir) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: Backend.allCases) func datasetRoundTripsThroughTheStore(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
         let back = try store.loadDataset()
         #expect(back.keyResults.keyResults.map(\.id) == ["KR-1", "KR-2", "KR-3"])
         #expect(back.organisation?.units.first?.name == "研发中心")

@@ -13,6 +13,7 @@ public final class SQLiteStore: Store {
     public let path: String
     /// The organisation whose rows this store reads and writes (every key includes it).
     public let org: String
+    public var organisation: String { org }
     let pool: any DatabaseWriter
 
     public var location: String { path }
@@ -216,7 +217,7 @@ public final class SQLiteStore: Store {
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
-        m.registerMigration("v1: organisation, key results, check-ins") { db in
+        m.registerMigration(StoreSchema.steps[0]) { db in
             try db.create(table: "unit") { t in
                 t.primaryKey("id", .text)
                 t.column("name", .text).notNull()
@@ -263,7 +264,7 @@ public final class SQLiteStore: Store {
                 t.column("checkins_changed", .integer).notNull()
             }
         }
-        m.registerMigration("v2: runs, decisions, forecasts, alert ledger, webhook deliveries") { db in
+        m.registerMigration(StoreSchema.steps[1]) { db in
             try db.create(table: "run") { t in
                 t.primaryKey("day", .integer)
                 t.column("policy", .text).notNull()
@@ -319,7 +320,7 @@ public final class SQLiteStore: Store {
                 t.primaryKey(["event_id", "url"])
             }
         }
-        m.registerMigration("v3: policy versions") { db in
+        m.registerMigration(StoreSchema.steps[2]) { db in
             try db.create(table: "policy_version") { t in
                 t.autoIncrementedPrimaryKey("id")
                 t.column("name", .text).notNull()
@@ -332,7 +333,7 @@ public final class SQLiteStore: Store {
                 t.add(column: "policy_version_id", .integer).references("policy_version")
             }
         }
-        m.registerMigration("v4: write generation, undoable runs") { db in
+        m.registerMigration(StoreSchema.steps[3]) { db in
             // One row: a counter that every write of content advances, so that a run can tell
             // whether the store changed between its reading and its writing.
             try db.create(table: "store_state") { t in
@@ -351,7 +352,7 @@ public final class SQLiteStore: Store {
                 t.add(column: "undoable", .boolean).notNull().defaults(to: false)
             }
         }
-        m.registerMigration("v5: organisation key, structured decisions") { db in
+        m.registerMigration(StoreSchema.steps[4]) { db in
             // Every row belongs to an organisation (`org`), and every key includes it, so that one
             // store can hold several companies. Existing rows become the organisation 'default'.
             // SQLite cannot change a primary key in place: each table is made anew and filled
@@ -446,7 +447,7 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "CREATE INDEX alert_live ON alert (org, kr_id, status)")
             try db.execute(sql: "CREATE INDEX alert_event_alert ON alert_event (alert_id)")
         }
-        m.registerMigration("v6: a write generation per organisation") { db in
+        m.registerMigration(StoreSchema.steps[5]) { db in
             // Writes to one organisation no longer make another's run compute again.
             try db.create(table: "org_state") { t in
                 t.primaryKey("org", .text)

@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+import TandemCore
+@testable import TandemStore
+import TandemTestSupport
+
+@Suite("PostgreSQL addresses (no server needed)")
+struct PostgresAddressTests {
+    @Test func anAddressIsReadAsLibpqReadsIt() throws {
+        let a = try PostgresAddress("postgresql://hr:s%40cret@db.example.com:6543/tandem?sslmode=verify-full&connect_timeout=5", environment: [:])
+        #expect(a.host == "db.example.com" && a.port == 6543 && a.user == "hr" && a.database == "tandem")
+        #expect(a.password == "s@cret" && a.sslMode == .verifyFull && a.connectTimeout == 5)
+        #expect(a.redacted == "postgres://hr@db.example.com:6543/tandem?sslmode=verify-full")
+        // The defaults: port 5432, database named as the user, sslmode prefer, password from PGPASSWORD.
+        let b = try PostgresAddress("postgres://hr@localhost", environment: ["PGPASSWORD": "from-env"])
+        #expect(b.port == 5432 && b.database == "hr" && b.sslMode == .prefer && b.password == "from-env")
+        #expect(PostgresAddress.isAddress("POSTGRES://x") && !PostgresAddress.isAddress("/tmp/postgres://x.db"))
+    }
+
+    @Test(arguments: [
+        ("postgres://", "no host"),
+        ("postgres://u@h:99999/d", "not between 1 and 65535"),
+        ("postgres://u@h/d?sslmode=sometimes", "sslmode 'sometimes' is not one of"),
+        ("postgres://u@h/d?pool=9", "the parameter 'pool' is not one Tandem knows"),
+        ("postgres://u@h/d?sslrootcert=/x.pem", "only with sslmode=verify-ca or verify-full"),
+        ("postgres://u@h/a/b", "has a '/'"),
+    ])
+    func aBadAddressSaysWhatIsWrong(_ text: String, _ expected: String) {
+        #expect { try PostgresAddress(text, environment: [:]) } throws: { ($0 as? PostgresAddress.AddressError)?.description.contains(expected) == true }
+    }
+
+    @Test func aPasswordIsNeverShown() {
+        #expect(displayLocation("postgres://hr:hunter2@h:5/d") == "postgres://hr@h:5/d")
+        #expect(!displayLocation("postgres://hr:hunter2@h:5/d?sslmode=bogus").contains("hunter2"))
+        #expect { try openStore("postgres://hr:hunter2@h:5/d?sslmode=bogus", access: .readOnly) } throws: { error in
+            let text = "\(error)"
+            return !text.contains("hunter2") && text.contains("sslmode 'bogus'")
+        }
+    }
+
+    @Test func anUnreachableServerIsSaidInWords() throws {
+        // A port on loopback nobody listens on.
+        #expect { try openStore("postgres://u:pw-secret@127.0.0.1:9/d?connect_timeout=2", access: .readOnly) } throws: { error in
+            guard let e = error as? StoreError else { return false }
+            return e.kind == .unavailable && e.message.contains("connection refused") && !"\(e)".contains("pw-secret")
+        }
+    }
+}
+
+@Suite("PostgreSQL store")
+struct PostgresStoreTests {
+    @Test func tlsIsUsedWhenAskedForAndCertificatesAreChecked() throws {
+        try Backend.postgres.require()
+        let base = Backend.postgresURL!
+        // The cluster `make test` starts has TLS on, with a self-signed certificate beside it (ca.crt).
+        let required = base + "?sslmode=require"
+        let store = try openStore(required, access: .create)
+        try store.close()
+        if let folder = ProcessInfo.processInfo.environment["TANDEM_TEST_POSTGRES_DIR"] {
+            let ca = folder + "/ca.crt"
+            let verified = try openStore(base + "?sslmode=verify-full&sslrootcert=\(ca)", access: .create)
+            try verified.close()
+            // The system's roots do not sign a self-signed certificate: refused, in words.
+            #expect { try openStore(base + "?sslmode=verify-full", access: .create) } throws: { error in
+                guard let e = error as? StoreError else { return false }
+                return e.kind == .unavailable && e.message.contains("TLS")
+            }
+        }
+    }
+
+    @Test func aWrongPasswordIsRefusedWithoutShowingIt() throws {
+        try Backend.postgres.require()
+        guard let url = ProcessInfo.processInfo.environment["TANDEM_TEST_POSTGRES_PASSWORD_URL"] else {
+            try Test.cancel("the cluster has no role with a password (TANDEM_TEST_POSTGRES_PASSWORD_URL)")
+        }
+        // The URL carries the user and no password; the password comes from the environment.
+        let store = try openStore(url, access: .create, environment: ["PGPASSWORD": "tandem-pw-2026"])
+        try store.close()
+        #expect { try openStore(url, access: .create, environment: ["PGPASSWORD": "wrong-guess-xyz"]) } throws: { error in
+            let text = "\(error)"
+            return text.contains("refused the login") && !text.contains("wrong-guess-xyz")
+        }
+    }
+
+    @Test func anEmptyDatabaseIsNoStoreButAnImportMakesOne() throws {
+        let scratch = try Backend.postgres.scratch()
+        defer { scratch.remove() }
+        #expect { try scratch.open(.readOnly) } throws: { ($0 as? StoreError)?.message.contains("no store here") == true }
+        let store = try scratch.open(.create)
+        try store.close()
+        let again = try scratch.open(.readOnly)
+        #expect(try again.counts().units == 0)
+        try again.close()
+    }
+
+    @Test func aDatabaseOfOtherTablesIsRefused() throws {
+        let scratch = try Backend.postgres.scratch()
+        defer { scratch.remove() }
+        try PostgresAdmin.execute(scratch.location, "CREATE TABLE payroll (id int)")
+        #expect { try scratch.open(.create) } throws: { ($0 as? StoreError)?.message.contains("not a Tandem store") == true }
+    }
+
+    @Test func aStoreOfANewerTandemIsRefused() throws {
+        let scratch = try Backend.postgres.scratch()
+        defer { scratch.remove() }
+        try scratch.open(.create).close()
+        try PostgresAdmin.execute(scratch.location, "INSERT INTO tandem_migrations (identifier) VALUES ('v99: from the future')")
+        for access in [StoreAccess.readOnly, .readWrite, .create] {
+            #expect { try scratch.open(access) } throws: { ($0 as? StoreError)?.message.contains("newer Tandem (schema step 'v99: from the future')") == true }
+        }
+    }
+
+    @Test func manyProcessesCreatingTheSchemaAtOnceAllSucceed() throws {
+        let scratch = try Backend.postgres.scratch()
+        defer { scratch.remove() }
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            do { try scratch.open(.create).close() } catch { failures.add("\(error)") }
+        }
+        #expect(failures.list.isEmpty, "\(failures.list)")
+        let store = try scratch.open(.readOnly)
+        #expect(try store.counts().units == 0)
+        try store.close()
+    }
+
+    @Test(arguments: Backend.allCases) func anotherOrganisationSeesNothing(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
+        try record(store, Day(iso: "2026-10-07")!, [observe("KR-1", .warning, p: 0.4)])
+        let other = try scratch.open(.create, organisation: "client-b")
+        defer { try? other.close() }
+        _ = try other.importDataset(Dataset(organisation: Organisation(units: [OrgUnit(id: "hq", name: "总部")]),
+                                            keyResults: KeyResultTable(keyResults: [], index: [:], locations: []),
+                                            checkIns: CheckInLog(checkIns: [], ranges: [])), files: ["b"])
+        #expect(try other.counts() == StoreCounts(units: 1, keyResults: 0, checkIns: 0, imports: 1, runs: 0, alerts: 0))
+        #expect(try other.alerts().isEmpty && other.events().isEmpty && other.unitIDs() == ["hq"])
+        #expect(try other.loadDataset().keyResults.keyResults.isEmpty)
+        let id = try #require(try store.alerts().first?.id)
+        #expect { try other.acknowledgementBasis(alert: id) } throws: { ($0 as? StoreError)?.kind == .notFound }
+        #expect(try !other.eventExists(try store.events()[0].id))
+        // Without --org-key, a store of two organisations is refused, naming them.
+        #expect { try scratch.open(.readOnly) } throws: { ($0 as? StoreError)?.message.contains("several organisations") == true }
+    }
+}
+
+@Suite("A store copied between backends")
+struct CopyTests {
+    @Test(arguments: [(Backend.sqlite, Backend.postgres), (.postgres, .sqlite), (.sqlite, .sqlite)])
+    func everythingArrivesWithTheSameDigest(_ from: Backend, _ to: Backend) throws {
+        let (source, scratch) = try makeStore(from)
+        defer { try? source.close(); scratch.remove() }
+        let week = (0..<4).map { Day(iso: "2026-10-07")!.advanced(by: 7 * $0) }
+        try record(source, week[0], [observe("KR-1", .warning, p: 0.4), observe("KR-2", .critical, p: 0.1)])
+        try acknowledge(source, try #require(try source.alerts().first?.id), "已知", week[0])
+        try record(source, week[1], [observe("KR-1", .critical, p: 0.2)])
+        try record(source, week[2], [observe("KR-3", .info, p: 0.6)])
+        _ = try source.undoLatestRun()
+        try source.recordDelivery(event: 1, url: "http://127.0.0.1:9/hook", delivered: true)
+        let target = try to.scratch()
+        defer { target.remove() }
+        let copy = try target.open(.create)
+        defer { try? copy.close() }
+        let content = try source.content()
+        try copy.insertContent(content)
+        #expect(try copy.digest() == source.digest())
+        #expect(try copy.events() == source.events())
+        #expect(try copy.alerts() == source.alerts())
+        #expect(try copy.runs() == source.runs())
+        // The numbering goes on after the undone run's numbers: none is given twice.
+        try record(copy, week[2], [observe("KR-3", .info, p: 0.6)])
+        let newest = try #require(try copy.events().last?.id)
+        #expect(newest > content.eventCounter)
+        // A second copy into the same organisation is refused; nothing changes.
+        let digest = try copy.digest()
+        #expect { try copy.insertContent(content) } throws: { ($0 as? StoreError)?.message.contains("already holds") == true }
+        #expect(try copy.digest() == digest)
+    }
+}
