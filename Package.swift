@@ -100,7 +100,8 @@ if ProcessInfo.processInfo.environment["ENABLE_BENCHMARKS"] != nil {
         benchmark("LoaderBenchmarks", ["TandemCore", "TandemGenerator"]),
         benchmark("PolicyBenchmarks", ["TandemCore", "TandemPolicy"]),
         benchmark("ForecastBenchmarks", ["TandemCore", "TandemNumerics", "TandemForecast", "TandemGenerator"]),
-        benchmark("RunBenchmarks", ["TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore", "TandemService"]),
+        benchmark("RunBenchmarks", ["TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore", "TandemService",
+                                    .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 }
 

@@ -20,6 +20,12 @@ public enum LedgerService {
     }
 
     /// Refuses a unit id the store does not hold, with the closest one as a suggestion.
+    /// One page of the alert inbox: the open alerts of a unit's subtree, most severe first.
+    public static func inbox(store: any Store, query: InboxQuery) throws(ServiceError) -> InboxPage {
+        if let unit = query.unit { try requireUnit(unit, in: store) }
+        return try storeCall { () throws(StoreError) in try store.inbox(query) }
+    }
+
     public static func requireUnit(_ unit: String, in store: any Store) throws(ServiceError) {
         let ids = try storeCall { () throws(StoreError) in try store.unitIDs() }
         guard ids.contains(unit) else {

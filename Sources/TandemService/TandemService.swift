@@ -75,6 +75,10 @@ public struct TandemService: Sendable {
         await DeliveryService.deliver(store: store, url: url, transport: transport, attempts: attempts, firstDelay: firstDelay)
     }
 
+    public func inbox(store: any Store, query: InboxQuery) async throws(ServiceError) -> InboxPage {
+        try await Offload.run { () throws(ServiceError) in try LedgerService.inbox(store: store, query: query) }
+    }
+
     public func alerts(store: any Store, filter: AlertFilter = AlertFilter()) async throws(ServiceError) -> [Alert] {
         try await Offload.run { () throws(ServiceError) in try LedgerService.alerts(store: store, filter: filter) }
     }

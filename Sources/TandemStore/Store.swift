@@ -68,6 +68,8 @@ public protocol Store: AnyObject, Sendable {
     // MARK: The alert ledger
 
     func alerts(_ filter: AlertFilter) throws(StoreError) -> [Alert]
+    /// One page of the alert inbox (``InboxQuery``).
+    func inbox(_ query: InboxQuery) throws(StoreError) -> InboxPage
     /// What an acknowledgement of `alert` is decided from, read at one moment.
     func acknowledgementBasis(alert: Int64) throws(StoreError) -> AcknowledgementBasis
     /// Persists an acknowledgement the ledger decided.

@@ -292,3 +292,93 @@ public struct UndoneRun: Sendable, Codable, Equatable {
         self.latestRun = latestRun
     }
 }
+
+/// A page of the alert inbox: the open alerts of a unit and every unit below it, most severe
+/// first, then least likely to succeed, then oldest. Pages are taken by key (``InboxCursor``),
+/// not by offset, so each page costs the same however deep, and a page is never skewed by
+/// alerts that open or close between two requests.
+public struct InboxQuery: Sendable, Equatable {
+    /// The subtree's root; nil for the whole organisation.
+    public var unit: String?
+    /// Alerts per page, 1 to 500.
+    public var limit: Int
+    /// Where the previous page ended; nil for the first page.
+    public var after: InboxCursor?
+
+    public init(unit: String? = nil, limit: Int = 50, after: InboxCursor? = nil) {
+        self.unit = unit
+        self.limit = min(max(limit, 1), 500)
+        self.after = after
+    }
+}
+
+/// The place of the last alert of a page, in the inbox's order.
+public struct InboxCursor: Sendable, Equatable, Codable {
+    /// 0 critical, 1 warning, 2 info.
+    public var severityRank: Int
+    public var pSuccess: Double
+    public var id: Int64
+
+    public init(severityRank: Int, pSuccess: Double, id: Int64) {
+        self.severityRank = severityRank
+        self.pSuccess = pSuccess
+        self.id = id
+    }
+
+    public init(after alert: Alert) {
+        self.init(severityRank: Self.rank(alert.severity), pSuccess: alert.pSuccess, id: alert.id)
+    }
+
+    public static func rank(_ severity: AlertSeverity) -> Int {
+        switch severity {
+        case .critical: return 0
+        case .warning: return 1
+        case .info: return 2
+        }
+    }
+
+    /// The cursor as one opaque word, for a URL or a command line.
+    public var token: String { "\(severityRank)~\(pSuccess.bitPattern)~\(id)" }
+
+    /// A token read back; nil when it is not one.
+    public init?(token: String) {
+        let parts = token.split(separator: "~")
+        guard parts.count == 3, let r = Int(parts[0]), (0...2).contains(r), let bits = UInt64(parts[1]), let id = Int64(parts[2]) else { return nil }
+        let p = Double(bitPattern: bits)
+        guard p.isFinite else { return nil }
+        self.init(severityRank: r, pSuccess: p, id: id)
+    }
+}
+
+/// One page of the inbox, and where the next begins (nil: this was the last).
+public struct InboxPage: Sendable, Equatable {
+    public var alerts: [Alert]
+    public var next: InboxCursor?
+
+    public init(alerts: [Alert], next: InboxCursor?) {
+        self.alerts = alerts
+        self.next = next
+    }
+}
+
+/// The inbox's order as SQL, for both backends: the same expression as the index's.
+enum InboxSQL {
+    static let rank = "(CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END)"
+    static let indexes = [
+        "CREATE INDEX alert_inbox ON alert (org, status, \(rank), p_success, id)",
+        "CREATE INDEX alert_unit ON alert (org, unit_id, status)",
+    ]
+
+    /// The query with `?` for: org, [unit, org, org,] [rank, p, id,] limit.
+    static func query(columns: String, unit: Bool, after: Bool) -> String {
+        var sql = "SELECT \(columns) FROM alert WHERE org = ? AND status = 'open'"
+        if unit {
+            sql += """
+                 AND unit_id IN (WITH RECURSIVE below(id) AS (SELECT id FROM unit WHERE org = ? AND id = ?
+                  UNION SELECT u.id FROM unit u JOIN below b ON u.org = ? AND u.parent_id = b.id) SELECT id FROM below)
+                """
+        }
+        if after { sql += " AND (\(rank), p_success, id) > (?, ?, ?)" }
+        return sql + " ORDER BY \(rank), p_success, id LIMIT ?"
+    }
+}

@@ -55,5 +55,8 @@ stop)
   if [ -f "$dir/data/postmaster.pid" ]; then "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
   rm -rf "$dir"
   ;;
-*) echo "usage: pg-cluster.sh start|stop DIR" >&2; exit 2 ;;
+url)
+  echo "postgres://tandem@127.0.0.1:$(cat "$dir/port")/tandem"
+  ;;
+*) echo "usage: pg-cluster.sh start|stop|url DIR" >&2; exit 2 ;;
 esac

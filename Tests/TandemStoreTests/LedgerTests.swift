@@ -201,4 +201,47 @@ struct LedgerTests {
         #expect(back.organisation?.units.first?.name == "研发中心")
         #expect(back.keyResults.keyResults[0].cycle.end == Day(iso: "2026-12-31"))
     }
+
+    @Test(arguments: Backend.allCases) func theInboxPagesThroughOpenAlertsMostSevereFirst(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
+        // Three key results give few alerts: add units and key results for a deeper inbox.
+        let cycle = Cycle(start: Day(iso: "2026-10-01")!, end: Day(iso: "2026-12-31")!)
+        let units = [OrgUnit(id: "rd", name: "研发中心"), OrgUnit(id: "rd.algo", name: "算法部", parentID: "rd"), OrgUnit(id: "sales", name: "销售部")]
+        var table = KeyResultTable(keyResults: [], index: [:], locations: [])
+        for k in 1...40 {
+            let kr = KeyResult(id: "KR-\(k)", objectiveID: "O-1", unitID: units[k % 3].id, title: "目标 \(k)", kind: .committed,
+                               startValue: 0, targetValue: 10, cycle: cycle, owner: "王磊")
+            table.index[kr.id] = table.keyResults.count
+            table.keyResults.append(kr)
+            table.locations.append(SourceLocation(file: "t", line: 0, column: 0))
+        }
+        _ = try store.importDataset(Dataset(organisation: Organisation(units: units), keyResults: table,
+                                            checkIns: CheckInLog(checkIns: [], ranges: Array(repeating: 0..<0, count: 40))), files: ["more"])
+        let severities: [AlertSeverity?] = [.critical, .warning, .info, nil]
+        let observations = (1...40).map { k in
+            Observation(keyResultID: "KR-\(k)", unitID: units[k % 3].id, owner: "王磊", title: "t", pSuccess: Double((k * 7) % 10) / 10, progress: 0.1,
+                        elapsed: 0.3, severity: severities[k % 4], rules: ["rule"], reasons: "r")
+        }
+        try record(store, week[0], observations)
+        func all(_ unit: String?, pageSize: Int) throws -> [Int64] {
+            var ids: [Int64] = [], cursor: InboxCursor? = nil
+            repeat {
+                let page = try store.inbox(InboxQuery(unit: unit, limit: pageSize, after: cursor.flatMap { InboxCursor(token: $0.token) }))
+                #expect(page.alerts.count <= pageSize)
+                ids += page.alerts.map(\.id)
+                cursor = page.next
+            } while cursor != nil
+            return ids
+        }
+        for unit in [nil, "rd", "rd.algo", "sales"] {
+            let below: Set<String> = unit == nil ? ["rd", "rd.algo", "sales"] : unit == "rd" ? ["rd", "rd.algo"] : [unit!]
+            let expected = try store.alerts(AlertFilter(status: .open)).filter { below.contains($0.unitID) }
+                .sorted { (InboxCursor(after: $0).severityRank, $0.pSuccess, $0.id) < (InboxCursor(after: $1).severityRank, $1.pSuccess, $1.id) }
+                .map(\.id)
+            #expect(!expected.isEmpty)
+            for size in [1, 4, 50] { #expect(try all(unit, pageSize: size) == expected, "\(unit ?? "all") by \(size)") }
+        }
+        #expect(InboxCursor(token: "9~1~1") == nil && InboxCursor(token: "x") == nil)
+    }
 }

@@ -6,7 +6,7 @@ extension PostgresStore {
         try read("read") { s in
             var rows: [String: [[ContentValue]]] = [:]
             for table in StoreContent.tables {
-                let sql = StoreContent.selectSQL(table).replacingOccurrences(of: "?", with: "$1")
+                let sql = Self.numbered(StoreContent.selectSQL(table))
                 let sink = RowSink([[ContentValue]]())
                 try s.forEachRow(PostgresQuery(unsafeSQL: sql, binds: try Self.binds(org))) { row in
                     var values: [ContentValue] = []

@@ -52,6 +52,15 @@ extension PostgresStore {
         }
     }
 
+    /// SQL written for both backends, its `?` placeholders numbered `$1`, `$2`, … in order.
+    static func numbered(_ sql: String) -> String {
+        var out = "", n = 0
+        for c in sql {
+            if c == "?" { n += 1; out += "$\(n)" } else { out.append(c) }
+        }
+        return out
+    }
+
     /// Bindings for a query written as text.
     static func binds(_ values: any PostgresEncodable & Sendable...) throws -> PostgresBindings {
         var b = PostgresBindings()
@@ -252,6 +261,19 @@ extension PostgresStore {
             let sql = "SELECT \(Self.alertColumns) FROM alert WHERE " + clauses.joined(separator: " AND ")
                 + " ORDER BY unit_id COLLATE \"C\", owner COLLATE \"C\" NULLS FIRST, CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, p_success, id"
             return try s.query(PostgresQuery(unsafeSQL: sql, binds: b)).map(Self.alert)
+        }
+    }
+
+    public func inbox(_ query: InboxQuery) throws(StoreError) -> InboxPage {
+        try read("read") { s in
+            var b = try Self.binds(org)
+            if let unit = query.unit { try b.append(org); try b.append(unit); try b.append(org) }
+            if let a = query.after { try b.append(a.severityRank); try b.append(a.pSuccess); try b.append(a.id) }
+            try b.append(query.limit + 1)
+            let sql = Self.numbered(InboxSQL.query(columns: Self.alertColumns, unit: query.unit != nil, after: query.after != nil))
+            let alerts = try s.query(PostgresQuery(unsafeSQL: sql, binds: b)).map(Self.alert)
+            let page = Array(alerts.prefix(query.limit))
+            return InboxPage(alerts: page, next: alerts.count > query.limit ? page.last.map(InboxCursor.init(after:)) : nil)
         }
     }
 

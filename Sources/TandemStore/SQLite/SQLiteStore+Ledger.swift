@@ -186,6 +186,19 @@ extension SQLiteStore {
         }
     }
 
+    public func inbox(_ query: InboxQuery) throws(StoreError) -> InboxPage {
+        try read("read") { db in
+            var arguments: [DatabaseValueConvertible?] = [org]
+            if let unit = query.unit { arguments += [org, unit, org] }
+            if let a = query.after { arguments += [a.severityRank, a.pSuccess, a.id] }
+            arguments.append(query.limit + 1)
+            let sql = InboxSQL.query(columns: "*", unit: query.unit != nil, after: query.after != nil)
+            let alerts = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(Alert.init(row:))
+            let page = Array(alerts.prefix(query.limit))
+            return InboxPage(alerts: page, next: alerts.count > query.limit ? page.last.map(InboxCursor.init(after:)) : nil)
+        }
+    }
+
     public func acknowledgementBasis(alert id: Int64) throws(StoreError) -> AcknowledgementBasis {
         let operation = "acknowledge an alert in"
         return try read(operation) { db in

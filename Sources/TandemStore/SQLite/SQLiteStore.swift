@@ -460,6 +460,9 @@ public final class SQLiteStore: Store {
                 """)
             try db.drop(table: "store_state")
         }
+        m.registerMigration(StoreSchema.steps[6]) { db in
+            for sql in InboxSQL.indexes { try db.execute(sql: sql) }
+        }
         return m
     }
 }

@@ -1,0 +1,170 @@
+import Benchmark
+import Foundation
+import GRDB
+import TandemCore
+import TandemService
+import TandemStore
+
+/// The same workloads on PostgreSQL as on SQLite, in the same run: the weekly run over the
+/// 10,000-unit organisation, importing its export, and the alert inbox on a ledger of a million
+/// events. PostgreSQL needs a server: `make bench` starts a throwaway cluster and passes its URL
+/// in TANDEM_BENCH_POSTGRES; without it these benchmarks say so and are not registered.
+enum BackendWorkload {
+    static let server = ProcessInfo.processInfo.environment["TANDEM_BENCH_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+
+    static func database(_ name: String) -> String { PostgresAdmin.replacingDatabase(server!, with: name) }
+
+    /// A database holding the 10,000-unit organisation, imported once per cluster (from the same
+    /// files as the SQLite store, by the release `tandem`, in a child process).
+    static let weeklyBase: String = {
+        let url = database("bench_weekly_base")
+        if (try? openStore(url, access: .readOnly).close()) != nil { return url }
+        try? PostgresAdmin.execute(server!, "CREATE DATABASE bench_weekly_base")
+        _ = RunWorkload.prepare()
+        let files = RunWorkload.data.appendingPathComponent("files").path
+        let p = Process()
+        p.executableURL = RunWorkload.root.appendingPathComponent(".build/release/tandem")
+        p.arguments = ["import", "--db", url, "--org", files + "/org.yaml", "--krs", files + "/krs.csv", "--checkins", files + "/checkins.csv"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try! p.run()
+        p.waitUntilExit()
+        precondition(p.terminationStatus == 0, "importing the benchmark organisation into PostgreSQL failed")
+        return url
+    }()
+
+    /// A fresh copy of a database (PostgreSQL copies its files: seconds, not an import).
+    static func fresh(_ name: String, from template: String) throws -> String {
+        try PostgresAdmin.execute(server!, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        try PostgresAdmin.execute(server!, "CREATE DATABASE \(name) TEMPLATE \(template)")
+        return database(name)
+    }
+
+    /// Fills a store's ledger with about a million events: one alert per key result (a third
+    /// resolved, severities and chances spread by a hash of the number), five events each.
+    static func fillLedger(_ location: String, postgres: Bool) throws {
+        let alerts = """
+            INSERT INTO alert (org, kr_id, unit_id, owner, title, severity, status, rules, reasons, p_success, opened_day, updated_day)
+            SELECT org, id, unit_id, owner, title,
+              CASE (ordinal * 7) % 3 WHEN 0 THEN 'critical' WHEN 1 THEN 'warning' ELSE 'info' END,
+              CASE WHEN (ordinal * 11) % 3 = 0 THEN 'resolved' ELSE 'open' END,
+              'behind', 'P(success) low', ((ordinal * 7919) % 1000) / 1000.0, cycle_start, cycle_start
+            FROM key_result
+            """
+        let events = """
+            INSERT INTO alert_event (org, alert_id, day, kind, severity, reasons)
+            SELECT a.org, a.id, a.opened_day + 7 * g.n, CASE g.n WHEN 0 THEN 'opened' ELSE 'updated' END, a.severity, 'P(success) low'
+            FROM alert a CROSS JOIN (SELECT 0 AS n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) g
+            """
+        if postgres {
+            try PostgresAdmin.execute(location, alerts)
+            try PostgresAdmin.execute(location, events)
+            try PostgresAdmin.execute(location, "ANALYZE")
+        } else {
+            // Brought to the current schema first, then filled directly.
+            try SQLiteStore(path: location, access: .readWrite).close()
+            let queue = try DatabaseQueue(path: location)
+            try queue.write { db in
+                try db.execute(sql: alerts)
+                try db.execute(sql: events)
+                try db.execute(sql: "ANALYZE")
+            }
+            try queue.close()
+        }
+    }
+
+    /// The SQLite store with the million-event ledger, made once and cached.
+    static let inboxSQLite: String = {
+        let path = RunWorkload.data.appendingPathComponent("inbox.db").path
+        if FileManager.default.fileExists(atPath: path) { return path }
+        try! FileManager.default.copyItem(atPath: RunWorkload.prepare(), toPath: path + ".tmp")
+        try! fillLedger(path + ".tmp", postgres: false)
+        try! FileManager.default.moveItem(atPath: path + ".tmp", toPath: path)
+        return path
+    }()
+
+    static let inboxPostgres: String = {
+        _ = weeklyBase
+        let url = try! fresh("bench_inbox", from: "bench_weekly_base")
+        try! fillLedger(url, postgres: true)
+        return url
+    }()
+
+    /// A unit two levels down (a division's subtree) of the organisation.
+    static func division(_ store: any Store) throws -> String {
+        let units = try store.loadDataset().organisation!.units
+        let root = units.first { $0.parentID == nil }!.id
+        return units.first { $0.parentID == root }!.id
+    }
+}
+
+func storeBackendBenchmarks() {
+    let policy = RunWorkload.root.appendingPathComponent("Models/selection.policy").path
+    let model = RunWorkload.root.appendingPathComponent("Models/kr-forecast.json").path
+    let request = WeeklyRunRequest(day: RunWorkload.day, policyPath: policy, modelPath: model, recalibrate: false, force: true)
+    let files = RunWorkload.data.appendingPathComponent("files").path
+    let importRequest = ImportRequest(organisation: files + "/org.yaml", keyResults: files + "/krs.csv", checkIns: files + "/checkins.csv")
+
+    // Importing the 10,000-unit export (10,000 units, ~200,000 key results, ~1.3 million
+    // check-ins) into a new store, as `tandem import` does: files checked, then written.
+    Benchmark("import the 10k-unit export: SQLite") { benchmark in
+        _ = RunWorkload.prepare()
+        let path = RunWorkload.data.appendingPathComponent("import-bench.db").path
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        benchmark.startMeasurement()
+        let outcome = try StoreService.importFiles(importRequest, into: path)
+        benchmark.stopMeasurement()
+        precondition(outcome.counts.units == 10_000)
+    }
+
+    // The alert inbox: the first page (50) of the open alerts of a division's subtree, most
+    // severe first, on a ledger of a million events.
+    Benchmark("alert inbox, first page of a division, 1M-event ledger: SQLite",
+              configuration: .init(metrics: [.wallClock], timeUnits: .microseconds, warmupIterations: 3, maxDuration: .seconds(10), maxIterations: 200)) { benchmark in
+        let store = try SQLiteStore(path: BackendWorkload.inboxSQLite, access: .readOnly)
+        let unit = try BackendWorkload.division(store)
+        precondition(try store.counts().alerts > 150_000)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try store.inbox(InboxQuery(unit: unit, limit: 50)).alerts.count) }
+        benchmark.stopMeasurement()
+        try store.close()
+    }
+
+    guard BackendWorkload.server != nil else {
+        FileHandle.standardError.write(Data("TANDEM_BENCH_POSTGRES is not set: the PostgreSQL benchmarks are not run (make bench starts a cluster)\n".utf8))
+        return
+    }
+
+    Benchmark("weekly run: 10k units, ~100k open KRs, ~1.3M check-ins: PostgreSQL") { benchmark in
+        _ = BackendWorkload.weeklyBase
+        let url = try BackendWorkload.fresh("bench_weekly_run", from: "bench_weekly_base")
+        benchmark.startMeasurement()
+        let store = try openStore(url, access: .readWrite)
+        let outcome = try WeeklyRunService.run(request, store: store)
+        try store.close()
+        benchmark.stopMeasurement()
+        precondition((outcome.run?.observations.count ?? 0) >= 90_000)
+    }
+
+    Benchmark("import the 10k-unit export: PostgreSQL") { benchmark in
+        _ = RunWorkload.prepare()
+        try PostgresAdmin.execute(BackendWorkload.server!, "DROP DATABASE IF EXISTS bench_import WITH (FORCE)")
+        try PostgresAdmin.execute(BackendWorkload.server!, "CREATE DATABASE bench_import")
+        let url = BackendWorkload.database("bench_import")
+        benchmark.startMeasurement()
+        let outcome = try StoreService.importFiles(importRequest, into: url)
+        benchmark.stopMeasurement()
+        precondition(outcome.counts.units == 10_000)
+    }
+
+    Benchmark("alert inbox, first page of a division, 1M-event ledger: PostgreSQL",
+              configuration: .init(metrics: [.wallClock], timeUnits: .microseconds, warmupIterations: 3, maxDuration: .seconds(10), maxIterations: 200)) { benchmark in
+        let store = try openStore(BackendWorkload.inboxPostgres, access: .readOnly)
+        let unit = try BackendWorkload.division(store)
+        precondition(try store.counts().alerts > 150_000)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try store.inbox(InboxQuery(unit: unit, limit: 50)).alerts.count) }
+        benchmark.stopMeasurement()
+        try store.close()
+    }
+}
