@@ -72,11 +72,19 @@ public enum StoreService {
         // Whatever is wrong with what is there (empty, a folder, not a store, newer) is said as it is.
         let onServer = PostgresAddress.isAddress(location)
         if aloneFiles, onServer || FileManager.default.fileExists(atPath: location) {
-            // What is wrong with the store (not a store, newer, damaged) is said as it is. (A
-            // database on a server is opened as an import opens it: an empty one holds nothing.)
-            let existing = try open(location, access: onServer ? .create : .readOnly, organisation: organisation)
-            defer { try? existing.close() }
-            known = try storeCall { () throws(StoreError) in try existing.loadDataset() }
+            // What is wrong with the store (not a store, newer, damaged) is said as it is.
+            // (A database on a server with no store yet holds nothing: not an error here, and
+            // nothing is created for files that will be refused.)
+            let read = Result { () throws(StoreError) -> Dataset in
+                let existing = try openStore(location, access: .readOnly, organisation: organisation)
+                defer { try? existing.close() }
+                return try existing.loadDataset()
+            }
+            switch read {
+            case .success(let dataset): known = dataset
+            case .failure(let error) where onServer && error.message.hasPrefix("no store here"): known = nil
+            case .failure(let error): throw .store(error)
+            }
         }
         if request.organisation == nil, request.keyResults != nil, known?.organisation == nil {
             throw .refused("key results alone need the store to hold their organisation; import it first (--org), or with them",

@@ -1,3 +1,4 @@
+import TandemCore
 import Foundation
 
 /// Everything one organisation's store holds, backend-neutral: every row of every table, with
@@ -145,4 +146,24 @@ public enum ContentValue: Sendable, Equatable {
 extension Store {
     /// The digest of the organisation's content (``StoreContent/digest``).
     public func digest() throws(StoreError) -> String { try content().digest }
+}
+
+extension Dataset {
+    /// Where a text holds a NUL character, in words; nil when none does. Neither backend keeps
+    /// one (SQLite cuts the text there, PostgreSQL refuses it), so an import refuses it whole.
+    func textWithNUL() -> String? {
+        func bad(_ text: String?) -> Bool { text?.utf8.contains(0) == true }
+        for u in organisation?.units ?? [] {
+            if bad(u.id) || bad(u.name) || bad(u.gloss) || bad(u.parentID) || u.attributes.contains(where: { bad($0.key) || bad($0.value.text) }) {
+                return "unit '\(u.id.replacingOccurrences(of: "\u{0}", with: "\\0"))'"
+            }
+        }
+        for k in keyResults.keyResults where bad(k.id) || bad(k.objectiveID) || bad(k.unitID) || bad(k.title) || bad(k.owner) {
+            return "key result '\(k.id.replacingOccurrences(of: "\u{0}", with: "\\0"))'"
+        }
+        if let c = checkIns.checkIns.first(where: { bad($0.keyResultID) }) {
+            return "a check-in of '\(c.keyResultID.replacingOccurrences(of: "\u{0}", with: "\\0"))'"
+        }
+        return nil
+    }
 }

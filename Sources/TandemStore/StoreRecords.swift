@@ -367,6 +367,8 @@ enum InboxSQL {
     static let indexes = [
         "CREATE INDEX alert_inbox ON alert (org, status, \(rank), p_success, id)",
         "CREATE INDEX alert_unit ON alert (org, unit_id, status)",
+        // Not the inbox's, but the same step: a run reads the key results in this order.
+        "CREATE INDEX key_result_order ON key_result (org, ordinal)",
     ]
 
     /// The query with `?` for: org, [unit, org, org,] [rank, p, id,] limit.

@@ -13,6 +13,6 @@ enum StoreSchema {
         "v4: write generation, undoable runs",
         "v5: organisation key, structured decisions",
         "v6: a write generation per organisation",
-        "v7: the alert inbox's indexes",
+        "v7: the alert inbox's indexes, the key results' order",
     ]
 }

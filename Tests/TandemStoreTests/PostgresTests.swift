@@ -29,6 +29,20 @@ struct PostgresAddressTests {
         #expect { try PostgresAddress(text, environment: [:]) } throws: { ($0 as? PostgresAddress.AddressError)?.description.contains(expected) == true }
     }
 
+    @Test(arguments: ["postgres://u:/SECRET1@h/d", "postgres://u:99?SECRET2@h/d", "postgres://u:1234#SECRET3@h/d", "postgres://u:a@SECRET4@h/d"])
+    func aPasswordWithReservedCharactersIsRefusedWithoutQuotingIt(_ text: String) {
+        #expect { try openStore(text, access: .readOnly) } throws: { error in
+            let words = "\(error)"
+            return words.contains("percent-encode") && !words.contains("SECRET")
+        }
+    }
+
+    @Test func theAddressMayCarryUserAndPasswordAsParameters() throws {
+        let a = try PostgresAddress("postgres://h/d?user=hr&password=p%40ss", environment: [:])
+        #expect(a.user == "hr" && a.password == "p@ss" && !a.redacted.contains("p@ss"))
+        #expect(!displayLocation("postgres://h/d?password=SECRET5&sslmode=bogus").contains("SECRET5"))
+    }
+
     @Test func aPasswordIsNeverShown() {
         #expect(displayLocation("postgres://hr:hunter2@h:5/d") == "postgres://hr@h:5/d")
         #expect(!displayLocation("postgres://hr:hunter2@h:5/d?sslmode=bogus").contains("hunter2"))
@@ -60,6 +74,11 @@ struct PostgresStoreTests {
             let ca = folder + "/ca.crt"
             let verified = try openStore(base + "?sslmode=verify-full&sslrootcert=\(ca)", access: .create)
             try verified.close()
+            // verify-ca checks the signature only: a host name the certificate does not name passes.
+            // (verify-full checks it, but NIOSSL also accepts a certificate that names the IP
+            // address connected to, whatever name was given: a known difference from libpq.)
+            let named = base.replacingOccurrences(of: "127.0.0.1", with: "localhost")
+            try openStore(named + "?sslmode=verify-ca&sslrootcert=\(ca)", access: .create).close()
             // The system's roots do not sign a self-signed certificate: refused, in words.
             #expect { try openStore(base + "?sslmode=verify-full", access: .create) } throws: { error in
                 guard let e = error as? StoreError else { return false }
@@ -98,6 +117,46 @@ struct PostgresStoreTests {
         defer { scratch.remove() }
         try PostgresAdmin.execute(scratch.location, "CREATE TABLE payroll (id int)")
         #expect { try scratch.open(.create) } throws: { ($0 as? StoreError)?.message.contains("not a Tandem store") == true }
+    }
+
+    @Test func aConnectionTheServerClosedWhileIdleIsOpenedAgain() throws {
+        let scratch = try Backend.postgres.scratch()
+        defer { scratch.remove() }
+        let store = try makeStoreAt(scratch)
+        defer { try? store.close() }
+        // The server ends sessions idle for more than 300 ms (as a pooler or a restart would).
+        try PostgresAdmin.execute(scratch.location, "ALTER ROLE tandem IN DATABASE \(scratch.location.split(separator: "/").last!) SET idle_session_timeout = '300ms'")
+        let late = try scratch.open(.readWrite)
+        defer { try? late.close() }
+        _ = try late.counts()
+        usleep(900_000)
+        // The run computed meanwhile: its write opens the connection again and lands.
+        #expect(try record(late, Day(iso: "2026-10-07")!, [observe("KR-1", .warning, p: 0.4)]).events.count == 1)
+        usleep(900_000)
+        #expect(try late.alerts().count == 1)
+    }
+
+    @Test func zeroIsKeptWithoutItsSignAsOnSQLite() throws {
+        let (store, scratch) = try makeStore(.postgres)
+        defer { try? store.close(); scratch.remove() }
+        let day = Day(iso: "2026-10-07")!
+        let basis = try store.runBasis(day: day)
+        try store.recordRun(RunWrite(day: day, policy: "p", model: "m", decisions: [StoredDecision(day: day, unitID: "rd", mode: .okr, outcome: nil, lean: -0.0)],
+                                     forecasts: [StoredForecast(day: day, keyResultID: "KR-1", pSuccess: 0.5, progress: -0.0, elapsed: -0.0)],
+                                     transitions: [], policyVersion: nil), generation: basis.generation)
+        #expect(try store.forecasts(keyResult: "KR-1", day: nil).first?.progress.sign == .plus)
+        #expect(try store.decisions(day: nil).first?.lean.sign == .plus)
+    }
+
+    @Test func aDatabaseNotInUTF8IsRefused() throws {
+        try Backend.postgres.require()
+        let base = Backend.postgresURL!
+        let name = "t_latin1_" + UUID().uuidString.prefix(8).lowercased()
+        try PostgresAdmin.execute(base, "CREATE DATABASE \(name) ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+        defer { try? PostgresAdmin.execute(base, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        #expect { try openStore(PostgresAdmin.replacingDatabase(base, with: name), access: .create) } throws: {
+            ($0 as? StoreError)?.message.contains("encoding is LATIN1; Tandem needs UTF8") == true
+        }
     }
 
     @Test func aStoreOfANewerTandemIsRefused() throws {
@@ -145,6 +204,21 @@ struct PostgresStoreTests {
 
 @Suite("A store copied between backends")
 struct CopyTests {
+    @Test(arguments: [(Backend.postgres, Backend.sqlite), (.sqlite, .postgres)])
+    func aStoreWithoutAlertsNumbersItsFirstAlertOneOnBothSides(_ from: Backend, _ to: Backend) throws {
+        let (source, scratch) = try makeStore(from)
+        defer { try? source.close(); scratch.remove() }
+        let target = try to.scratch()
+        defer { target.remove() }
+        let copy = try target.open(.create)
+        defer { try? copy.close() }
+        try copy.insertContent(try source.content())
+        let day = Day(iso: "2026-10-07")!
+        let a = try record(source, day, [observe("KR-1", .warning, p: 0.4)]).events, b = try record(copy, day, [observe("KR-1", .warning, p: 0.4)]).events
+        #expect(a.map(\.alertID) == [1] && b.map(\.alertID) == [1] && a == b)
+        #expect(try source.digest() == copy.digest())
+    }
+
     @Test(arguments: [(Backend.sqlite, Backend.postgres), (.postgres, .sqlite), (.sqlite, .sqlite)])
     func everythingArrivesWithTheSameDigest(_ from: Backend, _ to: Backend) throws {
         let (source, scratch) = try makeStore(from)
@@ -167,6 +241,7 @@ struct CopyTests {
         #expect(try copy.alerts() == source.alerts())
         #expect(try copy.runs() == source.runs())
         // The numbering goes on after the undone run's numbers: none is given twice.
+        #expect(content.alertCounter >= (try source.alerts().map(\.id).max() ?? 0))
         try record(copy, week[2], [observe("KR-3", .info, p: 0.6)])
         let newest = try #require(try copy.events().last?.id)
         #expect(newest > content.eventCounter)
@@ -174,5 +249,36 @@ struct CopyTests {
         let digest = try copy.digest()
         #expect { try copy.insertContent(content) } throws: { ($0 as? StoreError)?.message.contains("already holds") == true }
         #expect(try copy.digest() == digest)
+    }
+}
+
+/// A store with the one unit and three key results of ``makeStore(_:)``, at a scratch location.
+func makeStoreAt(_ scratch: Scratch) throws -> any Store {
+    let store = try scratch.open()
+    let cycle = Cycle(start: Day(iso: "2026-10-01")!, end: Day(iso: "2026-12-31")!)
+    var table = KeyResultTable(keyResults: [], index: [:], locations: [])
+    for k in 1...3 {
+        table.index["KR-\(k)"] = table.keyResults.count
+        table.keyResults.append(KeyResult(id: "KR-\(k)", objectiveID: "O-1", unitID: "rd", title: "目标 \(k)", kind: .committed,
+                                          startValue: 0, targetValue: 10, cycle: cycle, owner: "王磊"))
+        table.locations.append(SourceLocation(file: "t", line: 0, column: 0))
+    }
+    _ = try store.importDataset(Dataset(organisation: Organisation(units: [OrgUnit(id: "rd", name: "研发中心")]), keyResults: table,
+                                        checkIns: CheckInLog(checkIns: [], ranges: [0..<0, 0..<0, 0..<0])), files: ["test"])
+    return store
+}
+
+@Suite("Texts a store cannot keep")
+struct TextTests {
+    @Test(arguments: Backend.allCases) func aNULCharacterIsRefusedAndNothingImported(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
+        let before = try store.digest()
+        #expect { try store.importDataset(Dataset(organisation: Organisation(units: [OrgUnit(id: "rd", name: "研发\u{0}中心")]),
+                                                  keyResults: KeyResultTable(keyResults: [], index: [:], locations: []),
+                                                  checkIns: CheckInLog(checkIns: [], ranges: [])), files: ["nul"]) } throws: { error in
+            (error as? StoreError)?.message.contains("NUL character") == true
+        }
+        #expect(try store.digest() == before)
     }
 }

@@ -41,6 +41,15 @@ public struct PostgresAddress: Sendable, Equatable {
     /// - Throws: a message in words naming what is wrong (never the password).
     public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(AddressError) {
         guard Self.isAddress(text) else { throw AddressError("not a postgres:// address") }
+        // A user or password with a character a URL reserves, not percent-encoded, would be
+        // read as part of the host, the path or the parameters, and quoted in the messages
+        // below: refused first, quoting nothing.
+        if let scheme = text.range(of: "://"), let at = text.lastIndex(of: "@"), at > scheme.upperBound {
+            let credentials = text[scheme.upperBound..<at]
+            if credentials.contains(where: { "/?#@[]".contains($0) }) {
+                throw AddressError("the user or password has a character a URL reserves (/ ? # @ [ ]); percent-encode it (%2F for /, %3F for ?, %23 for #, %40 for @), or leave the password out and set PGPASSWORD")
+            }
+        }
         // URLComponents reads the URL; a password with characters a URL reserves must be
         // percent-encoded in it, as libpq asks too.
         guard let url = URLComponents(string: text) else {
@@ -80,6 +89,12 @@ public struct PostgresAddress: Sendable, Equatable {
                 connectTimeout = seconds
             case "application_name":
                 continue
+            case "user":
+                guard !value.isEmpty else { throw AddressError("the parameter 'user' is empty") }
+                self.user = value
+            case "password":
+                // libpq takes it here too; better in PGPASSWORD.
+                password = value
             default:
                 throw AddressError("the parameter '\(item.name)' is not one Tandem knows (sslmode, sslrootcert, connect_timeout, application_name)")
             }
@@ -88,6 +103,12 @@ public struct PostgresAddress: Sendable, Equatable {
             // libpq ignores it then; a user who gave it expects it to be checked.
             throw AddressError("sslrootcert is used only with sslmode=verify-ca or verify-full")
         }
+    }
+
+    /// Whether the host is written as an IP address (no name to check a certificate against).
+    public var hostIsIPAddress: Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 
     /// The address without the password, for messages and logs.
@@ -107,13 +128,20 @@ public struct PostgresAddress: Sendable, Equatable {
     }
 }
 
-/// An address's text with the password taken out, for a message about an address that could
-/// not even be read.
+/// An address's text with anything that may hold a password taken out (what follows the user
+/// name up to the last `@`, and the parameters), for a message about an address that could not
+/// even be read.
 func redactedAddress(_ text: String) -> String {
-    guard let at = text.lastIndex(of: "@"), let scheme = text.range(of: "://") else { return text }
-    let credentials = text[scheme.upperBound..<at]
-    guard let colon = credentials.firstIndex(of: ":") else { return text }
-    return String(text[..<colon]) + ":…" + String(text[at...])
+    guard let scheme = text.range(of: "://") else { return "(an address that cannot be read)" }
+    var rest = String(text[scheme.upperBound...])
+    var user = ""
+    if let at = rest.lastIndex(of: "@") {
+        let credentials = rest[..<at]
+        user = String(credentials.prefix { $0 != ":" && $0 != "/" && $0 != "?" && $0 != "#" }) + "@"
+        rest = String(rest[rest.index(after: at)...])
+    }
+    if let cut = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) { rest = String(rest[..<cut]) + "?…" }
+    return String(text[..<scheme.upperBound]) + user + rest
 }
 
 /// A store's location as messages show it: a PostgreSQL address without its password, a path

@@ -9,12 +9,21 @@ import PostgresNIO
 /// service calls it on a queue of its own, never on Swift's cooperative pool), and postgres-nio's
 /// futures can be waited on from such a thread. One transaction at a time (a lock).
 final class PostgresSession: @unchecked Sendable {
-    let connection: PostgresConnection
+    private(set) var connection: PostgresConnection
+    let address: PostgresAddress
     let logger: Logger
     private let lock = NSLock()
 
-    private init(connection: PostgresConnection, logger: Logger) {
+    /// The longest any one statement may take before the connection is given up: longer than
+    /// the write lock's wait (60 s) and any statement Tandem sends (a batch of 20,000 rows takes
+    /// about a second), so that a server that stops answering ends in an error, never a hang.
+    static let statementDeadline = TimeAmount.seconds(150)
+    /// How long a transaction's first statement may take: it runs at once on a live connection.
+    static let beginDeadline = TimeAmount.seconds(15)
+
+    private init(connection: PostgresConnection, address: PostgresAddress, logger: Logger) {
         self.connection = connection
+        self.address = address
         self.logger = logger
     }
 
@@ -24,12 +33,21 @@ final class PostgresSession: @unchecked Sendable {
         // postgres-nio logs each query's text and parameters at debug level; nothing below
         // warnings is wanted on a user's terminal.
         logger.logLevel = .warning
+        return PostgresSession(connection: try open(address, logger: logger), address: address, logger: logger)
+    }
+
+    private static func open(_ address: PostgresAddress, logger: Logger) throws -> PostgresConnection {
         var configuration = PostgresConnection.Configuration(host: address.host, port: address.port, username: address.user,
                                                              password: address.password, database: address.database, tls: try tls(address))
         configuration.options.connectTimeout = .seconds(Int64(address.connectTimeout))
+        // verify-full checks the certificate against the host name given (postgres-nio sends no
+        // name for an IP address; NIOSSL then checks the certificate's IP addresses).
+        if address.sslMode == .verifyFull, !address.hostIsIPAddress { configuration.options.tlsServerName = address.host }
         let group = MultiThreadedEventLoopGroup.singleton
-        let connection = try PostgresConnection.connect(on: group.next(), configuration: configuration, id: 1, logger: logger).wait()
-        return PostgresSession(connection: connection, logger: logger)
+        let connecting = PostgresConnection.connect(on: group.next(), configuration: configuration, id: 1, logger: logger)
+        // The connection's own timeout covers the TCP connection; this one the whole start-up
+        // (TLS, authentication) against a server that accepts and then says nothing.
+        return try wait(connecting, deadline: .seconds(Int64(address.connectTimeout) + 5), onTimeout: { connecting.whenSuccess { drop($0) } })
     }
 
     static func tls(_ address: PostgresAddress) throws -> PostgresConnection.Configuration.TLS {
@@ -65,8 +83,9 @@ final class PostgresSession: @unchecked Sendable {
         lock.lock()
         let first = !closed
         closed = true
+        let connection = self.connection
         lock.unlock()
-        if first { try? connection.close().wait() }
+        if first { _ = try? Self.wait(connection.close(), deadline: .seconds(5)) }
     }
 
     deinit {
@@ -79,36 +98,77 @@ final class PostgresSession: @unchecked Sendable {
         }
     }
 
+    /// Closes a connection without waiting (on a timer's thread, or for one given up).
+    static func drop(_ connection: PostgresConnection) {
+        let closing: EventLoopFuture<Void> = connection.close()
+        closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
+    /// The server did not answer within a deadline.
+    struct Timeout: Error, CustomStringConvertible {
+        var seconds: Int64
+        var description: String { "the server did not answer within \(seconds) s; the connection was closed" }
+    }
+
+    /// Waits for `future`, at most `deadline`; past it, `onTimeout` runs (it closes the
+    /// connection, failing what was sent) and ``Timeout`` is thrown.
+    static func wait<T: Sendable>(_ future: EventLoopFuture<T>, deadline: TimeAmount, onTimeout: @escaping @Sendable () -> Void = {}) throws -> T {
+        let promise = future.eventLoop.makePromise(of: T.self)
+        future.cascade(to: promise)
+        let seconds = deadline.nanoseconds / 1_000_000_000
+        let timer = future.eventLoop.scheduleTask(in: deadline) {
+            promise.fail(Timeout(seconds: seconds))
+            onTimeout()
+        }
+        defer { timer.cancel() }
+        return try promise.futureResult.wait()
+    }
+
     /// Runs `body` as one transaction: committed when it returns, rolled back when it throws.
+    ///
+    /// A connection the server closed while it sat idle (an idle-session timeout, a restart, a
+    /// network break while a run computed) is opened again before the transaction begins:
+    /// nothing was sent on it since the last transaction ended, so nothing is lost.
     func transaction<T>(_ begin: String, _ body: (PostgresSession) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
-        try execute(PostgresQuery(unsafeSQL: begin))
+        do {
+            if connection.isClosed { throw Timeout(seconds: 0) }
+            try execute(PostgresQuery(unsafeSQL: begin), deadline: Self.beginDeadline)
+        } catch {
+            // Once: a fresh connection, then the error as it comes.
+            Self.drop(connection)
+            connection = try Self.open(address, logger: logger)
+            try execute(PostgresQuery(unsafeSQL: begin), deadline: Self.beginDeadline)
+        }
         do {
             let value = try body(self)
             try execute("COMMIT")
             return value
         } catch {
-            _ = try? execute("ROLLBACK")
+            _ = try? execute("ROLLBACK", deadline: Self.beginDeadline)
             throw error
         }
     }
 
     /// Runs one statement and collects its rows.
     func query(_ query: PostgresQuery) throws -> PostgresQueryResult {
-        try connection.query(query, logger: logger).wait()
+        let connection = self.connection
+        return try Self.wait(connection.query(query, logger: logger), deadline: Self.statementDeadline, onTimeout: { Self.drop(connection) })
     }
 
     /// Runs one statement; the number of rows it changed (or returned).
     @discardableResult
-    func execute(_ query: PostgresQuery) throws -> Int {
-        try connection.query(query, logger: logger).wait().metadata.rows ?? 0
+    func execute(_ query: PostgresQuery, deadline: TimeAmount = statementDeadline) throws -> Int {
+        let connection = self.connection
+        return try Self.wait(connection.query(query, logger: logger), deadline: deadline, onTimeout: { Self.drop(connection) }).metadata.rows ?? 0
     }
 
     /// Runs one statement and hands each row to `body` as it arrives (on the connection's
     /// thread, while this one waits): a large result is never held whole.
     func forEachRow(_ query: PostgresQuery, _ body: @escaping @Sendable (PostgresRow) throws -> Void) throws {
-        _ = try connection.query(query, logger: logger, body).wait()
+        let connection = self.connection
+        _ = try Self.wait(connection.query(query, logger: logger, body), deadline: Self.statementDeadline, onTimeout: { Self.drop(connection) })
     }
 
     /// The first column of the first row, or nil.

@@ -24,7 +24,8 @@ extension PostgresStore {
                 rows[table.name] = sink.value
             }
             func counter(_ table: String) throws -> Int64 {
-                let sequence = try s.scalar("SELECT last_value FROM \(unescaped: table)_id_seq", as: Int64.self) ?? 0
+                // An unused sequence says last_value 1 with is_called false: it has given nothing.
+                let sequence = try s.scalar("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM \(unescaped: table)_id_seq", as: Int64.self) ?? 0
                 return max(sequence, try s.scalar("SELECT MAX(id) FROM \(unescaped: table)", as: Int64.self) ?? 0)
             }
             return StoreContent(rows: rows, alertCounter: try counter("alert"), eventCounter: try counter("alert_event"))
@@ -59,7 +60,8 @@ extension PostgresStore {
             for (table, counter) in [("alert", content.alertCounter), ("alert_event", content.eventCounter)] where counter > 0 {
                 try s.execute("""
                     SELECT setval(pg_get_serial_sequence(\(table), 'id'),
-                      GREATEST(\(counter), (SELECT last_value FROM \(unescaped: table)_id_seq), (SELECT COALESCE(MAX(id), 1) FROM \(unescaped: table))))
+                      GREATEST(\(counter), (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM \(unescaped: table)_id_seq),
+                               (SELECT COALESCE(MAX(id), 0) FROM \(unescaped: table))))
                     """)
             }
             try Self.advanceGeneration(s, org: org)
@@ -77,7 +79,7 @@ extension PostgresStore {
             switch column.kind {
             case .text: b.append(rows.map { $0[i].textValue ?? "" }); type = "text"
             case .integer: b.append(rows.map { $0[i].integerValue ?? 0 }); type = "int8"
-            case .real: b.append(rows.map { $0[i].realValue ?? 0 }); type = "float8"
+            case .real: b.append(rows.map { ($0[i].realValue ?? 0) + 0 }); type = "float8"
             case .bool: b.append(rows.map { $0[i].boolValue ?? false }); type = "bool"
             }
             arrays.append("$\(b.count)::\(type)[]")

@@ -11,7 +11,16 @@ extension PostgresStore {
     /// ``SQLiteStore/importDataset(_:files:)``: rows are inserted or, when their content differs,
     /// updated; identical rows are left alone. Rows go in arrays (`unnest`), a batch per statement.
     public func importDataset(_ dataset: Dataset, files: [String]) throws(StoreError) -> ImportSummary {
-        try write("import into") { s in
+        if let where_ = dataset.textWithNUL() {
+            throw StoreError(location: location, operation: "import into", message: "\(where_) has a text with a NUL character, which a store cannot keep; nothing was imported")
+        }
+        // A number that is not finite is refused: the loaders never give one, and a missing
+        // confidence or target reads back through NaN (``loadDataset``).
+        if let bad = dataset.checkIns.checkIns.first(where: { c in ([c.value] + [c.confidence, c.target].compactMap { $0 }).contains { !$0.isFinite } }) {
+            throw StoreError(location: location, operation: "import into",
+                             message: "the check-in of \(bad.keyResultID) on \(bad.date) has a number that is not finite; nothing was imported")
+        }
+        return try write("import into") { s in
             var summary = ImportSummary()
             if let organisation = dataset.organisation {
                 let units = organisation.units
@@ -73,10 +82,10 @@ extension PostgresStore {
                     SELECT \(org), i, o, u, ti, k, sv, tv, cs, ce, CASE WHEN ow_null THEN NULL ELSE ow END,
                       CASE WHEN f_null THEN NULL ELSE f END, ord
                     FROM unnest(\(k.map(\.id))::text[], \(k.map(\.objectiveID))::text[], \(k.map(\.unitID))::text[], \(k.map(\.title))::text[],
-                                \(k.map(\.kind.rawValue))::text[], \(k.map(\.startValue))::float8[], \(k.map(\.targetValue))::float8[],
+                                \(k.map(\.kind.rawValue))::text[], \(Self.z(k.map(\.startValue)))::float8[], \(Self.z(k.map(\.targetValue)))::float8[],
                                 \(k.map { Int($0.cycle.start.ordinal) })::int8[], \(k.map { Int($0.cycle.end.ordinal) })::int8[],
                                 \(k.map { $0.owner ?? "" })::text[], \(k.map { $0.owner == nil })::bool[],
-                                \(k.map { $0.finalValue ?? 0 })::float8[], \(k.map { $0.finalValue == nil })::bool[],
+                                \(Self.z(k.map { $0.finalValue ?? 0 }))::float8[], \(k.map { $0.finalValue == nil })::bool[],
                                 \(Array(krsBefore + start..<krsBefore + start + k.count))::int8[])
                       AS t(i, o, u, ti, k, sv, tv, cs, ce, ow, ow_null, f, f_null, ord)
                     ON CONFLICT (org, id) DO UPDATE SET objective_id = excluded.objective_id, unit_id = excluded.unit_id,
@@ -101,9 +110,9 @@ extension PostgresStore {
                     WITH changed AS (
                       INSERT INTO checkin (org, kr_id, day, value, confidence, target)
                       SELECT \(org), k, d, v, CASE WHEN c_null THEN NULL ELSE c END, CASE WHEN t_null THEN NULL ELSE t END
-                      FROM unnest(\(c.map(\.keyResultID))::text[], \(c.map { Int($0.date.ordinal) })::int8[], \(c.map(\.value))::float8[],
-                                  \(c.map { $0.confidence ?? 0 })::float8[], \(c.map { $0.confidence == nil })::bool[],
-                                  \(c.map { $0.target ?? 0 })::float8[], \(c.map { $0.target == nil })::bool[]) AS t(k, d, v, c, c_null, t, t_null)
+                      FROM unnest(\(c.map(\.keyResultID))::text[], \(c.map { Int($0.date.ordinal) })::int8[], \(Self.z(c.map(\.value)))::float8[],
+                                  \(Self.z(c.map { $0.confidence ?? 0 }))::float8[], \(c.map { $0.confidence == nil })::bool[],
+                                  \(Self.z(c.map { $0.target ?? 0 }))::float8[], \(c.map { $0.target == nil })::bool[]) AS t(k, d, v, c, c_null, t, t_null)
                       ON CONFLICT (org, kr_id, day) DO UPDATE SET value = excluded.value, confidence = excluded.confidence, target = excluded.target
                       WHERE checkin.value IS DISTINCT FROM excluded.value OR checkin.confidence IS DISTINCT FROM excluded.confidence
                         OR checkin.target IS DISTINCT FROM excluded.target
@@ -165,20 +174,34 @@ extension PostgresStore {
             table.value.locations.append(SourceLocation(file: location, line: 0, column: 0))
         }
         let krs = table.value
-        // Rows come grouped by key result: one look-up per key result, its id shared.
-        let byKR = RowSink((lists: [[CheckIn]](repeating: [], count: krs.keyResults.count), lastID: "", k: -1))
-        try s.forEachRow("SELECT kr_id, day, value, confidence, target FROM checkin WHERE org = \(org) ORDER BY kr_id, day") { row in
-            let (id, d, value, confidence, target) = try row.decode((String, Int, Double, Double?, Double?).self)
-            if id != byKR.value.lastID {
-                byKR.value.lastID = id
-                byKR.value.k = krs.index[id] ?? -1
+        // One row per key result, its check-ins in arrays: a million check-ins arrive as a few
+        // hundred thousand rows, decoded array by array rather than cell by cell. The arrays are
+        // filled from the primary key's order (org, kr_id, day): twice as fast on the server as
+        // ordering inside each aggregate; their order is checked here all the same, and sorted
+        // when the server gave another. A missing confidence or target travels as NaN (never a
+        // stored value: the import refuses non-finite numbers).
+        let byKR = RowSink([[CheckIn]](repeating: [], count: krs.keyResults.count))
+        try s.forEachRow("""
+            SELECT kr_id, array_agg(day), array_agg(value), array_agg(COALESCE(confidence, 'NaN')), array_agg(COALESCE(target, 'NaN'))
+            FROM (SELECT * FROM checkin WHERE org = \(org) ORDER BY kr_id, day) c GROUP BY kr_id
+            """) { row in
+            let (id, days, values, confidences, targets) = try row.decode((String, [Int], [Double], [Double], [Double]).self)
+            guard let k = krs.index[id] else { return }
+            guard days.count == values.count, days.count == confidences.count, days.count == targets.count else {
+                throw SQLiteStore.damaged("the check-ins of \(id) cannot be read back")
             }
-            let k = byKR.value.k
-            guard k >= 0 else { return }
-            byKR.value.lists[k].append(CheckIn(keyResultID: krs.keyResults[k].id, date: try day(d), value: value, confidence: confidence, target: target))
+            let kr = krs.keyResults[k].id
+            var list: [CheckIn] = []
+            list.reserveCapacity(days.count)
+            for i in days.indices {
+                list.append(CheckIn(keyResultID: kr, date: try day(days[i]), value: values[i],
+                                    confidence: confidences[i].isNaN ? nil : confidences[i], target: targets[i].isNaN ? nil : targets[i]))
+            }
+            if !zip(list, list.dropFirst()).allSatisfy({ $0.date < $1.date }) { list.sort { $0.date < $1.date } }
+            byKR.value[k] = list
         }
         var all: [CheckIn] = [], ranges: [Range<Int>] = []
-        for list in byKR.value.lists {
+        for list in byKR.value {
             let start = all.count
             all += list
             ranges.append(start..<all.count)

@@ -91,6 +91,8 @@ extension PostgresStore {
                 .map { try $0.decode((Bool, Int64?).self) }.first
             let rerun = previous != nil
             let undoable = previous?.0 ?? true
+            try s.execute("DELETE FROM decision WHERE org = \(org) AND day = \(d)")
+            try s.execute("DELETE FROM forecast WHERE org = \(org) AND day = \(d)")
             try s.execute("DELETE FROM run WHERE org = \(org) AND day = \(d)")
             var versionID: Int64?
             if let v = run.policyVersion {
@@ -114,14 +116,14 @@ extension PostgresStore {
                 FROM unnest(\(decisions.map(\.unitID))::text[], \(decisions.map { $0.mode?.rawValue ?? "" })::text[],
                             \(decisions.map { $0.outcome ?? "" })::text[], \(decisions.map { $0.outcome == nil })::bool[],
                             \(decisions.map { $0.outcomeValue ?? "" })::text[], \(decisions.map { $0.outcomeValue == nil })::bool[],
-                            \(decisions.map(\.lean))::float8[]) AS t(u, m, o, o_null, v, v_null, l)
+                            \(Self.z(decisions.map(\.lean)))::float8[]) AS t(u, m, o, o_null, v, v_null, l)
                 """)
             let forecasts = run.forecasts
             try s.execute("""
                 INSERT INTO forecast (org, day, kr_id, p_success, progress, elapsed)
                 SELECT \(org), \(d), k, p, g, e
-                FROM unnest(\(forecasts.map(\.keyResultID))::text[], \(forecasts.map(\.pSuccess))::float8[],
-                            \(forecasts.map(\.progress))::float8[], \(forecasts.map(\.elapsed))::float8[]) AS t(k, p, g, e)
+                FROM unnest(\(forecasts.map(\.keyResultID))::text[], \(Self.z(forecasts.map(\.pSuccess)))::float8[],
+                            \(Self.z(forecasts.map(\.progress)))::float8[], \(Self.z(forecasts.map(\.elapsed)))::float8[]) AS t(k, p, g, e)
                 """)
             let eventIDs = try Self.persist(s, run.transitions, org: org, day: run.day, keepUndo: true)
             let events = try eventIDs.min().map { first in try Self.events(s, org: org, after: first - 1) } ?? []
@@ -165,7 +167,7 @@ extension PostgresStore {
                 FROM unnest(\(inserted.map(\.0))::int8[], \(a.map(\.keyResultID))::text[], \(a.map(\.unitID))::text[],
                             \(a.map { $0.owner ?? "" })::text[], \(a.map { $0.owner == nil })::bool[], \(a.map(\.title))::text[],
                             \(a.map(\.severity.rawValue))::text[], \(a.map(\.status.rawValue))::text[], \(a.map(\.rules))::text[],
-                            \(a.map(\.reasons))::text[], \(a.map(\.pSuccess))::float8[], \(a.map { Int($0.openedDay.ordinal) })::int8[],
+                            \(a.map(\.reasons))::text[], \(Self.z(a.map(\.pSuccess)))::float8[], \(a.map { Int($0.openedDay.ordinal) })::int8[],
                             \(a.map { Int($0.updatedDay.ordinal) })::int8[], \(a.map { $0.resolvedDay.map { Int($0.ordinal) } ?? -1 })::int8[],
                             \(a.map { $0.ackNote ?? "" })::text[], \(a.map { $0.ackNote == nil })::bool[])
                   AS t(id, k, u, o, o_null, ti, se, st, ru, re, p, od, ud, rd, n, n_null)
@@ -183,7 +185,7 @@ extension PostgresStore {
                     UPDATE alert SET severity = t.se, status = t.st, rules = t.ru, reasons = t.re, p_success = t.p, updated_day = t.ud,
                       resolved_day = CASE WHEN t.rd < 0 THEN NULL ELSE t.rd END, ack_note = CASE WHEN t.n_null THEN NULL ELSE t.n END
                     FROM unnest(\(a.map(\.id))::int8[], \(a.map(\.severity.rawValue))::text[], \(a.map(\.status.rawValue))::text[],
-                                \(a.map(\.rules))::text[], \(a.map(\.reasons))::text[], \(a.map(\.pSuccess))::float8[],
+                                \(a.map(\.rules))::text[], \(a.map(\.reasons))::text[], \(Self.z(a.map(\.pSuccess)))::float8[],
                                 \(a.map { Int($0.updatedDay.ordinal) })::int8[], \(a.map { $0.resolvedDay.map { Int($0.ordinal) } ?? -1 })::int8[],
                                 \(a.map { $0.ackNote ?? "" })::text[], \(a.map { $0.ackNote == nil })::bool[])
                       AS t(id, se, st, ru, re, p, ud, rd, n, n_null)

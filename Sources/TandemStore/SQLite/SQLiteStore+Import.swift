@@ -11,7 +11,10 @@ extension SQLiteStore {
     ///
     /// - Parameter files: the paths imported, recorded with the import.
     public func importDataset(_ dataset: Dataset, files: [String]) throws(StoreError) -> ImportSummary {
-        try write("import into") { db in
+        if let where_ = dataset.textWithNUL() {
+            throw StoreError(location: path, operation: "import into", message: "\(where_) has a text with a NUL character, which a store cannot keep; nothing was imported")
+        }
+        return try write("import into") { db in
                 var summary = ImportSummary()
                 if let organisation = dataset.organisation {
                     let existing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM unit WHERE org = ?", arguments: [org]) ?? 0
