@@ -90,11 +90,14 @@ enum BackendWorkload {
         return url
     }()
 
-    /// A unit one level below the root (a division: its subtree) of the organisation.
+    /// The largest unit one level below the root (a division: its subtree) of the organisation.
     static func division(_ store: any Store) throws -> String {
         let units = try store.loadDataset().organisation!.units
         let root = units.first { $0.parentID == nil }!.id
-        return units.first { $0.parentID == root }!.id
+        var children: [String: [String]] = [:]
+        for u in units { if let p = u.parentID { children[p, default: []].append(u.id) } }
+        func size(_ id: String) -> Int { 1 + (children[id] ?? []).reduce(0) { $0 + size($1) } }
+        return (children[root] ?? []).max { size($0) < size($1) }!
     }
 
     /// The stores with the million-event ledger, opened once (outside every measurement), and

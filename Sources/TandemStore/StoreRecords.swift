@@ -367,6 +367,8 @@ enum InboxSQL {
     static let indexes = [
         "CREATE INDEX alert_inbox ON alert (org, status, \(rank), p_success, id)",
         "CREATE INDEX alert_unit ON alert (org, unit_id, status)",
+        // A unit's subtree is walked down from it: each step looks up the children.
+        "CREATE INDEX unit_parent ON unit (org, parent_id)",
         // Not the inbox's, but the same step: a run reads the key results in this order.
         "CREATE INDEX key_result_order ON key_result (org, ordinal)",
     ]

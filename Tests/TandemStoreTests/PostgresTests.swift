@@ -169,6 +169,26 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test func anOlderStoreIsBroughtUpToDateOnOpening() throws {
+        let scratch = try Backend.postgres.scratch()
+        defer { scratch.remove() }
+        let store = try makeStoreAt(scratch)
+        try record(store, Day(iso: "2026-10-07")!, [observe("KR-1", .warning, p: 0.4)])
+        let digest = try store.digest()
+        try store.close()
+        // As a Tandem of schema v6 left it: without v7's indexes or its record.
+        for sql in ["DROP INDEX alert_inbox", "DROP INDEX alert_unit", "DROP INDEX unit_parent", "DROP INDEX key_result_order",
+                    "DELETE FROM tandem_migrations WHERE identifier LIKE 'v7:%'"] {
+            try PostgresAdmin.execute(scratch.location, sql)
+        }
+        // A reading command opens it: the step is applied first, the content untouched.
+        let reopened = try scratch.open(.readOnly)
+        defer { try? reopened.close() }
+        #expect(try reopened.digest() == digest)
+        #expect(try reopened.inbox(InboxQuery()).alerts.count == 1)
+        try PostgresAdmin.execute(scratch.location, "DO $$ BEGIN IF to_regclass('alert_inbox') IS NULL THEN RAISE EXCEPTION 'no index'; END IF; END $$")
+    }
+
     @Test func manyProcessesCreatingTheSchemaAtOnceAllSucceed() throws {
         let scratch = try Backend.postgres.scratch()
         defer { scratch.remove() }
