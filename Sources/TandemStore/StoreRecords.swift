@@ -171,6 +171,25 @@ public struct RunWrite: Sendable {
     }
 }
 
+extension RunWrite {
+    /// The rules every store checks before recording a run, in its write transaction: the store
+    /// is still as the run read it (`generation`, when given, against `current`), every forecast
+    /// is a finite number, and runs go forward in time.
+    func check(generation: Int64?, current: Int64, latestRun: Day?, location: String, operation: String) throws(StoreError) {
+        if let generation, current != generation {
+            throw StoreError(location: location, operation: operation,
+                             message: "the store changed while the run was computed (another run or an import)", kind: .changedSinceRead)
+        }
+        if let bad = forecasts.first(where: { !($0.pSuccess.isFinite && $0.progress.isFinite && $0.elapsed.isFinite) }) {
+            throw StoreError(location: location, operation: operation,
+                             message: "key result \(bad.keyResultID) has no finite forecast (P \(bad.pSuccess), progress \(bad.progress)); nothing was written")
+        }
+        if let latestRun, latestRun > day {
+            throw StoreError(location: location, operation: "run", message: "runs go forward in time: the store's latest run is \(latestRun), after \(day)")
+        }
+    }
+}
+
 /// What recording a run wrote.
 public struct RunRecord: Sendable {
     /// The ledger events it wrote, in order.

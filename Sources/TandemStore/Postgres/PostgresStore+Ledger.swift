@@ -75,17 +75,8 @@ extension PostgresStore {
         let operation = "record the run in"
         return try write(operation) { s in
             let d = Int(run.day.ordinal)
-            if let generation, try Self.generation(s, org: org) != generation {
-                throw StoreError(location: location, operation: operation,
-                                 message: "the store changed while the run was computed (another run or an import)", kind: .changedSinceRead)
-            }
-            if let bad = run.forecasts.first(where: { !($0.pSuccess.isFinite && $0.progress.isFinite && $0.elapsed.isFinite) }) {
-                throw StoreError(location: location, operation: operation,
-                                 message: "key result \(bad.keyResultID) has no finite forecast (P \(bad.pSuccess), progress \(bad.progress)); nothing was written")
-            }
-            if let latest = try Self.latestRun(s, org: org), latest > run.day {
-                throw StoreError(location: location, operation: "run", message: "runs go forward in time: the store's latest run is \(latest), after \(run.day)")
-            }
+            try run.check(generation: generation, current: try Self.generation(s, org: org), latestRun: try Self.latestRun(s, org: org),
+                          location: location, operation: operation)
             try Self.advanceGeneration(s, org: org)
             let previous = try s.query("SELECT undoable, policy_version_id FROM run WHERE org = \(org) AND day = \(d)")
                 .map { try $0.decode((Bool, Int64?).self) }.first
@@ -181,16 +172,7 @@ extension PostgresStore {
                 batches[batches.count - 1].append(a)
             }
             for a in batches {
-                let changed = try s.execute("""
-                    UPDATE alert SET severity = t.se, status = t.st, rules = t.ru, reasons = t.re, p_success = t.p, updated_day = t.ud,
-                      resolved_day = CASE WHEN t.rd < 0 THEN NULL ELSE t.rd END, ack_note = CASE WHEN t.n_null THEN NULL ELSE t.n END
-                    FROM unnest(\(a.map(\.id))::int8[], \(a.map(\.severity.rawValue))::text[], \(a.map(\.status.rawValue))::text[],
-                                \(a.map(\.rules))::text[], \(a.map(\.reasons))::text[], \(Self.z(a.map(\.pSuccess)))::float8[],
-                                \(a.map { Int($0.updatedDay.ordinal) })::int8[], \(a.map { $0.resolvedDay.map { Int($0.ordinal) } ?? -1 })::int8[],
-                                \(a.map { $0.ackNote ?? "" })::text[], \(a.map { $0.ackNote == nil })::bool[])
-                      AS t(id, se, st, ru, re, p, ud, rd, n, n_null)
-                    WHERE alert.id = t.id AND alert.org = \(org)
-                    """)
+                let changed = try Self.update(s, a, org: org)
                 guard changed == a.count else { throw SQLiteStore.damaged("\(a.count - changed) of the alerts this run changes are gone") }
             }
         }
@@ -213,6 +195,20 @@ extension PostgresStore {
                 """)
         }
         return eventIDs
+    }
+
+    /// Writes alerts back as given (each id once), in one statement; how many rows it changed.
+    static func update(_ s: PostgresSession, _ a: [Alert], org: String) throws -> Int {
+        try s.execute("""
+            UPDATE alert SET severity = t.se, status = t.st, rules = t.ru, reasons = t.re, p_success = t.p, updated_day = t.ud,
+              resolved_day = CASE WHEN t.rd < 0 THEN NULL ELSE t.rd END, ack_note = CASE WHEN t.n_null THEN NULL ELSE t.n END
+            FROM unnest(\(a.map(\.id))::int8[], \(a.map(\.severity.rawValue))::text[], \(a.map(\.status.rawValue))::text[],
+                        \(a.map(\.rules))::text[], \(a.map(\.reasons))::text[], \(Self.z(a.map(\.pSuccess)))::float8[],
+                        \(a.map { Int($0.updatedDay.ordinal) })::int8[], \(a.map { $0.resolvedDay.map { Int($0.ordinal) } ?? -1 })::int8[],
+                        \(a.map { $0.ackNote ?? "" })::text[], \(a.map { $0.ackNote == nil })::bool[])
+              AS t(id, se, st, ru, re, p, ud, rd, n, n_null)
+            WHERE alert.id = t.id AND alert.org = \(org)
+            """)
     }
 
     /// The organisation's ledger events after an event id, oldest first; `condition` narrows

@@ -56,17 +56,7 @@ extension PostgresStore {
                 try s.execute("DELETE FROM alert WHERE org = \(org) AND id = ANY(\(removed)::int8[])")
             }
             if !restored.isEmpty {
-                let a = restored
-                try s.execute("""
-                    UPDATE alert SET severity = t.se, status = t.st, rules = t.ru, reasons = t.re, p_success = t.p, updated_day = t.ud,
-                      resolved_day = CASE WHEN t.rd < 0 THEN NULL ELSE t.rd END, ack_note = CASE WHEN t.n_null THEN NULL ELSE t.n END
-                    FROM unnest(\(a.map(\.id))::int8[], \(a.map(\.severity.rawValue))::text[], \(a.map(\.status.rawValue))::text[],
-                                \(a.map(\.rules))::text[], \(a.map(\.reasons))::text[], \(Self.z(a.map(\.pSuccess)))::float8[],
-                                \(a.map { Int($0.updatedDay.ordinal) })::int8[], \(a.map { $0.resolvedDay.map { Int($0.ordinal) } ?? -1 })::int8[],
-                                \(a.map { $0.ackNote ?? "" })::text[], \(a.map { $0.ackNote == nil })::bool[])
-                      AS t(id, se, st, ru, re, p, ud, rd, n, n_null)
-                    WHERE alert.id = t.id AND alert.org = \(org)
-                    """)
+                _ = try Self.update(s, restored, org: org)
             }
             try s.execute("DELETE FROM run_undo WHERE org = \(org) AND day = \(latest)")
             let version = try s.scalar("SELECT policy_version_id FROM run WHERE org = \(org) AND day = \(latest)", as: Int64.self)

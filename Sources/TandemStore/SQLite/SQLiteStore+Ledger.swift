@@ -57,18 +57,8 @@ extension SQLiteStore {
         let operation = "record the run in"
         return try write(operation) { db in
             let d = Int(run.day.ordinal)
-            if let generation, try Self.generation(db, org: org) != generation {
-                throw StoreError(location: path, operation: operation,
-                                 message: "the store changed while the run was computed (another run or an import)", kind: .changedSinceRead)
-            }
-            // The ledger is never given a number it cannot order or print.
-            if let bad = run.forecasts.first(where: { !($0.pSuccess.isFinite && $0.progress.isFinite && $0.elapsed.isFinite) }) {
-                throw StoreError(location: path, operation: operation,
-                                 message: "key result \(bad.keyResultID) has no finite forecast (P \(bad.pSuccess), progress \(bad.progress)); nothing was written")
-            }
-            if let latest = try Self.latestRun(db, org: org), latest > run.day {
-                throw StoreError(location: path, operation: "run", message: "runs go forward in time: the store's latest run is \(latest), after \(run.day)")
-            }
+            try run.check(generation: generation, current: try Self.generation(db, org: org), latestRun: try Self.latestRun(db, org: org),
+                          location: path, operation: operation)
             try Self.advanceGeneration(db, org: org)
             let rerun = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run WHERE org = ? AND day = ?)", arguments: [org, d]) ?? false
             // The same day again records what changed since on top of that day's record (with
