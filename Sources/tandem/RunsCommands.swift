@@ -29,7 +29,7 @@ struct Runs: AsyncParsableCommand {
                     table.append([r.day.description, r.policy, r.model, r.openKeyResults.grouped, r.events.grouped, r.undoable ? "yes" : "no"])
                 }
                 if !runs.isEmpty { print(table.render()) }
-                print("\(count(runs.count, "run"))" + (runs.last.map { "; latest \($0.day) (`tandem runs undo --db \(db)` takes it back)" } ?? ""))
+                print("\(count(runs.count, "run"))" + (runs.last.map { "; latest \($0.day) (`tandem runs undo\(db.map { " --db \(displayLocation($0))" } ?? "")` takes it back)" } ?? ""))
         }
     }
 

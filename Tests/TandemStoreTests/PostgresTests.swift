@@ -136,6 +136,28 @@ struct PostgresStoreTests {
         #expect(try late.alerts().count == 1)
     }
 
+    @Test func aSessionTheServerEndsMidStatementFailsInWordsAtOnce() throws {
+        let scratch = try Backend.postgres.scratch()
+        defer { scratch.remove() }
+        let session = try PostgresSession.connect(try PostgresAddress(scratch.location))
+        defer { session.close() }
+        let pid = try #require(try session.scalar("SELECT pg_backend_pid()", as: Int32.self))
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) {
+            try? PostgresAdmin.execute(scratch.location, "SELECT pg_terminate_backend(\(pid))")
+        }
+        let start = Date()
+        #expect {
+            try session.transaction("BEGIN") { s in try s.execute("SELECT pg_sleep(30)") }
+        } throws: { error in
+            let e = PostgresStore.failure(error, location: "x", operation: "read")
+            return e.message.contains("connection to the server was lost") || e.message.contains("terminating connection")
+        }
+        // Within seconds, not the statement deadline (150 s) nor the sleep (30 s).
+        #expect(Date().timeIntervalSince(start) < 10)
+        // The session opens a new connection for its next transaction.
+        #expect(try session.transaction("BEGIN") { s in try s.scalar("SELECT 1", as: Int.self) } == 1)
+    }
+
     @Test func zeroIsKeptWithoutItsSignAsOnSQLite() throws {
         let (store, scratch) = try makeStore(.postgres)
         defer { try? store.close(); scratch.remove() }

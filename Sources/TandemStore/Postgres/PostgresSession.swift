@@ -110,9 +110,19 @@ final class PostgresSession: @unchecked Sendable {
         var description: String { "the server did not answer within \(seconds) s; the connection was closed" }
     }
 
+    /// The connection was closed under a statement (the server ended the session).
+    struct Lost: Error, CustomStringConvertible {
+        var description: String {
+            "the connection to the server was lost (the server ended the session: a restart, an administrator, a network break); nothing of this transaction was written"
+        }
+    }
+
     /// Waits for `future`, at most `deadline`; past it, `onTimeout` runs (it closes the
-    /// connection, failing what was sent) and ``Timeout`` is thrown.
-    static func wait<T: Sendable>(_ future: EventLoopFuture<T>, deadline: TimeAmount, onTimeout: @escaping @Sendable () -> Void = {}) throws -> T {
+    /// connection, failing what was sent) and ``Timeout`` is thrown. With `watch`, the wait also
+    /// ends, with ``Lost``, within a second of that connection closing: postgres-nio does not
+    /// always fail a statement whose connection the server ended in the middle.
+    static func wait<T: Sendable>(_ future: EventLoopFuture<T>, deadline: TimeAmount, watch: PostgresConnection? = nil,
+                                  onTimeout: @escaping @Sendable () -> Void = {}) throws -> T {
         let promise = future.eventLoop.makePromise(of: T.self)
         future.cascade(to: promise)
         let seconds = deadline.nanoseconds / 1_000_000_000
@@ -121,6 +131,13 @@ final class PostgresSession: @unchecked Sendable {
             onTimeout()
         }
         defer { timer.cancel() }
+        var watcher: RepeatedTask?
+        if let watch {
+            watcher = future.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+                if watch.isClosed { promise.fail(Lost()) }
+            }
+        }
+        defer { watcher?.cancel() }
         return try promise.futureResult.wait()
     }
 
@@ -146,7 +163,8 @@ final class PostgresSession: @unchecked Sendable {
             try execute("COMMIT")
             return value
         } catch {
-            _ = try? execute("ROLLBACK", deadline: Self.beginDeadline)
+            // (A connection already gone has rolled back on the server.)
+            if !connection.isClosed { _ = try? execute("ROLLBACK", deadline: Self.beginDeadline) }
             throw error
         }
     }
@@ -154,21 +172,24 @@ final class PostgresSession: @unchecked Sendable {
     /// Runs one statement and collects its rows.
     func query(_ query: PostgresQuery) throws -> PostgresQueryResult {
         let connection = self.connection
-        return try Self.wait(connection.query(query, logger: logger), deadline: Self.statementDeadline, onTimeout: { Self.drop(connection) })
+        return try Self.wait(connection.query(query, logger: logger), deadline: Self.statementDeadline, watch: connection,
+                             onTimeout: { Self.drop(connection) })
     }
 
     /// Runs one statement; the number of rows it changed (or returned).
     @discardableResult
     func execute(_ query: PostgresQuery, deadline: TimeAmount = statementDeadline) throws -> Int {
         let connection = self.connection
-        return try Self.wait(connection.query(query, logger: logger), deadline: deadline, onTimeout: { Self.drop(connection) }).metadata.rows ?? 0
+        return try Self.wait(connection.query(query, logger: logger), deadline: deadline, watch: connection,
+                             onTimeout: { Self.drop(connection) }).metadata.rows ?? 0
     }
 
     /// Runs one statement and hands each row to `body` as it arrives (on the connection's
     /// thread, while this one waits): a large result is never held whole.
     func forEachRow(_ query: PostgresQuery, _ body: @escaping @Sendable (PostgresRow) throws -> Void) throws {
         let connection = self.connection
-        _ = try Self.wait(connection.query(query, logger: logger, body), deadline: Self.statementDeadline, onTimeout: { Self.drop(connection) })
+        _ = try Self.wait(connection.query(query, logger: logger, body), deadline: Self.statementDeadline, watch: connection,
+                          onTimeout: { Self.drop(connection) })
     }
 
     /// The first column of the first row, or nil.

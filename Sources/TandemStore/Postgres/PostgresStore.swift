@@ -226,6 +226,9 @@ public final class PostgresStore: Store, @unchecked Sendable {
         if let e = error as? SQLiteStore.Damaged {
             return StoreError(location: location, operation: operation, message: e.description, kind: .failed)
         }
+        if let e = error as? PostgresSession.Lost {
+            return StoreError(location: location, operation: operation, message: e.description, kind: .failed)
+        }
         if let e = error as? PostgresSession.Timeout {
             return StoreError(location: location, operation: operation, message: e.description, kind: connecting ? .unavailable : .failed)
         }
@@ -282,7 +285,8 @@ public final class PostgresStore: Store, @unchecked Sendable {
         case .failedToAddSSLHandler:
             return ("TLS could not be set up: \(e.underlying.map(connectionWords) ?? "unknown reason")", .unavailable)
         case .serverClosedConnection, .clientClosedConnection, .uncleanShutdown:
-            return ("the connection to the server was lost\(e.underlying.map { ": " + connectionWords($0) } ?? "")", connecting ? .unavailable : .failed)
+            return (connecting ? "the server closed the connection while it was being set up (is this a PostgreSQL server, and does it accept this user?)"
+                               : PostgresSession.Lost().description, connecting ? .unavailable : .failed)
         default:
             return ("the connection failed (\(e.code))\(e.underlying.map { ": " + connectionWords($0) } ?? "")", connecting ? .unavailable : .failed)
         }
@@ -291,6 +295,8 @@ public final class PostgresStore: Store, @unchecked Sendable {
     /// A network or TLS error in words.
     static func connectionWords(_ error: (any Error)?) -> String {
         guard let error else { return "cannot reach the server" }
+        // postgres-nio's own description hides everything; its code says what happened.
+        if let e = error as? PSQLError { return describe(e, connecting: true).0 }
         let text = String(describing: error)
         if text.contains("connectionRefused") || text.contains("Connection refused") {
             return "cannot connect: connection refused (is the server running, on this host and port?)"
