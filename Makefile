@@ -107,23 +107,14 @@ test: deps
 	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { echo "installing postgresql (the PostgreSQL store's tests run against a throwaway cluster)"; \
 	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends postgresql ) >/dev/null 2>&1 \
 	  || echo "could not install postgresql: the PostgreSQL tests will be skipped"; }
-	@pgdir=$$(mktemp -d /tmp/tandem-pg.XXXXXX); chmod 755 $$pgdir; \
-	trap 'Tests/Support/pg-cluster.sh stop '$$pgdir'/cluster; rm -rf '$$pgdir'' EXIT INT TERM; \
-	if Tests/Support/pg-cluster.sh start $$pgdir/cluster >/dev/null; then . $$pgdir/cluster/env; \
-	  echo "PostgreSQL tests run against a throwaway cluster at $$TANDEM_TEST_POSTGRES"; \
-	else echo "PostgreSQL could not be started: its tests will be skipped (see above)"; fi; \
-	$(SWIFT) test
+	@Tests/Support/pg-cluster.sh with $(SWIFT) test
 
 ## Run the benchmarks (package-benchmark; builds in release, about 2 minutes the first time).
 ## The PostgreSQL benchmarks run against a throwaway cluster, as the tests do. BENCH_FILTER narrows
 ## them: regular expressions without spaces, e.g. BENCH_FILTER="weekly.* alert.*".
 BENCH_FILTER ?= .*
 bench: build
-	@pgdir=$$(mktemp -d /tmp/tandem-pg.XXXXXX); chmod 755 $$pgdir; \
-	trap 'Tests/Support/pg-cluster.sh stop '$$pgdir'/cluster; rm -rf '$$pgdir'' EXIT INT TERM; \
-	if Tests/Support/pg-cluster.sh start $$pgdir/cluster >/dev/null; then export TANDEM_BENCH_POSTGRES=$$(Tests/Support/pg-cluster.sh url $$pgdir/cluster); \
-	else echo "PostgreSQL could not be started: its benchmarks are not run"; fi; \
-	ENABLE_BENCHMARKS=1 $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress $(foreach f,$(BENCH_FILTER),--filter "$(f)")
+	@Tests/Support/pg-cluster.sh with env ENABLE_BENCHMARKS=1 $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress $(foreach f,$(BENCH_FILTER),--filter "$(f)")
 
 ## The forecast benchmarks, then scikit-learn and statsmodels on the same data in the same run.
 bench-compare: deps

@@ -94,6 +94,21 @@ extension Store {
     public func undoLatestRun() throws(StoreError) -> UndoneRun { try undoLatestRun(day: nil) }
 }
 
+/// Which organisation a store object serves when none is named.
+enum StoreOrganisation {
+    /// The organisations a store holds (both backends ask the same).
+    static let heldSQL = "SELECT org FROM unit UNION SELECT org FROM key_result UNION SELECT org FROM run ORDER BY 1"
+
+    /// The one organisation held (`default` when none is); refused when there are several.
+    static func only(_ held: [String], location: String) throws(StoreError) -> String {
+        guard held.count <= 1 else {
+            throw StoreError(location: location, operation: "open",
+                             message: "the store holds several organisations (\(held.joined(separator: ", "))); say which with --org-key", kind: .refused)
+        }
+        return held.first ?? SQLiteStore.defaultOrganisation
+    }
+}
+
 /// How a command opens a store.
 public enum StoreAccess: Sendable {
     /// Create the store when it does not exist (an import).

@@ -4,7 +4,7 @@
 # its URL; `pg-cluster.sh stop DIR` stops it and removes DIR. As root, the server runs as the
 # `postgres` user (PostgreSQL refuses to run as root). Needs Debian's postgresql (any version).
 set -euo pipefail
-cmd=${1:?start or stop}; dir=${2:?a folder}
+cmd=${1:?start, stop, url or with}; dir=${2:?a folder or a command}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$bin" ] && [ -x "$bin/initdb" ] || { echo "no PostgreSQL server (Debian's postgresql) is installed" >&2; exit 1; }
 as=()
@@ -58,5 +58,22 @@ stop)
 url)
   echo "postgres://tandem@127.0.0.1:$(cat "$dir/port")/tandem"
   ;;
-*) echo "usage: pg-cluster.sh start|stop|url DIR" >&2; exit 2 ;;
+with)
+  # `pg-cluster.sh with COMMAND…` (DIR unused: a temporary folder is made): runs the command
+  # with a cluster started for it (TANDEM_TEST_POSTGRES…, TANDEM_BENCH_POSTGRES), stops the
+  # cluster however the command ends, and exits with the command's status. When the cluster
+  # cannot start, the command runs without it (its PostgreSQL tests then say why they skip).
+  shift
+  top=$(mktemp -d /tmp/tandem-pg.XXXXXX); chmod 755 "$top"
+  trap '"$0" stop "$top/cluster"; rm -rf "$top"' EXIT INT TERM
+  if "$0" start "$top/cluster" >/dev/null; then
+    . "$top/cluster/env"; export TANDEM_BENCH_POSTGRES=$TANDEM_TEST_POSTGRES
+    echo "PostgreSQL runs as a throwaway cluster at $TANDEM_TEST_POSTGRES"
+  else
+    echo "PostgreSQL could not be started (see above): what needs it is skipped"
+  fi
+  status=0; "$@" || status=$?
+  exit $status
+  ;;
+*) echo "usage: pg-cluster.sh start|stop|url DIR, or pg-cluster.sh with COMMAND…" >&2; exit 2 ;;
 esac

@@ -45,13 +45,8 @@ public final class PostgresStore: Store, @unchecked Sendable {
             if let organisation {
                 org = organisation
             } else {
-                let held = try session.query("SELECT org FROM unit UNION SELECT org FROM key_result UNION SELECT org FROM run ORDER BY 1")
-                    .map { try $0.decode(String.self) }
-                guard held.count <= 1 else {
-                    throw StoreError(location: location, operation: "open",
-                                     message: "the store holds several organisations (\(held.joined(separator: ", "))); say which with --org-key", kind: .refused)
-                }
-                org = held.first ?? SQLiteStore.defaultOrganisation
+                let held = try session.query(PostgresQuery(unsafeSQL: StoreOrganisation.heldSQL)).map { try $0.decode(String.self) }
+                org = try StoreOrganisation.only(held, location: location)
             }
         } catch {
             session.close()

@@ -84,15 +84,13 @@ public final class SQLiteStore: Store {
             org = organisation
         } else {
             let held: [String]
-            do { held = try pool.read { db in try String.fetchAll(db, sql: "SELECT org FROM unit UNION SELECT org FROM key_result UNION SELECT org FROM run ORDER BY 1") } } catch {
+            do { held = try pool.read { db in try String.fetchAll(db, sql: StoreOrganisation.heldSQL) } } catch {
                 throw StorePath.failure(error, path: path, operation: "open")
             }
-            guard held.count <= 1 else {
-                try? pool.close()
-                throw StoreError(location: path, operation: "open",
-                                 message: "the store holds several organisations (\(held.joined(separator: ", "))); say which with --org-key", kind: .refused)
+            do { org = try StoreOrganisation.only(held, location: path) } catch {
+                try? pool.close()  // a store object that is not made: nothing was written on it
+                throw error
             }
-            org = held.first ?? Self.defaultOrganisation
         }
     }
 
