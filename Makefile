@@ -1,6 +1,7 @@
 # Tandem: the two commands a newcomer needs are `make demo` and `make test`.
 # Both first install what is missing (Debian packages, through apt-get; sudo only when not root).
 
+SHELL      := /bin/bash
 SWIFT      ?= swift
 APT_PKGS   := liblapack-dev libblas-dev libopenblas0-pthread
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -9,7 +10,7 @@ SAMPLE     := datasets/xinghai
 REAL       ?= ../shared/data/justgiving
 DEMO_DB    := .build/demo/tandem.db
 
-.PHONY: demo test deps build install uninstall bench bench-compare accuracy accuracy-real sample clean fuzz
+.PHONY: demo test serve deps build install uninstall bench bench-compare accuracy accuracy-real sample clean fuzz
 
 ## Install the system libraries Tandem links (LAPACK, BLAS, OpenBLAS), only those missing.
 deps:
@@ -98,12 +99,15 @@ fuzz: deps
 test: deps
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
 	dpkg-query -W -f='$${Status}' fonts-wqy-microhei 2>/dev/null | grep -q "install ok installed" || missing="$$missing fonts-wqy-microhei"; \
-	if [ -n "$$missing" ]; then echo "installing$$missing (to render the HTML report, Chinese included, in a test)"; \
+	if [ -n "$$missing" ]; then echo "installing$$missing (to render the HTML report and drive the dashboard, Chinese included, in tests)"; \
 	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing ) >/dev/null 2>&1 \
 	  || echo "could not install$$missing: the HTML rendering check will be skipped"; fi
 	@python3 -c "import jsonschema" 2>/dev/null || { echo "installing python3-jsonschema (to check the JSON output against its schemas in a test)"; \
 	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-jsonschema ) >/dev/null 2>&1 \
 	  || echo "could not install python3-jsonschema: the JSON Schema check will be skipped"; }
+	@python3 -c "import playwright" 2>/dev/null || { echo "installing Playwright for Python (to drive Chromium through the dashboard's journeys in a test; no browser download)"; \
+	  python3 -m pip install -q --break-system-packages playwright >/dev/null 2>&1 \
+	  || echo "could not install playwright: the browser journeys will be skipped"; }
 	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { echo "installing postgresql (the PostgreSQL store's tests run against a throwaway cluster)"; \
 	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends postgresql ) >/dev/null 2>&1 \
 	  || echo "could not install postgresql: the PostgreSQL tests will be skipped"; }
@@ -147,6 +151,33 @@ accuracy-real: build
 	$(TANDEM) evaluate --recalibrate --model Models/kr-forecast.json --krs $(REAL)/krs.csv --checkins $(REAL)/checkins.csv | grep -v -e "^    " -e "reliability of the model"
 
 ## Regenerate the bundled sample with the documented seed, and retrain the shipped forecast model on it.
+## The dashboard on the sample: a store imported and run week by week the first time, one account
+## per role (their passwords printed, and kept in $(SERVE_DIR)/accounts.txt), then `tandem serve`.
+SERVE_DIR  := .build/serve
+SERVE_DB   := $(SERVE_DIR)/tandem.db
+PORT       ?= 8080
+serve: build
+	@if [ ! -f $(SERVE_DB) ]; then \
+	  mkdir -p $(SERVE_DIR); \
+	  echo "== a new demo store: the sample 星海科技, run week by week ($(SERVE_DB)) =="; \
+	  $(TANDEM) import --db $(SERVE_DB) --org $(SAMPLE)/org.yaml --krs $(SAMPLE)/krs.csv --checkins $(SAMPLE)/checkins.csv >/dev/null 2>&1 || exit 1; \
+	  for day in 2026-10-07 2026-10-14 2026-10-21 2026-10-28 2026-11-04 2026-11-11 2026-11-18; do \
+	    $(TANDEM) run --db $(SERVE_DB) --as-of $$day >/dev/null || exit 1; done; \
+	  : > $(SERVE_DIR)/accounts.txt; \
+	  for spec in "admin@xinghai.cn|管理员 Admin|admin||" "hr@xinghai.cn|人力资源 HR|hr||" "strategy@xinghai.cn|战略部 Strategy|strategy||" \
+	              "lead@xinghai.cn|产品部负责人 Lead|lead|product|" "member@xinghai.cn|冯宇|member||冯宇"; do \
+	    IFS='|' read -r email name role units person <<< "$$spec"; \
+	    password=$$(head -c 12 /dev/urandom | base64 | tr '+/' '-_'); \
+	    printf '%s\n' "$$password" | $(TANDEM) users add --db $(SERVE_DB) --email $$email --name "$$name" --role $$role \
+	      $${units:+--units $$units} $${person:+--person "$$person"} --password-stdin >/dev/null || exit 1; \
+	    printf '%-22s %-10s %s\n' "$$email" "$$role" "$$password" >> $(SERVE_DIR)/accounts.txt; \
+	  done; \
+	fi
+	@echo "== demo accounts (email, role, password; also in $(SERVE_DIR)/accounts.txt) =="
+	@cat $(SERVE_DIR)/accounts.txt
+	@echo
+	$(TANDEM) serve --db $(SERVE_DB) --port $(PORT)
+
 sample: build
 	$(TANDEM) generate --seed 2026 --units 42 --quarters 5 --as-of 2026-11-18 --out $(SAMPLE)
 	$(TANDEM) train --krs $(SAMPLE)/krs.csv --checkins $(SAMPLE)/checkins.csv --org $(SAMPLE)/org.yaml --out Models/kr-forecast.json

@@ -28,6 +28,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // The dashboard and its API (TandemServer), bcrypt for passwords, SHA-256 for the digests of session and token secrets.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // System LAPACK and BLAS (Fortran ABI), linked by the generic names `lapack` and
@@ -48,11 +53,19 @@ let package = Package(
                                                    .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio"),
                                                    .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                                                    .product(name: "Logging", package: "swift-log")], exclude: ["README.md"]),
-        .target(name: "TandemService", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore"], exclude: ["README.md"]),
+        .target(name: "TandemService", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore",
+                                                     .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                                                     .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"]),
+        // The dashboard and the JSON API on Hummingbird: pages rendered on the server, every asset in the binary.
+        .target(name: "TandemServer", dependencies: ["TandemCore", "TandemStore", "TandemService", "TandemEngine", "TandemPolicy", "TandemNumerics",
+                                                    .product(name: "Hummingbird", package: "hummingbird"),
+                                                    .product(name: "Mustache", package: "swift-mustache"),
+                                                    .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "tandem",
             dependencies: [
                 "TandemCore", "TandemNumerics", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore", "TandemService", "TandemGenerator",
+                "TandemServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // The JSON Schemas of the commands' output: documentation, installed beside the binary.
@@ -73,6 +86,8 @@ let package = Package(
         .target(name: "TandemTestSupport", dependencies: ["TandemStore"], path: "Tests/TandemTestSupport"),
         .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore", "TandemCore", "TandemEngine", "TandemTestSupport"]),
         .testTarget(name: "TandemServiceTests", dependencies: ["TandemService", "TandemStore", "TandemCore", "TandemEngine", "TandemTestSupport"]),
+        .testTarget(name: "TandemServerTests", dependencies: ["TandemServer", "TandemService", "TandemStore", "TandemCore", "TandemTestSupport",
+                                                         .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "TandemForecastTests", dependencies: ["TandemForecast", "TandemCore", "TandemGenerator", "TandemNumerics",
                                                         .product(name: "PropertyBased", package: "swift-property-based")]),
         // Runs the built `tandem` binary; the dependency makes `swift test` build it first.

@@ -17,6 +17,10 @@ public enum ServiceError: Error, CustomStringConvertible, Sendable {
     case invalidRequest(String)
     /// A model file that cannot be read, or a fit that failed.
     case forecast(ForecastError)
+    /// Something the asker may not know exists, or that does not exist: the same answer for both.
+    case notFound(String)
+    /// Something the asker sees but may not do (a member acknowledging another's alert).
+    case forbidden(String)
 
     public var description: String {
         switch self {
@@ -25,6 +29,8 @@ public enum ServiceError: Error, CustomStringConvertible, Sendable {
         case .refused(let words, let note, let location): "\(location.map { "\($0): " } ?? "")error: \(words)" + (note.map { "\nnote: \($0)" } ?? "")
         case .invalidRequest(let words): "error: \(words)"
         case .forecast(let e): e.description
+        case .notFound(let words): "error: \(words)"
+        case .forbidden(let words): "error: \(words)"
         }
     }
 }

@@ -64,7 +64,8 @@ public enum StoreService {
     /// Imports whichever files are given, all or nothing: the files are checked first (exactly as
     /// `validate` checks them, and against what the store holds when a file comes alone); with
     /// any error nothing is written. The store is created when missing.
-    public static func importFiles(_ request: ImportRequest, into location: String, organisation: String? = nil) throws(ServiceError) -> ImportOutcome {
+    public static func importFiles(_ request: ImportRequest, into location: String, organisation: String? = nil,
+                                   actor: String = "cli") throws(ServiceError) -> ImportOutcome {
         guard !request.files.isEmpty else { throw .invalidRequest("give at least one of --org, --krs, --checkins") }
         // What the store holds, for files that come alone. A store that does not exist yet holds nothing.
         var known: Dataset?
@@ -100,6 +101,9 @@ public enum StoreService {
         defer { try? store.close() }
         let summary = try storeCall { () throws(StoreError) in try store.importDataset(loaded.dataset, files: request.files) }
         let counts = try storeCall { () throws(StoreError) in try store.counts() }
+        // The audit log's line (after the import: a failed import changes nothing, the log included).
+        try? store.appendAudit(AuditEntry(at: AccountService.now(), actor: actor, action: "import", target: request.files.joined(separator: ", "),
+                                          detail: "units +\(summary.unitsAdded) ~\(summary.unitsChanged), key results +\(summary.keyResultsAdded) ~\(summary.keyResultsChanged), check-ins +\(summary.checkInsAdded) ~\(summary.checkInsChanged)"))
         return ImportOutcome(summary: summary, counts: counts, warnings: loaded.diagnostics, sources: loaded.sources)
     }
 

@@ -21,6 +21,12 @@ public struct TandemService: Sendable {
         self.shipped = shipped
     }
 
+    /// Runs blocking work (a store's calls, bcrypt) off the caller's executor, as every entry
+    /// point here does: for a front end that calls the synchronous namespaces itself.
+    public static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws(ServiceError) -> T) async throws(ServiceError) -> T {
+        try await Offload.run(work)
+    }
+
     // MARK: The store
 
     public func validate(_ request: ImportRequest) async -> Validation {

@@ -84,6 +84,9 @@ public protocol Store: AnyObject, Sendable {
     /// Whether a ledger event is still there (undoing a run removes its events).
     func eventExists(_ id: Int64) throws(StoreError) -> Bool
     /// Records one delivery attempt; false when the event is gone (nothing to record or retry).
+    /// Runs `body` in one transaction over rows both backends read alike (the accounts'
+    /// bookkeeping, ``Account``); writing or only reading.
+    func withRows<T>(_ operation: String, writing: Bool, _ body: (StoreRows) throws -> T) throws(StoreError) -> T
     @discardableResult
     func recordDelivery(event: Int64, url: String, delivered: Bool) throws(StoreError) -> Bool
 }

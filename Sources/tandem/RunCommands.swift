@@ -200,6 +200,8 @@ struct Ack: AsyncParsableCommand {
         let day = asOf
         let store = try await openStore(db, .readWrite, orgKey)
         let ack = try await call { () async throws(ServiceError) in try await service.acknowledge(store: store, alert: alert, note: note, day: day) }
+        try? AccountService.audit(store: store, AuditEntry(at: AccountService.now(), actor: commandLineActor, action: "ack",
+                                                          target: "alert \(ack.alert.id)", detail: note))
         print("alert #\(ack.alert.id) (\(ack.alert.keyResultID), \(ack.alert.severity.rawValue)) acknowledged on \(ack.day): \(note)".terminalSafe)
     }
 }
@@ -207,7 +209,7 @@ struct Ack: AsyncParsableCommand {
 struct Feed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the ledger's events as JSON Lines (one JSON object a line), oldest first.",
-        discussion: "Each event: event_id, alert_id, day, kind (opened, escalated, improved, updated, resolved, acked), severity, reasons, kr_id, unit_id, owner, title. Pass the last event_id seen with --after to read only what is new.")
+        discussion: "Each event: event_id, alert_id, day, kind (opened, escalated, improved, updated, resolved, acked, snoozed), severity, reasons, kr_id, unit_id, owner, title. Pass the last event_id seen with --after to read only what is new.")
 
     @Option(help: storeHelp)
     var db: String?

@@ -49,10 +49,27 @@ public enum LedgerEventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case resolved
     /// Someone acknowledged it with a note.
     case acked
+    /// Someone put it out of the inbox until a day, with a note.
+    case snoozed
 
-    /// The kinds a run writes (every kind but `acked`), in the order a run's summary lists them.
+    /// The kinds a run writes (every kind but `acked` and `snoozed`), in the order a run's summary lists them.
     public static let runKinds: [LedgerEventKind] = [.opened, .escalated, .improved, .updated, .resolved]
 
     /// Whether the event calls for a notification: an alert opened or got worse.
     public var notifies: Bool { self == .opened || self == .escalated }
+}
+
+/// What an account of the dashboard may see and do (DESIGN.md, "Who sees what"): OKRs are public
+/// inside the company, KPIs confidential to their owner and the owner's managers.
+public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Accounts, tokens, imports; sees everything.
+    case admin
+    /// Every decision, explanation and OKR; KPI details only in aggregate; policies and what-if.
+    case strategy
+    /// Everything; acts on every alert.
+    case hr
+    /// A unit's lead: also the KPI details of the units led and every unit below; acts on their alerts.
+    case lead
+    /// All OKRs of the organisation and one's own KPIs; acts on one's own key results.
+    case member
 }

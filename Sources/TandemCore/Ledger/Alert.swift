@@ -18,15 +18,18 @@ public struct Alert: Sendable, Codable, Hashable {
     public var updatedDay: Day
     public var resolvedDay: Day?
     public var ackNote: String?
+    /// Out of the inbox until this day (a person snoozed it); an escalation wakes it.
+    public var snoozedUntil: Day?
 
     enum CodingKeys: String, CodingKey {
         case id, keyResultID = "kr_id", unitID = "unit_id", owner, title, severity, status, rules, reasons
         case pSuccess = "p_success", openedDay = "opened", updatedDay = "updated", resolvedDay = "resolved", ackNote = "ack_note"
+        case snoozedUntil = "snoozed_until"
     }
 
     public init(id: Int64, keyResultID: String, unitID: String, owner: String?, title: String, severity: AlertSeverity,
                 status: AlertStatus, rules: String, reasons: String, pSuccess: Double, openedDay: Day, updatedDay: Day,
-                resolvedDay: Day? = nil, ackNote: String? = nil) {
+                resolvedDay: Day? = nil, ackNote: String? = nil, snoozedUntil: Day? = nil) {
         self.id = id
         self.keyResultID = keyResultID
         self.unitID = unitID
@@ -41,7 +44,11 @@ public struct Alert: Sendable, Codable, Hashable {
         self.updatedDay = updatedDay
         self.resolvedDay = resolvedDay
         self.ackNote = ackNote
+        self.snoozedUntil = snoozedUntil
     }
+
+    /// Whether the alert is out of the inbox on `day` (snoozed until a later day).
+    public func isSnoozed(on day: Day) -> Bool { snoozedUntil.map { day < $0 } ?? false }
 }
 
 /// One change of one alert, as the ledger's state machine decides it and the store persists it:

@@ -65,6 +65,7 @@ public enum Ledger {
         if severity > a.severity {
             kind = .escalated
             after.status = .open
+            after.snoozedUntil = nil
         } else if severity < a.severity {
             kind = .improved
         } else if a.rules != rules || a.reasons != o.reasons {
@@ -109,6 +110,33 @@ public enum Ledger {
 }
 
 /// A ledger transition refused, in words.
+extension Ledger {
+    /// The longest snooze, in days: past a cycle's quarter, an alert is not snoozed but acknowledged.
+    public static let longestSnooze = 92
+
+    /// Puts a live alert out of the inbox until `until` (not before the day after `day`); an
+    /// escalation wakes it earlier. The note says why.
+    public static func snooze(_ a: Alert, until: Day, note: String, day: Day, latestRun: Day?,
+                              lastEventDay: Day?) throws(LedgerError) -> AlertTransition {
+        guard a.status.isLive else { throw LedgerError("alert \(a.id) is already resolved") }
+        guard until > day else { throw LedgerError("a snooze ends after the day it is given (\(day)); found \(until)") }
+        guard day.distance(to: until) <= longestSnooze else {
+            throw LedgerError("a snooze lasts at most \(longestSnooze) days; \(until) is \(day.distance(to: until)) days after \(day)")
+        }
+        if let latestRun, latestRun.distance(to: day) > acknowledgementMargin {
+            throw LedgerError("a snooze dated \(day) lies more than \(acknowledgementMargin) days after the latest run (\(latestRun))")
+        }
+        if let last = lastEventDay, day < last {
+            throw LedgerError("alert \(a.id) was last changed on \(last); a snooze dated \(day) would come before it")
+        }
+        let reason = note.trimmingCharacters(in: .whitespacesAndNewlines)
+        var after = a
+        after.snoozedUntil = until
+        return AlertTransition(before: a, after: after, event: .snoozed, eventSeverity: a.severity,
+                               eventText: reason.isEmpty ? "snoozed until \(until)" : "snoozed until \(until): \(reason)")
+    }
+}
+
 public struct LedgerError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }

@@ -106,3 +106,53 @@ extension PostgresStore {
         try s.execute(PostgresQuery(unsafeSQL: sql, binds: b))
     }
 }
+
+extension PostgresStore {
+    /// Accounts' bookkeeping: writes without the organisation's write lock (a sign-in does not
+    /// wait for a weekly run), at READ COMMITTED; reads from one snapshot.
+    public func withRows<T>(_ operation: String, writing: Bool, _ body: (StoreRows) throws -> T) throws(StoreError) -> T {
+        guard writing else { return try read(operation) { s in try body(Self.rows(s)) } }
+        if readOnly {
+            throw StoreError(location: location, operation: operation, message: "the store was opened for reading only", kind: .refused)
+        }
+        do {
+            return try session.transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { s in try body(Self.rows(s)) }
+        } catch {
+            throw Self.failure(error, location: location, operation: operation)
+        }
+    }
+
+    static func rows(_ s: PostgresSession) -> StoreRows {
+        func query(_ sql: String, _ values: [ContentValue]) throws -> PostgresQuery {
+            var b = PostgresBindings()
+            for v in values {
+                switch v {
+                case .null: b.appendNull()
+                case .integer(let x): try b.append(x)
+                case .real(let x): try b.append(x)
+                case .text(let x): try b.append(x)
+                case .bool(let x): try b.append(x)
+                }
+            }
+            return PostgresQuery(unsafeSQL: numbered(sql), binds: b)
+        }
+        return StoreRows(
+            fetch: { sql, values, kinds in
+                var out: [[ContentValue]] = []
+                for row in try s.query(try query(sql, values)) {
+                    var values: [ContentValue] = []
+                    for (cell, kind) in zip(row, kinds) {
+                        switch kind {
+                        case .text: values.append(try cell.decode(String?.self).map(ContentValue.text) ?? .null)
+                        case .integer: values.append(try cell.decode(Int64?.self).map(ContentValue.integer) ?? .null)
+                        case .real: values.append(try cell.decode(Double?.self).map(ContentValue.real) ?? .null)
+                        case .bool: values.append(try cell.decode(Bool?.self).map(ContentValue.bool) ?? .null)
+                        }
+                    }
+                    out.append(values)
+                }
+                return out
+            },
+            run: { sql, values in try s.execute(try query(sql, values)) })
+    }
+}

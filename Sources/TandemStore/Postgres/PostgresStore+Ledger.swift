@@ -4,7 +4,7 @@ import TandemCore
 
 extension PostgresStore {
     /// The columns an alert is read from, in ``alert(_:)``'s order.
-    static let alertColumns = "id, kr_id, unit_id, owner, title, severity, status, rules, reasons, p_success, opened_day, updated_day, resolved_day, ack_note"
+    static let alertColumns = "id, kr_id, unit_id, owner, title, severity, status, rules, reasons, p_success, opened_day, updated_day, resolved_day, ack_note, snoozed_until"
 
     /// A day the store holds; a number no Tandem writes is refused, not trapped on.
     static func day(_ ordinal: Int) throws -> Day {
@@ -13,12 +13,13 @@ extension PostgresStore {
     }
 
     static func alert(_ row: PostgresRow) throws -> Alert {
-        let (id, kr, unit, owner, title, severity, status, rules, reasons, p, opened, updated, resolved, note) =
-            try row.decode((Int64, String, String, String?, String, String, String, String, String, Double, Int, Int, Int?, String?).self)
+        let (id, kr, unit, owner, title, severity, status, rules, reasons, p, opened, updated, resolved, note, snoozed) =
+            try row.decode((Int64, String, String, String?, String, String, String, String, String, Double, Int, Int, Int?, String?, Int?).self)
         guard let s = AlertSeverity(rawValue: severity) else { throw SQLiteStore.damaged("alert \(id) has the severity '\(severity)'") }
         guard let t = AlertStatus(rawValue: status) else { throw SQLiteStore.damaged("alert \(id) has the status '\(status)'") }
         return Alert(id: id, keyResultID: kr, unitID: unit, owner: owner, title: title, severity: s, status: t, rules: rules, reasons: reasons,
-                     pSuccess: p, openedDay: try day(opened), updatedDay: try day(updated), resolvedDay: try resolved.map(day), ackNote: note)
+                     pSuccess: p, openedDay: try day(opened), updatedDay: try day(updated), resolvedDay: try resolved.map(day), ackNote: note,
+                     snoozedUntil: try snoozed.map(day))
     }
 
     static func latestRun(_ s: PostgresSession, org: String) throws -> Day? {
@@ -152,16 +153,17 @@ extension PostgresStore {
             let a = inserted.map(\.1)
             try s.execute("""
                 INSERT INTO alert (id, org, kr_id, unit_id, owner, title, severity, status, rules, reasons, p_success, opened_day,
-                  updated_day, resolved_day, ack_note)
+                  updated_day, resolved_day, ack_note, snoozed_until)
                 SELECT id, \(org), k, u, CASE WHEN o_null THEN NULL ELSE o END, ti, se, st, ru, re, p, od, ud,
-                  CASE WHEN rd < 0 THEN NULL ELSE rd END, CASE WHEN n_null THEN NULL ELSE n END
+                  CASE WHEN rd < 0 THEN NULL ELSE rd END, CASE WHEN n_null THEN NULL ELSE n END, CASE WHEN sz < 0 THEN NULL ELSE sz END
                 FROM unnest(\(inserted.map(\.0))::int8[], \(a.map(\.keyResultID))::text[], \(a.map(\.unitID))::text[],
                             \(a.map { $0.owner ?? "" })::text[], \(a.map { $0.owner == nil })::bool[], \(a.map(\.title))::text[],
                             \(a.map(\.severity.rawValue))::text[], \(a.map(\.status.rawValue))::text[], \(a.map(\.rules))::text[],
                             \(a.map(\.reasons))::text[], \(Self.z(a.map(\.pSuccess)))::float8[], \(a.map { Int($0.openedDay.ordinal) })::int8[],
                             \(a.map { Int($0.updatedDay.ordinal) })::int8[], \(a.map { $0.resolvedDay.map { Int($0.ordinal) } ?? -1 })::int8[],
-                            \(a.map { $0.ackNote ?? "" })::text[], \(a.map { $0.ackNote == nil })::bool[])
-                  AS t(id, k, u, o, o_null, ti, se, st, ru, re, p, od, ud, rd, n, n_null)
+                            \(a.map { $0.ackNote ?? "" })::text[], \(a.map { $0.ackNote == nil })::bool[],
+                            \(a.map { $0.snoozedUntil.map { Int($0.ordinal) } ?? -1 })::int8[])
+                  AS t(id, k, u, o, o_null, ti, se, st, ru, re, p, od, ud, rd, n, n_null, sz)
                 """)
         }
         if !updated.isEmpty {
@@ -201,12 +203,14 @@ extension PostgresStore {
     static func update(_ s: PostgresSession, _ a: [Alert], org: String) throws -> Int {
         try s.execute("""
             UPDATE alert SET severity = t.se, status = t.st, rules = t.ru, reasons = t.re, p_success = t.p, updated_day = t.ud,
-              resolved_day = CASE WHEN t.rd < 0 THEN NULL ELSE t.rd END, ack_note = CASE WHEN t.n_null THEN NULL ELSE t.n END
+              resolved_day = CASE WHEN t.rd < 0 THEN NULL ELSE t.rd END, ack_note = CASE WHEN t.n_null THEN NULL ELSE t.n END,
+              snoozed_until = CASE WHEN t.sz < 0 THEN NULL ELSE t.sz END
             FROM unnest(\(a.map(\.id))::int8[], \(a.map(\.severity.rawValue))::text[], \(a.map(\.status.rawValue))::text[],
                         \(a.map(\.rules))::text[], \(a.map(\.reasons))::text[], \(Self.z(a.map(\.pSuccess)))::float8[],
                         \(a.map { Int($0.updatedDay.ordinal) })::int8[], \(a.map { $0.resolvedDay.map { Int($0.ordinal) } ?? -1 })::int8[],
-                        \(a.map { $0.ackNote ?? "" })::text[], \(a.map { $0.ackNote == nil })::bool[])
-              AS t(id, se, st, ru, re, p, ud, rd, n, n_null)
+                        \(a.map { $0.ackNote ?? "" })::text[], \(a.map { $0.ackNote == nil })::bool[],
+                        \(a.map { $0.snoozedUntil.map { Int($0.ordinal) } ?? -1 })::int8[])
+              AS t(id, se, st, ru, re, p, ud, rd, n, n_null, sz)
             WHERE alert.id = t.id AND alert.org = \(org)
             """)
     }

@@ -45,7 +45,7 @@ extension PostgresStore {
                 }
                 restored.append(Alert(id: id, keyResultID: a.keyResultID, unitID: a.unitID, owner: a.owner, title: a.title, severity: a.severity,
                                       status: a.status, rules: a.rules, reasons: a.reasons, pSuccess: a.pSuccess, openedDay: a.openedDay,
-                                      updatedDay: a.updatedDay, resolvedDay: a.resolvedDay, ackNote: a.ackNote))
+                                      updatedDay: a.updatedDay, resolvedDay: a.resolvedDay, ackNote: a.ackNote, snoozedUntil: a.snoozedUntil))
             }
             if !removed.isEmpty {
                 // Webhook records of the removed alerts' other events (none normally: they were opened by this run).

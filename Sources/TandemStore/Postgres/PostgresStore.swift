@@ -165,6 +165,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
             "CREATE TABLE org_state (org TEXT PRIMARY KEY, generation BIGINT NOT NULL)",
         ]),
         (StoreSchema.steps[6], InboxSQL.indexes),
+        (StoreSchema.steps[7], AccountSchema.v8(postgres: true)),
     ]
 
     /// Checks what the database holds and applies the steps not applied yet.

@@ -105,3 +105,43 @@ extension ContentValue {
         }
     }
 }
+
+extension SQLiteStore {
+    public func withRows<T>(_ operation: String, writing: Bool, _ body: (StoreRows) throws -> T) throws(StoreError) -> T {
+        if writing { return try write(operation) { db in try body(Self.rows(db)) } }
+        return try read(operation) { db in try body(Self.rows(db)) }
+    }
+
+    static func rows(_ db: Database) -> StoreRows {
+        func arguments(_ values: [ContentValue]) -> StatementArguments {
+            StatementArguments(values.map { v -> (any DatabaseValueConvertible)? in
+                switch v {
+                case .null: return nil
+                case .integer(let x): return x
+                case .real(let x): return x
+                case .text(let x): return x
+                case .bool(let x): return x
+                }
+            })
+        }
+        return StoreRows(
+            fetch: { sql, values, kinds in
+                try Row.fetchAll(db, sql: sql, arguments: arguments(values)).map { row in
+                    kinds.enumerated().map { i, kind -> ContentValue in
+                        let v: DatabaseValue = row[i]
+                        if v.isNull { return .null }
+                        switch kind {
+                        case .text: return (String.fromDatabaseValue(v)).map(ContentValue.text) ?? .null
+                        case .integer: return (Int64.fromDatabaseValue(v)).map(ContentValue.integer) ?? .null
+                        case .real: return (Double.fromDatabaseValue(v)).map(ContentValue.real) ?? .null
+                        case .bool: return (Bool.fromDatabaseValue(v)).map(ContentValue.bool) ?? .null
+                        }
+                    }
+                }
+            },
+            run: { sql, values in
+                try db.execute(sql: sql, arguments: arguments(values))
+                return db.changesCount
+            })
+    }
+}

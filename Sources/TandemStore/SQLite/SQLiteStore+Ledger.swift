@@ -11,7 +11,8 @@ extension Alert {
         self.init(id: row["id"], keyResultID: row["kr_id"], unitID: row["unit_id"], owner: row["owner"], title: row["title"],
                   severity: s, status: t, rules: row["rules"], reasons: row["reasons"], pSuccess: row["p_success"],
                   openedDay: Day(ordinal: Int32(row["opened_day"] as Int)), updatedDay: Day(ordinal: Int32(row["updated_day"] as Int)),
-                  resolvedDay: (row["resolved_day"] as Int?).map { Day(ordinal: Int32($0)) }, ackNote: row["ack_note"])
+                  resolvedDay: (row["resolved_day"] as Int?).map { Day(ordinal: Int32($0)) }, ackNote: row["ack_note"],
+                  snoozedUntil: (row["snoozed_until"] as Int?).map { Day(ordinal: Int32($0)) })
     }
 }
 
@@ -113,17 +114,18 @@ extension SQLiteStore {
         if t.before == nil {
             try db.cachedStatement(sql: """
                 INSERT INTO alert (org, kr_id, unit_id, owner, title, severity, status, rules, reasons, p_success, opened_day, updated_day,
-                  resolved_day, ack_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  resolved_day, ack_note, snoozed_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [org, a.keyResultID, a.unitID, a.owner, a.title, a.severity.rawValue, a.status.rawValue, a.rules, a.reasons,
-                                         a.pSuccess, Int(a.openedDay.ordinal), Int(a.updatedDay.ordinal), a.resolvedDay.map { Int($0.ordinal) }, a.ackNote])
+                                         a.pSuccess, Int(a.openedDay.ordinal), Int(a.updatedDay.ordinal), a.resolvedDay.map { Int($0.ordinal) }, a.ackNote,
+                                         a.snoozedUntil.map { Int($0.ordinal) }])
             id = db.lastInsertedRowID
         } else {
             id = a.id
             try db.cachedStatement(sql: """
                 UPDATE alert SET severity = ?, status = ?, rules = ?, reasons = ?, p_success = ?, updated_day = ?, resolved_day = ?,
-                  ack_note = ? WHERE id = ? AND org = ?
+                  ack_note = ?, snoozed_until = ? WHERE id = ? AND org = ?
                 """).execute(arguments: [a.severity.rawValue, a.status.rawValue, a.rules, a.reasons, a.pSuccess, Int(a.updatedDay.ordinal),
-                                         a.resolvedDay.map { Int($0.ordinal) }, a.ackNote, id, org])
+                                         a.resolvedDay.map { Int($0.ordinal) }, a.ackNote, a.snoozedUntil.map { Int($0.ordinal) }, id, org])
             guard db.changesCount == 1 else { throw damaged("alert \(id) is gone") }
         }
         try db.cachedStatement(sql: "INSERT INTO alert_event (org, alert_id, day, kind, severity, reasons) VALUES (?, ?, ?, ?, ?, ?)")

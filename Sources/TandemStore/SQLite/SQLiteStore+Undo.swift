@@ -79,9 +79,9 @@ extension SQLiteStore {
             }
             try db.execute(sql: """
                 UPDATE alert SET severity = ?, status = ?, rules = ?, reasons = ?, p_success = ?, updated_day = ?,
-                  resolved_day = ?, ack_note = ? WHERE org = ? AND id = ?
+                  resolved_day = ?, ack_note = ?, snoozed_until = ? WHERE org = ? AND id = ?
                 """, arguments: [a.severity.rawValue, a.status.rawValue, a.rules, a.reasons, a.pSuccess, Int(a.updatedDay.ordinal),
-                                 a.resolvedDay.map { Int($0.ordinal) }, a.ackNote, org, id])
+                                 a.resolvedDay.map { Int($0.ordinal) }, a.ackNote, a.snoozedUntil.map { Int($0.ordinal) }, org, id])
             restored += 1
         }
         try db.execute(sql: "DELETE FROM run_undo WHERE org = ? AND day = ?", arguments: [org, latest])

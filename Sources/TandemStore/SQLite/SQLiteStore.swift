@@ -461,6 +461,9 @@ public final class SQLiteStore: Store {
         m.registerMigration(StoreSchema.steps[6]) { db in
             for sql in InboxSQL.indexes { try db.execute(sql: sql) }
         }
+        m.registerMigration(StoreSchema.steps[7]) { db in
+            for sql in AccountSchema.v8(postgres: false) { try db.execute(sql: sql) }
+        }
         return m
     }
 }

@@ -1,0 +1,232 @@
+// The dashboard's templates, style sheet and script, compiled into the binary: nothing is read
+// from disk or from another site at run time (no CDN, no remote font, no remote script).
+// Mustache escapes every {{value}}; {{{raw}}} is used only for HTML this server built itself
+// (the page body, the SVG chart), never for text from a file or a person.
+
+enum Templates {
+    static let all: [String: String] = [
+        "layout": layout, "signin": signin, "inbox": inbox, "keyResult": keyResult, "unit": unit, "error": error,
+    ]
+
+    static let layout = """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{title}} · Tandem</title>
+        <link rel="stylesheet" href="/assets/tandem.css">
+        <script src="/assets/tandem.js" defer></script>
+        </head>
+        <body>
+        <header class="top">
+          <a class="brand" href="/inbox">Tandem</a>
+          {{#viewer}}
+          <nav>
+            <a href="/inbox"{{#nav.inbox}} aria-current="page"{{/nav.inbox}}>Alert inbox</a>
+          </nav>
+          <form class="signout" method="post" action="/signout">
+            <span class="who">{{name}} · {{role}}</span>
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <button type="submit">Sign out</button>
+          </form>
+          {{/viewer}}
+        </header>
+        <main>
+        {{{body}}}
+        </main>
+        </body>
+        </html>
+        """
+
+    static let signin = """
+        <section class="signin">
+        <h1>Sign in to Tandem</h1>
+        {{#message}}<p class="problem" role="alert">{{message}}</p>{{/message}}
+        <form method="post" action="/signin">
+          <input type="hidden" name="next" value="{{next}}">
+          <label>Email <input type="email" name="email" value="{{email}}" autocomplete="username" required autofocus></label>
+          <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
+          <button type="submit">Sign in</button>
+        </form>
+        </section>
+        """
+
+    static let inbox = """
+        <h1>Alert inbox{{#unitName}} · {{unitName}}{{/unitName}}</h1>
+        {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
+        <form class="filters" method="get" action="/inbox">
+          <label>Unit (with the units below) <input name="unit" value="{{filter.unit}}" list="units" placeholder="all units"></label>
+          <datalist id="units">{{#unitOptions}}<option value="{{id}}">{{name}}</option>{{/unitOptions}}</datalist>
+          <label>Owner <input name="owner" value="{{filter.owner}}" placeholder="anyone"></label>
+          <label>Severity <select name="severity">{{#severities}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/severities}}</select></label>
+          <label>Status <select name="status">{{#statuses}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/statuses}}</select></label>
+          <label>Kind <select name="kind">{{#kinds}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/kinds}}</select></label>
+          <label>Sort <select name="sort">{{#sorts}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/sorts}}</select></label>
+          <button type="submit">Show</button>
+        </form>
+        {{^alerts}}<p class="empty">No alert matches.</p>{{/alerts}}
+        {{#hasAlerts}}
+        <table class="alerts">
+        <thead><tr><th>#</th><th>Severity</th><th>Key result</th><th>Unit</th><th>Owner</th><th class="num">P(success)</th><th>Opened</th><th>Status</th><th>Act</th></tr></thead>
+        <tbody>
+        {{#alerts}}
+        <tr id="alert-{{id}}" class="sev-{{severity}}">
+          <td class="num">{{id}}</td>
+          <td><span class="badge {{severity}}">{{severity}}</span></td>
+          <td><a href="/kr/{{krPath}}">{{title}}</a><div class="reasons">{{reasons}}</div></td>
+          <td><a href="/units/{{unitPath}}">{{unitName}}</a></td>
+          <td>{{owner}}</td>
+          <td class="num">{{p}}</td>
+          <td>{{opened}}</td>
+          <td class="status">{{status}}{{#ackNote}}<div class="note">“{{ackNote}}”</div>{{/ackNote}}{{#snoozedUntil}}<div class="note">snoozed until {{snoozedUntil}}</div>{{/snoozedUntil}}</td>
+          <td class="act">
+          {{#mayAct}}
+            <form method="post" action="/alerts/{{id}}/ack" class="ack">
+              <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="back" value="{{back}}">
+              <input name="note" placeholder="What is being done" required maxlength="2000" aria-label="Acknowledgement note for alert {{id}}">
+              <button type="submit">Acknowledge</button>
+            </form>
+            <form method="post" action="/alerts/{{id}}/snooze" class="snooze">
+              <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="back" value="{{back}}">
+              <input type="date" name="until" value="{{snoozeDefault}}" required aria-label="Snooze alert {{id}} until">
+              <input name="note" placeholder="Why (optional)" maxlength="2000" aria-label="Snooze note for alert {{id}}">
+              <button type="submit">Snooze</button>
+            </form>
+          {{/mayAct}}
+          </td>
+        </tr>
+        {{/alerts}}
+        </tbody>
+        </table>
+        {{/hasAlerts}}
+        <nav class="pages">
+          {{#firstLink}}<a href="{{firstLink}}">First page</a>{{/firstLink}}
+          {{#nextLink}}<a href="{{nextLink}}" rel="next">Next page</a>{{/nextLink}}
+        </nav>
+        """
+
+    static let keyResult = """
+        <p class="crumbs">{{#path}}<a href="/units/{{idPath}}">{{name}}</a> › {{/path}}</p>
+        <h1>{{title}}</h1>
+        <dl class="facts">
+          <dt>Key result</dt><dd>{{id}} · {{kind}}{{#confidential}} · <span class="badge conf">confidential</span>{{/confidential}}</dd>
+          <dt>Objective</dt><dd>{{objective}}{{#objectiveP}} · P(score ≥ 0.7) {{objectiveP}} over {{objectiveCount}} open key results{{/objectiveP}}</dd>
+          <dt>Owner</dt><dd>{{owner}}</dd>
+          <dt>From → to</dt><dd>{{start}} → {{target}}</dd>
+          <dt>Cycle</dt><dd>{{cycleStart}} – {{cycleEnd}}</dd>
+          {{#latestP}}<dt>P(success)</dt><dd>{{latestP}} at the run of {{latestDay}}</dd>{{/latestP}}
+          {{#finalValue}}<dt>Final value</dt><dd>{{finalValue}}</dd>{{/finalValue}}
+        </dl>
+        <h2>P(success) at each weekly run</h2>
+        {{{chart}}}
+        {{#alerts}}
+        <section class="alert sev-{{severity}}">
+        <h2>Alert #{{id}} · <span class="badge {{severity}}">{{severity}}</span> · {{status}}</h2>
+        <p>{{rules}}</p>
+        <p class="reasons">{{reasons}}</p>
+        {{#ackNote}}<p class="note">Acknowledged: “{{ackNote}}”</p>{{/ackNote}}
+        {{#snoozedUntil}}<p class="note">Snoozed until {{snoozedUntil}}</p>{{/snoozedUntil}}
+        </section>
+        {{/alerts}}
+        <h2>Ledger</h2>
+        {{^events}}<p class="empty">No ledger event.</p>{{/events}}
+        {{#hasEvents}}
+        <table><thead><tr><th>#</th><th>Day</th><th>Event</th><th>Severity</th><th>What</th></tr></thead><tbody>
+        {{#events}}<tr><td class="num">{{id}}</td><td>{{day}}</td><td>{{kind}}</td><td>{{severity}}</td><td>{{text}}</td></tr>{{/events}}
+        </tbody></table>
+        {{/hasEvents}}
+        <h2>Check-ins</h2>
+        {{^checkIns}}<p class="empty">No check-in yet.</p>{{/checkIns}}
+        {{#hasCheckIns}}
+        <table><thead><tr><th>Day</th><th class="num">Value</th><th class="num">Progress</th><th class="num">Confidence</th></tr></thead><tbody>
+        {{#checkIns}}<tr><td>{{day}}</td><td class="num">{{value}}</td><td class="num">{{progress}}</td><td class="num">{{confidence}}</td></tr>{{/checkIns}}
+        </tbody></table>
+        {{/hasCheckIns}}
+        """
+
+    static let unit = """
+        <p class="crumbs">{{#path}}<a href="/units/{{idPath}}">{{name}}</a> › {{/path}}</p>
+        <h1>{{name}}</h1>
+        <p><a href="/inbox?unit={{idQuery}}">Alerts of this unit and the units below</a></p>
+        {{#mode}}<p>Managed by <strong>{{mode}}</strong> since the run of {{day}}.</p>{{/mode}}
+        {{^mode}}<p class="empty">No decision yet: the unit has not been through a weekly run.</p>{{/mode}}
+        {{#hasChildren}}<h2>Units below</h2><ul>{{#children}}<li><a href="/units/{{idPath}}">{{name}}</a></li>{{/children}}</ul>{{/hasChildren}}
+        <h2>Key results</h2>
+        {{^keyResults}}<p class="empty">No key result you may see.</p>{{/keyResults}}
+        {{#hasKeyResults}}
+        <table><thead><tr><th>Key result</th><th>Kind</th><th>Owner</th><th>Cycle</th><th>Alert</th></tr></thead><tbody>
+        {{#keyResults}}<tr><td><a href="/kr/{{idPath}}">{{title}}</a></td><td>{{kind}}</td><td>{{owner}}</td><td>{{cycle}}</td><td>{{#alert}}<span class="badge {{alert}}">{{alert}}</span>{{/alert}}</td></tr>{{/keyResults}}
+        </tbody></table>
+        {{/hasKeyResults}}
+        {{#hidden}}<p class="aggregate">{{hidden}}</p>{{/hidden}}
+        """
+
+    static let error = """
+        <section class="error">
+        <h1>{{heading}}</h1>
+        <p>{{message}}</p>
+        {{#hasDetails}}<pre class="details">{{#details}}{{.}}
+        {{/details}}</pre>{{/hasDetails}}
+        <p><a href="/inbox">Back to the inbox</a></p>
+        </section>
+        """
+
+    static let css = """
+        :root { --ink: #1d2330; --muted: #5b6475; --line: #d9dde5; --crit: #b3261e; --warn: #a15c00; --info: #2d5fa8; --ok: #1e7a3c; }
+        * { box-sizing: border-box; }
+        body { margin: 0; font: 15px/1.45 system-ui, "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; color: var(--ink); background: #f6f7f9; }
+        header.top { display: flex; gap: 1.5rem; align-items: center; padding: .6rem 1.2rem; background: #fff; border-bottom: 1px solid var(--line); }
+        .brand { font-weight: 700; text-decoration: none; color: var(--ink); }
+        header nav a { margin-right: 1rem; color: var(--muted); text-decoration: none; }
+        header nav a[aria-current] { color: var(--ink); font-weight: 600; }
+        .signout { margin-left: auto; display: flex; gap: .6rem; align-items: center; }
+        .who { color: var(--muted); }
+        main { padding: 1rem 1.2rem 3rem; max-width: 1400px; }
+        h1 { font-size: 1.5rem; margin: .4rem 0 1rem; }
+        h2 { font-size: 1.15rem; margin: 1.6rem 0 .6rem; }
+        table { border-collapse: collapse; width: 100%; background: #fff; }
+        th, td { text-align: left; padding: .45rem .55rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+        th { font-weight: 600; color: var(--muted); font-size: .85rem; }
+        .num { text-align: right; font-variant-numeric: tabular-nums; }
+        .badge { display: inline-block; padding: 0 .45rem; border-radius: .6rem; font-size: .8rem; color: #fff; background: var(--info); }
+        .badge.critical { background: var(--crit); } .badge.warning { background: var(--warn); } .badge.conf { background: #6b4fa0; }
+        .reasons, .note { color: var(--muted); font-size: .85rem; }
+        .filters { display: flex; flex-wrap: wrap; gap: .8rem; align-items: end; margin-bottom: 1rem; }
+        .filters label, .signin label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
+        input, select, button { font: inherit; padding: .3rem .45rem; }
+        button { cursor: pointer; border: 1px solid #8a93a6; background: #fff; border-radius: .3rem; }
+        .act form { display: flex; gap: .3rem; margin-bottom: .3rem; }
+        .act input[name=note] { width: 12rem; }
+        .signin { max-width: 22rem; margin: 3rem auto; background: #fff; padding: 1.5rem; border: 1px solid var(--line); border-radius: .5rem; }
+        .signin form { display: flex; flex-direction: column; gap: .8rem; }
+        .problem { color: var(--crit); } .notice { color: var(--ok); }
+        .empty, .aggregate { color: var(--muted); }
+        .pages { display: flex; gap: 1rem; margin-top: 1rem; }
+        .crumbs { color: var(--muted); margin: 0; }
+        dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
+        dl.facts dt { color: var(--muted); }
+        section.alert { background: #fff; border-left: 4px solid var(--info); padding: .2rem 1rem; margin: 1rem 0; }
+        section.alert.sev-critical { border-color: var(--crit); } section.alert.sev-warning { border-color: var(--warn); }
+        svg.chart { background: #fff; border: 1px solid var(--line); max-width: 100%; height: auto; }
+        svg.chart .series { fill: none; stroke: var(--info); stroke-width: 2; }
+        svg.chart .dot { fill: var(--info); }
+        svg.chart .warn { stroke: var(--warn); stroke-dasharray: 6 4; }
+        svg.chart .crit { stroke: var(--crit); stroke-dasharray: 6 4; }
+        svg.chart .axis { stroke: #9aa3b5; }
+        svg.chart text { font-size: 12px; fill: var(--muted); }
+        pre.details { background: #fff; border: 1px solid var(--line); padding: .8rem; white-space: pre-wrap; }
+        """
+
+    /// A little script: asks before snoozing past a month; everything works without it.
+    static let script = """
+        document.addEventListener('submit', function (event) {
+          var form = event.target;
+          if (!form.classList || !form.classList.contains('snooze')) return;
+          var until = form.querySelector('input[name=until]');
+          if (!until || !until.value) return;
+          var days = (Date.parse(until.value) - Date.now()) / 86400000;
+          if (days > 31 && !window.confirm('Snooze for ' + Math.round(days) + ' days?')) event.preventDefault();
+        });
+        """
+}

@@ -1,0 +1,225 @@
+import Foundation
+import TandemCore
+import TandemEngine
+import TandemPolicy
+import TandemStore
+
+/// What deciding who sees what needs to know of an organisation: its units, its key results
+/// (without check-ins) and the latest run's modes. Built once per import or run (its
+/// ``stamp``), not per request.
+public struct Catalogue: Sendable {
+    public let stamp: CatalogueStamp
+    public let units: [UnitCard]
+    public let unitByID: [String: UnitCard]
+    public let children: [String: [String]]
+    public let keyResults: [KeyResultCard]
+    public let keyResultByID: [String: KeyResultCard]
+    public let keyResultsByUnit: [String: [KeyResultCard]]
+    public let modes: [String: Mode]
+    /// The P(success) lines of the alert rules in force (the latest run's policy).
+    public let thresholds: [AlertThreshold]
+
+    public init(stamp: CatalogueStamp, units: [UnitCard], keyResults: [KeyResultCard], modes: [String: Mode], thresholds: [AlertThreshold] = []) {
+        self.stamp = stamp
+        self.thresholds = thresholds
+        self.units = units
+        self.keyResults = keyResults
+        self.modes = modes
+        var byID: [String: UnitCard] = [:], children: [String: [String]] = [:]
+        for u in units {
+            byID[u.id] = u
+            if let p = u.parentID { children[p, default: []].append(u.id) }
+        }
+        unitByID = byID
+        self.children = children
+        var krByID: [String: KeyResultCard] = [:], byUnit: [String: [KeyResultCard]] = [:]
+        for k in keyResults {
+            krByID[k.id] = k
+            byUnit[k.unitID, default: []].append(k)
+        }
+        keyResultByID = krByID
+        keyResultsByUnit = byUnit
+    }
+
+    /// Reads the catalogue of a store.
+    public static func load(store: any Store) throws(ServiceError) -> Catalogue {
+        try storeCall { () throws(StoreError) in
+            let stamp = try store.catalogueStamp()
+            let units = try store.unitCards()
+            let thresholds = try store.latestPolicyText().map { PolicyLoader.alertThresholds(text: $0) } ?? []
+            return Catalogue(stamp: stamp, units: units, keyResults: try store.keyResultCards(), modes: try store.latestModes(), thresholds: thresholds)
+        }
+    }
+
+    /// A unit and every unit below it.
+    public func subtree(of unit: String) -> Set<String> {
+        var seen: Set<String> = [unit], stack = [unit]
+        while let u = stack.popLast() {
+            for c in children[u] ?? [] where seen.insert(c).inserted { stack.append(c) }
+        }
+        return seen
+    }
+
+    /// The unit and the units above it, root first.
+    public func path(to unit: String) -> [UnitCard] {
+        var path: [UnitCard] = [], seen = Set<String>(), at: String? = unit
+        while let id = at, let u = unitByID[id], seen.insert(id).inserted {
+            path.append(u)
+            at = u.parentID
+        }
+        return path.reversed()
+    }
+
+    /// Whether a key result's details are confidential: a KPI, or a committed key result of a
+    /// unit the policy manages by KPI (DESIGN.md, "Who sees what").
+    public func isConfidential(_ k: KeyResultCard) -> Bool {
+        k.kind == .kpi || (k.kind == .committed && modes[k.unitID] == .kpi)
+    }
+}
+
+/// A signed-in account with what its role and units let it see and do, over one catalogue.
+/// Every page, API route and export asks it; nothing is filtered only in a template.
+public struct Viewer: Sendable {
+    public let account: Account
+    /// The units whose confidential details the account sees and whose alerts it acts on (a
+    /// lead's subtrees); empty for other roles.
+    public let led: Set<String>
+
+    public init(account: Account, catalogue: Catalogue) {
+        self.account = account
+        var led = Set<String>()
+        if account.role == .lead {
+            for u in account.units where catalogue.unitByID[u] != nil { led.formUnion(catalogue.subtree(of: u)) }
+        }
+        self.led = led
+    }
+
+    public var role: Role { account.role }
+    /// HR and admins see and act on everything.
+    public var seesEverything: Bool { role == .hr || role == .admin }
+
+    func owns(_ owner: String?) -> Bool {
+        guard let person = account.person, let owner else { return false }
+        return person == owner
+    }
+
+    /// Whether the account sees a key result's details (values, targets, forecasts, alerts).
+    public func seesDetails(of k: KeyResultCard, in catalogue: Catalogue) -> Bool {
+        seesEverything || !catalogue.isConfidential(k) || owns(k.owner) || led.contains(k.unitID)
+    }
+
+    /// Whether the account sees an alert (the details of its key result).
+    public func sees(_ a: Alert, in catalogue: Catalogue) -> Bool {
+        guard let k = catalogue.keyResultByID[a.keyResultID] else { return seesEverything }
+        return seesDetails(of: k, in: catalogue)
+    }
+
+    /// Whether the account may acknowledge or snooze an alert: HR and admins any; a lead those
+    /// of their subtree; a member those of their own key results; strategy none.
+    public func mayAct(on a: Alert, in catalogue: Catalogue) -> Bool {
+        guard sees(a, in: catalogue) else { return false }
+        switch role {
+        case .hr, .admin: return true
+        case .lead: return led.contains(a.unitID) || owns(a.owner)
+        case .member: return owns(a.owner)
+        case .strategy: return false
+        }
+    }
+
+    /// Whether the account sees every decision and explanation (all but members and leads see
+    /// them; those see their own units' and the units above).
+    public var seesAllDecisions: Bool { role != .member && role != .lead }
+
+    /// Whether confidential key results count in the aggregates the account is shown.
+    public var seesAggregates: Bool { role != .member }
+}
+
+/// The dashboard's use cases, each asked as one viewer: the same rules for pages, API and exports.
+public enum AccessService {
+    /// One page of the inbox as the viewer may see it. A unit the viewer may not know of is
+    /// not found.
+    public static func inbox(store: any Store, catalogue: Catalogue, viewer: Viewer, query: AlertPageQuery) throws(ServiceError) -> AlertPage {
+        if let unit = query.unit, catalogue.unitByID[unit] == nil { throw .notFound("no unit '\(unit)'") }
+        return try storeCall { () throws(StoreError) in
+            try store.alertPage(query) { viewer.sees($0, in: catalogue) }
+        }
+    }
+
+    /// A key result the viewer may see, or nil (as if it did not exist).
+    public static func keyResult(_ id: String, catalogue: Catalogue, viewer: Viewer) -> KeyResultCard? {
+        guard let k = catalogue.keyResultByID[id], viewer.seesDetails(of: k, in: catalogue) else { return nil }
+        return k
+    }
+
+    /// An alert the viewer may see, or nil.
+    public static func alert(_ id: Int64, store: any Store, catalogue: Catalogue, viewer: Viewer) throws(ServiceError) -> Alert? {
+        guard let a = try storeCall({ () throws(StoreError) in try store.alert(id: id) }), viewer.sees(a, in: catalogue) else { return nil }
+        return a
+    }
+
+    /// Acknowledges an alert as the viewer: not found when they may not see it, refused when
+    /// they see it but may not act on it. Audited.
+    public static func acknowledge(store: any Store, catalogue: Catalogue, viewer: Viewer, alert id: Int64, note: String,
+                                   address: String?) throws(ServiceError) -> Alert {
+        try mayAct(store: store, catalogue: catalogue, viewer: viewer, alert: id)
+        let done = try LedgerService.acknowledge(store: store, alert: id, note: note, day: nil)
+        try AccountService.audit(store: store, AuditEntry(at: AccountService.now(), actor: viewer.account.email, action: "ack",
+                                                          target: "alert \(id)", detail: note, address: address))
+        return done.alert
+    }
+
+    /// Snoozes an alert until a day, as the viewer (the same rights as acknowledging). Audited.
+    public static func snooze(store: any Store, catalogue: Catalogue, viewer: Viewer, alert id: Int64, until: Day, note: String,
+                              address: String?) throws(ServiceError) -> Alert {
+        try mayAct(store: store, catalogue: catalogue, viewer: viewer, alert: id)
+        let done = try LedgerService.snooze(store: store, alert: id, until: until, note: note, day: nil)
+        try AccountService.audit(store: store, AuditEntry(at: AccountService.now(), actor: viewer.account.email, action: "snooze",
+                                                          target: "alert \(id)", detail: "until \(until)" + (note.isEmpty ? "" : ": \(note)"), address: address))
+        return done.alert
+    }
+
+    static func mayAct(store: any Store, catalogue: Catalogue, viewer: Viewer, alert id: Int64) throws(ServiceError) {
+        guard let a = try alert(id, store: store, catalogue: catalogue, viewer: viewer) else {
+            throw .notFound("no alert \(id)")
+        }
+        guard viewer.mayAct(on: a, in: catalogue) else {
+            throw .forbidden("you may not act on alert \(id): \(actRule(viewer.role))")
+        }
+    }
+
+    static func actRule(_ role: Role) -> String {
+        switch role {
+        case .hr, .admin: "HR and admins act on every alert"
+        case .lead: "a lead acts on the alerts of the units they lead and the units below"
+        case .member: "a member acts on the alerts of their own key results"
+        case .strategy: "strategy reads alerts but does not act on them"
+        }
+    }
+}
+
+extension LedgerService {
+    /// Snoozes a live alert until `until`, dated `day` or, by default, the latest run.
+    public static func snooze(store: any Store, alert id: Int64, until: Day, note: String, day: Day?) throws(ServiceError) -> Acknowledgement {
+        let operation = "snooze an alert in"
+        for attempt in 1...attempts {
+            let basis = try storeCall { () throws(StoreError) in try store.acknowledgementBasis(alert: id) }
+            guard let day = day ?? basis.latestRun else {
+                throw .store(StoreError(location: store.location, operation: operation, message: "the store has no run yet; give --as-of"))
+            }
+            let transition: AlertTransition
+            do {
+                transition = try Ledger.snooze(basis.alert, until: until, note: note, day: day, latestRun: basis.latestRun, lastEventDay: basis.lastEventDay)
+            } catch {
+                throw .invalidRequest(error.description)
+            }
+            do {
+                return Acknowledgement(alert: try store.recordAcknowledgement(transition, day: day, generation: basis.generation), day: day)
+            } catch where error.changedSinceRead {
+                Backoff.pause(attempt)
+            } catch {
+                throw .store(error)
+            }
+        }
+        throw .store(StoreError(location: store.location, operation: operation, message: "the store kept changing; try again", kind: .busy))
+    }
+}

@@ -1,0 +1,354 @@
+import Foundation
+import TandemCore
+
+/// Which alerts a page of the dashboard's inbox lists.
+public struct AlertPageQuery: Sendable, Equatable {
+    public enum Status: String, Sendable, CaseIterable {
+        /// Open or acknowledged, and not snoozed on the day.
+        case live
+        case open
+        case acked
+        /// Live but snoozed past the day.
+        case snoozed
+        case resolved
+        case all
+    }
+
+    public enum Sort: String, Sendable, CaseIterable {
+        /// Most severe first, then lowest P(success).
+        case severity
+        /// Lowest P(success) first.
+        case pSuccess = "p"
+        /// Oldest first.
+        case age
+    }
+
+    /// The subtree's root; nil for the whole organisation.
+    public var unit: String?
+    public var owner: String?
+    /// Empty: every severity.
+    public var severities: Set<AlertSeverity>
+    public var status: Status
+    /// The key results' kind (`committed`, `aspirational`, `kpi`); nil for every kind.
+    public var kind: KeyResultKind?
+    public var sort: Sort
+    /// The day snoozes are judged on.
+    public var day: Day
+    /// Alerts per page, 1 to 200.
+    public var limit: Int
+    public var after: AlertPageCursor?
+
+    public init(unit: String? = nil, owner: String? = nil, severities: Set<AlertSeverity> = [], status: Status = .live,
+                kind: KeyResultKind? = nil, sort: Sort = .severity, day: Day, limit: Int = 50, after: AlertPageCursor? = nil) {
+        self.unit = unit
+        self.owner = owner
+        self.severities = severities
+        self.status = status
+        self.kind = kind
+        self.sort = sort
+        self.day = day
+        self.limit = min(max(limit, 1), 200)
+        self.after = after
+    }
+}
+
+/// Where a page ended, in the page's order: two sort values and the alert's id.
+public struct AlertPageCursor: Sendable, Equatable {
+    public var first: Double
+    public var second: Double
+    public var id: Int64
+
+    public init(first: Double, second: Double, id: Int64) {
+        self.first = first
+        self.second = second
+        self.id = id
+    }
+
+    init(_ a: Alert, sort: AlertPageQuery.Sort) {
+        let rank = Double(InboxCursor.rank(a.severity))
+        switch sort {
+        case .severity: self.init(first: rank, second: a.pSuccess, id: a.id)
+        case .pSuccess: self.init(first: a.pSuccess, second: rank, id: a.id)
+        case .age: self.init(first: Double(a.openedDay.ordinal), second: Double(a.openedDay.ordinal), id: a.id)
+        }
+    }
+
+    /// One opaque word for a URL.
+    public var token: String { "\(first.bitPattern)-\(second.bitPattern)-\(id)" }
+
+    public init?(token: String) {
+        let parts = token.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, let a = UInt64(parts[0]), let b = UInt64(parts[1]), let id = Int64(parts[2]) else { return nil }
+        let x = Double(bitPattern: a), y = Double(bitPattern: b)
+        guard x.isFinite, y.isFinite else { return nil }
+        self.init(first: x, second: y, id: id)
+    }
+}
+
+/// A page of alerts, where the next begins (nil: the last), and whether the page stopped early
+/// because it looked at many alerts the viewer may not see.
+public struct AlertPage: Sendable {
+    public var alerts: [Alert]
+    public var next: AlertPageCursor?
+
+    public init(alerts: [Alert], next: AlertPageCursor?) {
+        self.alerts = alerts
+        self.next = next
+    }
+}
+
+/// What the dashboard needs to know of the key results and units to decide who sees what:
+/// without their check-ins.
+public struct KeyResultCard: Sendable, Hashable {
+    public var id: String
+    public var objectiveID: String
+    public var unitID: String
+    public var title: String
+    public var kind: KeyResultKind
+    public var owner: String?
+    public var startValue: Double
+    public var targetValue: Double
+    public var cycleStart: Day
+    public var cycleEnd: Day
+    public var finalValue: Double?
+}
+
+/// A unit as the dashboard shows it: without its attributes.
+public struct UnitCard: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var parentID: String?
+}
+
+/// A check-in as a chart draws it.
+public struct CheckInPoint: Sendable, Hashable {
+    public var day: Day
+    public var value: Double
+    public var confidence: Double?
+}
+
+/// A key result's forecast at one run.
+public struct ForecastPoint: Sendable, Hashable {
+    public var day: Day
+    public var pSuccess: Double
+    public var progress: Double
+}
+
+/// The stamp of what the catalogue depends on: imports and runs (not acknowledgements).
+public struct CatalogueStamp: Sendable, Hashable {
+    public var imports: Int64
+    public var runs: Int64
+    public var latestRun: Day?
+    public var policyVersion: Int64
+}
+
+extension Store {
+    /// One page of alerts in the query's order, keeping those `admit` lets through (the viewer's
+    /// rights). Rows are read in batches along the order; a page stops after looking at
+    /// `scanLimit` alerts, so a viewer who may see few alerts of a large store still gets an
+    /// answer at once (the cursor goes on from there).
+    public func alertPage(_ q: AlertPageQuery, scanLimit: Int = 20_000, admit: (Alert) -> Bool) throws(StoreError) -> AlertPage {
+        let rank = InboxSQL.rank
+        let order: (String, String)
+        switch q.sort {
+        case .severity: order = ("\(rank)", "p_success")
+        case .pSuccess: order = ("p_success", "\(rank)")
+        // (An ORDER BY term cannot be a constant: the day again stands for "nothing more".)
+        case .age: order = ("opened_day", "opened_day")
+        }
+        var sql = "SELECT \(Self.alertSelect) FROM alert WHERE org = ?"
+        var args: [ContentValue] = [.text(organisation)]
+        let today = ContentValue.integer(Int64(q.day.ordinal))
+        switch q.status {
+        case .live: sql += " AND status IN ('open', 'acked') AND (snoozed_until IS NULL OR snoozed_until <= ?)"; args.append(today)
+        case .open: sql += " AND status = 'open' AND (snoozed_until IS NULL OR snoozed_until <= ?)"; args.append(today)
+        case .acked: sql += " AND status = 'acked' AND (snoozed_until IS NULL OR snoozed_until <= ?)"; args.append(today)
+        case .snoozed: sql += " AND status IN ('open', 'acked') AND snoozed_until > ?"; args.append(today)
+        case .resolved: sql += " AND status = 'resolved'"
+        case .all: break
+        }
+        if let unit = q.unit {
+            sql += """
+                 AND unit_id IN (WITH RECURSIVE below(id) AS (SELECT id FROM unit WHERE org = ? AND id = ?
+                  UNION SELECT u.id FROM unit u JOIN below b ON u.org = ? AND u.parent_id = b.id) SELECT id FROM below)
+                """
+            args += [.text(organisation), .text(unit), .text(organisation)]
+        }
+        if let owner = q.owner { sql += " AND owner = ?"; args.append(.text(owner)) }
+        if !q.severities.isEmpty {
+            let list = AlertSeverity.allCases.filter(q.severities.contains)
+            sql += " AND severity IN (" + list.map { _ in "?" }.joined(separator: ", ") + ")"
+            args += list.map { .text($0.rawValue) }
+        }
+        if let kind = q.kind {
+            sql += " AND kr_id IN (SELECT k.id FROM key_result k WHERE k.org = ? AND k.kind = ?)"
+            args += [.text(organisation), .text(kind.rawValue)]
+        }
+        let batch = min(max(q.limit * 4, 100), 2_000)
+        var page: [Alert] = [], after = q.after, scanned = 0
+        return try withRows("read alerts from", writing: false) { rows in
+            while true {
+                var query = sql, queryArgs = args
+                if let c = after {
+                    query += " AND (\(order.0), \(order.1), id) > (?, ?, ?)"
+                    queryArgs += [.real(c.first), .real(c.second), .integer(c.id)]
+                }
+                query += " ORDER BY \(order.0), \(order.1), id LIMIT ?"
+                queryArgs.append(.integer(Int64(batch)))
+                let found = try rows.fetch(query, queryArgs, Self.alertKinds).map { try alert($0) }
+                for a in found {
+                    scanned += 1
+                    after = AlertPageCursor(a, sort: q.sort)
+                    if admit(a) {
+                        page.append(a)
+                        if page.count == q.limit { return AlertPage(alerts: page, next: after) }
+                    }
+                }
+                if found.count < batch { return AlertPage(alerts: page, next: nil) }
+                if scanned >= scanLimit { return AlertPage(alerts: page, next: after) }
+            }
+        }
+    }
+
+    /// One alert, or nil.
+    public func alert(id: Int64) throws(StoreError) -> Alert? {
+        try withRows("read alerts from", writing: false) { rows in
+            try rows.fetch("SELECT \(Self.alertSelect) FROM alert WHERE org = ? AND id = ?", [.text(organisation), .integer(id)], Self.alertKinds)
+                .first.map { try alert($0) }
+        }
+    }
+
+    /// The alerts of one key result, newest first.
+    public func alerts(keyResult: String) throws(StoreError) -> [Alert] {
+        try withRows("read alerts from", writing: false) { rows in
+            try rows.fetch("SELECT \(Self.alertSelect) FROM alert WHERE org = ? AND kr_id = ? ORDER BY id DESC",
+                           [.text(organisation), .text(keyResult)], Self.alertKinds).map { try alert($0) }
+        }
+    }
+
+    /// The ledger events of one key result's alerts, oldest first.
+    public func events(keyResult: String) throws(StoreError) -> [LedgerEvent] {
+        try withRows("read the ledger of", writing: false) { rows in
+            try rows.fetch("""
+                SELECT e.id, e.alert_id, e.day, e.kind, e.severity, e.reasons, a.kr_id, a.unit_id, a.owner, a.title
+                FROM alert_event e JOIN alert a ON a.id = e.alert_id WHERE a.org = ? AND a.kr_id = ? ORDER BY e.id
+                """, [.text(organisation), .text(keyResult)], [.integer, .integer, .integer, .text, .text, .text, .text, .text, .text, .text]).map { r in
+                guard case .integer(let id) = r[0], case .integer(let alert) = r[1], let d = r[2].integerValue.flatMap({ Int32(exactly: $0) }),
+                      let kind = r[3].textValue.flatMap(LedgerEventKind.init(rawValue:)), let severity = r[4].textValue.flatMap(AlertSeverity.init(rawValue:)),
+                      case .text(let reasons) = r[5], case .text(let kr) = r[6], case .text(let unit) = r[7], case .text(let title) = r[9] else {
+                    throw StoreError(location: location, operation: "read the ledger of", message: "the store is damaged: a ledger event row is incomplete")
+                }
+                return LedgerEvent(id: id, alertID: alert, day: Day(ordinal: d), kind: kind, severity: severity, reasons: reasons,
+                                   keyResultID: kr, unitID: unit, owner: r[8].textValue, title: title)
+            }
+        }
+    }
+
+    /// The key results without their check-ins, in import order.
+    public func keyResultCards() throws(StoreError) -> [KeyResultCard] {
+        try withRows("read key results from", writing: false) { rows in
+            try rows.fetch("""
+                SELECT id, objective_id, unit_id, title, kind, owner, start_value, target_value, cycle_start, cycle_end, final_value
+                FROM key_result WHERE org = ? ORDER BY ordinal
+                """, [.text(organisation)], [.text, .text, .text, .text, .text, .text, .real, .real, .integer, .integer, .real]).map { r in
+                guard case .text(let id) = r[0], case .text(let objective) = r[1], case .text(let unit) = r[2], case .text(let title) = r[3],
+                      case .text(let kindText) = r[4], let kind = KeyResultKind(rawValue: kindText), case .real(let start) = r[6],
+                      case .real(let target) = r[7], case .integer(let cs) = r[8], case .integer(let ce) = r[9],
+                      let cs32 = Int32(exactly: cs), let ce32 = Int32(exactly: ce) else {
+                    throw StoreError(location: location, operation: "read key results from", message: "the store is damaged: a key result row is incomplete")
+                }
+                return KeyResultCard(id: id, objectiveID: objective, unitID: unit, title: title, kind: kind, owner: r[5].textValue,
+                                     startValue: start, targetValue: target, cycleStart: Day(ordinal: cs32), cycleEnd: Day(ordinal: ce32),
+                                     finalValue: r[10].realValue)
+            }
+        }
+    }
+
+    /// The check-ins of one key result, oldest first: (day, value, confidence).
+    public func checkIns(keyResult: String) throws(StoreError) -> [CheckInPoint] {
+        try withRows("read check-ins from", writing: false) { rows in
+            try rows.fetch("SELECT day, value, confidence FROM checkin WHERE org = ? AND kr_id = ? ORDER BY day",
+                           [.text(organisation), .text(keyResult)], [.integer, .real, .real]).compactMap { r in
+                guard case .integer(let d) = r[0], let d32 = Int32(exactly: d), case .real(let v) = r[1] else { return nil }
+                return CheckInPoint(day: Day(ordinal: d32), value: v, confidence: r[2].realValue)
+            }
+        }
+    }
+
+    /// P(success) of one key result at every run that forecast it, oldest first.
+    public func forecastHistory(keyResult: String) throws(StoreError) -> [ForecastPoint] {
+        try withRows("read forecasts from", writing: false) { rows in
+            try rows.fetch("SELECT day, p_success, progress FROM forecast WHERE org = ? AND kr_id = ? ORDER BY day",
+                           [.text(organisation), .text(keyResult)], [.integer, .real, .real]).compactMap { r in
+                guard case .integer(let d) = r[0], let d32 = Int32(exactly: d), case .real(let p) = r[1], case .real(let g) = r[2] else { return nil }
+                return ForecastPoint(day: Day(ordinal: d32), pSuccess: p, progress: g)
+            }
+        }
+    }
+
+    /// The units without their attributes, in import order.
+    public func unitCards() throws(StoreError) -> [UnitCard] {
+        try withRows("read units from", writing: false) { rows in
+            try rows.fetch("SELECT id, name, parent_id FROM unit WHERE org = ? ORDER BY ordinal", [.text(organisation)], [.text, .text, .text]).compactMap { r in
+                guard case .text(let id) = r[0], case .text(let name) = r[1] else { return nil }
+                return UnitCard(id: id, name: name, parentID: r[2].textValue)
+            }
+        }
+    }
+
+    /// The latest run's mode per unit (units without a mode left out).
+    public func latestModes() throws(StoreError) -> [String: Mode] {
+        try withRows("read decisions from", writing: false) { rows in
+            var modes: [String: Mode] = [:]
+            for r in try rows.fetch("""
+                SELECT unit_id, mode FROM decision WHERE org = ? AND day = (SELECT MAX(day) FROM run WHERE org = ?)
+                """, [.text(organisation), .text(organisation)], [.text, .text]) {
+                if case .text(let unit) = r[0], let mode = r[1].textValue.flatMap(Mode.init(rawValue:)) { modes[unit] = mode }
+            }
+            return modes
+        }
+    }
+
+    /// The text of the policy the latest run used, or nil (no run, or a run before policies were kept).
+    public func latestPolicyText() throws(StoreError) -> String? {
+        try withRows("read policies from", writing: false) { rows in
+            try rows.fetch("""
+                SELECT p.text FROM run r JOIN policy_version p ON p.id = r.policy_version_id WHERE r.org = ? ORDER BY r.day DESC LIMIT 1
+                """, [.text(organisation)], [.text]).first?.first?.textValue
+        }
+    }
+
+    public func catalogueStamp() throws(StoreError) -> CatalogueStamp {
+        try withRows("read", writing: false) { rows in
+            let r = try rows.fetch("""
+                SELECT (SELECT COALESCE(MAX(id), 0) FROM import WHERE org = ?), (SELECT COUNT(*) FROM run WHERE org = ?),
+                  (SELECT MAX(day) FROM run WHERE org = ?),
+                  (SELECT COALESCE(MAX(policy_version_id), 0) FROM run WHERE org = ? AND day = (SELECT MAX(day) FROM run WHERE org = ?))
+                """, Array(repeating: .text(organisation), count: 5), [.integer, .integer, .integer, .integer]).first ?? []
+            return CatalogueStamp(imports: r.first?.integerValue ?? 0, runs: r.dropFirst().first?.integerValue ?? 0,
+                                  latestRun: r.dropFirst(2).first?.integerValue.flatMap { Int32(exactly: $0) }.map(Day.init(ordinal:)),
+                                  policyVersion: r.dropFirst(3).first?.integerValue ?? 0)
+        }
+    }
+
+    static var alertSelect: String {
+        "id, kr_id, unit_id, owner, title, severity, status, rules, reasons, p_success, opened_day, updated_day, resolved_day, ack_note, snoozed_until"
+    }
+
+    static var alertKinds: [StoreContent.Table.Kind] {
+        [.integer, .text, .text, .text, .text, .text, .text, .text, .text, .real, .integer, .integer, .integer, .text, .integer]
+    }
+
+    func alert(_ r: [ContentValue]) throws -> Alert {
+        func day(_ v: ContentValue) -> Day? { v.integerValue.flatMap { Int32(exactly: $0) }.map(Day.init(ordinal:)) }
+        guard case .integer(let id) = r[0], case .text(let kr) = r[1], case .text(let unit) = r[2], case .text(let title) = r[4],
+              let severity = r[5].textValue.flatMap(AlertSeverity.init(rawValue:)), let status = r[6].textValue.flatMap(AlertStatus.init(rawValue:)),
+              case .text(let rules) = r[7], case .text(let reasons) = r[8], case .real(let p) = r[9],
+              let opened = day(r[10]), let updated = day(r[11]) else {
+            throw StoreError(location: location, operation: "read alerts from", message: "the store is damaged: an alert row is incomplete")
+        }
+        return Alert(id: id, keyResultID: kr, unitID: unit, owner: r[3].textValue, title: title, severity: severity, status: status,
+                     rules: rules, reasons: reasons, pSuccess: p, openedDay: opened, updatedDay: updated, resolvedDay: day(r[12]),
+                     ackNote: r[13].textValue, snoozedUntil: day(r[14]))
+    }
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""The dashboard's journeys in a real browser: headless Chromium (Debian's) driven by Playwright.
+
+Usage: journeys.py BASE_URL SHOTS_DIR HR_EMAIL LEAD_EMAIL PASSWORD UNIT LEAD_UNIT OTHER_KPI_KR
+
+1. HR signs in, filters the inbox to UNIT, acknowledges the first alert, and sees it leave the
+   open inbox and appear among the acknowledged ones.
+2. A lead of LEAD_UNIT signs in, opens their unit's page, and fails to open OTHER_KPI_KR (a KPI
+   key result of a unit they do not lead): "Not found".
+3. HR signs out; the back button shows nothing private (the sign-in page, no alert).
+
+Prints one line per step; exits 1 at the first failed check (with a screenshot of the page).
+"""
+import os
+import sys
+from urllib.parse import quote
+
+from playwright.sync_api import sync_playwright
+
+base, shots, hr, lead, password, unit, lead_unit, other_kr = sys.argv[1:9]
+os.makedirs(shots, exist_ok=True)
+
+
+def check(page, condition, what, name):
+    if not condition:
+        page.screenshot(path=os.path.join(shots, f"failed-{name}.png"), full_page=True)
+        print(f"FAILED: {what} (screenshot failed-{name}.png; page at {page.url})")
+        sys.exit(1)
+    print(f"ok: {what}")
+
+
+def sign_in(page, email):
+    page.goto(base + "/inbox")
+    check(page, "/signin" in page.url, "a page asked for while signed out sends to the sign-in page", "signin-redirect")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("form[action='/signin'] button[type=submit]")
+
+
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path=os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium"), args=["--no-sandbox"])
+
+    # 1. HR: filter, acknowledge, see it move.
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    sign_in(page, hr)
+    check(page, page.url.endswith("/inbox"), "HR lands on the inbox after signing in", "hr-inbox")
+    page.fill("input[name=unit]", unit)
+    with page.expect_navigation():
+        page.click("form.filters button[type=submit]")
+    check(page, f"unit={quote(unit)}" in page.url or f"unit={unit}" in page.url, f"the inbox is filtered to {unit}", "hr-filter")
+    rows = page.locator("table.alerts tbody tr")
+    count = rows.count()
+    check(page, count > 0, f"{unit}'s inbox lists open alerts ({count})", "hr-rows")
+    first = rows.first
+    alert_id = first.get_attribute("id")
+    page.screenshot(path=os.path.join(shots, "1-hr-inbox-filtered.png"), full_page=False)
+    first.locator("form.ack input[name=note]").fill("已与负责人沟通，下周复盘")
+    with page.expect_navigation():
+        first.locator("form.ack button[type=submit]").click()
+    check(page, page.locator("p.notice").count() == 1 and "acknowledged" in page.locator("p.notice").inner_text(),
+          "the page says the alert was acknowledged", "hr-notice")
+    check(page, page.locator(f"#{alert_id}").count() == 0, f"{alert_id} left the open inbox", "hr-moved")
+    page.screenshot(path=os.path.join(shots, "1-hr-after-ack.png"), full_page=False)
+    page.select_option("select[name=status]", "acked")
+    with page.expect_navigation():
+        page.click("form.filters button[type=submit]")
+    check(page, page.locator(f"#{alert_id}").count() == 1, f"{alert_id} is among the acknowledged alerts", "hr-acked")
+    check(page, "已与负责人沟通" in page.locator(f"#{alert_id}").inner_text(), "its note shows, in Chinese", "hr-note")
+
+    # 3. Sign out; back shows nothing private.
+    with page.expect_navigation():
+        page.click("form.signout button[type=submit]")
+    check(page, "/signin" in page.url, "signing out leads to the sign-in page", "signout")
+    page.go_back()
+    page.wait_for_load_state()
+    body = page.content()
+    check(page, "/signin" in page.url and "table class=\"alerts\"" not in body and "已与负责人沟通" not in body,
+          "the back button after signing out shows the sign-in page, no alert", "back-button")
+    page.screenshot(path=os.path.join(shots, "3-after-signout-back.png"), full_page=False)
+    context.close()
+
+    # 2. A lead: their unit's page, and not another unit's KPI key result.
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    sign_in(page, lead)
+    page.goto(base + "/units/" + quote(lead_unit, safe=""))
+    check(page, page.locator("h1").count() == 1 and "Not found" not in page.locator("h1").inner_text(), f"the lead opens {lead_unit}'s page", "lead-unit")
+    check(page, "Managed by" in page.content() or "No decision yet" in page.content(), "the unit page shows its decision", "lead-decision")
+    page.screenshot(path=os.path.join(shots, "2-lead-unit.png"), full_page=False)
+    response = page.goto(base + "/kr/" + quote(other_kr, safe=""))
+    check(page, response.status == 404 and "Not found" in page.locator("h1").inner_text(),
+          f"another unit's KPI key result {other_kr} is not found for the lead", "lead-other-kpi")
+    page.screenshot(path=os.path.join(shots, "2-lead-other-kpi.png"), full_page=False)
+    context.close()
+    browser.close()
+print("all journeys passed")

@@ -1,0 +1,216 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TandemCore
+import TandemServer
+import TandemService
+import TandemStore
+import TandemTestSupport
+
+@Suite("The dashboard's routes: sign-in, the inbox, acting, and what an attacker tries")
+struct RouteTests {
+    @Test func signingInSetsAStrictCookieAndSigningOutEndsTheSession() async throws {
+        let world = try World(.sqlite)
+        defer { world.close() }
+        try await world.app.test(.router) { client in
+            // Not signed in: the pages send to the sign-in page, keeping where one was going.
+            let before = try await client.get("/inbox?unit=sales")
+            #expect(before.status == .seeOther)
+            #expect(before.headers[.location] == "/signin?next=%2Finbox%3Funit%3Dsales")
+            #expect(try await client.get("/api/v1/alerts").status == .unauthorized)
+            let r = try await client.form("/signin", nil, ["email": "HR@x.cn", "password": World.password, "next": "/units/sales"])
+            #expect(r.status == .seeOther)
+            #expect(r.headers[.location] == "/units/sales")
+            let cookie = r.headers[.setCookie] ?? ""
+            #expect(cookie.contains("HttpOnly"))
+            #expect(cookie.contains("SameSite=Lax"))
+            #expect(!cookie.contains("Secure"))  // plain HTTP on loopback; --secure-cookies behind TLS
+            let browser = try await client.signIn("hr@x.cn")
+            let inbox = try await client.get("/inbox", browser.headers)
+            #expect(inbox.status == .ok)
+            #expect(inbox.headers[.cacheControl] == "no-store")
+            #expect(String(buffer: inbox.body).contains("目标 E-KPI"))
+            // Signing out without the form's token is refused; with it, the session ends.
+            #expect(try await client.form("/signout", browser, [:]).status == .forbidden)
+            let out = try await client.form("/signout", browser, ["csrf": browser.csrf])
+            #expect(out.status == .seeOther)
+            #expect(out.headers[.setCookie]?.contains("Max-Age=0") == true)
+            #expect(try await client.get("/inbox", browser.headers).status == .seeOther)
+        }
+        let actions = try world.state.store.auditLog(limit: 100).map(\.action)
+        #expect(actions.filter { $0 == "sign-in" }.count == 2)
+        #expect(actions.contains("sign-out"))
+    }
+
+    @Test func aWrongPasswordSaysNeitherWhichAndTooManyAreRefused() async throws {
+        let world = try World(.sqlite)
+        defer { world.close() }
+        try await world.app.test(.router) { client in
+            for _ in 1...5 {
+                let r = try await client.form("/signin", nil, ["email": "li@x.cn", "password": "wrong password!"])
+                #expect(r.status == .unauthorized)
+                #expect(String(buffer: r.body).contains("The email or the password is wrong."))
+            }
+            let unknown = try await client.form("/signin", nil, ["email": "nobody@x.cn", "password": "wrong password!"])
+            #expect(String(buffer: unknown.body).contains("The email or the password is wrong."))
+            // The sixth try on the account is refused before the password is looked at, even a right one.
+            let limited = try await client.form("/signin", nil, ["email": "li@x.cn", "password": World.password])
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers[.retryAfter] != nil)
+            // Another account is not held back by li's failures…
+            #expect(try await client.form("/signin", nil, ["email": "zhang@x.cn", "password": World.password]).status == .seeOther)
+            // …but an address that fails twenty times (four times an account's five) is, whatever the account.
+            for i in 1...14 {
+                #expect(try await client.form("/signin", nil, ["email": "spray\(i)@x.cn", "password": "guess \(i)"]).status == .unauthorized)
+            }
+            #expect(try await client.form("/signin", nil, ["email": "hr@x.cn", "password": World.password]).status == .tooManyRequests)
+        }
+        let log = try world.state.store.auditLog(limit: 100)
+        #expect(log.filter { $0.action == "sign-in-failed" }.count == 20)
+        #expect(log.contains { $0.action == "sign-in-limited" })
+    }
+
+    @Test func theInboxFiltersSortsPagesAndAcknowledgingMovesAnAlertOut() async throws {
+        let world = try World(.sqlite)
+        defer { world.close() }
+        try await world.app.test(.router) { client in
+            let hr = try await client.signIn("hr@x.cn")
+            func ids(_ query: String) async throws -> [Int64] {
+                let page = String(buffer: try await client.get("/inbox" + query, hr.headers).body)
+                return page.matches(of: /id="alert-(\d+)"/).compactMap { Int64($0.output.1) }
+            }
+            let all = try await ids("")
+            #expect(all.count == 6)
+            #expect(Set(try await ids("?unit=sales")) == [world.alert["E-OKR"]!, world.alert["E-KPI"]!, world.alert["S-KPI"]!])
+            #expect(try await ids("?owner=%E6%9D%8E%E5%A8%9C").count == 2)  // 李娜
+            #expect(try await ids("?kind=kpi").count == 3)
+            #expect(try await ids("?severity=critical").isEmpty)
+            #expect(try await client.get("/inbox?unit=nowhere", hr.headers).status == .notFound)
+            #expect(try await client.get("/inbox?after=garbage", hr.headers).status == .badRequest)
+            // Acknowledge one: it leaves the open inbox and shows under "acknowledged".
+            let id = world.alert["S-KPI"]!
+            let r = try await client.form("/alerts/\(id)/ack", hr, ["csrf": hr.csrf, "note": "已约谈王芳", "back": "/inbox?unit=sales"])
+            #expect(r.status == .seeOther)
+            #expect(r.headers[.location]?.hasPrefix("/inbox?unit=sales&notice=") == true)
+            #expect(!(try await ids("")).contains(id))
+            #expect(try await ids("?status=acked") == [id])
+            // Snoozed: out of the open inbox until the day.
+            let e = world.alert["E-OKR"]!
+            #expect(try await client.form("/alerts/\(e)/snooze", hr, ["csrf": hr.csrf, "until": "2026-10-28", "note": "等新季度"]).status == .seeOther)
+            #expect(!(try await ids("")).contains(e))
+            #expect(try await ids("?status=snoozed") == [e])
+            // An empty note, a bad day, a forged form: refused in words, nothing changed.
+            #expect(try await client.form("/alerts/\(e)/ack", hr, ["csrf": hr.csrf, "note": "  "]).status == .badRequest)
+            #expect(try await client.form("/alerts/\(e)/snooze", hr, ["csrf": hr.csrf, "until": "soon"]).status == .badRequest)
+            #expect(try await client.form("/alerts/\(e)/ack", hr, ["csrf": "forged", "note": "x"]).status == .forbidden)
+            // Pages of two: every alert once.
+            var seen: [Int64] = [], uri = "/api/v1/alerts?limit=2&status=all"
+            let bearer: HTTPFields = [.authorization: "Bearer \(world.token["hr@x.cn"]!)"]
+            while true {
+                struct Page: Decodable { struct A: Decodable { var id: Int64 }; var alerts: [A]; var next: String? }
+                let page = try JSONDecoder().decode(Page.self, from: Data(buffer: try await client.get(uri, bearer).body))
+                seen += page.alerts.map(\.id)
+                guard let next = page.next else { break }
+                uri = "/api/v1/alerts?limit=2&status=all&after=\(next)"
+            }
+            #expect(seen.count == 6 && Set(seen).count == 6)
+        }
+    }
+
+    @Test func theKeyResultPageDrawsItsForecastsWithTheThresholds() async throws {
+        let world = try World(.sqlite)
+        defer { world.close() }
+        try await world.app.test(.router) { client in
+            let zhang = try await client.signIn("zhang@x.cn")
+            let page = String(buffer: try await client.get("/kr/E-KPI", zhang.headers).body)
+            #expect(page.contains("<svg class=\"chart\""))
+            #expect(page.contains("<polyline") || page.contains("<circle"))
+            #expect(page.contains("目标 E-KPI"))
+            #expect(page.contains("badge conf"))
+            #expect(page.contains("华东大区"))
+            #expect(page.contains("P(score ≥ 0.7)"))
+        }
+    }
+
+    @Test func headersErrorsAndPathsGiveAnAttackerNothing() async throws {
+        let world = try World(.sqlite)
+        defer { world.close() }
+        try await world.app.test(.router) { client in
+            let hr = try await client.signIn("hr@x.cn")
+            for uri in ["/inbox", "/api/v1/alerts", "/nowhere", "/assets/tandem.css", "/healthz"] {
+                let r = try await client.get(uri, hr.headers)
+                let csp = r.headers[.contentSecurityPolicy] ?? ""
+                #expect(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"), "\(uri)")
+                #expect(r.headers[.xContentTypeOptions] == "nosniff", "\(uri)")
+                #expect(r.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin", "\(uri)")
+            }
+            // No inline script anywhere in a page (the CSP would block it, and none is needed).
+            let page = String(buffer: try await client.get("/inbox", hr.headers).body)
+            #expect(!page.contains("<script>") && !page.contains("onclick=") && !page.contains("style=\""))
+            #expect(!page.contains("http://") && !page.contains("https://"))  // no remote asset
+            // Paths that climb out are not found: no file is ever served from disk.
+            for uri in ["/assets/../Package.swift", "/assets/%2e%2e/%2e%2e/etc/passwd", "/assets/..%2fPackage.swift", "/../../etc/passwd"] {
+                let r = try await client.get(uri, hr.headers)
+                #expect(r.status == .notFound || r.status == .badRequest, "\(uri)")
+                #expect(!String(buffer: r.body).contains("root:"))
+            }
+            // Hostile input in ids and filters is text, never SQL, and the error pages tell nothing of the server.
+            for uri in ["/kr/x'%20OR%201=1--", "/api/v1/alerts?unit=x'%3B%20DROP%20TABLE%20alert--", "/inbox?owner=%27%20OR%20%271%27=%271",
+                        "/api/v1/alerts?severity=critical'--", "/api/v1/alerts?limit=-1", "/api/v1/alerts?after=1-2-3-4"] {
+                let r = try await client.get(uri, hr.headers)
+                let body = String(buffer: r.body)
+                #expect(r.status != .internalServerError, "\(uri)")
+                #expect(!body.contains("SELECT") && !body.contains("sqlite") && !body.contains(".swift") && !body.contains("Fatal"), "\(uri)")
+            }
+            #expect(try await world.state.store.alerts().count == 6)  // nothing dropped
+            // A body over the limit is refused with 413.
+            let big = String(repeating: "a", count: 200_000)
+            #expect(try await client.form("/signin", nil, ["email": big, "password": "x"]).status == .contentTooLarge)
+            // An open redirect after sign-in is not possible.
+            for next in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
+                let r = try await client.form("/signin", nil, ["email": "hr@x.cn", "password": World.password, "next": next])
+                #expect(r.headers[.location] == "/inbox", "\(next)")
+            }
+        }
+    }
+
+    @Test func theAPITakesBearerTokensAndRefusesCookieWrites() async throws {
+        let world = try World(.sqlite)
+        defer { world.close() }
+        try await world.app.test(.router) { client in
+            #expect(try await client.get("/api/v1/units", [.authorization: "Bearer tdm_not-a-token"]).status == .unauthorized)
+            #expect(try await client.get("/api/v1/units", [.authorization: "Basic abc"]).status == .unauthorized)
+            let units = try await client.get("/api/v1/units", [.authorization: "Bearer \(world.token["li@x.cn"]!)"])
+            #expect(units.status == .ok)
+            #expect(String(buffer: units.body).contains("\"name\":\"华东大区\""))
+            #expect(units.headers[.contentType] == "application/json; charset=utf-8")
+            // A browser's cookie cannot write through the API (another site's form could send it).
+            let li = try await client.signIn("li@x.cn")
+            let r = try await client.execute(uri: "/api/v1/alerts/\(world.alert["A-OKR"]!)/ack", method: .post,
+                                             headers: [.cookie: li.cookie, .contentType: "application/json"], body: ByteBuffer(string: #"{"note":"x"}"#))
+            #expect(r.status == .forbidden)
+            // Malformed bodies are refused in words.
+            let bad = try await client.json("/api/v1/alerts/\(world.alert["A-OKR"]!)/ack", token: world.token["li@x.cn"]!, "{not json")
+            #expect(bad.status == .badRequest)
+            #expect(String(buffer: bad.body).contains("\"error\""))
+        }
+        // A revoked token stops working at once.
+        _ = try AccountService.revokeTokens(store: world.state.store, email: "li@x.cn", prefix: nil, actor: "test")
+        try await world.app.test(.router) { client in
+            let r = try await client.get("/api/v1/units", [.authorization: "Bearer \(world.token["li@x.cn"]!)"])
+            #expect(r.status == .unauthorized)
+        }
+    }
+
+    @Test func aLiveServerStartsOnLoopbackAndAnswersHealth() async throws {
+        let world = try World(.sqlite)
+        defer { world.close() }
+        try await world.app.test(.live) { client in
+            let r = try await client.get("/healthz")
+            #expect(r.status == .ok)
+            #expect(String(buffer: r.body) == "ok\n")
+        }
+    }
+}

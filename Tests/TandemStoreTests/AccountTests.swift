@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+import TandemCore
+@testable import TandemEngine
+@testable import TandemStore
+import TandemTestSupport
+
+@Suite("Accounts, sessions, tokens, the audit log and snoozes, on both backends")
+struct AccountTests {
+    func account(_ email: String, _ role: Role = .member, units: [String] = [], person: String? = nil) -> Account {
+        Account(email: email, name: "名字 \(email)", role: role, units: units, person: person, passwordHash: "$2b$04$hash-of-\(email)", created: 1_700_000_000)
+    }
+
+    func entry(_ action: String, _ target: String) -> AuditEntry { AuditEntry(at: 1_700_000_100, actor: "test", action: action, target: target) }
+
+    @Test(arguments: Backend.allCases) func accountsAreAddedChangedAndRemovedWithTheirAuditLines(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
+        try store.saveAccount(account("b@x.cn", .lead, units: ["rd"]), replacing: false, audit: entry("account-add", "b@x.cn"))
+        try store.saveAccount(account("a@x.cn", person: "王磊"), replacing: false, audit: entry("account-add", "a@x.cn"))
+        #expect(try store.accounts().map(\.email) == ["a@x.cn", "b@x.cn"])
+        #expect(try store.account(email: "b@x.cn")?.units == ["rd"])
+        #expect(try store.account(email: "a@x.cn")?.person == "王磊")
+        // The same email twice is refused; changing one that does not exist is not found.
+        #expect { try store.saveAccount(account("a@x.cn"), replacing: false, audit: entry("account-add", "a@x.cn")) } throws: {
+            ($0 as? StoreError)?.message.contains("exists already") == true
+        }
+        #expect { try store.saveAccount(account("z@x.cn"), replacing: true, audit: entry("role-change", "z@x.cn")) } throws: {
+            ($0 as? StoreError)?.kind == .notFound
+        }
+        var changed = account("a@x.cn", .hr, person: "王磊")
+        changed.name = "王磊 (HR)"
+        try store.saveAccount(changed, replacing: true, audit: entry("role-change", "a@x.cn"))
+        #expect(try store.account(email: "a@x.cn")?.role == .hr)
+        try store.removeAccount(email: "b@x.cn", audit: entry("account-remove", "b@x.cn"))
+        #expect(try store.accounts().map(\.email) == ["a@x.cn"])
+        #expect { try store.removeAccount(email: "b@x.cn", audit: entry("account-remove", "b@x.cn")) } throws: { ($0 as? StoreError)?.kind == .notFound }
+        // Newest first; a refused change wrote no line.
+        #expect(try store.auditLog(limit: 10).map(\.action) == ["account-remove", "role-change", "account-add", "account-add"])
+        #expect(try store.auditLog(limit: 2).count == 2)
+        let oldest = try store.auditLog(limit: 10).last!.id
+        #expect(try store.auditLog(limit: 10, before: oldest).isEmpty)
+        // Accounts are not content: the digest does not move with them.
+        let digest = try store.digest()
+        try store.saveAccount(account("c@x.cn"), replacing: false, audit: entry("account-add", "c@x.cn"))
+        #expect(try store.digest() == digest)
+    }
+
+    @Test(arguments: Backend.allCases) func sessionsExpireAndEndWhenTheRoleOrPasswordChanges(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
+        try store.saveAccount(account("a@x.cn"), replacing: false, audit: entry("account-add", "a@x.cn"))
+        let s = WebSession(id: "digest-1", email: "a@x.cn", csrf: "c1", created: 1000, expires: 2000, address: "127.0.0.1")
+        try store.createSession(s, audit: entry("sign-in", "a@x.cn"))
+        #expect(try store.session(id: "digest-1", now: 1500)?.0 == s)
+        #expect(try store.session(id: "digest-1", now: 1500)?.1.email == "a@x.cn")
+        #expect(try store.session(id: "digest-1", now: 2000) == nil)  // expired
+        #expect(try store.session(id: "digest-2", now: 1500) == nil)  // unknown
+        // A new sign-in sweeps the expired sessions of every account.
+        try store.createSession(WebSession(id: "digest-2", email: "a@x.cn", csrf: "c2", created: 3000, expires: 4000), audit: entry("sign-in", "a@x.cn"))
+        #expect(try store.session(id: "digest-1", now: 1500) == nil)
+        // A new role ends the account's sessions; a new name does not.
+        var renamed = account("a@x.cn")
+        renamed.name = "新名字"
+        try store.saveAccount(renamed, replacing: true, audit: entry("rename", "a@x.cn"))
+        #expect(try store.session(id: "digest-2", now: 3500) != nil)
+        try store.saveAccount(account("a@x.cn", .hr), replacing: true, audit: entry("role-change", "a@x.cn"))
+        #expect(try store.session(id: "digest-2", now: 3500) == nil)
+        // Signing out ends one session.
+        try store.createSession(WebSession(id: "digest-3", email: "a@x.cn", csrf: "c3", created: 3000, expires: 4000), audit: entry("sign-in", "a@x.cn"))
+        try store.endSession(id: "digest-3", audit: entry("sign-out", "a@x.cn"))
+        #expect(try store.session(id: "digest-3", now: 3500) == nil)
+    }
+
+    @Test(arguments: Backend.allCases) func tokensActAsTheirAccountUntilRevoked(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
+        try store.saveAccount(account("a@x.cn"), replacing: false, audit: entry("account-add", "a@x.cn"))
+        try store.createToken(APIToken(id: "aaaa1111", email: "a@x.cn", label: "ci", created: 1), audit: entry("token-create", "a@x.cn"))
+        try store.createToken(APIToken(id: "bbbb2222", email: "a@x.cn", label: "sheet", created: 2), audit: entry("token-create", "a@x.cn"))
+        #expect(try store.tokenAccount(id: "aaaa1111")?.email == "a@x.cn")
+        #expect(try store.tokens(email: "a@x.cn").map(\.label) == ["sheet", "ci"])
+        #expect(try store.revokeTokens(email: "a@x.cn", prefix: "aaaa", at: 5, audit: entry("token-revoke", "a@x.cn")) == 1)
+        #expect(try store.tokenAccount(id: "aaaa1111") == nil)
+        #expect(try store.tokenAccount(id: "bbbb2222") != nil)
+        // A prefix with a LIKE wildcard is refused, not read as "all".
+        #expect { try store.revokeTokens(email: "a@x.cn", prefix: "%", at: 6, audit: entry("token-revoke", "a@x.cn")) } throws: {
+            ($0 as? StoreError)?.message.contains("hex") == true
+        }
+        #expect(try store.tokenAccount(id: "bbbb2222") != nil)
+        // Removing the account removes its tokens.
+        try store.removeAccount(email: "a@x.cn", audit: entry("account-remove", "a@x.cn"))
+        #expect(try store.tokenAccount(id: "bbbb2222") == nil)
+        #expect(try store.tokens(email: nil).isEmpty)
+    }
+
+    @Test(arguments: Backend.allCases) func aSnoozeIsKeptLeavesTheInboxAndAnEscalationWakesIt(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
+        let day = Day(iso: "2026-10-07")!
+        try record(store, day, [observe("KR-1", .warning, p: 0.4), observe("KR-2", .warning, p: 0.3)])
+        let id = try store.alerts().first { $0.keyResultID == "KR-1" }!.id
+        let basis = try store.acknowledgementBasis(alert: id)
+        let t = try Ledger.snooze(basis.alert, until: day.advanced(by: 14), note: "休假中", day: day, latestRun: basis.latestRun, lastEventDay: basis.lastEventDay)
+        let snoozed = try store.recordAcknowledgement(t, day: day, generation: basis.generation)
+        #expect(snoozed.snoozedUntil == day.advanced(by: 14))
+        #expect(try store.events().last?.kind == .snoozed)
+        #expect(try store.events().last?.reasons == "snoozed until 2026-10-21: 休假中")
+        func page(_ status: AlertPageQuery.Status, on d: Day) throws -> [String] {
+            try store.alertPage(AlertPageQuery(status: status, day: d)) { _ in true }.alerts.map(\.keyResultID)
+        }
+        #expect(try page(.open, on: day) == ["KR-2"])
+        #expect(try page(.snoozed, on: day) == ["KR-1"])
+        // The day it ends, it is back.
+        #expect(try page(.open, on: day.advanced(by: 14)).sorted() == ["KR-1", "KR-2"])
+        // A snooze ends after its day and lasts at most 92 days.
+        #expect(throws: LedgerError.self) { try Ledger.snooze(basis.alert, until: day, note: "", day: day, latestRun: day, lastEventDay: day) }
+        #expect(throws: LedgerError.self) { try Ledger.snooze(basis.alert, until: day.advanced(by: 93), note: "", day: day, latestRun: day, lastEventDay: day) }
+        // An escalation wakes it.
+        try record(store, day.advanced(by: 7), [observe("KR-1", .critical, p: 0.1), observe("KR-2", .warning, p: 0.3)])
+        #expect(try store.alert(id: id)?.snoozedUntil == nil)
+        #expect(try page(.open, on: day.advanced(by: 7)).first == "KR-1")
+        // The column is content: copied and digested alike on both backends.
+        #expect(try store.content().rows["alert"]?.contains { $0.last == .null } == true)
+    }
+
+    @Test(arguments: Backend.allCases) func alertPagesFilterSortAndPageWithoutLosingOne(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
+        let day = Day(iso: "2026-10-07")!
+        try record(store, day, [observe("KR-1", .warning, p: 0.4), observe("KR-2", .critical, p: 0.1), observe("KR-3", .warning, p: 0.2)])
+        func all(_ sort: AlertPageQuery.Sort, limit: Int, admit: (Alert) -> Bool = { _ in true }) throws -> [String] {
+            var out: [String] = [], after: AlertPageCursor?
+            repeat {
+                let page = try store.alertPage(AlertPageQuery(sort: sort, day: day, limit: limit, after: after), admit: admit)
+                out += page.alerts.map(\.keyResultID)
+                after = page.next.flatMap { AlertPageCursor(token: $0.token) }
+            } while after != nil
+            return out
+        }
+        #expect(try all(.severity, limit: 1) == ["KR-2", "KR-3", "KR-1"])
+        #expect(try all(.pSuccess, limit: 2) == ["KR-2", "KR-3", "KR-1"])
+        #expect(try all(.age, limit: 1) == ["KR-1", "KR-2", "KR-3"])
+        #expect(try all(.severity, limit: 1) { $0.keyResultID != "KR-3" } == ["KR-2", "KR-1"])
+        #expect(try store.alertPage(AlertPageQuery(severities: [.critical], day: day)) { _ in true }.alerts.map(\.keyResultID) == ["KR-2"])
+        #expect(try store.alertPage(AlertPageQuery(owner: "nobody", day: day)) { _ in true }.alerts.isEmpty)
+        #expect(try store.alertPage(AlertPageQuery(kind: .kpi, day: day)) { _ in true }.alerts.isEmpty)
+        #expect(try store.alertPage(AlertPageQuery(unit: "rd", kind: .committed, day: day)) { _ in true }.alerts.count == 3)
+        #expect(AlertPageCursor(token: "nonsense") == nil)
+        #expect(AlertPageCursor(token: "\(Double.nan.bitPattern)-0-1") == nil)
+    }
+}
