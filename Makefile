@@ -10,7 +10,7 @@ SAMPLE     := datasets/xinghai
 REAL       ?= ../shared/data/justgiving
 DEMO_DB    := .build/demo/tandem.db
 
-.PHONY: demo test serve deps build install uninstall bench bench-compare accuracy accuracy-real sample clean fuzz
+.PHONY: demo test serve deps build install uninstall bench bench-serve bench-compare accuracy accuracy-real sample clean fuzz
 
 ## Install the system libraries Tandem links (LAPACK, BLAS, OpenBLAS), only those missing.
 deps:
@@ -105,6 +105,9 @@ test: deps
 	@python3 -c "import jsonschema" 2>/dev/null || { echo "installing python3-jsonschema (to check the JSON output against its schemas in a test)"; \
 	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-jsonschema ) >/dev/null 2>&1 \
 	  || echo "could not install python3-jsonschema: the JSON Schema check will be skipped"; }
+	@python3 -c "import openapi_spec_validator, referencing" 2>/dev/null || { echo "installing openapi-spec-validator (to check the API's answers against its OpenAPI document in a test)"; \
+	  python3 -m pip install -q --break-system-packages openapi-spec-validator >/dev/null 2>&1 \
+	  || echo "could not install openapi-spec-validator: the OpenAPI check will be skipped"; }
 	@python3 -c "import playwright" 2>/dev/null || { echo "installing Playwright for Python (to drive Chromium through the dashboard's journeys in a test; no browser download)"; \
 	  python3 -m pip install -q --break-system-packages playwright >/dev/null 2>&1 \
 	  || echo "could not install playwright: the browser journeys will be skipped"; }
@@ -119,6 +122,14 @@ test: deps
 BENCH_FILTER ?= .*
 bench: build
 	@Tests/Support/pg-cluster.sh with env ENABLE_BENCHMARKS=1 $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress $(foreach f,$(BENCH_FILTER),--filter "$(f)")
+
+## The dashboard under load: the release `tandem serve` over the 10,000-unit organisation on
+## loopback, 50 signed-in clients for 30 s on the inbox and key-result pages (wrk, from Debian),
+## and the inbox with a short and a million-event ledger (Benchmarks/Serve/run.sh).
+bench-serve: build
+	@command -v wrk >/dev/null 2>&1 || { echo "installing wrk (the load generator)"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+	@command -v curl >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq curl >/dev/null; }
+	Benchmarks/Serve/run.sh
 
 ## The forecast benchmarks, then scikit-learn and statsmodels on the same data in the same run.
 bench-compare: deps

@@ -33,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // multipart/form-data, for a what-if scenario file uploaded from the dashboard.
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // System LAPACK and BLAS (Fortran ABI), linked by the generic names `lapack` and
@@ -60,6 +62,7 @@ let package = Package(
         .target(name: "TandemServer", dependencies: ["TandemCore", "TandemStore", "TandemService", "TandemEngine", "TandemPolicy", "TandemNumerics",
                                                     .product(name: "Hummingbird", package: "hummingbird"),
                                                     .product(name: "Mustache", package: "swift-mustache"),
+                                                    .product(name: "MultipartKit", package: "multipart-kit"),
                                                     .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "tandem",
@@ -87,6 +90,7 @@ let package = Package(
         .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore", "TandemCore", "TandemEngine", "TandemTestSupport"]),
         .testTarget(name: "TandemServiceTests", dependencies: ["TandemService", "TandemStore", "TandemCore", "TandemEngine", "TandemTestSupport"]),
         .testTarget(name: "TandemServerTests", dependencies: ["TandemServer", "TandemService", "TandemStore", "TandemCore", "TandemTestSupport",
+                                                         .product(name: "Logging", package: "swift-log"),
                                                          .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "TandemForecastTests", dependencies: ["TandemForecast", "TandemCore", "TandemGenerator", "TandemNumerics",
                                                         .product(name: "PropertyBased", package: "swift-property-based")]),

@@ -9,6 +9,7 @@ import TandemStore
 enum API {
     static func add(to router: Router<TandemContext>, state: ServerState) {
         let api = router.group("/api/v1")
+        addMore(to: api, state: state)
         api.get("alerts") { request, context in try await alerts(request, context, state) }
         api.get("alerts/:id") { request, context in
             let (viewer, catalogue) = try context.signedIn(request)
@@ -57,6 +58,66 @@ enum API {
                                        children: catalogue.children[u.id] ?? [],
                                        key_results: visible.map { KeyResultBody($0, catalogue: catalogue) },
                                        confidential_not_shown: viewer.seesAggregates ? all.count - visible.count : nil))
+        }
+    }
+
+    static func addMore(to api: RouterGroup<TandemContext>, state: ServerState) {
+        api.get("openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+        api.get("decisions") { request, context in
+            let (_, catalogue) = try context.signedIn(request)
+            let unit = Form.query(request)["unit"].flatMap { $0.isEmpty ? nil : $0 }
+            if let unit, catalogue.unitByID[unit] == nil { throw Problem.notFound }
+            let below = unit.map { catalogue.subtree(of: $0) }
+            let store = state.store, latest = catalogue.stamp.latestRun
+            let decisions = try await serviceCall { () throws(ServiceError) in
+                latest == nil ? [] : try storeCall { () throws(StoreError) in try store.decisions(day: latest) }
+            }
+            let rows = decisions.filter { d in below.map { $0.contains(d.unitID) } ?? true }.map {
+                DecisionBody(unit_id: $0.unitID, name: catalogue.unitByID[$0.unitID]?.name ?? $0.unitID, day: $0.day.description,
+                             mode: $0.mode?.rawValue, outcome: $0.outcome, lean: $0.lean)
+            }
+            return try json(DecisionList(day: latest?.description, decisions: rows))
+        }
+        api.get("runs") { request, context in
+            _ = try context.signedIn(request)
+            let store = state.store
+            struct Found: Sendable { var runs: [RunSummary]; var counts: [Day: [LedgerEventKind: Int]] }
+            let found = try await serviceCall { () throws(ServiceError) in
+                try storeCall { () throws(StoreError) in Found(runs: try store.runs(), counts: try store.eventCountsByDay()) }
+            }
+            return try json(["runs": found.runs.sorted { $0.day > $1.day }.map { r in
+                RunBody(day: r.day.description, policy: r.policy, model: r.model, open_key_results: r.openKeyResults, events: r.events, undoable: r.undoable,
+                        events_by_kind: Dictionary(uniqueKeysWithValues: (found.counts[r.day] ?? [:]).map { ($0.key.rawValue, $0.value) }))
+            }])
+        }
+        api.post("checkins") { request, context in
+            let (viewer, catalogue) = try context.signedIn(request)
+            guard context.session == nil else { throw Problem(.forbidden, "the API's writes take a bearer token (Authorization: Bearer tdm_…)") }
+            let limit = state.configuration.uploadLimit
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: limit) } catch { throw Problem(.contentTooLarge, "the body is larger than \(limit / 1024) KiB") }
+            let name = "checkins.csv (POST /api/v1/checkins)"
+            let source = SourceFile(path: name, bytes: Array(body.readableBytesView))
+            let store = state.store, address = context.remoteAddress
+            let outcome = try await serviceCall { () throws(ServiceError) in
+                try AccessService.importCheckIns(source, store: store, catalogue: catalogue, viewer: viewer, address: address)
+            }
+            state.invalidate()
+            let renderer = DiagnosticRenderer(sources: outcome.sources)
+            return try json(CheckInImportBody(check_ins_added: outcome.summary.checkInsAdded, check_ins_changed: outcome.summary.checkInsChanged,
+                                              warnings: outcome.warnings.filter { $0.severity != .error }.prefix(100).map { renderer.render([$0]) }))
+        }
+        api.post("whatif") { request, context in
+            let (viewer, _) = try context.signedIn(request)
+            guard viewer.mayUseWhatIf else { throw Problem.notFound }
+            let limit = state.configuration.uploadLimit
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: limit) } catch { throw Problem(.contentTooLarge, "the body is larger than \(limit / 1024) KiB") }
+            let text = String(decoding: Array(body.readableBytesView), as: UTF8.self)
+            let report = try await WhatIfPages.report(text: text, name: "scenario (POST /api/v1/whatif)", state: state)
+            return try json(report)
         }
     }
 
@@ -203,6 +264,36 @@ struct KeyResultDetail: Encodable {
     var check_ins: [CheckInBody]
     var forecasts: [ForecastBody]
     var alerts: [AlertBody]
+}
+
+struct DecisionBody: Encodable {
+    var unit_id: String
+    var name: String
+    var day: String
+    var mode: String?
+    var outcome: String?
+    var lean: Double
+}
+
+struct DecisionList: Encodable {
+    var day: String?
+    var decisions: [DecisionBody]
+}
+
+struct RunBody: Encodable {
+    var day: String
+    var policy: String
+    var model: String
+    var open_key_results: Int
+    var events: Int
+    var undoable: Bool
+    var events_by_kind: [String: Int]
+}
+
+struct CheckInImportBody: Encodable {
+    var check_ins_added: Int
+    var check_ins_changed: Int
+    var warnings: [String]
 }
 
 struct UnitBody: Encodable {

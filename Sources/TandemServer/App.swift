@@ -13,6 +13,7 @@ public enum TandemServer {
     public static func router(state: ServerState) -> Router<TandemContext> {
         let router = Router(context: TandemContext.self)
         // Order matters: a middleware applies to the routes added after it.
+        router.add(middleware: RequestLog())
         router.add(middleware: SecurityHeaders())
         router.add(middleware: ErrorAnswers())
         router.add(middleware: Authentication(state: state))
@@ -24,6 +25,9 @@ public enum TandemServer {
         router.get("/assets/tandem.css") { _, _ in asset(Templates.css, type: "text/css; charset=utf-8") }
         router.get("/assets/tandem.js") { _, _ in asset(Templates.script, type: "text/javascript; charset=utf-8") }
         Pages.add(to: router, state: state)
+        OverviewPages.add(to: router, state: state)
+        AdminPages.add(to: router, state: state)
+        WhatIfPages.add(to: router, state: state)
         API.add(to: router, state: state)
         return router
     }

@@ -33,7 +33,7 @@ struct SecurityHeaders: RouterMiddleware {
     typealias Context = TandemContext
 
     static let policy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        + "frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
@@ -42,12 +42,30 @@ struct SecurityHeaders: RouterMiddleware {
     }
 
     static func apply(_ headers: inout HTTPFields, path: String) {
-        headers[.contentSecurityPolicy] = policy
+        // A route that set its own (the what-if report, framed by its page) keeps it.
+        if headers[.contentSecurityPolicy] == nil { headers[.contentSecurityPolicy] = policy }
         headers[.xContentTypeOptions] = "nosniff"
-        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        if headers[HTTPField.Name("X-Frame-Options")!] == nil { headers[HTTPField.Name("X-Frame-Options")!] = "DENY" }
         headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         headers[HTTPField.Name("Cross-Origin-Opener-Policy")!] = "same-origin"
         if !path.hasPrefix("/assets/") { headers[.cacheControl] = "no-store" }
+    }
+}
+
+/// One structured log line per request: method, path, status, time taken, and who asked.
+struct RequestLog: RouterMiddleware {
+    typealias Context = TandemContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let elapsed = start.duration(to: .now)
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        context.logger.info("request", metadata: [
+            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+            "ms": "\(String(format: "%.1f", ms))", "client": "\(context.remoteAddress ?? "-")",
+        ])
+        return response
     }
 }
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import TandemCore
 import TandemNumerics
+import TandemPolicy
 import TandemService
 import TandemStore
 
@@ -262,7 +263,8 @@ enum Pages {
         let (viewer, catalogue) = try context.signedIn(request)
         guard let raw = context.parameters.get("id"), let id = raw.removingPercentEncoding, let u = catalogue.unitByID[id] else { throw Problem.notFound }
         let all = catalogue.keyResultsByUnit[u.id] ?? []
-        let visible = all.filter { viewer.seesDetails(of: $0, in: catalogue) }
+        // The current cycle first.
+        let visible = all.filter { viewer.seesDetails(of: $0, in: catalogue) }.sorted { $0.cycleStart > $1.cycleStart }
         let store = state.store
         let live = try await serviceCall { () throws(ServiceError) in
             try storeCall { () throws(StoreError) in
@@ -290,11 +292,64 @@ enum Pages {
             values["mode"] = mode.rawValue.uppercased()
             values["day"] = day.description
         }
+        if viewer.seesExplanation(of: u.id, in: catalogue), let inForce = catalogue.policyInForce {
+            let organisation = catalogue.organisation
+            let explanation = try? await serviceCall { () throws(ServiceError) -> Explanation? in
+                try DecisionService.diagnose(organisation: organisation, policy: SourceFile(path: inForce.name, bytes: Array(inForce.text.utf8)),
+                                             unit: u.id).explanations.first
+            }
+            if let e = explanation ?? nil { values["decision"] = decisionValues(e, policy: inForce) }
+        }
         let hidden = all.count - visible.count
         if hidden > 0 && viewer.seesAggregates {
             values["hidden"] = "\(hidden) confidential key result\(hidden == 1 ? "" : "s") of this unit \(hidden == 1 ? "is" : "are") counted here but not shown."
         }
         return Views.html(Views.page("unit", title: u.name, values, viewer: viewer, session: context.session))
+    }
+}
+
+extension Pages {
+    /// A decision's whole story, for the unit page: the mode and its parameters, lean and
+    /// margin, the evidence, why not the other modes, what would change it, the attributes.
+    static func missValues(_ miss: Explanation.Miss) -> [String: String] {
+        let rule = (miss.kind == .override ? "override " : "row ") + String(miss.rule.number)
+        let failed = miss.failed.isEmpty ? (miss.note ?? "") : "fails: " + miss.failed.joined(separator: "; ")
+        return ["rule": rule, "failed": failed]
+    }
+
+    static func decisionValues(_ e: Explanation, policy: StoredPolicyVersion) -> [String: Any] {
+        func num(_ x: Double) -> String { x.isFinite ? String(format: "%.3g", x) : "—" }
+        let decidedBy: String
+        switch e.decidedBy {
+        case .override: decidedBy = e.override.map { "override #\($0.number): \($0.condition)" } ?? "an override"
+        case .row: decidedBy = e.row.map { "row \($0.number) of the table: \($0.condition)" } ?? "a row of the table"
+        case .noMatch: decidedBy = "no row of the table matches: no decision"
+        case .conflict: decidedBy = "two rows of a unique table match: no decision"
+        }
+        var values: [String: Any] = [
+            "policyName": policy.name + (policy.version.map { " " + $0 } ?? ""),
+            "modeNow": e.mode?.rawValue.uppercased() ?? "none",
+            "decidedBy": decidedBy,
+            "lean": num(e.lean), "towardOKR": num(e.leanTowardOKR), "towardKPI": num(e.leanTowardKPI),
+            "evidence": e.evidence.map { ["condition": $0.condition, "direction": $0.direction, "weight": num($0.weight), "reason": $0.reason] },
+            "hasEvidence": !e.evidence.isEmpty,
+            "otherModes": e.otherModes.map { m -> [String: Any] in
+                ["mode": m.mode.rawValue.uppercased(), "summary": m.summary, "misses": m.misses.prefix(5).map(missValues)]
+            },
+            "counterfactuals": e.counterfactuals.map(\.text),
+            "attributes": e.attributes.map { a -> [String: String] in
+                let origin: String
+                switch a.origin {
+                case .own: origin = "set on the unit"
+                case .inherited: origin = "inherited from " + (a.fromUnitName ?? a.fromUnitID ?? "a unit above")
+                case .default: origin = "the policy's default"
+                }
+                return ["name": a.name, "value": a.value, "origin": origin]
+            },
+        ]
+        if let outcome = e.outcome { values["parameters"] = outcome.text }
+        if let m = e.margin { values["margin"] = "\(num(m.distance)) from the boundary to \(m.toMode.rawValue.uppercased()) (at lean \(num(m.atLean)))" }
+        return values
     }
 }
 

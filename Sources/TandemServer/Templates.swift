@@ -6,6 +6,7 @@
 enum Templates {
     static let all: [String: String] = [
         "layout": layout, "signin": signin, "inbox": inbox, "keyResult": keyResult, "unit": unit, "error": error,
+        "overview": overview, "runs": runs, "policy": policy, "accounts": accounts, "audit": audit, "whatif": whatif,
     ]
 
     static let layout = """
@@ -24,6 +25,12 @@ enum Templates {
           {{#viewer}}
           <nav>
             <a href="/inbox"{{#nav.inbox}} aria-current="page"{{/nav.inbox}}>Alert inbox</a>
+            <a href="/units"{{#nav.units}} aria-current="page"{{/nav.units}}>Organisation</a>
+            <a href="/runs"{{#nav.runs}} aria-current="page"{{/nav.runs}}>Runs</a>
+            <a href="/policy"{{#nav.policy}} aria-current="page"{{/nav.policy}}>Policy</a>
+            {{#whatif}}<a href="/whatif"{{#nav.whatif}} aria-current="page"{{/nav.whatif}}>What if</a>{{/whatif}}
+            {{#admin}}<a href="/admin/accounts"{{#nav.admin}} aria-current="page"{{/nav.admin}}>Accounts</a>
+            <a href="/admin/audit"{{#nav.audit}} aria-current="page"{{/nav.audit}}>Audit log</a>{{/admin}}
           </nav>
           <form class="signout" method="post" action="/signout">
             <span class="who">{{name}} · {{role}}</span>
@@ -151,6 +158,31 @@ enum Templates {
         <p><a href="/inbox?unit={{idQuery}}">Alerts of this unit and the units below</a></p>
         {{#mode}}<p>Managed by <strong>{{mode}}</strong> since the run of {{day}}.</p>{{/mode}}
         {{^mode}}<p class="empty">No decision yet: the unit has not been through a weekly run.</p>{{/mode}}
+        {{#decision}}
+        <section class="decision">
+        <h2>The decision{{#policyName}} by {{policyName}}{{/policyName}}</h2>
+        <dl class="facts">
+          <dt>Mode</dt><dd><strong>{{modeNow}}</strong>{{#parameters}} · {{parameters}}{{/parameters}}</dd>
+          <dt>Decided by</dt><dd>{{decidedBy}}</dd>
+          <dt>Lean</dt><dd>{{lean}} (toward OKR {{towardOKR}}, toward KPI {{towardKPI}})</dd>
+          {{#margin}}<dt>Margin</dt><dd>{{margin}}</dd>{{/margin}}
+        </dl>
+        <h3>Evidence</h3>
+        {{^evidence}}<p class="empty">No evidence rule fired.</p>{{/evidence}}
+        {{#hasEvidence}}<table><thead><tr><th>When</th><th>Toward</th><th class="num">Weight</th><th>Why</th></tr></thead><tbody>
+        {{#evidence}}<tr><td><code>{{condition}}</code></td><td>{{direction}}</td><td class="num">{{weight}}</td><td>{{reason}}</td></tr>{{/evidence}}
+        </tbody></table>{{/hasEvidence}}
+        <h3>Why not the other modes</h3>
+        <ul>{{#otherModes}}<li><strong>{{mode}}</strong>: {{summary}}{{#misses}}<div class="note">{{rule}} — {{failed}}</div>{{/misses}}</li>{{/otherModes}}</ul>
+        <h3>What would change it</h3>
+        {{^counterfactuals}}<p class="empty">No change of one or two attributes the policy lets change would give another mode.</p>{{/counterfactuals}}
+        <ul>{{#counterfactuals}}<li>{{.}}</li>{{/counterfactuals}}</ul>
+        <h3>Attributes</h3>
+        <table><thead><tr><th>Attribute</th><th>Value</th><th>From</th></tr></thead><tbody>
+        {{#attributes}}<tr><td>{{name}}</td><td>{{value}}</td><td>{{origin}}</td></tr>{{/attributes}}
+        </tbody></table>
+        </section>
+        {{/decision}}
         {{#hasChildren}}<h2>Units below</h2><ul>{{#children}}<li><a href="/units/{{idPath}}">{{name}}</a></li>{{/children}}</ul>{{/hasChildren}}
         <h2>Key results</h2>
         {{^keyResults}}<p class="empty">No key result you may see.</p>{{/keyResults}}
@@ -160,6 +192,110 @@ enum Templates {
         </tbody></table>
         {{/hasKeyResults}}
         {{#hidden}}<p class="aggregate">{{hidden}}</p>{{/hidden}}
+        """
+
+    static let overview = """
+        <h1>Organisation</h1>
+        <p>Each unit's mode at the latest run{{#day}} ({{day}}){{/day}} and its live alerts, the units below it included{{^aggregates}} (those you may see){{/aggregates}}.</p>
+        <h2>Risk by unit</h2>
+        <div class="heatmap" role="list">
+        {{#heat}}<a role="listitem" class="cell heat-{{level}}" href="/units/{{idPath}}" title="{{name}}: {{critical}} critical, {{warning}} warning of {{keyResults}} key results">{{name}}<span>{{critical}}·{{warning}}</span></a>{{/heat}}
+        </div>
+        <p class="note">Darker: a larger share of the unit's open key results has a critical or warning alert.</p>
+        <h2>The tree</h2>
+        <table class="tree"><thead><tr><th>Unit</th><th>Mode</th><th class="num">Critical</th><th class="num">Warning</th><th class="num">Info</th><th class="num">Key results</th></tr></thead><tbody>
+        {{#rows}}<tr><td class="depth-{{depth}}"><a href="/units/{{idPath}}">{{name}}</a></td><td>{{mode}}</td><td class="num">{{critical}}</td><td class="num">{{warning}}</td><td class="num">{{info}}</td><td class="num">{{keyResults}}</td></tr>{{/rows}}
+        </tbody></table>
+        {{#more}}<p class="note">{{more}}</p>{{/more}}
+        """
+
+    static let runs = """
+        <h1>Weekly runs</h1>
+        {{^runs}}<p class="empty">No run yet: <code>tandem run --db … --as-of YYYY-MM-DD</code> makes one.</p>{{/runs}}
+        {{#hasRuns}}
+        <table><thead><tr><th>Day</th><th>Policy</th><th>Model</th><th class="num">Open key results</th><th class="num">Events</th><th class="num">Opened</th><th class="num">Escalated</th><th class="num">Improved</th><th class="num">Resolved</th><th class="num">Acked</th><th>Undoable</th></tr></thead><tbody>
+        {{#runs}}<tr><td>{{day}}</td><td>{{policy}}</td><td>{{model}}</td><td class="num">{{open}}</td><td class="num">{{events}}</td><td class="num">{{opened}}</td><td class="num">{{escalated}}</td><td class="num">{{improved}}</td><td class="num">{{resolved}}</td><td class="num">{{acked}}</td><td>{{undoable}}</td></tr>{{/runs}}
+        </tbody></table>
+        {{/hasRuns}}
+        """
+
+    static let policy = """
+        <h1>Policy</h1>
+        {{^inForce}}<p class="empty">No run has used a policy yet.</p>{{/inForce}}
+        {{#inForce}}
+        <p>In force: <strong>{{name}}</strong>{{#version}} version {{version}}{{/version}}, used by {{runs}} run{{plural}} since {{firstRun}} (digest {{digest}}).</p>
+        <h2>Check</h2>
+        {{^findings}}<p class="notice">No finding: every unit gets a decision, no rule is dead or shadowed.</p>{{/findings}}
+        {{#hasFindings}}<pre class="details">{{#findings}}{{.}}
+        {{/findings}}</pre>{{/hasFindings}}
+        {{/inForce}}
+        {{#diff}}
+        <h2>Against the previous version{{#previous}} ({{previous}}){{/previous}}</h2>
+        <p>{{summary}}</p>
+        {{#hasChanges}}<table><thead><tr><th>Unit</th><th>Before</th><th>Now</th><th>Rule now</th></tr></thead><tbody>
+        {{#changes}}<tr><td><a href="/units/{{idPath}}">{{name}}</a></td><td>{{old}}</td><td>{{new}}</td><td>{{rule}}</td></tr>{{/changes}}
+        </tbody></table>{{/hasChanges}}
+        {{/diff}}
+        {{#noPrevious}}<p class="empty">The runs have used one version only: nothing to compare.</p>{{/noPrevious}}
+        {{#inForce}}<details><summary>The policy's text</summary><pre class="details">{{text}}</pre></details>{{/inForce}}
+        """
+
+    static let accounts = """
+        <h1>Accounts</h1>
+        {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
+        <table><thead><tr><th>Email</th><th>Name</th><th>Role</th><th>Units</th><th>Person</th><th>Change</th></tr></thead><tbody>
+        {{#accounts}}<tr><td>{{email}}</td><td>{{name}}</td><td>{{role}}</td><td>{{units}}</td><td>{{person}}</td><td>
+          <form method="post" action="/admin/accounts/role" class="inline">
+            <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="email" value="{{email}}">
+            <select name="role" aria-label="Role of {{email}}">{{#roles}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/roles}}</select>
+            <input name="units" value="{{units}}" placeholder="units (leads)" aria-label="Units of {{email}}">
+            <button type="submit">Set role</button>
+          </form>
+          <form method="post" action="/admin/accounts/remove" class="inline">
+            <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="email" value="{{email}}">
+            <button type="submit">Remove</button>
+          </form></td></tr>{{/accounts}}
+        </tbody></table>
+        <h2>Add an account</h2>
+        <form method="post" action="/admin/accounts" class="filters">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <label>Email <input type="email" name="email" required></label>
+          <label>Name <input name="name" required></label>
+          <label>Role <select name="role">{{#newRoles}}<option value="{{.}}">{{.}}</option>{{/newRoles}}</select></label>
+          <label>Units (a lead's, comma-separated) <input name="units"></label>
+          <label>Person (owner name in the files) <input name="person"></label>
+          <label>Password (10 to 72 bytes) <input type="password" name="password" required minlength="10" autocomplete="new-password"></label>
+          <button type="submit">Add</button>
+        </form>
+        """
+
+    static let audit = """
+        <h1>Audit log</h1>
+        <table><thead><tr><th>#</th><th>When (UTC)</th><th>Who</th><th>What</th><th>On</th><th>Detail</th><th>From</th></tr></thead><tbody>
+        {{#entries}}<tr><td class="num">{{id}}</td><td>{{at}}</td><td>{{actor}}</td><td>{{action}}</td><td>{{target}}</td><td>{{detail}}</td><td>{{address}}</td></tr>{{/entries}}
+        </tbody></table>
+        <nav class="pages">{{#older}}<a href="{{older}}" rel="next">Older</a>{{/older}}</nav>
+        """
+
+    static let whatif = """
+        <h1>What if</h1>
+        <p>Scenarios change units' attributes, key results or the policy, and show what the decisions and chances of success become, against the store's latest run.</p>
+        {{#problem}}<section class="error"><p class="problem" role="alert">{{problem}}</p>
+        {{#hasDetails}}<pre class="details">{{#details}}{{.}}
+        {{/details}}</pre>{{/hasDetails}}</section>{{/problem}}
+        <div class="columns">
+        <form method="get" action="/whatif" class="filters">
+          <label>A scenario file of the store <select name="scenario">{{#scenarios}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{name}} ({{savedBy}})</option>{{/scenarios}}</select></label>
+          <button type="submit">Show</button>
+        </form>
+        <form method="post" action="/whatif" enctype="multipart/form-data" class="filters">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <label>Or upload one (YAML, at most 1 MiB) <input type="file" name="file" accept=".yaml,.yml,.json,text/yaml" required></label>
+          <label>Save it as <input name="name" placeholder="the file's name"></label>
+          <button type="submit">Upload and show</button>
+        </form>
+        </div>
+        {{#report}}<iframe class="report" title="What-if report: {{report}}" src="/whatif/report?scenario={{reportQuery}}" sandbox></iframe>{{/report}}
         """
 
     static let error = """
@@ -216,6 +352,18 @@ enum Templates {
         svg.chart .axis { stroke: #9aa3b5; }
         svg.chart text { font-size: 12px; fill: var(--muted); }
         pre.details { background: #fff; border: 1px solid var(--line); padding: .8rem; white-space: pre-wrap; }
+        .heatmap { display: flex; flex-wrap: wrap; gap: 4px; }
+        .heatmap .cell { display: flex; flex-direction: column; justify-content: space-between; width: 8.5rem; height: 3.6rem; padding: .3rem .4rem;
+          font-size: .8rem; text-decoration: none; color: var(--ink); border-radius: .25rem; border: 1px solid var(--line); overflow: hidden; }
+        .heatmap .cell span { font-variant-numeric: tabular-nums; color: inherit; opacity: .8; }
+        .heat-0 { background: #f2f7f3; } .heat-1 { background: #fdf3d8; } .heat-2 { background: #fbdcae; }
+        .heat-3 { background: #f6b38a; } .heat-4 { background: #e97c62; color: #fff !important; } .heat-5 { background: #b3261e; color: #fff !important; }
+        td.depth-0 { padding-left: .5rem; font-weight: 600; } td.depth-1 { padding-left: 1.7rem; } td.depth-2 { padding-left: 2.9rem; }
+        td.depth-3 { padding-left: 4.1rem; } td.depth-4 { padding-left: 5.3rem; } td.depth-5 { padding-left: 6.5rem; }
+        form.inline { display: inline-flex; gap: .3rem; margin: 0 .3rem .3rem 0; }
+        iframe.report { width: 100%; height: 80vh; border: 1px solid var(--line); background: #fff; margin-top: 1rem; }
+        .columns { display: flex; flex-wrap: wrap; gap: 2rem; }
+        section.decision h3 { font-size: 1rem; margin: 1.2rem 0 .4rem; }
         """
 
     /// A little script: asks before snoozing past a month; everything works without it.

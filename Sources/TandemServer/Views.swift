@@ -24,7 +24,8 @@ enum Views {
         let body = library.render(values.filter { !(($0.value as? String)?.isEmpty ?? false) }, withTemplate: template) ?? ""
         var layout: [String: Any] = ["title": title, "body": body]
         if let viewer {
-            layout["viewer"] = ["name": viewer.account.name, "role": viewer.role.rawValue, "csrf": session?.csrf ?? ""] as [String: Any]
+            layout["viewer"] = ["name": viewer.account.name, "role": viewer.role.rawValue, "csrf": session?.csrf ?? "",
+                                "whatif": viewer.mayUseWhatIf, "admin": viewer.role == .admin] as [String: Any]
         }
         if let nav { layout["nav"] = [nav: true] }
         return library.render(layout, withTemplate: "layout") ?? ""

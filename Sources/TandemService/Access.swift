@@ -18,9 +18,26 @@ public struct Catalogue: Sendable {
     public let modes: [String: Mode]
     /// The P(success) lines of the alert rules in force (the latest run's policy).
     public let thresholds: [AlertThreshold]
+    /// The units with their attributes, for explaining decisions.
+    public let organisation: Organisation
+    /// The policy versions the runs used, oldest first; the one in force is the latest run's.
+    public let policyVersions: [StoredPolicyVersion]
 
-    public init(stamp: CatalogueStamp, units: [UnitCard], keyResults: [KeyResultCard], modes: [String: Mode], thresholds: [AlertThreshold] = []) {
+    public var policyInForce: StoredPolicyVersion? {
+        guard let latest = stamp.latestRun else { return nil }
+        return policyVersions.last { $0.lastRun == latest }
+    }
+
+    public init(stamp: CatalogueStamp, organisation: Organisation, keyResults: [KeyResultCard], modes: [String: Mode],
+                policyVersions: [StoredPolicyVersion] = []) {
         self.stamp = stamp
+        self.organisation = organisation
+        self.policyVersions = policyVersions
+        let units = organisation.units.map { UnitCard(id: $0.id, name: $0.name, parentID: $0.parentID) }
+        var thresholds: [AlertThreshold] = []
+        if let latest = stamp.latestRun, let text = policyVersions.last(where: { $0.lastRun == latest })?.text {
+            thresholds = PolicyLoader.alertThresholds(text: text)
+        }
         self.thresholds = thresholds
         self.units = units
         self.keyResults = keyResults
@@ -44,10 +61,8 @@ public struct Catalogue: Sendable {
     /// Reads the catalogue of a store.
     public static func load(store: any Store) throws(ServiceError) -> Catalogue {
         try storeCall { () throws(StoreError) in
-            let stamp = try store.catalogueStamp()
-            let units = try store.unitCards()
-            let thresholds = try store.latestPolicyText().map { PolicyLoader.alertThresholds(text: $0) } ?? []
-            return Catalogue(stamp: stamp, units: units, keyResults: try store.keyResultCards(), modes: try store.latestModes(), thresholds: thresholds)
+            Catalogue(stamp: try store.catalogueStamp(), organisation: try store.organisationTree(), keyResults: try store.keyResultCards(),
+                      modes: try store.latestModes(), policyVersions: try store.policyVersionTexts())
         }
     }
 
@@ -130,6 +145,36 @@ public struct Viewer: Sendable {
     /// them; those see their own units' and the units above).
     public var seesAllDecisions: Bool { role != .member && role != .lead }
 
+    /// Whether the account sees a unit's whole decision story (evidence, attributes): strategy,
+    /// HR and admins every unit's; a lead their subtree's and the units above; a member the
+    /// units of their own key results and the units above.
+    public func seesExplanation(of unit: String, in catalogue: Catalogue) -> Bool {
+        switch role {
+        case .strategy, .hr, .admin: return true
+        case .lead:
+            if led.contains(unit) { return true }
+            return led.contains { catalogue.path(to: $0).contains { $0.id == unit } }
+        case .member:
+            guard let person = account.person else { return false }
+            return catalogue.keyResults.contains { $0.owner == person && catalogue.path(to: $0.unitID).contains { $0.id == unit } }
+        }
+    }
+
+    /// Whether the account may record check-ins of a key result: HR and admins any; a lead
+    /// those of their subtree (and their own); a member their own; strategy none.
+    public func mayCheckIn(_ k: KeyResultCard) -> Bool {
+        switch role {
+        case .hr, .admin: return true
+        case .lead: return led.contains(k.unitID) || owns(k.owner)
+        case .member: return owns(k.owner)
+        case .strategy: return false
+        }
+    }
+
+    /// Whether the account runs what-if scenarios (strategy, HR, admins): a scenario's report
+    /// shows every unit's decision and chances in aggregate.
+    public var mayUseWhatIf: Bool { role == .strategy || role == .hr || role == .admin }
+
     /// Whether confidential key results count in the aggregates the account is shown.
     public var seesAggregates: Bool { role != .member }
 }
@@ -194,6 +239,34 @@ public enum AccessService {
         case .member: "a member acts on the alerts of their own key results"
         case .strategy: "strategy reads alerts but does not act on them"
         }
+    }
+}
+
+extension AccessService {
+    /// Imports check-ins sent as CSV text (`kr_id,date,value[,confidence]`), checked exactly as
+    /// the CLI's loader checks a file, all or nothing. Key results the viewer may not record
+    /// check-ins of are unknown to the loader: a row naming one is a located error, like a row
+    /// naming a key result that does not exist.
+    public static func importCheckIns(_ source: SourceFile, store: any Store, catalogue: Catalogue, viewer: Viewer,
+                                      address: String?) throws(ServiceError) -> ImportOutcome {
+        var table = KeyResultTable(keyResults: [], index: [:], locations: [])
+        for k in catalogue.keyResults where viewer.mayCheckIn(k) {
+            table.index[k.id] = table.keyResults.count
+            table.keyResults.append(KeyResult(id: k.id, objectiveID: k.objectiveID, unitID: k.unitID, title: k.title, kind: k.kind,
+                                              startValue: k.startValue, targetValue: k.targetValue, cycle: Cycle(start: k.cycleStart, end: k.cycleEnd),
+                                              owner: k.owner, finalValue: k.finalValue))
+            table.locations.append(SourceLocation(file: "store", line: 0, column: 0))
+        }
+        let checked = CheckInLoader.load(source, keyResults: table, inStore: true)
+        if checked.diagnostics.hasErrors {
+            throw .invalidInput(InputProblems(diagnostics: checked.diagnostics, sources: [source], consequence: "nothing imported"))
+        }
+        let dataset = Dataset(organisation: nil, keyResults: KeyResultTable(keyResults: [], index: [:], locations: []), checkIns: checked.value)
+        let summary = try storeCall { () throws(StoreError) in try store.importDataset(dataset, files: [source.path]) }
+        let counts = try storeCall { () throws(StoreError) in try store.counts() }
+        try? store.appendAudit(AuditEntry(at: AccountService.now(), actor: viewer.account.email, action: "checkins", target: source.path,
+                                          detail: "check-ins +\(summary.checkInsAdded) ~\(summary.checkInsChanged)", address: address))
+        return ImportOutcome(summary: summary, counts: counts, warnings: checked.diagnostics, sources: [source])
     }
 }
 

@@ -107,7 +107,16 @@ public enum PolicyService {
     /// Checks a policy: syntax, names, types, outcomes, and (unless `analyse` is false) the exact
     /// analysis of gaps, overlaps, dead and shadowed rules within `budget` rule evaluations.
     public static func check(_ path: String, analyse: Bool = true, budget: Int = PolicyAnalyser.defaultBudget) -> PolicyCheck {
-        var result = PolicyLoader.load(path: path)
+        check(PolicyLoader.load(path: path), path: path, analyse: analyse, budget: budget)
+    }
+
+    /// Checks a policy's text (a version a store keeps), named `path` in its findings.
+    public static func check(source: SourceFile, analyse: Bool = true, budget: Int = PolicyAnalyser.defaultBudget) -> PolicyCheck {
+        check(PolicyLoader.load(source), path: source.path, analyse: analyse, budget: budget)
+    }
+
+    static func check(_ loaded: PolicyLoader.Result, path: String, analyse: Bool, budget: Int) -> PolicyCheck {
+        var result = loaded
         if let policy = result.policy, analyse {
             let analyser = PolicyAnalyser(policy)
             result.diagnostics += analyser.diagnostics(analyser.analyse(budget: budget))
@@ -161,12 +170,25 @@ public enum PolicyService {
     /// regions of the attribute space where they decide differently (within `budget`).
     public static func diff(old oldPath: String, new newPath: String, organisation orgPath: String,
                             budget: Int = PolicyAnalyser.defaultBudget) throws(ServiceError) -> PolicyComparison {
-        let old = PolicyLoader.load(path: oldPath), new = PolicyLoader.load(path: newPath)
         let load = DatasetLoader.load(org: orgPath, krs: nil, checkins: nil)
-        var diagnostics = old.diagnostics + new.diagnostics + load.diagnostics
-        let sources = load.sources + [old.source, new.source].compactMap { $0 }
+        return try diff(old: PolicyLoader.load(path: oldPath), new: PolicyLoader.load(path: newPath), oldName: oldPath, newName: newPath,
+                        organisation: load.dataset?.organisation, diagnostics: load.diagnostics, sources: load.sources, budget: budget)
+    }
+
+    /// Compares two policy texts (versions a store keeps) over an organisation the store holds.
+    public static func diff(old: SourceFile, new: SourceFile, organisation: Organisation,
+                            budget: Int = PolicyAnalyser.defaultBudget) throws(ServiceError) -> PolicyComparison {
+        try diff(old: PolicyLoader.load(old), new: PolicyLoader.load(new), oldName: old.path, newName: new.path,
+                 organisation: organisation, diagnostics: [], sources: [], budget: budget)
+    }
+
+    static func diff(old: PolicyLoader.Result, new: PolicyLoader.Result, oldName oldPath: String, newName newPath: String,
+                     organisation: Organisation?, diagnostics found: [Diagnostic], sources loaded: [SourceFile],
+                     budget: Int) throws(ServiceError) -> PolicyComparison {
+        var diagnostics = old.diagnostics + new.diagnostics + found
+        let sources = loaded + [old.source, new.source].compactMap { $0 }
         var bindings: [OrganisationBinding] = []
-        if let o = old.policy, let n = new.policy, let organisation = load.dataset?.organisation {
+        if let o = old.policy, let n = new.policy, let organisation {
             for p in [o, n] {
                 let bChecked = OrganisationBinding.bind(organisation, to: p)
                 let b = bChecked.value, d = bChecked.diagnostics
@@ -224,12 +246,23 @@ public enum DecisionService {
     ///
     /// - Parameter unit: only this unit (its id), for one decision's whole story.
     public static func diagnose(organisation orgPath: String, policyPath: String, unit: String? = nil) throws(ServiceError) -> Diagnosis {
-        let policyResult = PolicyLoader.load(path: policyPath)
         let load = DatasetLoader.load(org: orgPath, krs: nil, checkins: nil)
-        var diagnostics = policyResult.diagnostics + load.diagnostics
-        let sources = load.sources + (policyResult.source.map { [$0] } ?? [])
+        return try diagnose(PolicyLoader.load(path: policyPath), policyPath: policyPath, organisation: load.dataset?.organisation,
+                            diagnostics: load.diagnostics, sources: load.sources, unit: unit)
+    }
+
+    /// Decides the units of an organisation a store holds by a policy text it keeps (the
+    /// version its latest run used).
+    public static func diagnose(organisation: Organisation, policy: SourceFile, unit: String? = nil) throws(ServiceError) -> Diagnosis {
+        try diagnose(PolicyLoader.load(policy), policyPath: policy.path, organisation: organisation, diagnostics: [], sources: [], unit: unit)
+    }
+
+    static func diagnose(_ policyResult: PolicyLoader.Result, policyPath: String, organisation: Organisation?, diagnostics found: [Diagnostic],
+                         sources loaded: [SourceFile], unit: String?) throws(ServiceError) -> Diagnosis {
+        var diagnostics = policyResult.diagnostics + found
+        let sources = loaded + (policyResult.source.map { [$0] } ?? [])
         var binding: OrganisationBinding?
-        if let policy = policyResult.policy, let organisation = load.dataset?.organisation {
+        if let policy = policyResult.policy, let organisation {
             let boundChecked = OrganisationBinding.bind(organisation, to: policy)
             let bound = boundChecked.value, found = boundChecked.diagnostics
             binding = bound

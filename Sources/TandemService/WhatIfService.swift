@@ -116,6 +116,12 @@ public enum WhatIfService {
         case .failure(let list):
             throw .invalidInput(InputProblems(diagnostics: list.diagnostics, sources: [], consequence: "no what-if"))
         }
+        return try whatIf(scenario: scenarioSource, request: request, baseline: source, policyPath: policyPath, modelPath: modelPath)
+    }
+
+    /// A what-if of a scenario file's text (uploaded, or kept in a store), named by `scenario.path`.
+    public static func whatIf(scenario scenarioSource: SourceFile, request: WhatIfRequest, baseline source: BaselineSource, policyPath: String,
+                              modelPath: String) throws(ServiceError) -> WhatIfOutcome {
         let loadedChecked = ScenarioLoader.load(scenarioSource)
         let loaded = loadedChecked.value, problems = loadedChecked.diagnostics
         guard let file = loaded else {

@@ -98,6 +98,13 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     }
 }
 
+/// A what-if scenario file kept in the store.
+public struct SavedScenario: Sendable, Hashable {
+    public var name: String
+    public var savedBy: String
+    public var savedAt: Int64
+}
+
 /// The rows of the accounts' tables, through SQL both backends read alike (`?` placeholders):
 /// the bookkeeping of accounts, sessions, tokens and the audit log is written once.
 public struct StoreRows {
@@ -138,6 +145,10 @@ enum AccountSchema {
                     action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL, address TEXT)
                   """,
             "CREATE INDEX audit_log_org ON audit_log (org, id)",
+            """
+            CREATE TABLE scenario (org TEXT NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL, saved_by TEXT NOT NULL, saved_at BIGINT NOT NULL,
+              PRIMARY KEY (org, name))
+            """,
             "ALTER TABLE alert ADD COLUMN snoozed_until BIGINT",
         ]
     }
@@ -311,6 +322,31 @@ extension Store {
                 FROM api_token t JOIN account a ON a.org = t.org AND a.email = t.email
                 WHERE t.org = ? AND t.id = ? AND t.revoked_at IS NULL
                 """, [.text(organisation), .text(id)], Self.accountKinds).first.map(account)
+        }
+    }
+
+    /// Saves a what-if scenario file's text under a name (replacing one of that name).
+    public func saveScenario(name: String, text: String, by: String, at: Int64) throws(StoreError) {
+        try withRows("save a scenario in", writing: true) { rows in
+            _ = try rows.run("DELETE FROM scenario WHERE org = ? AND name = ?", [.text(organisation), .text(name)])
+            _ = try rows.run("INSERT INTO scenario (org, name, text, saved_by, saved_at) VALUES (?, ?, ?, ?, ?)",
+                             [.text(organisation), .text(name), .text(text), .text(by), .integer(at)])
+        }
+    }
+
+    /// The saved scenarios: (name, who saved it, when), by name.
+    public func scenarios() throws(StoreError) -> [SavedScenario] {
+        try withRows("read scenarios from", writing: false) { rows in
+            try rows.fetch("SELECT name, saved_by, saved_at FROM scenario WHERE org = ? ORDER BY name", [.text(organisation)], [.text, .text, .integer]).compactMap { r in
+                guard case .text(let name) = r[0], case .text(let by) = r[1], case .integer(let at) = r[2] else { return nil }
+                return SavedScenario(name: name, savedBy: by, savedAt: at)
+            }
+        }
+    }
+
+    public func scenarioText(name: String) throws(StoreError) -> String? {
+        try withRows("read scenarios from", writing: false) { rows in
+            try rows.fetch("SELECT text FROM scenario WHERE org = ? AND name = ?", [.text(organisation), .text(name)], [.text]).first?.first?.textValue
         }
     }
 

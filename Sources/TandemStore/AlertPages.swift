@@ -118,6 +118,12 @@ public struct UnitCard: Sendable, Hashable {
     public var id: String
     public var name: String
     public var parentID: String?
+
+    public init(id: String, name: String, parentID: String?) {
+        self.id = id
+        self.name = name
+        self.parentID = parentID
+    }
 }
 
 /// A check-in as a chart draws it.
@@ -132,6 +138,25 @@ public struct ForecastPoint: Sendable, Hashable {
     public var day: Day
     public var pSuccess: Double
     public var progress: Double
+}
+
+/// A policy version as the store keeps it, with its text and the runs that used it.
+public struct StoredPolicyVersion: Sendable, Hashable {
+    public var name: String
+    public var version: String?
+    public var digest: String
+    public var text: String
+    public var firstRun: Day
+    public var runs: Int
+    public var lastRun: Day?
+}
+
+/// A live alert, for counting by unit and severity.
+public struct AlertMark: Sendable, Hashable {
+    public var id: Int64
+    public var unitID: String
+    public var keyResultID: String
+    public var severity: AlertSeverity
 }
 
 /// The stamp of what the catalogue depends on: imports and runs (not acknowledgements).
@@ -306,6 +331,65 @@ extension Store {
                 if case .text(let unit) = r[0], let mode = r[1].textValue.flatMap(Mode.init(rawValue:)) { modes[unit] = mode }
             }
             return modes
+        }
+    }
+
+    /// The organisation (units with their attributes), without key results or check-ins.
+    public func organisationTree() throws(StoreError) -> Organisation {
+        try withRows("read the organisation from", writing: false) { rows in
+            var attributes: [String: [String: AttributeValue]] = [:]
+            for r in try rows.fetch("SELECT unit_id, name, kind, value FROM unit_attribute WHERE org = ?", [.text(organisation)], [.text, .text, .text, .text]) {
+                guard case .text(let unit) = r[0], case .text(let name) = r[1], case .text(let value) = r[3] else { continue }
+                attributes[unit, default: [:]][name] = AttributeValue(kind: r[2].textValue.flatMap(AttributeValue.Kind.init(rawValue:)) ?? .string, text: value)
+            }
+            let units = try rows.fetch("SELECT id, name, gloss, parent_id FROM unit WHERE org = ? ORDER BY ordinal", [.text(organisation)],
+                                       [.text, .text, .text, .text]).compactMap { r -> OrgUnit? in
+                guard case .text(let id) = r[0], case .text(let name) = r[1] else { return nil }
+                return OrgUnit(id: id, name: name, gloss: r[2].textValue, parentID: r[3].textValue, attributes: attributes[id] ?? [:])
+            }
+            return Organisation(units: units)
+        }
+    }
+
+    /// Every policy version the organisation's runs used, oldest first, with its text.
+    public func policyVersionTexts() throws(StoreError) -> [StoredPolicyVersion] {
+        try withRows("read policies from", writing: false) { rows in
+            try rows.fetch("""
+                SELECT p.name, p.version, p.digest, p.text, p.first_run, (SELECT COUNT(*) FROM run r WHERE r.policy_version_id = p.id),
+                  (SELECT MAX(r.day) FROM run r WHERE r.policy_version_id = p.id)
+                FROM policy_version p WHERE p.org = ? ORDER BY p.id
+                """, [.text(organisation)], [.text, .text, .text, .text, .integer, .integer, .integer]).compactMap { r in
+                guard case .text(let name) = r[0], case .text(let digest) = r[2], case .text(let text) = r[3],
+                      let first = r[4].integerValue.flatMap({ Int32(exactly: $0) }) else { return nil }
+                return StoredPolicyVersion(name: name, version: r[1].textValue, digest: digest, text: text, firstRun: Day(ordinal: first),
+                                           runs: Int(r[5].integerValue ?? 0), lastRun: r[6].integerValue.flatMap { Int32(exactly: $0) }.map(Day.init(ordinal:)))
+            }
+        }
+    }
+
+    /// The live alerts (open or acknowledged) as (unit, key result, severity), for counting.
+    public func liveAlertMarks() throws(StoreError) -> [AlertMark] {
+        try withRows("read alerts from", writing: false) { rows in
+            try rows.fetch("SELECT unit_id, kr_id, severity, id FROM alert WHERE org = ? AND status IN ('open', 'acked')", [.text(organisation)],
+                           [.text, .text, .text, .integer]).compactMap { r in
+                guard case .text(let unit) = r[0], case .text(let kr) = r[1], let s = r[2].textValue.flatMap(AlertSeverity.init(rawValue:)),
+                      case .integer(let id) = r[3] else { return nil }
+                return AlertMark(id: id, unitID: unit, keyResultID: kr, severity: s)
+            }
+        }
+    }
+
+    /// Ledger events per run day and kind: day → kind → count.
+    public func eventCountsByDay() throws(StoreError) -> [Day: [LedgerEventKind: Int]] {
+        try withRows("read the ledger of", writing: false) { rows in
+            var counts: [Day: [LedgerEventKind: Int]] = [:]
+            for r in try rows.fetch("SELECT day, kind, COUNT(*) FROM alert_event WHERE org = ? GROUP BY day, kind", [.text(organisation)],
+                                    [.integer, .text, .integer]) {
+                guard let d = r[0].integerValue.flatMap({ Int32(exactly: $0) }), let kind = r[1].textValue.flatMap(LedgerEventKind.init(rawValue:)),
+                      case .integer(let n) = r[2] else { continue }
+                counts[Day(ordinal: d), default: [:]][kind] = Int(n)
+            }
+            return counts
         }
     }
 

@@ -14,6 +14,6 @@ enum StoreSchema {
         "v5: organisation key, structured decisions",
         "v6: a write generation per organisation",
         "v7: the alert inbox's indexes, the key results' order",
-        "v8: accounts, sessions, API tokens, the audit log; snoozed alerts",
+        "v8: accounts, sessions, API tokens, the audit log, what-if scenarios; snoozed alerts",
     ]
 }

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """The dashboard's journeys in a real browser: headless Chromium (Debian's) driven by Playwright.
 
-Usage: journeys.py BASE_URL SHOTS_DIR HR_EMAIL LEAD_EMAIL PASSWORD UNIT LEAD_UNIT OTHER_KPI_KR
+Usage: journeys.py BASE_URL SHOTS_DIR HR_EMAIL LEAD_EMAIL PASSWORD UNIT LEAD_UNIT OTHER_KPI_KR STRATEGY_EMAIL SCENARIO_FILE
 
 1. HR signs in, filters the inbox to UNIT, acknowledges the first alert, and sees it leave the
    open inbox and appear among the acknowledged ones.
 2. A lead of LEAD_UNIT signs in, opens their unit's page, and fails to open OTHER_KPI_KR (a KPI
    key result of a unit they do not lead): "Not found".
 3. HR signs out; the back button shows nothing private (the sign-in page, no alert).
+4. Strategy opens the organisation overview (heat map), a unit's decision with its reasons, the
+   policy page, uploads SCENARIO_FILE and sees the what-if report, then uploads a broken file and
+   sees its located errors on the page.
 
 Prints one line per step; exits 1 at the first failed check (with a screenshot of the page).
 """
@@ -17,7 +20,7 @@ from urllib.parse import quote
 
 from playwright.sync_api import sync_playwright
 
-base, shots, hr, lead, password, unit, lead_unit, other_kr = sys.argv[1:9]
+base, shots, hr, lead, password, unit, lead_unit, other_kr, strategy, scenario = sys.argv[1:11]
 os.makedirs(shots, exist_ok=True)
 
 
@@ -93,6 +96,41 @@ with sync_playwright() as p:
     check(page, response.status == 404 and "Not found" in page.locator("h1").inner_text(),
           f"another unit's KPI key result {other_kr} is not found for the lead", "lead-other-kpi")
     page.screenshot(path=os.path.join(shots, "2-lead-other-kpi.png"), full_page=False)
+    context.close()
+
+    # 4. Strategy: the overview, a decision, the policy, what-if.
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    sign_in(page, strategy)
+    page.goto(base + "/units")
+    check(page, page.locator(".heatmap .cell").count() > 0, "the overview shows the heat map of risk by unit", "strategy-overview")
+    page.screenshot(path=os.path.join(shots, "4-strategy-overview.png"), full_page=True)
+    page.goto(base + "/units/" + quote(lead_unit, safe=""))
+    check(page, page.locator("section.decision").count() == 1 and "Why not the other modes" in page.content(),
+          "a unit's page tells its decision's whole story", "strategy-decision")
+    page.screenshot(path=os.path.join(shots, "4-strategy-unit-decision.png"), full_page=True)
+    page.goto(base + "/policy")
+    check(page, "In force" in page.content(), "the policy page names the version in force", "strategy-policy")
+    page.screenshot(path=os.path.join(shots, "4-strategy-policy.png"), full_page=True)
+    page.goto(base + "/whatif")
+    page.set_input_files("input[name=file]", scenario)
+    page.fill("input[name=name]", "样例情景")
+    with page.expect_navigation():
+        page.click("form[enctype] button[type=submit]")
+    frame = page.frame_locator("iframe.report")
+    frame.locator("h1").first.wait_for(timeout=30000)
+    check(page, "What-if" in frame.locator("h1").first.inner_text(), "the uploaded scenario's report shows in the page", "strategy-whatif")
+    page.screenshot(path=os.path.join(shots, "4-strategy-whatif.png"), full_page=False)
+    broken = os.path.join(shots, "broken-scenario.yaml")
+    with open(broken, "w") as f:
+        f.write("scenarios:\n  - name: 坏的\n    set:\n      unit: [\n")
+    page.set_input_files("input[name=file]", broken)
+    with page.expect_navigation():
+        page.click("form[enctype] button[type=submit]")
+    details = page.locator("pre.details")
+    check(page, details.count() == 1 and "broken-scenario" not in page.url and ":" in details.inner_text(),
+          "a broken scenario file shows its located errors on the page", "strategy-whatif-broken")
+    page.screenshot(path=os.path.join(shots, "4-strategy-whatif-broken.png"), full_page=False)
     context.close()
     browser.close()
 print("all journeys passed")

@@ -79,7 +79,7 @@ struct DashboardTests {
             r = try CLI.run(["run", "--db", db, "--as-of", day])
             #expect(r.status == 0, "\(r.stderr)")
         }
-        for (email, role, units) in [("hr@xinghai.cn", "hr", ""), ("lead.product@xinghai.cn", "lead", "product")] {
+        for (email, role, units) in [("hr@xinghai.cn", "hr", ""), ("lead.product@xinghai.cn", "lead", "product"), ("strategy@xinghai.cn", "strategy", "")] {
             let process = Process()
             process.executableURL = CLI.binary
             process.arguments = ["users", "add", "--db", db, "--email", email, "--name", "演示 \(role)", "--role", role, "--password-stdin"]
@@ -99,8 +99,8 @@ struct DashboardTests {
 
     @Test func theJourneysPassInHeadlessChromium() throws {
         if let why = Self.browserMissing {
-            if ProcessInfo.processInfo.environment["TANDEM_REQUIRE_BROWSER"] == "1" {
-                Issue.record(Comment(rawValue: why + ", and TANDEM_REQUIRE_BROWSER=1 says the browser journeys must run"))
+            if ProcessInfo.processInfo.environment["TANDEM_REQUIRE_TOOLS"] == "1" {
+                Issue.record(Comment(rawValue: why + ", and TANDEM_REQUIRE_TOOLS=1 says the browser journeys must run"))
             }
             try Test.cancel(Comment(rawValue: why))
         }
@@ -112,7 +112,8 @@ struct DashboardTests {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // A KPI key result of a unit outside product's subtree (rd.algo), for the lead to fail to open.
         process.arguments = ["python3", CLI.packageRoot.appendingPathComponent("Tests/Browser/journeys.py").path, server.url, shots,
-                             "hr@xinghai.cn", "lead.product@xinghai.cn", Self.password, "product.growth", "product", "KR-26Q4-00021"]
+                             "hr@xinghai.cn", "lead.product@xinghai.cn", Self.password, "product.growth", "product", "KR-26Q4-00021",
+                             "strategy@xinghai.cn", CLI.packageRoot.appendingPathComponent("datasets/xinghai/scenarios.yaml").path]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = out
@@ -125,7 +126,8 @@ struct DashboardTests {
         // SIGTERM: a graceful stop, exit 0.
         #expect(status == 0)
         #expect(rest.contains("stopped"))
-        for shot in ["1-hr-inbox-filtered.png", "1-hr-after-ack.png", "2-lead-unit.png", "2-lead-other-kpi.png", "3-after-signout-back.png"] {
+        for shot in ["1-hr-inbox-filtered.png", "1-hr-after-ack.png", "2-lead-unit.png", "2-lead-other-kpi.png", "3-after-signout-back.png",
+                     "4-strategy-overview.png", "4-strategy-unit-decision.png", "4-strategy-policy.png", "4-strategy-whatif.png", "4-strategy-whatif-broken.png"] {
             #expect(FileManager.default.fileExists(atPath: shots + "/" + shot), "\(shot)")
         }
         // The acknowledgement and both sign-ins are in the audit log.

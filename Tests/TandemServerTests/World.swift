@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import HummingbirdTesting
 import Testing
 import TandemCore
@@ -93,7 +94,11 @@ final class World: Sendable {
         scratch.remove()
     }
 
-    var app: some ApplicationProtocol { Application(router: TandemServer.router(state: state)) }
+    var app: some ApplicationProtocol {
+        var logger = Logger(label: "tandem.test")
+        logger.logLevel = .warning
+        return Application(router: TandemServer.router(state: state), logger: logger)
+    }
 }
 
 /// A signed-in browser in a test: its cookie and the CSRF token of its forms.
