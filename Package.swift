@@ -63,7 +63,8 @@ let package = Package(
                                                     .product(name: "Hummingbird", package: "hummingbird"),
                                                     .product(name: "Mustache", package: "swift-mustache"),
                                                     .product(name: "MultipartKit", package: "multipart-kit"),
-                                                    .product(name: "Logging", package: "swift-log")]),
+                                                    .product(name: "Logging", package: "swift-log")],
+                exclude: ["Screenshots"]),
         .executableTarget(
             name: "tandem",
             dependencies: [

@@ -121,17 +121,10 @@ enum Pages {
         }
         let back = link(after: query.after)
         let csrf = context.session?.csrf ?? ""
-        let rows: [[String: Any]] = page.alerts.map { a in
-            var row: [String: Any] = [
-                "id": a.id, "severity": a.severity.rawValue, "title": a.title, "reasons": a.reasons, "krPath": Views.percentEncoded(a.keyResultID),
-                "unitPath": Views.percentEncoded(a.unitID), "unitName": catalogue.unitByID[a.unitID]?.name ?? a.unitID, "owner": a.owner ?? "",
-                "p": Views.probability(a.pSuccess), "opened": a.openedDay.description, "status": a.status.rawValue,
-                "mayAct": viewer.mayAct(on: a, in: catalogue) && a.status.isLive, "csrf": csrf, "back": back,
-                "snoozeDefault": today.advanced(by: 7).description,
-            ]
-            if let note = a.ackNote { row["ackNote"] = note }
-            if let until = a.snoozedUntil, until > today { row["snoozedUntil"] = until.description }
-            return row
+        var rows = ""
+        for a in page.alerts {
+            rows += Views.alertRow(a, unitName: catalogue.unitByID[a.unitID]?.name ?? a.unitID, mayAct: viewer.mayAct(on: a, in: catalogue) && a.status.isLive,
+                                   csrf: csrf, back: back, today: today)
         }
         func options(_ values: [(String, String)], selected: String) -> [[String: Any]] {
             values.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == selected] }
@@ -146,13 +139,13 @@ enum Pages {
             "unitName": unit.flatMap { catalogue.unitByID[$0]?.name } ?? "",
             "notice": q["notice"] ?? "",
             "filter": filter,
-            "unitOptions": suggested.map { ["id": $0.id, "name": $0.name] },
+            "unitOptions": suggested.map { "<option value=\"\(Views.escape($0.id))\">\(Views.escape($0.name))</option>" }.joined(),
             "severities": options([("", "any")] + AlertSeverity.allCases.reversed().map { ($0.rawValue, $0.rawValue) }, selected: severity?.rawValue ?? ""),
             "statuses": options([("open", "open"), ("live", "open or acknowledged"), ("acked", "acknowledged"), ("snoozed", "snoozed"),
                                  ("resolved", "resolved"), ("all", "all")], selected: status.rawValue),
             "kinds": options([("", "any")] + KeyResultKind.allCases.map { ($0.rawValue, $0.rawValue) }, selected: kind?.rawValue ?? ""),
             "sorts": options([("severity", "most severe first"), ("p", "lowest P(success) first"), ("age", "oldest first")], selected: sort.rawValue),
-            "alerts": rows, "hasAlerts": !rows.isEmpty,
+            "rows": rows, "hasAlerts": !page.alerts.isEmpty,
             "nextLink": page.next.map { link(after: $0) } ?? "",
             "firstLink": query.after != nil ? link(after: nil) : "",
         ]
@@ -195,7 +188,7 @@ enum Pages {
         guard let raw = context.parameters.get("id"), let id = raw.removingPercentEncoding,
               let k = AccessService.keyResult(id, catalogue: catalogue, viewer: viewer) else { throw Problem.notFound }
         let store = state.store
-        let objectiveMembers = (catalogue.keyResults.filter { $0.objectiveID == k.objectiveID })
+        let objectiveMembers = catalogue.keyResultsByObjective[k.objectiveID] ?? []
         struct Detail: Sendable {
             var checkIns: [CheckInPoint]
             var forecasts: [ForecastPoint]
@@ -208,9 +201,8 @@ enum Pages {
             try storeCall { () throws(StoreError) -> Detail in
                 var objective: [Double] = []
                 if let latest {
-                    for m in objectiveMembers where m.cycleStart <= latest && latest <= m.cycleEnd {
-                        if let p = try store.forecastHistory(keyResult: m.id).last(where: { $0.day == latest })?.pSuccess { objective.append(p) }
-                    }
+                    let open = objectiveMembers.filter { $0.cycleStart <= latest && latest <= $0.cycleEnd }.map(\.id)
+                    objective = Array(try store.pSuccess(day: latest, keyResults: open).values)
                 }
                 return Detail(checkIns: try store.checkIns(keyResult: k.id), forecasts: try store.forecastHistory(keyResult: k.id),
                               alerts: try store.alerts(keyResult: k.id), events: try store.events(keyResult: k.id), objective: objective)

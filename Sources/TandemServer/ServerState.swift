@@ -45,7 +45,7 @@ public final class ServerState: Sendable {
     }
 
     /// Forgets the catalogue (after a write this server made).
-    func invalidate() { cache.withLock { $0 = nil } }
+    public func invalidate() { cache.withLock { $0 = nil } }
 }
 
 func storeCall<T>(_ body: () throws(StoreError) -> T) throws(ServiceError) -> T {

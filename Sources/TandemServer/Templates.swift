@@ -64,7 +64,7 @@ enum Templates {
         {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
         <form class="filters" method="get" action="/inbox">
           <label>Unit (with the units below) <input name="unit" value="{{filter.unit}}" list="units" placeholder="all units"></label>
-          <datalist id="units">{{#unitOptions}}<option value="{{id}}">{{name}}</option>{{/unitOptions}}</datalist>
+          <datalist id="units">{{{unitOptions}}}</datalist>
           <label>Owner <input name="owner" value="{{filter.owner}}" placeholder="anyone"></label>
           <label>Severity <select name="severity">{{#severities}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/severities}}</select></label>
           <label>Status <select name="status">{{#statuses}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/statuses}}</select></label>
@@ -72,38 +72,12 @@ enum Templates {
           <label>Sort <select name="sort">{{#sorts}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/sorts}}</select></label>
           <button type="submit">Show</button>
         </form>
-        {{^alerts}}<p class="empty">No alert matches.</p>{{/alerts}}
+        {{^hasAlerts}}<p class="empty">No alert matches.</p>{{/hasAlerts}}
         {{#hasAlerts}}
         <table class="alerts">
         <thead><tr><th>#</th><th>Severity</th><th>Key result</th><th>Unit</th><th>Owner</th><th class="num">P(success)</th><th>Opened</th><th>Status</th><th>Act</th></tr></thead>
         <tbody>
-        {{#alerts}}
-        <tr id="alert-{{id}}" class="sev-{{severity}}">
-          <td class="num">{{id}}</td>
-          <td><span class="badge {{severity}}">{{severity}}</span></td>
-          <td><a href="/kr/{{krPath}}">{{title}}</a><div class="reasons">{{reasons}}</div></td>
-          <td><a href="/units/{{unitPath}}">{{unitName}}</a></td>
-          <td>{{owner}}</td>
-          <td class="num">{{p}}</td>
-          <td>{{opened}}</td>
-          <td class="status">{{status}}{{#ackNote}}<div class="note">“{{ackNote}}”</div>{{/ackNote}}{{#snoozedUntil}}<div class="note">snoozed until {{snoozedUntil}}</div>{{/snoozedUntil}}</td>
-          <td class="act">
-          {{#mayAct}}
-            <form method="post" action="/alerts/{{id}}/ack" class="ack">
-              <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="back" value="{{back}}">
-              <input name="note" placeholder="What is being done" required maxlength="2000" aria-label="Acknowledgement note for alert {{id}}">
-              <button type="submit">Acknowledge</button>
-            </form>
-            <form method="post" action="/alerts/{{id}}/snooze" class="snooze">
-              <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="back" value="{{back}}">
-              <input type="date" name="until" value="{{snoozeDefault}}" required aria-label="Snooze alert {{id}} until">
-              <input name="note" placeholder="Why (optional)" maxlength="2000" aria-label="Snooze note for alert {{id}}">
-              <button type="submit">Snooze</button>
-            </form>
-          {{/mayAct}}
-          </td>
-        </tr>
-        {{/alerts}}
+        {{{rows}}}
         </tbody>
         </table>
         {{/hasAlerts}}

@@ -48,6 +48,54 @@ enum Views {
                     viewer: viewer, session: nil)
     }
 
+    /// Text for HTML (content or a quoted attribute): `&`, `<`, `>`, `"` and `'` escaped.
+    static func escape(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 16)
+        for c in text.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    /// One row of the inbox's table. The rows of a page are the page's bulk: built here, every
+    /// value escaped by ``escape(_:)``, then placed raw in the inbox template (Mustache's per-value
+    /// look-ups made a page of 50 rows cost 8 ms; this costs a fraction of one).
+    static func alertRow(_ a: Alert, unitName: String, mayAct: Bool, csrf: String, back: String, today: Day) -> String {
+        let id = String(a.id), severity = a.severity.rawValue
+        var row = "<tr id=\"alert-\(id)\" class=\"sev-\(severity)\">\n  <td class=\"num\">\(id)</td>\n  <td><span class=\"badge \(severity)\">\(severity)</span></td>\n"
+        row += "  <td><a href=\"/kr/\(percentEncoded(a.keyResultID))\">\(escape(a.title))</a><div class=\"reasons\">\(escape(a.reasons))</div></td>\n"
+        row += "  <td><a href=\"/units/\(percentEncoded(a.unitID))\">\(escape(unitName))</a></td>\n  <td>\(escape(a.owner ?? ""))</td>\n"
+        row += "  <td class=\"num\">\(probability(a.pSuccess))</td>\n  <td>\(a.openedDay)</td>\n  <td class=\"status\">\(a.status.rawValue)"
+        if let note = a.ackNote { row += "<div class=\"note\">“\(escape(note))”</div>" }
+        if let until = a.snoozedUntil, until > today { row += "<div class=\"note\">snoozed until \(until)</div>" }
+        row += "</td>\n  <td class=\"act\">"
+        if mayAct {
+            let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(escape(csrf))\"><input type=\"hidden\" name=\"back\" value=\"\(escape(back))\">"
+            row += """
+
+                <form method="post" action="/alerts/\(id)/ack" class="ack">\(hidden)
+                  <input name="note" placeholder="What is being done" required maxlength="2000" aria-label="Acknowledgement note for alert \(id)">
+                  <button type="submit">Acknowledge</button>
+                </form>
+                <form method="post" action="/alerts/\(id)/snooze" class="snooze">\(hidden)
+                  <input type="date" name="until" value="\(today.advanced(by: 7))" required aria-label="Snooze alert \(id) until">
+                  <input name="note" placeholder="Why (optional)" maxlength="2000" aria-label="Snooze note for alert \(id)">
+                  <button type="submit">Snooze</button>
+                </form>
+              """
+        }
+        return row + "</td>\n</tr>\n"
+    }
+
     /// A path segment or query value, percent-encoded (ids may hold any Unicode).
     static func percentEncoded(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics

@@ -15,6 +15,7 @@ public struct Catalogue: Sendable {
     public let keyResults: [KeyResultCard]
     public let keyResultByID: [String: KeyResultCard]
     public let keyResultsByUnit: [String: [KeyResultCard]]
+    public let keyResultsByObjective: [String: [KeyResultCard]]
     public let modes: [String: Mode]
     /// The P(success) lines of the alert rules in force (the latest run's policy).
     public let thresholds: [AlertThreshold]
@@ -49,13 +50,15 @@ public struct Catalogue: Sendable {
         }
         unitByID = byID
         self.children = children
-        var krByID: [String: KeyResultCard] = [:], byUnit: [String: [KeyResultCard]] = [:]
+        var krByID: [String: KeyResultCard] = [:], byUnit: [String: [KeyResultCard]] = [:], byObjective: [String: [KeyResultCard]] = [:]
         for k in keyResults {
             krByID[k.id] = k
             byUnit[k.unitID, default: []].append(k)
+            byObjective[k.objectiveID, default: []].append(k)
         }
         keyResultByID = krByID
         keyResultsByUnit = byUnit
+        keyResultsByObjective = byObjective
     }
 
     /// Reads the catalogue of a store.
@@ -185,8 +188,11 @@ public enum AccessService {
     /// not found.
     public static func inbox(store: any Store, catalogue: Catalogue, viewer: Viewer, query: AlertPageQuery) throws(ServiceError) -> AlertPage {
         if let unit = query.unit, catalogue.unitByID[unit] == nil { throw .notFound("no unit '\(unit)'") }
+        var query = query
+        if let unit = query.unit { query.subtreeSize = catalogue.subtree(of: unit).count }
+        let sized = query
         return try storeCall { () throws(StoreError) in
-            try store.alertPage(query) { viewer.sees($0, in: catalogue) }
+            try store.alertPage(sized) { viewer.sees($0, in: catalogue) }
         }
     }
 

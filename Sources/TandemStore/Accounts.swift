@@ -150,6 +150,11 @@ enum AccountSchema {
               PRIMARY KEY (org, name))
             """,
             "ALTER TABLE alert ADD COLUMN snoozed_until BIGINT",
+            // The dashboard's other two orders, read along an index as the inbox's first is (v7).
+            "CREATE INDEX alert_inbox_p ON alert (org, status, p_success, \(InboxSQL.rank), id)",
+            "CREATE INDEX alert_inbox_age ON alert (org, status, opened_day, id)",
+            // The inbox of one owner: their few alerts, not a walk through everyone's.
+            "CREATE INDEX alert_owner ON alert (org, owner, status)",
         ]
     }
 }

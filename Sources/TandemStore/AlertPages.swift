@@ -37,6 +37,8 @@ public struct AlertPageQuery: Sendable, Equatable {
     /// Alerts per page, 1 to 200.
     public var limit: Int
     public var after: AlertPageCursor?
+    /// How many units the subtree holds, when the caller knows (it chooses how the rows are read).
+    public var subtreeSize: Int?
 
     public init(unit: String? = nil, owner: String? = nil, severities: Set<AlertSeverity> = [], status: Status = .live,
                 kind: KeyResultKind? = nil, sort: Sort = .severity, day: Day, limit: Int = 50, after: AlertPageCursor? = nil) {
@@ -69,8 +71,14 @@ public struct AlertPageCursor: Sendable, Equatable {
         switch sort {
         case .severity: self.init(first: rank, second: a.pSuccess, id: a.id)
         case .pSuccess: self.init(first: a.pSuccess, second: rank, id: a.id)
-        case .age: self.init(first: Double(a.openedDay.ordinal), second: Double(a.openedDay.ordinal), id: a.id)
+        case .age: self.init(first: Double(a.openedDay.ordinal), second: 0, id: a.id)
         }
+    }
+
+    /// The alert's place in the order, as numbers (for comparing).
+    static func key(_ a: Alert, sort: AlertPageQuery.Sort) -> [Double] {
+        let c = AlertPageCursor(a, sort: sort)
+        return [c.first, c.second, Double(c.id)]
     }
 
     /// One opaque word for a URL.
@@ -173,63 +181,94 @@ extension Store {
     /// `scanLimit` alerts, so a viewer who may see few alerts of a large store still gets an
     /// answer at once (the cursor goes on from there).
     public func alertPage(_ q: AlertPageQuery, scanLimit: Int = 20_000, admit: (Alert) -> Bool) throws(StoreError) -> AlertPage {
-        let rank = InboxSQL.rank
-        let order: (String, String)
+        // The order's terms, as the v7/v8 indexes hold them after (org, status).
+        let order: [String]
         switch q.sort {
-        case .severity: order = ("\(rank)", "p_success")
-        case .pSuccess: order = ("p_success", "\(rank)")
-        // (An ORDER BY term cannot be a constant: the day again stands for "nothing more".)
-        case .age: order = ("opened_day", "opened_day")
+        case .severity: order = [InboxSQL.rank, "p_success", "id"]
+        case .pSuccess: order = ["p_success", InboxSQL.rank, "id"]
+        case .age: order = ["opened_day", "id"]
         }
-        var sql = "SELECT \(Self.alertSelect) FROM alert WHERE org = ?"
-        var args: [ContentValue] = [.text(organisation)]
-        let today = ContentValue.integer(Int64(q.day.ordinal))
+        // One query per status, each read along its own index in the page's order, merged here:
+        // a single query over several statuses would have to sort all of their rows first.
+        let statuses: [String]
+        var awake: String? = " AND (snoozed_until IS NULL OR snoozed_until <= ?)"
         switch q.status {
-        case .live: sql += " AND status IN ('open', 'acked') AND (snoozed_until IS NULL OR snoozed_until <= ?)"; args.append(today)
-        case .open: sql += " AND status = 'open' AND (snoozed_until IS NULL OR snoozed_until <= ?)"; args.append(today)
-        case .acked: sql += " AND status = 'acked' AND (snoozed_until IS NULL OR snoozed_until <= ?)"; args.append(today)
-        case .snoozed: sql += " AND status IN ('open', 'acked') AND snoozed_until > ?"; args.append(today)
-        case .resolved: sql += " AND status = 'resolved'"
-        case .all: break
+        case .live: statuses = ["open", "acked"]
+        case .open: statuses = ["open"]
+        case .acked: statuses = ["acked"]
+        case .snoozed: statuses = ["open", "acked"]; awake = " AND snoozed_until > ?"
+        case .resolved: statuses = ["resolved"]; awake = nil
+        case .all: statuses = ["open", "acked", "resolved"]; awake = nil
         }
+        var filter = "", filterArgs: [ContentValue] = []
+        if let awake { filter += awake; filterArgs.append(.integer(Int64(q.day.ordinal))) }
         if let unit = q.unit {
-            sql += """
-                 AND unit_id IN (WITH RECURSIVE below(id) AS (SELECT id FROM unit WHERE org = ? AND id = ?
+            // A large subtree is read along the order's index, its units checked row by row (the
+            // expression keeps the planner from sorting all of its alerts by unit instead); a small
+            // one by unit.
+            let large = (q.subtreeSize ?? 0) > 64
+            filter += """
+                 AND \(large ? "(unit_id || '')" : "unit_id") IN (WITH RECURSIVE below(id) AS (SELECT id FROM unit WHERE org = ? AND id = ?
                   UNION SELECT u.id FROM unit u JOIN below b ON u.org = ? AND u.parent_id = b.id) SELECT id FROM below)
                 """
-            args += [.text(organisation), .text(unit), .text(organisation)]
+            filterArgs += [.text(organisation), .text(unit), .text(organisation)]
         }
-        if let owner = q.owner { sql += " AND owner = ?"; args.append(.text(owner)) }
+        if let owner = q.owner { filter += " AND owner = ?"; filterArgs.append(.text(owner)) }
         if !q.severities.isEmpty {
             let list = AlertSeverity.allCases.filter(q.severities.contains)
-            sql += " AND severity IN (" + list.map { _ in "?" }.joined(separator: ", ") + ")"
-            args += list.map { .text($0.rawValue) }
+            filter += " AND severity IN (" + list.map { _ in "?" }.joined(separator: ", ") + ")"
+            filterArgs += list.map { .text($0.rawValue) }
         }
         if let kind = q.kind {
-            sql += " AND kr_id IN (SELECT k.id FROM key_result k WHERE k.org = ? AND k.kind = ?)"
-            args += [.text(organisation), .text(kind.rawValue)]
+            filter += " AND kr_id IN (SELECT k.id FROM key_result k WHERE k.org = ? AND k.kind = ?)"
+            filterArgs += [.text(organisation), .text(kind.rawValue)]
         }
         let batch = min(max(q.limit * 4, 100), 2_000)
+        let sort = q.sort
+        func precedes(_ a: Alert, _ b: Alert) -> Bool {
+            let x = AlertPageCursor(a, sort: sort), y = AlertPageCursor(b, sort: sort)
+            return (x.first, x.second, x.id) < (y.first, y.second, y.id)
+        }
         var page: [Alert] = [], after = q.after, scanned = 0
         return try withRows("read alerts from", writing: false) { rows in
             while true {
-                var query = sql, queryArgs = args
-                if let c = after {
-                    query += " AND (\(order.0), \(order.1), id) > (?, ?, ?)"
-                    queryArgs += [.real(c.first), .real(c.second), .integer(c.id)]
+                var found: [Alert] = []
+                var exhausted = true
+                // The earliest last row of a status that may hold more: beyond it, a row could be missing.
+                var horizon: Alert?
+                for status in statuses {
+                    var query = "SELECT \(Self.alertSelect) FROM alert WHERE org = ? AND status = ?" + filter
+                    var args: [ContentValue] = [.text(organisation), .text(status)] + filterArgs
+                    if let c = after {
+                        if order.count == 3 {
+                            query += " AND (\(order[0]), \(order[1]), id) > (?, ?, ?)"
+                            args += [.real(c.first), .real(c.second), .integer(c.id)]
+                        } else {
+                            query += " AND (\(order[0]), id) > (?, ?)"
+                            args += [.real(c.first), .integer(c.id)]
+                        }
+                    }
+                    query += " ORDER BY " + order.joined(separator: ", ") + " LIMIT ?"
+                    args.append(.integer(Int64(batch)))
+                    let part = try rows.fetch(query, args, Self.alertKinds).map { try alert($0) }
+                    if part.count == batch, let last = part.last {
+                        exhausted = false
+                        if horizon.map({ precedes(last, $0) }) ?? true { horizon = last }
+                    }
+                    found += part
                 }
-                query += " ORDER BY \(order.0), \(order.1), id LIMIT ?"
-                queryArgs.append(.integer(Int64(batch)))
-                let found = try rows.fetch(query, queryArgs, Self.alertKinds).map { try alert($0) }
+                // Merged in order, up to the horizon: what lies beyond is read in the next round.
+                found.sort(by: precedes)
+                if let horizon { found = found.filter { !precedes(horizon, $0) } }
                 for a in found {
                     scanned += 1
-                    after = AlertPageCursor(a, sort: q.sort)
+                    after = AlertPageCursor(a, sort: sort)
                     if admit(a) {
                         page.append(a)
                         if page.count == q.limit { return AlertPage(alerts: page, next: after) }
                     }
                 }
-                if found.count < batch { return AlertPage(alerts: page, next: nil) }
+                if exhausted { return AlertPage(alerts: page, next: nil) }
                 if scanned >= scanLimit { return AlertPage(alerts: page, next: after) }
             }
         }
@@ -303,8 +342,10 @@ extension Store {
     /// P(success) of one key result at every run that forecast it, oldest first.
     public func forecastHistory(keyResult: String) throws(StoreError) -> [ForecastPoint] {
         try withRows("read forecasts from", writing: false) { rows in
-            try rows.fetch("SELECT day, p_success, progress FROM forecast WHERE org = ? AND kr_id = ? ORDER BY day",
-                           [.text(organisation), .text(keyResult)], [.integer, .real, .real]).compactMap { r in
+            // Probed run day by run day along the primary key (org, day, kr_id): no index by key result needed.
+            try rows.fetch("""
+                SELECT day, p_success, progress FROM forecast WHERE org = ? AND day IN (SELECT day FROM run WHERE org = ?) AND kr_id = ? ORDER BY day
+                """, [.text(organisation), .text(organisation), .text(keyResult)], [.integer, .real, .real]).compactMap { r in
                 guard case .integer(let d) = r[0], let d32 = Int32(exactly: d), case .real(let p) = r[1], case .real(let g) = r[2] else { return nil }
                 return ForecastPoint(day: Day(ordinal: d32), pSuccess: p, progress: g)
             }
@@ -318,6 +359,23 @@ extension Store {
                 guard case .text(let id) = r[0], case .text(let name) = r[1] else { return nil }
                 return UnitCard(id: id, name: name, parentID: r[2].textValue)
             }
+        }
+    }
+
+    /// P(success) of some key results at one run's day (those it forecast).
+    public func pSuccess(day: Day, keyResults: [String]) throws(StoreError) -> [String: Double] {
+        guard !keyResults.isEmpty else { return [:] }
+        return try withRows("read forecasts from", writing: false) { rows in
+            var out: [String: Double] = [:]
+            for start in stride(from: 0, to: keyResults.count, by: 500) {
+                let part = keyResults[start..<min(start + 500, keyResults.count)]
+                let list = part.map { _ in "?" }.joined(separator: ", ")
+                for r in try rows.fetch("SELECT kr_id, p_success FROM forecast WHERE org = ? AND day = ? AND kr_id IN (\(list))",
+                                        [.text(organisation), .integer(Int64(day.ordinal))] + part.map { .text($0) }, [.text, .real]) {
+                    if case .text(let id) = r[0], case .real(let p) = r[1] { out[id] = p }
+                }
+            }
+            return out
         }
     }
 

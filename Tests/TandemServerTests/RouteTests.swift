@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import TandemCore
+@testable import TandemEngine
 import TandemServer
 import TandemService
 import TandemStore
@@ -173,6 +174,35 @@ struct RouteTests {
                 let r = try await client.form("/signin", nil, ["email": "hr@x.cn", "password": World.password, "next": next])
                 #expect(r.headers[.location] == "/inbox", "\(next)")
             }
+        }
+    }
+
+    @Test func hostileTextIsEscapedOnEveryPage() async throws {
+        let world = try World(.sqlite)
+        defer { world.close() }
+        let store = world.state.store
+        let hostile = #"<script>alert(1)</script>"#, attribute = #"x" onmouseover="alert(2)"#
+        // An owner and a title that try to break out of the page, on an alert; a note that does too.
+        let cycle = Cycle(start: Day(iso: "2026-10-01")!, end: Day(iso: "2026-12-31")!)
+        var table = KeyResultTable(keyResults: [], index: [:], locations: [])
+        table.index["X-1"] = 0
+        table.keyResults.append(KeyResult(id: "X-1", objectiveID: "O-x", unitID: "sales.east", title: hostile, kind: .aspirational,
+                                          startValue: 0, targetValue: 1, cycle: cycle, owner: attribute))
+        table.locations.append(SourceLocation(file: "t", line: 0, column: 0))
+        _ = try store.importDataset(Dataset(organisation: nil, keyResults: table, checkIns: CheckInLog(checkIns: [], ranges: [0..<0])), files: ["x"])
+        let basis = try store.acknowledgementBasis(alert: world.alert["E-OKR"]!)
+        _ = try store.recordAcknowledgement(try Ledger.acknowledge(basis.alert, note: hostile, day: world.day, latestRun: world.day, lastEventDay: world.day),
+                                            day: world.day, generation: basis.generation)
+        world.state.invalidate()
+        try await world.app.test(.router) { client in
+            let hr = try await client.signIn("hr@x.cn")
+            for uri in ["/inbox?status=all", "/kr/X-1", "/kr/E-OKR", "/units/sales.east", "/admin/audit"] {
+                let page = String(buffer: try await client.get(uri, hr.headers).body)
+                #expect(!page.contains("<script>alert"), "\(uri)")
+                #expect(!page.contains(#"" onmouseover="#), "\(uri)")
+            }
+            let inbox = String(buffer: try await client.get("/inbox?status=all", hr.headers).body)
+            #expect(inbox.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         }
     }
 

@@ -124,6 +124,48 @@ struct AccountTests {
         #expect(try store.content().rows["alert"]?.contains { $0.last == .null } == true)
     }
 
+    /// Several statuses read along their own indexes and merged: every alert once, in order,
+    /// whatever the page size, with more alerts per status than one batch holds.
+    @Test(arguments: Backend.allCases) func pagesOverSeveralStatusesMergeInOrder(_ backend: Backend) throws {
+        let scratch = try backend.scratch()
+        defer { scratch.remove() }
+        let store = try scratch.open()
+        defer { try? store.close() }
+        let cycle = Cycle(start: Day(iso: "2026-10-01")!, end: Day(iso: "2026-12-31")!)
+        var table = KeyResultTable(keyResults: [], index: [:], locations: [])
+        for k in 0..<330 {
+            table.index["K\(k)"] = table.keyResults.count
+            table.keyResults.append(KeyResult(id: "K\(k)", objectiveID: "O", unitID: "rd", title: "t", kind: .committed, startValue: 0, targetValue: 1, cycle: cycle))
+            table.locations.append(SourceLocation(file: "t", line: 0, column: 0))
+        }
+        _ = try store.importDataset(Dataset(organisation: Organisation(units: [OrgUnit(id: "rd", name: "研发")]), keyResults: table,
+                                            checkIns: CheckInLog(checkIns: [], ranges: Array(repeating: 0..<0, count: 330))), files: ["t"])
+        var random = SystemRandomNumberGenerator()
+        let severities: [AlertSeverity] = [.info, .warning, .critical]
+        let day = Day(iso: "2026-10-07")!
+        // Two runs, so that opening days differ; then about half acknowledged.
+        try record(store, day, (0..<200).map { observe("K\($0)", severities[$0 % 3], p: Double(Int.random(in: 0...20, using: &random)) / 20) })
+        try record(store, day.advanced(by: 7), (0..<330).map { observe("K\($0)", severities[($0 / 2) % 3], p: Double(Int.random(in: 0...20, using: &random)) / 20) })
+        for a in try store.alerts() where a.id % 2 == 0 { try acknowledge(store, a.id, "在处理", day.advanced(by: 7)) }
+        let all = try store.alerts(AlertFilter())
+        #expect(all.count == 330)
+        for sort in AlertPageQuery.Sort.allCases {
+            let expected = all.sorted {
+                let x = AlertPageCursor.key($0, sort: sort), y = AlertPageCursor.key($1, sort: sort)
+                return x.lexicographicallyPrecedes(y)
+            }.map(\.id)
+            for limit in [7, 200] {
+                var got: [Int64] = [], after: AlertPageCursor?
+                repeat {
+                    let page = try store.alertPage(AlertPageQuery(status: .live, sort: sort, day: day.advanced(by: 7), limit: limit, after: after)) { _ in true }
+                    got += page.alerts.map(\.id)
+                    after = page.next
+                } while after != nil
+                #expect(got == expected, "\(sort) by \(limit)")
+            }
+        }
+    }
+
     @Test(arguments: Backend.allCases) func alertPagesFilterSortAndPageWithoutLosingOne(_ backend: Backend) throws {
         let (store, scratch) = try makeStore(backend)
         defer { try? store.close(); scratch.remove() }

@@ -128,10 +128,10 @@ extension PostgresStore {
             for v in values {
                 switch v {
                 case .null: b.appendNull()
-                case .integer(let x): try b.append(x)
-                case .real(let x): try b.append(x)
-                case .text(let x): try b.append(x)
-                case .bool(let x): try b.append(x)
+                case .integer(let x): b.append(x)
+                case .real(let x): b.append(x)
+                case .text(let x): b.append(x)
+                case .bool(let x): b.append(x)
                 }
             }
             return PostgresQuery(unsafeSQL: numbered(sql), binds: b)

@@ -112,6 +112,16 @@ extension SQLiteStore {
         return try read(operation) { db in try body(Self.rows(db)) }
     }
 
+    static func content(_ v: DatabaseValue, _ kind: StoreContent.Table.Kind) -> ContentValue {
+        if v.isNull { return .null }
+        switch kind {
+        case .text: return String.fromDatabaseValue(v).map(ContentValue.text) ?? .null
+        case .integer: return Int64.fromDatabaseValue(v).map(ContentValue.integer) ?? .null
+        case .real: return Double.fromDatabaseValue(v).map(ContentValue.real) ?? .null
+        case .bool: return Bool.fromDatabaseValue(v).map(ContentValue.bool) ?? .null
+        }
+    }
+
     static func rows(_ db: Database) -> StoreRows {
         func arguments(_ values: [ContentValue]) -> StatementArguments {
             StatementArguments(values.map { v -> (any DatabaseValueConvertible)? in
@@ -126,18 +136,17 @@ extension SQLiteStore {
         }
         return StoreRows(
             fetch: { sql, values, kinds in
-                try Row.fetchAll(db, sql: sql, arguments: arguments(values)).map { row in
-                    kinds.enumerated().map { i, kind -> ContentValue in
-                        let v: DatabaseValue = row[i]
-                        if v.isNull { return .null }
-                        switch kind {
-                        case .text: return (String.fromDatabaseValue(v)).map(ContentValue.text) ?? .null
-                        case .integer: return (Int64.fromDatabaseValue(v)).map(ContentValue.integer) ?? .null
-                        case .real: return (Double.fromDatabaseValue(v)).map(ContentValue.real) ?? .null
-                        case .bool: return (Bool.fromDatabaseValue(v)).map(ContentValue.bool) ?? .null
-                        }
+                // Plain loops: the release compiler (6.3.1) crashed on nested closures here.
+                var out: [[ContentValue]] = []
+                for row in try Row.fetchAll(db, sql: sql, arguments: arguments(values)) {
+                    var cells: [ContentValue] = []
+                    cells.reserveCapacity(kinds.count)
+                    for i in kinds.indices {
+                        cells.append(Self.content(row[i], kinds[i]))
                     }
+                    out.append(cells)
                 }
+                return out
             },
             run: { sql, values in
                 try db.execute(sql: sql, arguments: arguments(values))
