@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // multipart/form-data, for a what-if scenario file uploaded from the dashboard.
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        // A deadline on the graceful shutdown (Hummingbird's own dependency).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System LAPACK and BLAS (Fortran ABI), linked by the generic names `lapack` and
@@ -63,6 +65,8 @@ let package = Package(
                                                     .product(name: "Hummingbird", package: "hummingbird"),
                                                     .product(name: "Mustache", package: "swift-mustache"),
                                                     .product(name: "MultipartKit", package: "multipart-kit"),
+                                                    .product(name: "Crypto", package: "swift-crypto"),
+                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                     .product(name: "Logging", package: "swift-log")],
                 exclude: ["Screenshots"]),
         .executableTarget(

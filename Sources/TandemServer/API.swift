@@ -66,7 +66,7 @@ enum API {
             Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         api.get("decisions") { request, context in
-            let (_, catalogue) = try context.signedIn(request)
+            let (viewer, catalogue) = try context.signedIn(request)
             let unit = Form.query(request)["unit"].flatMap { $0.isEmpty ? nil : $0 }
             if let unit, catalogue.unitByID[unit] == nil { throw Problem.notFound }
             let below = unit.map { catalogue.subtree(of: $0) }
@@ -74,9 +74,12 @@ enum API {
             let decisions = try await serviceCall { () throws(ServiceError) in
                 latest == nil ? [] : try storeCall { () throws(StoreError) in try store.decisions(day: latest) }
             }
-            let rows = decisions.filter { d in below.map { $0.contains(d.unitID) } ?? true }.map {
-                DecisionBody(unit_id: $0.unitID, name: catalogue.unitByID[$0.unitID]?.name ?? $0.unitID, day: $0.day.description,
-                             mode: $0.mode?.rawValue, outcome: $0.outcome, lean: $0.lean)
+            // Every unit's mode (the overview shows it to all); its parameters and lean to those who
+            // see its whole story, as on its page.
+            let rows = decisions.filter { d in below.map { $0.contains(d.unitID) } ?? true }.map { d in
+                let story = viewer.seesExplanation(of: d.unitID, in: catalogue)
+                return DecisionBody(unit_id: d.unitID, name: catalogue.unitByID[d.unitID]?.name ?? d.unitID, day: d.day.description,
+                                    mode: d.mode?.rawValue, outcome: story ? d.outcome : nil, lean: story ? d.lean : nil)
             }
             return try json(DecisionList(day: latest?.description, decisions: rows))
         }
@@ -88,7 +91,7 @@ enum API {
                 try storeCall { () throws(StoreError) in Found(runs: try store.runs(), counts: try store.eventCountsByDay()) }
             }
             return try json(["runs": found.runs.sorted { $0.day > $1.day }.map { r in
-                RunBody(day: r.day.description, policy: r.policy, model: r.model, open_key_results: r.openKeyResults, events: r.events, undoable: r.undoable,
+                RunBody(day: r.day.description, policy: URL(fileURLWithPath: r.policy).lastPathComponent, model: URL(fileURLWithPath: r.model).lastPathComponent, open_key_results: r.openKeyResults, events: r.events, undoable: r.undoable,
                         events_by_kind: Dictionary(uniqueKeysWithValues: (found.counts[r.day] ?? [:]).map { ($0.key.rawValue, $0.value) }))
             }])
         }
@@ -116,7 +119,7 @@ enum API {
             let body: ByteBuffer
             do { body = try await request.body.collect(upTo: limit) } catch { throw Problem(.contentTooLarge, "the body is larger than \(limit / 1024) KiB") }
             let text = String(decoding: Array(body.readableBytesView), as: UTF8.self)
-            let report = try await WhatIfPages.report(text: text, name: "scenario (POST /api/v1/whatif)", state: state)
+            let report = try await WhatIfPages.report(text: text, name: "scenario (POST /api/v1/whatif)", viewer: viewer, state: state)
             return try json(report)
         }
     }
@@ -146,12 +149,12 @@ enum API {
                                    sort: try parse("sort", AlertPageQuery.Sort.init(rawValue:)) ?? .severity,
                                    day: catalogue.stamp.latestRun ?? Day(ordinal: 0),
                                    limit: try parse("limit", { Int($0).flatMap { (1...200).contains($0) ? $0 : nil } }) ?? 50,
-                                   after: try parse("after", AlertPageCursor.init(token:)))
+                                   after: try parse("after", { state.cursors.open($0) }))
         let store = state.store
         let page = try await serviceCall { () throws(ServiceError) in
             try AccessService.inbox(store: store, catalogue: catalogue, viewer: viewer, query: query)
         }
-        return try json(AlertList(alerts: page.alerts.map { AlertBody($0, viewer: viewer, catalogue: catalogue) }, next: page.next?.token))
+        return try json(AlertList(alerts: page.alerts.map { AlertBody($0, viewer: viewer, catalogue: catalogue) }, next: page.next.map(state.cursors.seal)))
     }
 
     static func act(_ request: Request, _ context: TandemContext, _ state: ServerState, snooze: Bool) async throws -> Response {
@@ -171,6 +174,7 @@ enum API {
         }
         let note = (body.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard note.count <= 2000 else { throw Problem(.badRequest, "a note is at most 2,000 characters") }
+        if let why = Notes.problem(note) { throw Problem(.badRequest, why) }
         let store = state.store, address = context.remoteAddress
         let alert: Alert
         if snooze {
@@ -272,7 +276,7 @@ struct DecisionBody: Encodable {
     var day: String
     var mode: String?
     var outcome: String?
-    var lean: Double
+    var lean: Double?
 }
 
 struct DecisionList: Encodable {

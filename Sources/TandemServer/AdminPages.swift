@@ -44,16 +44,16 @@ enum AdminPages {
             let store = state.store, actor = context.viewer?.account.email ?? "", address = context.remoteAddress
             let units = form["units"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             let email = form["email"] ?? ""
-            let account = try await serviceCall { () throws(ServiceError) in
+            let change = try await serviceCall { () throws(ServiceError) in
                 try AccountService.setRole(store: store, email: email, role: role, units: units, actor: actor, address: address)
             }
-            return back("\(account.email) is now \(account.role.rawValue); their sessions ended.")
+            return back(change.sessionsEnded ? "\(change.account.email) is now \(change.account.role.rawValue); their sessions ended." : "\(change.account.email): nothing changed.")
         }
         router.post("/admin/accounts/remove") { request, context in
             let (viewer, _) = try admin(request, context)
             let form = try await Form.read(request, context)
             try context.checkCSRF(form["csrf"])
-            let email = (form["email"] ?? "").lowercased()
+            let email = (try? AccountService.email(form["email"] ?? "")) ?? (form["email"] ?? "").lowercased()
             guard email != viewer.account.email else { throw Problem(.conflict, "You cannot remove your own account here; another admin can, or `tandem users remove`.") }
             let store = state.store, actor = viewer.account.email, address = context.remoteAddress
             try await serviceCall { () throws(ServiceError) in try AccountService.removeAccount(store: store, email: email, actor: actor, address: address) }

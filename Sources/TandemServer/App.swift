@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import TandemCore
 import TandemService
 import TandemStore
@@ -11,7 +12,7 @@ import TandemStore
 public enum TandemServer {
     /// The router with every page, API route and asset, over one open store.
     public static func router(state: ServerState) -> Router<TandemContext> {
-        let router = Router(context: TandemContext.self)
+        let router = Router(context: TandemContext.self, options: .autoGenerateHeadEndpoints)
         // Order matters: a middleware applies to the routes added after it.
         router.add(middleware: RequestLog())
         router.add(middleware: SecurityHeaders())
@@ -35,6 +36,16 @@ public enum TandemServer {
     static func asset(_ text: String, type: String) -> Response {
         Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=3600"],
                  body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Serves until SIGTERM or SIGINT; requests in flight get up to `deadline` to finish (a client
+    /// that trickles its request does not hold the server up longer).
+    public static func run(state: ServerState, logger: Logger, deadline: Duration = .seconds(10),
+                           onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) async throws {
+        let app = application(state: state, logger: logger, onServerRunning: onServerRunning)
+        var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = deadline
+        try await ServiceGroup(configuration: configuration).run()
     }
 
     /// The application, listening where the configuration says.

@@ -1193,8 +1193,7 @@ enum OpenAPIDocument {
               "required": [
                 "unit_id",
                 "name",
-                "day",
-                "lean"
+                "day"
               ],
               "properties": {
                 "unit_id": {
@@ -1216,7 +1215,8 @@ enum OpenAPIDocument {
                   ]
                 },
                 "outcome": {
-                  "type": "string"
+                  "type": "string",
+                  "description": "The mode's parameters, for those who see the unit's whole decision (its page's rules)."
                 },
                 "lean": {
                   "type": "number"

@@ -119,7 +119,8 @@ enum OverviewPages {
         }
         let rows: [[String: Any]] = found.runs.sorted { $0.day > $1.day }.map { r in
             let c = found.counts[r.day] ?? [:]
-            return ["day": r.day.description, "policy": r.policy, "model": r.model, "open": r.openKeyResults, "events": r.events,
+            return ["day": r.day.description, "policy": URL(fileURLWithPath: r.policy).lastPathComponent,
+                    "model": URL(fileURLWithPath: r.model).lastPathComponent, "open": r.openKeyResults, "events": r.events,
                     "opened": c[.opened] ?? 0, "escalated": c[.escalated] ?? 0, "improved": c[.improved] ?? 0, "resolved": c[.resolved] ?? 0,
                     "acked": c[.acked] ?? 0, "undoable": r.undoable ? "yes" : "no"]
         }
@@ -133,8 +134,10 @@ enum OverviewPages {
             let versions = catalogue.policyVersions
             let previous = versions.firstIndex(of: inForce).flatMap { $0 > 0 ? versions[$0 - 1] : nil }
             let organisation = catalogue.organisation
-            struct Findings: Sendable { var check: [String]; var diff: PolicyComparison? }
-            let found = try await serviceCall { () throws(ServiceError) -> Findings in
+            let stamp = catalogue.stamp
+            let cached = state.policyCache.withLock { $0?.stamp == stamp ? $0?.value : nil }
+            let found: PolicyFindings
+            if let cached { found = cached } else { found = try await serviceCall { () throws(ServiceError) -> PolicyFindings in
                 let source = SourceFile(path: inForce.name, bytes: Array(inForce.text.utf8))
                 let check = PolicyService.check(source: source)
                 let renderer = DiagnosticRenderer(sources: check.source.map { [$0] } ?? [])
@@ -145,8 +148,9 @@ enum OverviewPages {
                                                   new: SourceFile(path: inForce.name + (inForce.version.map { " " + $0 } ?? ""), bytes: Array(inForce.text.utf8)),
                                                   organisation: organisation)
                 }
-                return Findings(check: lines, diff: diff)
-            }
+                return PolicyFindings(check: lines, diff: diff)
+            } }
+            state.policyCache.withLock { $0 = (stamp, found) }
             values["inForce"] = ["name": inForce.name, "version": inForce.version ?? "", "runs": inForce.runs, "plural": inForce.runs == 1 ? "" : "s",
                                  "firstRun": inForce.firstRun.description, "digest": String(inForce.digest.prefix(12)), "text": inForce.text,
                                  "findings": found.check, "hasFindings": !found.check.isEmpty].filter { !(($0.value as? String)?.isEmpty ?? false) }

@@ -42,7 +42,10 @@ enum Pages {
 
     /// Where to go after signing in: a path of this site only (never another host).
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"), !next.contains("\r"), !next.contains("\n") else { return "/inbox" }
+        // A path of this site: no scheme, no host, no backslash, no control character (browsers
+        // drop tabs and line breaks, so "/\t/evil" would become "//evil").
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"),
+              !next.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return "/inbox" }
         return next
     }
 
@@ -57,10 +60,12 @@ enum Pages {
         func again(_ message: String, status: HTTPResponse.Status) -> Response {
             Views.html(Views.page("signin", title: "Sign in", ["next": next, "email": email, "message": message], viewer: nil, session: nil), status: status)
         }
-        if let wait = state.limiter.wait(keys, now: now) {
+        if let wait = state.limiter.attempt(keys, now: now) {
             let store = state.store
-            try? await serviceCall { () throws(ServiceError) in
-                try AccountService.audit(store: store, AuditEntry(at: now, actor: address, action: "sign-in-limited", target: String(email.prefix(254)), address: address))
+            if state.limiter.shouldReport(keys.joined(separator: "|"), now: now) {
+                try? await serviceCall { () throws(ServiceError) in
+                    try AccountService.audit(store: store, AuditEntry(at: now, actor: address, action: "sign-in-limited", target: String(email.prefix(254)), address: address))
+                }
             }
             var r = again("Too many failed sign-ins; try again in \(max(1, (wait + 59) / 60)) minute\(wait > 60 ? "s" : "").", status: .tooManyRequests)
             r.headers[.retryAfter] = String(wait)
@@ -72,13 +77,12 @@ enum Pages {
         }
         switch outcome {
         case .success(let signIn):
-            state.limiter.succeed(["account:" + email])
+            state.limiter.succeed(keys, now: now)
             var response = Response.redirect(to: next, type: .normal)
             response.setCookie(Cookie(name: Authentication.cookie, value: signIn.secret, maxAge: Int(AccountService.sessionLifetime), path: "/",
                                       secure: state.configuration.secureCookies, httpOnly: true, sameSite: .lax))
             return response
         case .failure(.refused):
-            state.limiter.fail(keys, now: now)
             return again("The email or the password is wrong.", status: .unauthorized)
         case .failure(let error):
             throw Problem(error)
@@ -99,9 +103,10 @@ enum Pages {
         let kind = q["kind"].flatMap(KeyResultKind.init(rawValue:))
         let sort = q["sort"].flatMap(AlertPageQuery.Sort.init(rawValue:)) ?? .severity
         let owner = q["owner"].flatMap { $0.isEmpty ? nil : $0 }
-        if let after = q["after"], !after.isEmpty, AlertPageCursor(token: after) == nil { throw Problem(.badRequest, "The page link is damaged; start from the first page.") }
+        let cursor = q["after"].flatMap { $0.isEmpty ? nil : $0 }.map { state.cursors.open($0) }
+        if let cursor, cursor == nil { throw Problem(.badRequest, "The page link has expired or is damaged; start from the first page.") }
         let query = AlertPageQuery(unit: unit, owner: owner, severities: severity.map { [$0] } ?? [], status: status, kind: kind, sort: sort,
-                                   day: today, limit: 50, after: q["after"].flatMap(AlertPageCursor.init(token:)))
+                                   day: today, limit: 50, after: cursor ?? nil)
         let store = state.store
         let page = try await serviceCall { () throws(ServiceError) in
             try AccessService.inbox(store: store, catalogue: catalogue, viewer: viewer, query: query)
@@ -116,7 +121,7 @@ enum Pages {
             if status != .open { items.append(("status", status.rawValue)) }
             if let kind { items.append(("kind", kind.rawValue)) }
             if sort != .severity { items.append(("sort", sort.rawValue)) }
-            if let after { items.append(("after", after.token)) }
+            if let after { items.append(("after", state.cursors.seal(after))) }
             return "/inbox" + (items.isEmpty ? "" : "?" + items.map { "\($0.0)=\(Views.percentEncoded($0.1))" }.joined(separator: "&"))
         }
         let back = link(after: query.after)
@@ -160,6 +165,7 @@ enum Pages {
         guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw Problem.notFound }
         let note = (form["note"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard note.count <= 2000 else { throw Problem(.badRequest, "A note is at most 2,000 characters.") }
+        if let why = Notes.problem(note) { throw Problem(.badRequest, why) }
         let store = state.store, address = context.remoteAddress
         let notice: String
         if snooze {
@@ -188,7 +194,10 @@ enum Pages {
         guard let raw = context.parameters.get("id"), let id = raw.removingPercentEncoding,
               let k = AccessService.keyResult(id, catalogue: catalogue, viewer: viewer) else { throw Problem.notFound }
         let store = state.store
-        let objectiveMembers = catalogue.keyResultsByObjective[k.objectiveID] ?? []
+        // The objective's chances come from all of its key results: shown only to one who sees
+        // them all (with one hidden sibling, they would give its P(success) away).
+        let allMembers = catalogue.keyResultsByObjective[k.objectiveID] ?? []
+        let objectiveMembers = allMembers.allSatisfy { viewer.seesDetails(of: $0, in: catalogue) } ? allMembers : []
         struct Detail: Sendable {
             var checkIns: [CheckInPoint]
             var forecasts: [ForecastPoint]
@@ -342,6 +351,22 @@ extension Pages {
         if let outcome = e.outcome { values["parameters"] = outcome.text }
         if let m = e.margin { values["margin"] = "\(num(m.distance)) from the boundary to \(m.toMode.rawValue.uppercased()) (at lean \(num(m.atLean)))" }
         return values
+    }
+}
+
+/// What a person's note may hold: text, tabs and line breaks, no other control character and
+/// no bidirectional override (it would reorder what others read).
+enum Notes {
+    static func problem(_ note: String) -> String? {
+        for s in note.unicodeScalars {
+            if (s.value < 0x20 && s != "\t" && s != "\n" && s != "\r") || s.value == 0x7F || (0x80...0x9F).contains(s.value) {
+                return "A note cannot hold control characters (found U+\(String(s.value, radix: 16, uppercase: true)))."
+            }
+            if (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value) {
+                return "A note cannot hold bidirectional overrides (found U+\(String(s.value, radix: 16, uppercase: true)))."
+            }
+        }
+        return nil
     }
 }
 

@@ -1,6 +1,8 @@
+import Crypto
 import Foundation
 import Synchronization
 import TandemCore
+import TandemEngine
 import TandemService
 import TandemStore
 
@@ -11,6 +13,34 @@ public final class ServerState: Sendable {
     public let store: any Store
     let cache = Mutex<CachedCatalogue?>(nil)
     let limiter: SignInLimiter
+    /// What-if reports by runs, scenario name and text; one what-if computed at a time.
+    let whatIfCache = Mutex<[String: WhatIfReport]>([:])
+    let whatIfGate = Gate()
+    let cursors = CursorSeal()
+    /// Page cursors as the client sees them: sealed (AES-GCM, a key of this process), so that a
+/// cursor, which may stop on an alert the viewer may not see, tells nothing of it, and cannot be
+/// forged. A server restarted forgets the key: old "next page" links then ask to start again.
+struct CursorSeal: Sendable {
+    let key = SymmetricKey(size: .bits256)
+
+    func seal(_ cursor: AlertPageCursor) -> String {
+        guard let box = try? AES.GCM.seal(Data(cursor.token.utf8), using: key), let combined = box.combined else { return "" }
+        return combined.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    func open(_ token: String) -> AlertPageCursor? {
+        guard token.count < 400 else { return nil }
+        var base = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base.count % 4 != 0 { base += "=" }
+        guard let data = Data(base64Encoded: base), let box = try? AES.GCM.SealedBox(combined: data),
+              let plain = try? AES.GCM.open(box, using: key) else { return nil }
+        return AlertPageCursor(token: String(decoding: plain, as: UTF8.self))
+    }
+}
+
+/// The policy page's findings by the runs they were computed on.
+    let policyCache = Mutex<(stamp: CatalogueStamp, value: PolicyFindings)?>(nil)
 
     struct CachedCatalogue {
         var catalogue: Catalogue
@@ -48,6 +78,27 @@ public final class ServerState: Sendable {
     public func invalidate() { cache.withLock { $0 = nil } }
 }
 
+/// The policy page's findings: the check's lines, and the diff against the previous version.
+struct PolicyFindings: Sendable {
+    var check: [String]
+    var diff: PolicyComparison?
+}
+
+/// Lets one piece of work run at a time; the others wait their turn (in order).
+actor Gate {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
+        if busy { await withCheckedContinuation { waiting.append($0) } }
+        busy = true
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        return try await work()
+    }
+}
+
 func storeCall<T>(_ body: () throws(StoreError) -> T) throws(ServiceError) -> T {
     do { return try body() } catch { throw .store(error) }
 }
@@ -71,8 +122,13 @@ final class SignInLimiter: Sendable {
 
     func limit(_ key: String) -> Int { key.hasPrefix("address:") ? attempts * 4 : attempts }
 
-    /// Seconds until `keys` may try again, or nil when they may now.
-    func wait(_ keys: [String], now: Int64) -> Int64? {
+    private let reported = Mutex<[String: Int64]>([:])
+
+    /// Takes an attempt for `keys`, counted as a failure until ``succeed(_:now:)`` says otherwise:
+    /// nil when it may go on, or the seconds until they may try again. Taken before the password
+    /// is checked, in one step, so that attempts sent at once cannot all slip in before any is
+    /// counted.
+    func attempt(_ keys: [String], now: Int64) -> Int64? {
         failures.withLock { table in
             var longest: Int64?
             for key in keys {
@@ -82,19 +138,33 @@ final class SignInLimiter: Sendable {
                     longest = max(longest ?? 0, oldest + window - now)
                 }
             }
+            if longest == nil {
+                for key in keys { table[key, default: []].append(now) }
+            }
+            // Bounded: an attacker spraying addresses does not grow it without end.
+            if table.count > 100_000 { table = table.filter { $0.value.contains { now - $0 < window } } }
             return longest
         }
     }
 
-    func fail(_ keys: [String], now: Int64) {
+    /// A right password: the attempts taken are given back.
+    func succeed(_ keys: [String], now: Int64) {
         failures.withLock { table in
-            for key in keys { table[key, default: []].append(now) }
-            // Bounded: an attacker spraying addresses does not grow it without end.
-            if table.count > 100_000 { table = table.filter { $0.value.contains { now - $0 < window } } }
+            for key in keys {
+                guard var list = table[key], !list.isEmpty else { continue }
+                if let i = list.lastIndex(of: now) { list.remove(at: i) } else { list.removeLast() }
+                table[key] = list.isEmpty ? nil : list
+            }
         }
     }
 
-    func succeed(_ keys: [String]) {
-        failures.withLock { table in for key in keys { table[key] = nil } }
+    /// Whether a refusal of `key` should go to the audit log: once a window, not once a request.
+    func shouldReport(_ key: String, now: Int64) -> Bool {
+        reported.withLock { table in
+            if let last = table[key], now - last < window { return false }
+            if table.count > 10_000 { table = table.filter { now - $0.value < window } }
+            table[key] = now
+            return true
+        }
     }
 }

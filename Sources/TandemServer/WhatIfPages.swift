@@ -17,7 +17,7 @@ enum WhatIfPages {
             var problem: Problem?
             if let chosen {
                 // Run it now, so that a broken file's located errors show on this page (the report frame shows the report).
-                do { _ = try await report(named: chosen, state: state) } catch let p as Problem { problem = p }
+                do { _ = try await report(named: chosen, viewer: viewer, state: state) } catch let p as Problem { problem = p }
             }
             return try await page(viewer: viewer, context: context, state: state, chosen: chosen, problem: problem)
         }
@@ -33,8 +33,11 @@ enum WhatIfPages {
             do { body = try await request.body.collect(upTo: limit + 64 * 1024) } catch {
                 throw Problem(.contentTooLarge, "The file is larger than \(limit / 1024) KiB.")
             }
+            // RFC 2046: 1 to 70 characters (multipart-kit's parser traps on an empty one).
+            let boundaryText = String(boundary).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            guard (1...70).contains(boundaryText.utf8.count) else { throw Problem(.badRequest, "The upload could not be read as a form; choose the file again.") }
             let parts: [String: FormPart]
-            do { parts = try FormPart.parse(body, boundary: String(boundary).trimmingCharacters(in: CharacterSet(charactersIn: "\""))) } catch {
+            do { parts = try FormPart.parse(body, boundary: boundaryText) } catch {
                 throw Problem(.badRequest, "The upload could not be read as a form; choose the file again.")
             }
             try context.checkCSRF(parts["csrf"]?.text)
@@ -49,7 +52,7 @@ enum WhatIfPages {
             }
             // Checked before it is kept: a file with errors is shown with them and not saved.
             do {
-                _ = try await run(text: text, name: name, state: state)
+                _ = try await run(text: text, name: name, viewer: viewer, state: state)
             } catch let p as Problem {
                 return try await page(viewer: viewer, context: context, state: state, chosen: nil, problem: p)
             }
@@ -63,9 +66,9 @@ enum WhatIfPages {
         }
         // The report alone, framed by the what-if page: its own inline style, no script at all.
         router.get("/whatif/report") { request, context in
-            _ = try allowed(request, context)
+            let (viewer, _) = try allowed(request, context)
             guard let name = Form.query(request)["scenario"], !name.isEmpty else { throw Problem.notFound }
-            let html = try await report(named: name, state: state)
+            let html = try await report(named: name, viewer: viewer, state: state)
             var response = Views.html(html)
             response.headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'none'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
             response.headers[HTTPField.Name("X-Frame-Options")!] = "SAMEORIGIN"
@@ -117,17 +120,35 @@ enum WhatIfPages {
         return (viewer, catalogue)
     }
 
-    static func report(named name: String, state: ServerState) async throws -> String {
+    static func report(named name: String, viewer: Viewer, state: ServerState) async throws -> String {
         let store = state.store
         guard let text = try await serviceCall({ () throws(ServiceError) in try storeCall { () throws(StoreError) in try store.scenarioText(name: name) } }) else {
             throw Problem.notFound
         }
-        return try await run(text: text, name: name, state: state)
+        return try await run(text: text, name: name, viewer: viewer, state: state)
     }
 
-    /// Runs a scenario file's text against the store's latest run; the report.
-    static func report(text: String, name: String, state: ServerState) async throws -> WhatIfReport {
-        try await outcome(text: text, name: name, state: state).report
+    /// At most this many scenarios a request, and one what-if computed at a time: a what-if is
+    /// seconds of work, and the pages must stay quick meanwhile.
+    static let maxScenarios = 20
+
+    /// Runs a scenario file's text against the store's latest run; the report as the viewer may
+    /// read it (confidential key results left out for strategy), from the cache when the same
+    /// text was run on the same runs.
+    static func report(text: String, name: String, viewer: Viewer, state: ServerState) async throws -> WhatIfReport {
+        let catalogue = try await serviceCall { () async throws(ServiceError) in try await state.catalogue() }
+        let key = "\(catalogue.stamp)|\(name)|\(AccountService.digest(text))"
+        let full: WhatIfReport
+        if let cached = state.whatIfCache.withLock({ $0[key] }) {
+            full = cached
+        } else {
+            full = try await state.whatIfGate.run { try await outcome(text: text, name: name, state: state).report }
+            state.whatIfCache.withLock { cache in
+                if cache.count >= 8 { cache.removeAll() }
+                cache[key] = full
+            }
+        }
+        return AccessService.visible(full, viewer: viewer, catalogue: catalogue).report
     }
 
     static func outcome(text: String, name: String, state: ServerState) async throws -> WhatIfOutcome {
@@ -135,21 +156,20 @@ enum WhatIfPages {
         let shipped = ShippedFiles()
         let policy = shipped.resolve(ShippedFiles.policyName, default: ShippedFiles.policyName)
         let model = shipped.resolve(ShippedFiles.modelName, default: ShippedFiles.modelName)
-        let outcome = try await serviceCall { () throws(ServiceError) in
+        return try await serviceCall { () throws(ServiceError) in
             try WhatIfService.whatIf(scenario: SourceFile(path: name, bytes: Array(text.utf8)), request: WhatIfRequest(scenarioPath: name),
-                                     baseline: .store(store), policyPath: policy, modelPath: model)
+                                     baseline: .store(store), policyPath: policy, modelPath: model, maxScenarios: maxScenarios)
         }
-        return outcome
     }
 
-    /// Runs a scenario file's text against the store's latest run; the HTML report (the files
-    /// named by their names, not the server's paths).
-    static func run(text: String, name: String, state: ServerState) async throws -> String {
-        let outcome = try await outcome(text: text, name: name, state: state)
-        let b = outcome.baseline
-        let caption = "the store as of \(b.baseline.day), \(URL(fileURLWithPath: b.policyPath).lastPathComponent), "
-            + "\(URL(fileURLWithPath: b.modelPath).lastPathComponent); scenarios from \(name)"
-        return WhatIfRenderer(report: outcome.report, source: caption).html()
+    /// The HTML report (the files named by their names, not the server's paths).
+    static func run(text: String, name: String, viewer: Viewer, state: ServerState) async throws -> String {
+        let report = try await report(text: text, name: name, viewer: viewer, state: state)
+        let shipped = ShippedFiles()
+        let caption = "the store as of \(report.asOf), \(URL(fileURLWithPath: shipped.resolve(ShippedFiles.policyName, default: ShippedFiles.policyName)).lastPathComponent), "
+            + "\(URL(fileURLWithPath: shipped.resolve(ShippedFiles.modelName, default: ShippedFiles.modelName)).lastPathComponent); scenarios from \(name)"
+            + (viewer.seesEverything ? "" : "; key results whose details you may not see are left out")
+        return WhatIfRenderer(report: report, source: caption).html()
     }
 
     static func page(viewer: Viewer, context: TandemContext, state: ServerState, chosen: String?, problem: Problem?) async throws -> Response {

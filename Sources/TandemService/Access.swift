@@ -276,6 +276,28 @@ extension AccessService {
     }
 }
 
+extension AccessService {
+    /// A what-if report as the viewer may read it: for one who does not see everything (strategy),
+    /// the rows about key results whose details they may not see, and objectives holding one, are
+    /// left out; totals and units stay (aggregates). How many rows were left out is returned.
+    public static func visible(_ report: WhatIfReport, viewer: Viewer, catalogue: Catalogue) -> (report: WhatIfReport, hidden: Int) {
+        guard !viewer.seesEverything else { return (report, 0) }
+        func sees(_ id: String) -> Bool { catalogue.keyResultByID[id].map { viewer.seesDetails(of: $0, in: catalogue) } ?? false }
+        var out = report, hidden = 0
+        for i in out.scenarios.indices {
+            let moves = out.scenarios[i].keyResultMoves.filter { sees($0.krID) }
+            let changes = out.scenarios[i].alertChanges.filter { sees($0.krID) }
+            hidden += out.scenarios[i].keyResultMoves.count - moves.count + out.scenarios[i].alertChanges.count - changes.count
+            out.scenarios[i].keyResultMoves = moves
+            out.scenarios[i].alertChanges = changes
+        }
+        let objectives = out.objectives.filter { row in (catalogue.keyResultsByObjective[row.objectiveID] ?? []).allSatisfy { viewer.seesDetails(of: $0, in: catalogue) } }
+        hidden += out.objectives.count - objectives.count
+        out.objectives = objectives
+        return (out, hidden)
+    }
+}
+
 extension LedgerService {
     /// Snoozes a live alert until `until`, dated `day` or, by default, the latest run.
     public static func snooze(store: any Store, alert id: Int64, until: Day, note: String, day: Day?) throws(ServiceError) -> Acknowledgement {

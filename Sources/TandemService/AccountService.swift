@@ -12,6 +12,12 @@ public struct SignIn: Sendable {
     public var account: Account
 }
 
+/// A role changed: the account after, and whether its sessions ended.
+public struct RoleChange: Sendable {
+    public var account: Account
+    public var sessionsEnded: Bool
+}
+
 /// A new API token: its secret, shown once, and what the store keeps.
 public struct NewToken: Sendable {
     public var secret: String
@@ -96,9 +102,20 @@ public enum AccountService {
         return a
     }
 
+    /// Refuses to leave the store without an admin (no one could then manage accounts from the pages).
+    static func keepAnAdmin(_ leaving: Account, store: any Store) throws(ServiceError) {
+        guard leaving.role == .admin else { return }
+        let admins = try storeCall { () throws(StoreError) in try store.accounts() }.filter { $0.role == .admin }
+        if admins.count <= 1 { throw .refused("\(leaving.email) is the only admin; make another account admin first", location: store.location) }
+    }
+
+    /// Changes a role (and a lead's units). Whether the account's sessions ended (they do when
+    /// anything changed) is in the result.
     public static func setRole(store: any Store, email: String, role: Role, units: [String]?, actor: String,
-                               address: String? = nil) throws(ServiceError) -> Account {
+                               address: String? = nil) throws(ServiceError) -> RoleChange {
         var a = try existing(email, store: store)
+        let original = a
+        if role != .admin { try keepAnAdmin(a, store: store) }
         let before = a.role
         a.role = role
         if let units { a.units = units }
@@ -108,7 +125,7 @@ public enum AccountService {
         try storeCall { () throws(StoreError) in
             try store.saveAccount(changed, replacing: true, audit: AuditEntry(at: now(), actor: actor, action: "role-change", target: changed.email, detail: detail, address: address))
         }
-        return a
+        return RoleChange(account: a, sessionsEnded: original.role != a.role || original.units != a.units)
     }
 
     public static func resetPassword(store: any Store, email: String, password: String, cost: Int = defaultCost, actor: String,
@@ -123,7 +140,9 @@ public enum AccountService {
     }
 
     public static func removeAccount(store: any Store, email: String, actor: String, address: String? = nil) throws(ServiceError) {
-        let e = try existing(email, store: store).email
+        let leaving = try existing(email, store: store)
+        try keepAnAdmin(leaving, store: store)
+        let e = leaving.email
         try storeCall { () throws(StoreError) in
             try store.removeAccount(email: e, audit: AuditEntry(at: now(), actor: actor, action: "account-remove", target: e, address: address))
         }

@@ -120,12 +120,18 @@ public enum WhatIfService {
     }
 
     /// A what-if of a scenario file's text (uploaded, or kept in a store), named by `scenario.path`.
+    ///
+    /// - Parameter maxScenarios: a file with more scenarios is refused before any is computed (a
+    ///   server's bound on one request's work).
     public static func whatIf(scenario scenarioSource: SourceFile, request: WhatIfRequest, baseline source: BaselineSource, policyPath: String,
-                              modelPath: String) throws(ServiceError) -> WhatIfOutcome {
+                              modelPath: String, maxScenarios: Int = .max) throws(ServiceError) -> WhatIfOutcome {
         let loadedChecked = ScenarioLoader.load(scenarioSource)
         let loaded = loadedChecked.value, problems = loadedChecked.diagnostics
         guard let file = loaded else {
             throw .invalidInput(InputProblems(diagnostics: problems, sources: [scenarioSource], consequence: "no what-if"))
+        }
+        guard file.scenarios.count <= maxScenarios else {
+            throw .refused("the file holds \(file.scenarios.count) scenarios; at most \(maxScenarios) are computed at once here", note: "split it, or run `tandem whatif` on the command line")
         }
         let base = try baseline(source, policyPath: policyPath, modelPath: modelPath, day: request.day ?? file.asOf)
         let engine = WhatIfEngine(base.baseline)

@@ -128,15 +128,17 @@ struct UsersSetRole: AsyncParsableCommand {
 
     func run() async throws {
         let store = try await openStore(db, .readWrite, orgKey)
-        let account = try await call { () throws(ServiceError) in
+        let change = try await call { () throws(ServiceError) in
             try AccountService.setRole(store: store, email: email, role: role, units: unitList(units), actor: commandLineActor)
         }
-        print("\(account.email) is now \(account.role.rawValue)\(account.units.isEmpty ? "" : " of \(account.units.joined(separator: ","))"); its sessions ended".terminalSafe)
+        let account = change.account
+        print("\(account.email) is \(change.sessionsEnded ? "now " : "still ")\(account.role.rawValue)\(account.units.isEmpty ? "" : " of \(account.units.joined(separator: ","))")\(change.sessionsEnded ? "; its sessions ended" : "; nothing changed")".terminalSafe)
     }
 }
 
 struct UsersResetPassword: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "reset-password", abstract: "Set a new password (from standard input); the account's sessions end.")
+    static let configuration = CommandConfiguration(commandName: "reset-password", abstract: "Set a new password (from standard input); the account's sessions end.",
+                                                    discussion: "Its API tokens stay valid (they are separate secrets): `tandem tokens revoke --user E` ends them too.")
 
     @Option(help: storeHelp) var db: String?
     @Option(name: .customLong("org-key"), help: orgKeyHelp) var orgKey: String?

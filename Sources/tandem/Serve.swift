@@ -33,12 +33,11 @@ struct Serve: AsyncParsableCommand {
         let configuration = ServerConfiguration(store: store.location, organisation: orgKey, host: host, port: port, secureCookies: secureCookies)
         let state = ServerState(configuration: configuration, store: store)
         let location = store.location
-        let app = TandemServer.application(state: state, logger: logger) { channel in
+        try await TandemServer.run(state: state, logger: logger) { channel in
             let bound = channel.localAddress?.port ?? port
             // Written at once (not buffered), for a script waiting for this line.
             FileHandle.standardOutput.write(Data("Tandem is serving \(location) at http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/  (Ctrl-C to stop)\n".utf8))
         }
-        try await app.runService()
         print("stopped")
     }
 }

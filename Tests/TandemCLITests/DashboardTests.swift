@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 /// `tandem serve` started for real on loopback over the sample, and the dashboard's journeys
@@ -95,6 +98,42 @@ struct DashboardTests {
             #expect(process.terminationStatus == 0)
         }
         return (folder, db)
+    }
+
+    /// Strategy runs what-if scenarios but sees confidential key results only in aggregate: the
+    /// report's rows about KPI key results are left out for it, not for HR.
+    @Test func whatIfReportsLeaveOutWhatStrategyMayNotSee() async throws {
+        let (folder, db) = try Self.sampleStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func token(_ email: String) throws -> String {
+            try CLI.run(["tokens", "create", "--db", db, "--user", email]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let (hr, strategy) = (try token("hr@xinghai.cn"), try token("strategy@xinghai.cn"))
+        let server = try Server(db: db, folder: folder)
+        defer { _ = server.stop() }
+        let scenario = try Data(contentsOf: CLI.packageRoot.appendingPathComponent("datasets/xinghai/scenarios.yaml"))
+        struct Report: Decodable {
+            struct Scenario: Decodable { struct Row: Decodable { var kr_id: String }; var key_result_moves: [Row]; var alert_changes: [Row] }
+            var scenarios: [Scenario]
+        }
+        func report(_ token: String) async throws -> [String] {
+            var request = URLRequest(url: URL(string: server.url + "/api/v1/whatif")!)
+            request.httpMethod = "POST"
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            request.httpBody = scenario
+            let (data, response) = try await URLSession.shared.data(for: request)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(String(decoding: data, as: UTF8.self))")
+            let decoder = JSONDecoder()
+            let r = try decoder.decode(Report.self, from: data)
+            return r.scenarios.flatMap { $0.key_result_moves.map(\.kr_id) + $0.alert_changes.map(\.kr_id) }
+        }
+        let kinds = Dictionary(try String(contentsOf: CLI.packageRoot.appendingPathComponent("datasets/xinghai/krs.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { line in let f = line.split(separator: ",", omittingEmptySubsequences: false); return (String(f[0]), String(f[4])) },
+                               uniquingKeysWith: { a, _ in a })
+        let all = try await report(hr), seen = try await report(strategy)
+        #expect(all.contains { kinds[$0] == "kpi" })       // there is something to leave out
+        #expect(!seen.contains { kinds[$0] == "kpi" })     // and it is left out
+        #expect(!seen.isEmpty && Set(seen).isSubset(of: Set(all)))
     }
 
     @Test func theJourneysPassInHeadlessChromium() throws {
