@@ -189,7 +189,7 @@ public enum AccessService {
     public static func inbox(store: any Store, catalogue: Catalogue, viewer: Viewer, query: AlertPageQuery) throws(ServiceError) -> AlertPage {
         if let unit = query.unit, catalogue.unitByID[unit] == nil { throw .notFound("no unit '\(unit)'") }
         var query = query
-        if let unit = query.unit { query.subtreeSize = catalogue.subtree(of: unit).count }
+        if let unit = query.unit { query.subtreeIsLarge = catalogue.subtree(of: unit).count * 20 > catalogue.units.count }
         let sized = query
         return try storeCall { () throws(StoreError) in
             try store.alertPage(sized) { viewer.sees($0, in: catalogue) }
