@@ -98,10 +98,18 @@ enum Views {
 
     /// A path segment or query value, percent-encoded (ids may hold any Unicode).
     static func percentEncoded(_ text: String) -> String {
+        // Most ids need nothing: ASCII letters, digits, '-', '.', '_', '~'.
+        if text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x2E || $0 == 0x5F || $0 == 0x7E }) {
+            return text
+        }
+        return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+
+    static let unreserved: CharacterSet = {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
-    }
+        return allowed
+    }()
 
     static func number(_ x: Double) -> String {
         guard x.isFinite else { return "—" }

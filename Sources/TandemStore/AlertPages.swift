@@ -232,7 +232,9 @@ extension Store {
             filter += " AND kr_id IN (SELECT k.id FROM key_result k WHERE k.org = ? AND k.kind = ?)"
             filterArgs += [.text(organisation), .text(kind.rawValue)]
         }
-        let batch = min(max(q.limit * 4, 100), 2_000)
+        // The first batch is the page (and one more, to know whether another follows): enough
+        // when the viewer sees most alerts; later batches grow, for one who sees few.
+        var batch = q.limit + 1
         let sort = q.sort
         func precedes(_ a: Alert, _ b: Alert) -> Bool {
             let x = AlertPageCursor(a, sort: sort), y = AlertPageCursor(b, sort: sort)
@@ -279,6 +281,7 @@ extension Store {
                 }
                 if exhausted { return AlertPage(alerts: page, next: nil) }
                 if scanned >= scanLimit { return AlertPage(alerts: page, next: after) }
+                batch = min(batch * 4, 2_000)
             }
         }
     }

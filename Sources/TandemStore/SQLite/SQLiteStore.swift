@@ -40,6 +40,9 @@ public final class SQLiteStore: Store {
             var configuration = Configuration()
             configuration.foreignKeysEnabled = true
             configuration.busyMode = .timeout(10)
+            // Pages read through a memory map, not a system call each (a server reads the same
+            // pages over and over); SQLite falls back to reads where mapping is not possible.
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 1073741824") }
             if access == .readOnly {
                 configuration.readonly = true
                 // A queue, not a pool: a pool would try to switch the journal to WAL, a write.
