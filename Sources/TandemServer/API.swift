@@ -98,9 +98,7 @@ enum API {
         api.post("checkins") { request, context in
             let (viewer, catalogue) = try context.signedIn(request)
             guard context.session == nil else { throw Problem(.forbidden, "the API's writes take a bearer token (Authorization: Bearer tdm_…)") }
-            let limit = state.configuration.uploadLimit
-            let body: ByteBuffer
-            do { body = try await request.body.collect(upTo: limit) } catch { throw Problem(.contentTooLarge, "the body is larger than \(limit / 1024) KiB") }
+            let body = try await upload(request, limit: state.configuration.uploadLimit)
             let name = "checkins.csv (POST /api/v1/checkins)"
             let source = SourceFile(path: name, bytes: Array(body.readableBytesView))
             let store = state.store, address = context.remoteAddress
@@ -115,13 +113,16 @@ enum API {
         api.post("whatif") { request, context in
             let (viewer, _) = try context.signedIn(request)
             guard viewer.mayUseWhatIf else { throw Problem.notFound }
-            let limit = state.configuration.uploadLimit
-            let body: ByteBuffer
-            do { body = try await request.body.collect(upTo: limit) } catch { throw Problem(.contentTooLarge, "the body is larger than \(limit / 1024) KiB") }
+            let body = try await upload(request, limit: state.configuration.uploadLimit)
             let text = String(decoding: Array(body.readableBytesView), as: UTF8.self)
             let report = try await WhatIfPages.report(text: text, name: "scenario (POST /api/v1/whatif)", viewer: viewer, state: state)
             return try json(report)
         }
+    }
+
+    /// A request's body, up to `limit` bytes (413 beyond).
+    static func upload(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        do { return try await request.body.collect(upTo: limit) } catch { throw Problem(.contentTooLarge, "the body is larger than \(limit / 1024) KiB") }
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {

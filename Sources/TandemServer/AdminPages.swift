@@ -65,7 +65,7 @@ enum AdminPages {
             let store = state.store
             let entries = try await serviceCall { () throws(ServiceError) in try AccountService.auditLog(store: store, limit: 100, before: before) }
             let rows: [[String: Any]] = entries.map {
-                ["id": $0.id, "at": timestamp($0.at), "actor": $0.actor, "action": $0.action, "target": $0.target, "detail": $0.detail, "address": $0.address ?? ""]
+                ["id": $0.id, "at": AccountService.timestamp($0.at), "actor": $0.actor, "action": $0.action, "target": $0.target, "detail": $0.detail, "address": $0.address ?? ""]
             }
             var values: [String: Any] = ["entries": rows]
             if entries.count == 100, let last = entries.last { values["older"] = "/admin/audit?before=\(last.id)" }
@@ -84,11 +84,4 @@ enum AdminPages {
         Response.redirect(to: "/admin/accounts?notice=" + Views.percentEncoded(notice), type: .normal)
     }
 
-    /// A time as people read it in a log: UTC, to the second.
-    static func timestamp(_ seconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
-    }
 }

@@ -136,10 +136,8 @@ enum Pages {
         }
         // Unit suggestions: the viewer's own units first, then the top of the tree (a datalist of
         // ten thousand units would weigh on every page).
-        var suggested: [UnitCard] = viewer.account.units.compactMap { catalogue.unitByID[$0] }
-        for u in catalogue.units where suggested.count < 200 && !viewer.account.units.contains(u.id) {
-            if u.parentID == nil || catalogue.unitByID[u.parentID ?? ""]?.parentID == nil { suggested.append(u) }
-        }
+        let suggested: [UnitCard] = viewer.account.units.compactMap { catalogue.unitByID[$0] }
+            + catalogue.topUnits.filter { !viewer.account.units.contains($0.id) }
         let values: [String: Any] = [
             "unitName": unit.flatMap { catalogue.unitByID[$0]?.name } ?? "",
             "notice": q["notice"] ?? "",

@@ -45,7 +45,7 @@ enum WhatIfPages {
             guard file.body.readableBytes <= limit else { throw Problem(.contentTooLarge, "The file is larger than \(limit / 1024) KiB.") }
             let text = file.text
             var chosenName = (parts["name"]?.text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            if chosenName.isEmpty { chosenName = file.fileName ?? ("uploaded " + AdminPages.timestamp(AccountService.now())) }
+            if chosenName.isEmpty { chosenName = file.fileName ?? ("uploaded " + AccountService.timestamp(AccountService.now())) }
             let name = chosenName
             guard name.count <= 120, !name.contains(where: { $0.isNewline || $0 == "\u{0}" || $0 == "/" }) else {
                 throw Problem(.badRequest, "A scenario's name is at most 120 characters, without '/' or line breaks.")

@@ -16,6 +16,9 @@ public struct Catalogue: Sendable {
     public let keyResultByID: [String: KeyResultCard]
     public let keyResultsByUnit: [String: [KeyResultCard]]
     public let keyResultsByObjective: [String: [KeyResultCard]]
+    /// The roots and the units one and two levels below them, at most 200, in order: the
+    /// inbox's unit suggestions.
+    public let topUnits: [UnitCard]
     public let modes: [String: Mode]
     /// The P(success) lines of the alert rules in force (the latest run's policy).
     public let thresholds: [AlertThreshold]
@@ -58,6 +61,12 @@ public struct Catalogue: Sendable {
         }
         keyResultByID = krByID
         keyResultsByUnit = byUnit
+        var top: [UnitCard] = []
+        for u in units where top.count < 200 {
+            let parent = u.parentID.flatMap { byID[$0] }
+            if parent == nil || parent?.parentID.flatMap({ byID[$0] }) == nil { top.append(u) }
+        }
+        topUnits = top
         keyResultsByObjective = byObjective
     }
 
@@ -301,26 +310,12 @@ extension AccessService {
 extension LedgerService {
     /// Snoozes a live alert until `until`, dated `day` or, by default, the latest run.
     public static func snooze(store: any Store, alert id: Int64, until: Day, note: String, day: Day?) throws(ServiceError) -> Acknowledgement {
-        let operation = "snooze an alert in"
-        for attempt in 1...attempts {
-            let basis = try storeCall { () throws(StoreError) in try store.acknowledgementBasis(alert: id) }
-            guard let day = day ?? basis.latestRun else {
-                throw .store(StoreError(location: store.location, operation: operation, message: "the store has no run yet; give --as-of"))
-            }
-            let transition: AlertTransition
+        try record(store: store, alert: id, day: day, operation: "snooze an alert in") { (basis, day) throws(ServiceError) in
             do {
-                transition = try Ledger.snooze(basis.alert, until: until, note: note, day: day, latestRun: basis.latestRun, lastEventDay: basis.lastEventDay)
+                return try Ledger.snooze(basis.alert, until: until, note: note, day: day, latestRun: basis.latestRun, lastEventDay: basis.lastEventDay)
             } catch {
-                throw .invalidRequest(error.description)
-            }
-            do {
-                return Acknowledgement(alert: try store.recordAcknowledgement(transition, day: day, generation: basis.generation), day: day)
-            } catch where error.changedSinceRead {
-                Backoff.pause(attempt)
-            } catch {
-                throw .store(error)
+                throw .invalidRequest("\(error)")
             }
         }
-        throw .store(StoreError(location: store.location, operation: operation, message: "the store kept changing; try again", kind: .busy))
     }
 }

@@ -35,6 +35,14 @@ public enum AccountService {
 
     public static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
 
+    /// A time as people read it in a log: UTC, to the second.
+    public static func timestamp(_ seconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+
     /// The email as the store keys it (trimmed, lower-case), or a refusal in words.
     public static func email(_ text: String) throws(ServiceError) -> String {
         let e = text.trimmingCharacters(in: .whitespaces).lowercased()

@@ -39,18 +39,26 @@ public enum LedgerService {
 
     /// Acknowledges a live alert with a note, dated `day` or, by default, the latest run.
     public static func acknowledge(store: any Store, alert id: Int64, note: String, day: Day?) throws(ServiceError) -> Acknowledgement {
-        let operation = "acknowledge an alert in"
+        try record(store: store, alert: id, day: day, operation: "acknowledge an alert in") { (basis, day) throws(ServiceError) in
+            do {
+                return try Ledger.acknowledge(basis.alert, note: note, day: day, latestRun: basis.latestRun, lastEventDay: basis.lastEventDay)
+            } catch {
+                throw .store(StoreError(location: store.location, operation: "acknowledge an alert in", message: "\(error)"))
+            }
+        }
+    }
+
+    /// Records a person's change of an alert (an acknowledgement, a snooze), decided by `decide`
+    /// on what the store holds, dated `day` or the latest run; decided again when a run or
+    /// another change came in between.
+    static func record(store: any Store, alert id: Int64, day: Day?, operation: String,
+                       decide: (AcknowledgementBasis, Day) throws(ServiceError) -> AlertTransition) throws(ServiceError) -> Acknowledgement {
         for attempt in 1...attempts {
             let basis = try storeCall { () throws(StoreError) in try store.acknowledgementBasis(alert: id) }
             guard let day = day ?? basis.latestRun else {
                 throw .store(StoreError(location: store.location, operation: operation, message: "the store has no run yet; give --as-of"))
             }
-            let transition: AlertTransition
-            do {
-                transition = try Ledger.acknowledge(basis.alert, note: note, day: day, latestRun: basis.latestRun, lastEventDay: basis.lastEventDay)
-            } catch {
-                throw .store(StoreError(location: store.location, operation: operation, message: error.description))
-            }
+            let transition = try decide(basis, day)
             do {
                 return Acknowledgement(alert: try store.recordAcknowledgement(transition, day: day, generation: basis.generation), day: day)
             } catch where error.changedSinceRead {

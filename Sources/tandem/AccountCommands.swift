@@ -278,10 +278,4 @@ struct Snooze: AsyncParsableCommand {
     }
 }
 
-/// A time as people read it in a log: UTC, to the second.
-func timestamp(_ seconds: Int64) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
-}
+func timestamp(_ seconds: Int64) -> String { AccountService.timestamp(seconds) }
