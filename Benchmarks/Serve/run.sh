@@ -68,6 +68,7 @@ serve() {
   # fixed cost per request (HTTP, the session's look-up), on the same machine in the same run.
   for cookie in "${cookies[@]}"; do printf '/assets/tandem.css\t%s\n' "$cookie"; done > "$DATA/reference.txt"
   # Warm: the catalogue is read at the first request; SQLite's pages come into the cache.
+  curl -s -o /dev/null -b "${cookies[0]}" "$URL/inbox"
   WRK_REQUESTS="$DATA/mixed.txt" wrk -t2 -c10 -d5s -s Benchmarks/Serve/load.lua "$URL" >/dev/null
 }
 

@@ -57,22 +57,41 @@ struct CursorSeal: Sendable {
         limiter = SignInLimiter(attempts: configuration.signInAttempts, window: configuration.signInWindow)
     }
 
-    /// The catalogue as of the latest import and run.
+    /// The catalogue as of the latest import and run. One request checks or reads it at a
+    /// time; the others wait for that one (a cold server's first requests do not each read a
+    /// large organisation at once).
     func catalogue() async throws(ServiceError) -> Catalogue {
         let now = ContinuousClock.now
         if let cached = cache.withLock({ $0 }), cached.checked.duration(to: now) < Self.catalogueCheck { return cached.catalogue }
-        let store = self.store
-        let previous = cache.withLock { $0?.catalogue }
-        let fresh = try await TandemService.blocking { () throws(ServiceError) -> Catalogue in
-            if let previous {
-                let stamp = try storeCall { () throws(StoreError) in try store.catalogueStamp() }
-                if stamp == previous.stamp { return previous }
+        let (task, mine) = refresh.withLock { current -> (Task<Catalogue, any Error>, Bool) in
+            if let current { return (current, false) }
+            let store = self.store
+            let previous = cache.withLock { $0?.catalogue }
+            let task = Task { () throws -> Catalogue in
+                try await TandemService.blocking { () throws(ServiceError) -> Catalogue in
+                    if let previous {
+                        let stamp = try storeCall { () throws(StoreError) in try store.catalogueStamp() }
+                        if stamp == previous.stamp { return previous }
+                    }
+                    return try Catalogue.load(store: store)
+                }
             }
-            return try Catalogue.load(store: store)
+            current = task
+            return (task, true)
         }
-        cache.withLock { $0 = CachedCatalogue(catalogue: fresh, checked: now) }
-        return fresh
+        let result = await task.result
+        if mine {
+            if case .success(let fresh) = result { cache.withLock { $0 = CachedCatalogue(catalogue: fresh, checked: ContinuousClock.now) } }
+            refresh.withLock { $0 = nil }
+        }
+        switch result {
+        case .success(let catalogue): return catalogue
+        case .failure(let error as ServiceError): throw error
+        case .failure(let error): throw .refused("the store could not be read: \(error)")
+        }
     }
+
+    private let refresh = Mutex<Task<Catalogue, any Error>?>(nil)
 
     /// Forgets the catalogue (after a write this server made).
     public func invalidate() { cache.withLock { $0 = nil } }
