@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "TandemEngine", targets: ["TandemEngine"]),
         .library(name: "TandemStore", targets: ["TandemStore"]),
         .library(name: "TandemService", targets: ["TandemService"]),
+        .library(name: "TandemServer", targets: ["TandemServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -68,7 +69,7 @@ let package = Package(
                                                     .product(name: "Crypto", package: "swift-crypto"),
                                                     .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                     .product(name: "Logging", package: "swift-log")],
-                exclude: ["Screenshots"]),
+                exclude: ["Screenshots", "README.md"]),
         .executableTarget(
             name: "tandem",
             dependencies: [
