@@ -137,8 +137,11 @@ extension SQLiteStore {
         return StoreRows(
             fetch: { sql, values, kinds in
                 // Plain loops: the release compiler (6.3.1) crashed on nested closures here.
+                // Prepared once per connection (the same pages ask the same queries), read by a
+                // cursor (each row converted as it comes).
                 var out: [[ContentValue]] = []
-                for row in try Row.fetchAll(db, sql: sql, arguments: arguments(values)) {
+                let cursor = try Row.fetchCursor(try db.cachedStatement(sql: sql), arguments: arguments(values))
+                while let row = try cursor.next() {
                     var cells: [ContentValue] = []
                     cells.reserveCapacity(kinds.count)
                     for i in kinds.indices {
