@@ -63,8 +63,13 @@ enum Pages {
         if let wait = state.limiter.attempt(keys, now: now) {
             let store = state.store
             if state.limiter.shouldReport(keys.joined(separator: "|"), now: now) {
-                try? await serviceCall { () throws(ServiceError) in
-                    try AccountService.audit(store: store, AuditEntry(at: now, actor: address, action: "sign-in-limited", target: String(email.prefix(254)), address: address))
+                do {
+                    try await serviceCall { () throws(ServiceError) in
+                        try AccountService.audit(store: store, AuditEntry(at: now, actor: address, action: "sign-in-limited", target: String(email.prefix(254)), address: address))
+                    }
+                } catch {
+                    // The refusal stands; the log says the audit line is missing.
+                    context.logger.error("the audit log could not be written", metadata: ["action": "sign-in-limited", "why": "\(error)"])
                 }
             }
             var r = again("Too many failed sign-ins; try again in \(max(1, (wait + 59) / 60)) minute\(wait > 60 ? "s" : "").", status: .tooManyRequests)
@@ -293,11 +298,18 @@ enum Pages {
         }
         if viewer.seesExplanation(of: u.id, in: catalogue), let inForce = catalogue.policyInForce {
             let organisation = catalogue.organisation
-            let explanation = try? await serviceCall { () throws(ServiceError) -> Explanation? in
-                try DecisionService.diagnose(organisation: organisation, policy: SourceFile(path: inForce.name, bytes: Array(inForce.text.utf8)),
-                                             unit: u.id).explanations.first
+            // A decision that cannot be explained (the kept policy no longer fits the units'
+            // attributes) is said on the page, not left out in silence.
+            do {
+                let explanation = try await serviceCall { () throws(ServiceError) -> Explanation? in
+                    try DecisionService.diagnose(organisation: organisation, policy: SourceFile(path: inForce.name, bytes: Array(inForce.text.utf8)),
+                                                 unit: u.id).explanations.first
+                }
+                if let e = explanation { values["decision"] = decisionValues(e, policy: inForce) }
+            } catch let problem as Problem {
+                context.logger.warning("a decision could not be explained", metadata: ["unit": "\(u.id)", "why": "\(problem.message)"])
+                values["unexplained"] = "The decision of the run cannot be explained by the policy it used: \(problem.message)"
             }
-            if let e = explanation ?? nil { values["decision"] = decisionValues(e, policy: inForce) }
         }
         let hidden = all.count - visible.count
         if hidden > 0 && viewer.seesAggregates {

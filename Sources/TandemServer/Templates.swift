@@ -132,6 +132,7 @@ enum Templates {
         <p><a href="/inbox?unit={{idQuery}}">Alerts of this unit and the units below</a></p>
         {{#mode}}<p>Managed by <strong>{{mode}}</strong> since the run of {{day}}.</p>{{/mode}}
         {{^mode}}<p class="empty">No decision yet: the unit has not been through a weekly run.</p>{{/mode}}
+        {{#unexplained}}<p class="problem" role="alert">{{unexplained}}</p>{{/unexplained}}
         {{#decision}}
         <section class="decision">
         <h2>The decision{{#policyName}} by {{policyName}}{{/policyName}}</h2>
