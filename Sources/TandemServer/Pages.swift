@@ -132,12 +132,11 @@ enum Pages {
         let back = link(after: query.after)
         let csrf = context.session?.csrf ?? ""
         var rows = ""
+        rows.reserveCapacity(page.alerts.count * 1_600)
+        let forms = Views.actionFields(csrf: csrf, back: back)
         for a in page.alerts {
-            rows += Views.alertRow(a, unitName: catalogue.unitByID[a.unitID]?.name ?? a.unitID, mayAct: viewer.mayAct(on: a, in: catalogue) && a.status.isLive,
-                                   csrf: csrf, back: back, today: today)
-        }
-        func options(_ values: [(String, String)], selected: String) -> [[String: Any]] {
-            values.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == selected] }
+            Views.alertRow(a, unitName: catalogue.unitByID[a.unitID]?.name ?? a.unitID, mayAct: viewer.mayAct(on: a, in: catalogue) && a.status.isLive,
+                           forms: forms, today: today, into: &rows)
         }
         // Unit suggestions: the viewer's own units first, then the top of the tree (a datalist of
         // ten thousand units would weigh on every page).
@@ -148,11 +147,11 @@ enum Pages {
             "notice": q["notice"] ?? "",
             "filter": filter,
             "unitOptions": suggested.map { "<option value=\"\(Views.escape($0.id))\">\(Views.escape($0.name))</option>" }.joined(),
-            "severities": options([("", "any")] + AlertSeverity.allCases.reversed().map { ($0.rawValue, $0.rawValue) }, selected: severity?.rawValue ?? ""),
-            "statuses": options([("open", "open"), ("live", "open or acknowledged"), ("acked", "acknowledged"), ("snoozed", "snoozed"),
+            "severities": Views.options([("", "any")] + AlertSeverity.allCases.reversed().map { ($0.rawValue, $0.rawValue) }, selected: severity?.rawValue ?? ""),
+            "statuses": Views.options([("open", "open"), ("live", "open or acknowledged"), ("acked", "acknowledged"), ("snoozed", "snoozed"),
                                  ("resolved", "resolved"), ("all", "all")], selected: status.rawValue),
-            "kinds": options([("", "any")] + KeyResultKind.allCases.map { ($0.rawValue, $0.rawValue) }, selected: kind?.rawValue ?? ""),
-            "sorts": options([("severity", "most severe first"), ("p", "lowest P(success) first"), ("age", "oldest first")], selected: sort.rawValue),
+            "kinds": Views.options([("", "any")] + KeyResultKind.allCases.map { ($0.rawValue, $0.rawValue) }, selected: kind?.rawValue ?? ""),
+            "sorts": Views.options([("severity", "most severe first"), ("p", "lowest P(success) first"), ("age", "oldest first")], selected: sort.rawValue),
             "rows": rows, "hasAlerts": !page.alerts.isEmpty,
             "nextLink": page.next.map { link(after: $0) } ?? "",
             "firstLink": query.after != nil ? link(after: nil) : "",
@@ -240,15 +239,16 @@ enum Pages {
                 if let s = a.snoozedUntil { row["snoozedUntil"] = s.description }
                 return row
             },
-            "events": detail.events.map { ["id": $0.id, "day": $0.day.description, "kind": $0.kind.rawValue, "severity": $0.severity.rawValue, "text": $0.reasons] },
-            "hasEvents": !detail.events.isEmpty,
-            "checkIns": detail.checkIns.map { c -> [String: Any] in
+            // The tables' rows are built here, every text escaped (as the inbox's rows): an empty
+            // text leaves the table out.
+            "events": detail.events.map { e in
+                "<tr><td class=\"num\">\(e.id)</td><td>\(e.day)</td><td>\(e.kind.rawValue)</td><td>\(e.severity.rawValue)</td><td>\(Views.escape(e.reasons))</td></tr>\n"
+            }.joined(),
+            "checkIns": detail.checkIns.map { c in
                 let span = k.targetValue - k.startValue
-                return ["day": c.day.description, "value": Views.number(c.value),
-                        "progress": span == 0 ? "—" : String(format: "%.0f%%", (c.value - k.startValue) / span * 100),
-                        "confidence": c.confidence.map(Views.number) ?? ""]
-            },
-            "hasCheckIns": !detail.checkIns.isEmpty,
+                let progress = span == 0 ? "—" : Views.fixed((c.value - k.startValue) / span * 100, 0) + "%"
+                return "<tr><td>\(c.day)</td><td class=\"num\">\(Views.number(c.value))</td><td class=\"num\">\(progress)</td><td class=\"num\">\(c.confidence.map(Views.number) ?? "")</td></tr>\n"
+            }.joined(),
         ]
         if let last = detail.forecasts.last {
             values["latestP"] = Views.probability(last.pSuccess)

@@ -66,10 +66,10 @@ enum Templates {
           <label>Unit (with the units below) <input name="unit" value="{{filter.unit}}" list="units" placeholder="all units"></label>
           <datalist id="units">{{{unitOptions}}}</datalist>
           <label>Owner <input name="owner" value="{{filter.owner}}" placeholder="anyone"></label>
-          <label>Severity <select name="severity">{{#severities}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/severities}}</select></label>
-          <label>Status <select name="status">{{#statuses}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/statuses}}</select></label>
-          <label>Kind <select name="kind">{{#kinds}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/kinds}}</select></label>
-          <label>Sort <select name="sort">{{#sorts}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/sorts}}</select></label>
+          <label>Severity <select name="severity">{{{severities}}}</select></label>
+          <label>Status <select name="status">{{{statuses}}}</select></label>
+          <label>Kind <select name="kind">{{{kinds}}}</select></label>
+          <label>Sort <select name="sort">{{{sorts}}}</select></label>
           <button type="submit">Show</button>
         </form>
         {{^hasAlerts}}<p class="empty">No alert matches.</p>{{/hasAlerts}}
@@ -112,18 +112,18 @@ enum Templates {
         {{/alerts}}
         <h2>Ledger</h2>
         {{^events}}<p class="empty">No ledger event.</p>{{/events}}
-        {{#hasEvents}}
+        {{#events}}
         <table><thead><tr><th>#</th><th>Day</th><th>Event</th><th>Severity</th><th>What</th></tr></thead><tbody>
-        {{#events}}<tr><td class="num">{{id}}</td><td>{{day}}</td><td>{{kind}}</td><td>{{severity}}</td><td>{{text}}</td></tr>{{/events}}
+        {{{events}}}
         </tbody></table>
-        {{/hasEvents}}
+        {{/events}}
         <h2>Check-ins</h2>
         {{^checkIns}}<p class="empty">No check-in yet.</p>{{/checkIns}}
-        {{#hasCheckIns}}
+        {{#checkIns}}
         <table><thead><tr><th>Day</th><th class="num">Value</th><th class="num">Progress</th><th class="num">Confidence</th></tr></thead><tbody>
-        {{#checkIns}}<tr><td>{{day}}</td><td class="num">{{value}}</td><td class="num">{{progress}}</td><td class="num">{{confidence}}</td></tr>{{/checkIns}}
+        {{{checkIns}}}
         </tbody></table>
-        {{/hasCheckIns}}
+        {{/checkIns}}
         """
 
     static let unit = """

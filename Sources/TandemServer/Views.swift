@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Mustache
+import Synchronization
 import TandemCore
 import TandemService
 import TandemStore
@@ -22,13 +23,55 @@ enum Views {
     static func page(_ template: String, title: String, _ values: [String: Any], viewer: Viewer?, session: WebSession?, nav: String? = nil) -> String {
         // An empty text counts as true in a Mustache section: optional texts are left out instead.
         let body = library.render(values.filter { !(($0.value as? String)?.isEmpty ?? false) }, withTemplate: template) ?? ""
-        var layout: [String: Any] = ["title": title, "body": body]
-        if let viewer {
-            layout["viewer"] = ["name": viewer.account.name, "role": viewer.role.rawValue, "csrf": session?.csrf ?? "",
-                                "whatif": viewer.mayUseWhatIf, "admin": viewer.role == .admin] as [String: Any]
+        let key = LayoutKey(title: title, nav: nav, name: viewer?.account.name, role: viewer?.role.rawValue, csrf: session?.csrf ?? "",
+                            whatif: viewer?.mayUseWhatIf ?? false, admin: viewer?.role == .admin)
+        let (head, tail) = layout(key)
+        return head + body + tail
+    }
+
+    /// What the layout depends on: one account's pages share it but for the title and the place.
+    struct LayoutKey: Hashable {
+        var title: String
+        var nav: String?
+        var name: String?
+        var role: String?
+        var csrf: String
+        var whatif: Bool
+        var admin: Bool
+    }
+
+    /// The layout before and after the body. Rendered once for each key and kept (Mustache's
+    /// look-ups by name cost a page more than its own rows; a signed-in account asks for the same
+    /// few layouts again and again). At most `layoutsKept` are kept, then the cache starts afresh.
+    static func layout(_ key: LayoutKey) -> (String, String) {
+        if let kept = layouts.withLock({ $0[key] }) { return kept }
+        var values: [String: Any] = ["title": key.title, "body": bodyMark]
+        if let name = key.name, let role = key.role {
+            values["viewer"] = ["name": name, "role": role, "csrf": key.csrf, "whatif": key.whatif, "admin": key.admin] as [String: Any]
         }
-        if let nav { layout["nav"] = [nav: true] }
-        return library.render(layout, withTemplate: "layout") ?? ""
+        if let nav = key.nav { values["nav"] = [nav: true] }
+        let whole = library.render(values, withTemplate: "layout") ?? ""
+        // The mark is in no template or value but this one, so it is found once.
+        guard let mark = whole.range(of: bodyMark) else { return (whole, "") }
+        let parts = (String(whole[..<mark.lowerBound]), String(whole[mark.upperBound...]))
+        layouts.withLock {
+            if $0.count >= layoutsKept { $0.removeAll(keepingCapacity: true) }
+            $0[key] = parts
+        }
+        return parts
+    }
+
+    static let layoutsKept = 4_096
+    private static let bodyMark = "\u{1}tandem-page-body\u{1}"
+    private static let layouts = Mutex<[LayoutKey: (String, String)]>([:])
+
+    /// `<option>`s of a select, the chosen one selected: (value, label) pairs, both escaped.
+    static func options(_ values: [(String, String)], selected: String) -> String {
+        var out = ""
+        for (value, label) in values {
+            out += "<option value=\"\(escape(value))\"\(value == selected ? " selected" : "")>\(escape(label))</option>"
+        }
+        return out
     }
 
     static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
@@ -66,34 +109,43 @@ enum Views {
         return out
     }
 
-    /// One row of the inbox's table. The rows of a page are the page's bulk: built here, every
-    /// value escaped by ``escape(_:)``, then placed raw in the inbox template (Mustache's per-value
-    /// look-ups made a page of 50 rows cost 8 ms; this costs a fraction of one).
-    static func alertRow(_ a: Alert, unitName: String, mayAct: Bool, csrf: String, back: String, today: Day) -> String {
+    /// One row of the inbox's table, appended to `out`. The rows of a page are the page's bulk:
+    /// built here, every value escaped by ``escape(_:)``, then placed raw in the inbox template
+    /// (Mustache's per-value look-ups made a page of 50 rows cost 8 ms; this costs a fraction of
+    /// one). `forms` is ``actionFields(csrf:back:)``, the same for every row of a page.
+    static func alertRow(_ a: Alert, unitName: String, mayAct: Bool, forms: String, today: Day, into out: inout String) {
         let id = String(a.id), severity = a.severity.rawValue
-        var row = "<tr id=\"alert-\(id)\" class=\"sev-\(severity)\">\n  <td class=\"num\">\(id)</td>\n  <td><span class=\"badge \(severity)\">\(severity)</span></td>\n"
-        row += "  <td><a href=\"/kr/\(percentEncoded(a.keyResultID))\">\(escape(a.title))</a><div class=\"reasons\">\(escape(a.reasons))</div></td>\n"
-        row += "  <td><a href=\"/units/\(percentEncoded(a.unitID))\">\(escape(unitName))</a></td>\n  <td>\(escape(a.owner ?? ""))</td>\n"
-        row += "  <td class=\"num\">\(probability(a.pSuccess))</td>\n  <td>\(a.openedDay)</td>\n  <td class=\"status\">\(a.status.rawValue)"
-        if let note = a.ackNote { row += "<div class=\"note\">“\(escape(note))”</div>" }
-        if let until = a.snoozedUntil, until > today { row += "<div class=\"note\">snoozed until \(until)</div>" }
-        row += "</td>\n  <td class=\"act\">"
+        out += "<tr id=\"alert-"; out += id; out += "\" class=\"sev-"; out += severity; out += "\">\n  <td class=\"num\">"; out += id
+        out += "</td>\n  <td><span class=\"badge "; out += severity; out += "\">"; out += severity; out += "</span></td>\n"
+        out += "  <td><a href=\"/kr/"; out += percentEncoded(a.keyResultID); out += "\">"; out += escape(a.title)
+        out += "</a><div class=\"reasons\">"; out += escape(a.reasons); out += "</div></td>\n"
+        out += "  <td><a href=\"/units/"; out += percentEncoded(a.unitID); out += "\">"; out += escape(unitName)
+        out += "</a></td>\n  <td>"; out += escape(a.owner ?? ""); out += "</td>\n"
+        out += "  <td class=\"num\">"; out += probability(a.pSuccess); out += "</td>\n  <td>"; out += a.openedDay.description
+        out += "</td>\n  <td class=\"status\">"; out += a.status.rawValue
+        if let note = a.ackNote { out += "<div class=\"note\">“"; out += escape(note); out += "”</div>" }
+        if let until = a.snoozedUntil, until > today { out += "<div class=\"note\">snoozed until "; out += until.description; out += "</div>" }
+        out += "</td>\n  <td class=\"act\">"
         if mayAct {
-            let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(escape(csrf))\"><input type=\"hidden\" name=\"back\" value=\"\(escape(back))\">"
-            row += """
+            out += """
 
-                <form method="post" action="/alerts/\(id)/ack" class="ack">\(hidden)
+                <form method="post" action="/alerts/\(id)/ack" class="ack">\(forms)
                   <input name="note" placeholder="What is being done" required maxlength="2000" aria-label="Acknowledgement note for alert \(id)">
                   <button type="submit">Acknowledge</button>
                 </form>
-                <form method="post" action="/alerts/\(id)/snooze" class="snooze">\(hidden)
+                <form method="post" action="/alerts/\(id)/snooze" class="snooze">\(forms)
                   <input type="date" name="until" value="\(today.advanced(by: 7))" required aria-label="Snooze alert \(id) until">
                   <input name="note" placeholder="Why (optional)" maxlength="2000" aria-label="Snooze note for alert \(id)">
                   <button type="submit">Snooze</button>
                 </form>
               """
         }
-        return row + "</td>\n</tr>\n"
+        out += "</td>\n</tr>\n"
+    }
+
+    /// The hidden fields of a row's forms: the session's CSRF token, and where to come back to.
+    static func actionFields(csrf: String, back: String) -> String {
+        "<input type=\"hidden\" name=\"csrf\" value=\"\(escape(csrf))\"><input type=\"hidden\" name=\"back\" value=\"\(escape(back))\">"
     }
 
     /// A path segment or query value, percent-encoded (ids may hold any Unicode).
@@ -117,7 +169,27 @@ enum Views {
         return String(format: "%.4g", x)
     }
 
-    static func probability(_ p: Double) -> String { p.isFinite ? String(format: "%.2f", p) : "—" }
+    static func probability(_ p: Double) -> String { p.isFinite ? fixed(p, 2) : "—" }
+
+    /// `x` with `places` decimals (0 to 6), as `String(format: "%.Nf")` writes it, but without
+    /// Foundation's formatter, which cost a page of 50 rows and a chart more than its queries.
+    /// It rounds `x × 10^places` half to even, so it can differ from printf's exact decimal
+    /// rounding only when that product lies within one unit in the last place of a half, and it
+    /// writes a negative that rounds to zero without its sign. Beyond
+    /// ±10^15, and for NaN and infinities, printf's own text.
+    static func fixed(_ x: Double, _ places: Int) -> String {
+        guard x.isFinite, abs(x) < 1e15, (0...6).contains(places) else { return String(format: "%.\(places)f", x) }
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        let n = (abs(x) * scale).rounded(.toNearestOrEven)
+        guard n < 9e15 else { return String(format: "%.\(places)f", x) }
+        var digits = String(Int64(n))
+        if places > 0 {
+            if digits.utf8.count <= places { digits = String(repeating: "0", count: places + 1 - digits.utf8.count) + digits }
+            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -places))
+        }
+        return x < 0 && n != 0 ? "-" + digits : digits
+    }
 
     /// P(success) at each run as an SVG line chart, the alert thresholds drawn across it. Only
     /// numbers and fixed words go into it.
@@ -129,12 +201,12 @@ enum Views {
         svg += "<line class=\"axis\" x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(top + h)\"/>"
         svg += "<line class=\"axis\" x1=\"\(left)\" y1=\"\(top + h)\" x2=\"\(left + w)\" y2=\"\(top + h)\"/>"
         for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
-            svg += "<text x=\"4\" y=\"\(fmt(y(tick) + 4))\">\(String(format: "%.2f", tick))</text>"
+            svg += "<text x=\"4\" y=\"\(fmt(y(tick) + 4))\">\(fixed(tick, 2))</text>"
         }
         for (i, t) in thresholds.sorted(by: { $0.value > $1.value }).enumerated() where t.value.isFinite {
             svg += "<line class=\"\(t.style)\" x1=\"\(left)\" y1=\"\(fmt(y(t.value)))\" x2=\"\(left + w)\" y2=\"\(fmt(y(t.value)))\"/>"
             // Labels of lines close together step left, so that they do not overlap.
-            svg += "<text x=\"\(fmt(left + w - 110 - Double(i % 3) * 120))\" y=\"\(fmt(y(t.value) - 4))\">\(t.label) \(String(format: "%.2f", t.value))</text>"
+            svg += "<text x=\"\(fmt(left + w - 110 - Double(i % 3) * 120))\" y=\"\(fmt(y(t.value) - 4))\">\(t.label) \(fixed(t.value, 2))</text>"
         }
         let finite = points.filter { $0.pSuccess.isFinite }
         if finite.isEmpty {
@@ -146,7 +218,7 @@ enum Views {
             let path = finite.map { "\(fmt(x($0.day))),\(fmt(y($0.pSuccess)))" }.joined(separator: " ")
             svg += "<polyline class=\"series\" points=\"\(path)\"/>"
             for p in finite {
-                svg += "<circle class=\"dot\" cx=\"\(fmt(x(p.day)))\" cy=\"\(fmt(y(p.pSuccess)))\" r=\"3\"><title>\(p.day): \(String(format: "%.2f", p.pSuccess))</title></circle>"
+                svg += "<circle class=\"dot\" cx=\"\(fmt(x(p.day)))\" cy=\"\(fmt(y(p.pSuccess)))\" r=\"3\"><title>\(p.day): \(fixed(p.pSuccess, 2))</title></circle>"
             }
             svg += "<text x=\"\(left)\" y=\"\(height - 8)\">\(finite[0].day)</text>"
             if finite.count > 1 { svg += "<text x=\"\(fmt(left + w - 70))\" y=\"\(height - 8)\">\(finite[finite.count - 1].day)</text>" }
@@ -154,5 +226,5 @@ enum Views {
         return svg + "</svg>"
     }
 
-    static func fmt(_ x: Double) -> String { String(format: "%.1f", x) }
+    static func fmt(_ x: Double) -> String { fixed(x, 1) }
 }

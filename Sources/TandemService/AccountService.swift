@@ -65,7 +65,15 @@ public enum AccountService {
 
     /// The digest a secret is kept as (SHA-256, hex).
     public static func digest(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        // Every request's session is found by it: hex by table, not by a formatter per byte.
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in SHA256.hash(data: Data(secret.utf8)) {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A new random secret: 32 bytes from the system's generator, URL-safe base64.

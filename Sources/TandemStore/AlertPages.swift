@@ -222,11 +222,16 @@ extension Store {
             filterArgs += [.text(organisation), .text(unit), .text(organisation)]
         }
         if let owner = q.owner { filter += " AND owner = ?"; filterArgs.append(.text(owner)) }
-        if !q.severities.isEmpty {
-            // As the index's rank: the severity order seeks straight to it.
-            let list = AlertSeverity.allCases.filter(q.severities.contains)
-            filter += " AND \(InboxSQL.rank) IN (" + list.map { _ in "?" }.joined(separator: ", ") + ")"
-            filterArgs += list.map { .integer(Int64(InboxCursor.rank($0))) }
+        // In the severity order, each severity asked for is a query of its own, which seeks to its
+        // rank in the index and reads along it (an `IN` list there makes SQLite sort every row of
+        // those severities: 16 ms instead of 0.7 for the critical alerts of 10,000 units). The
+        // other orders read along their own index and check the rank row by row.
+        let asked = AlertSeverity.allCases.filter(q.severities.contains)
+        let ranks: [Int?] = asked.isEmpty || asked.count == AlertSeverity.allCases.count ? [nil]
+            : q.sort == .severity ? asked.map { InboxCursor.rank($0) } : [nil]
+        if !asked.isEmpty, asked.count < AlertSeverity.allCases.count, q.sort != .severity {
+            filter += " AND \(InboxSQL.rank) IN (" + asked.map { _ in "?" }.joined(separator: ", ") + ")"
+            filterArgs += asked.map { .integer(Int64(InboxCursor.rank($0))) }
         }
         if let kind = q.kind {
             filter += " AND kr_id IN (SELECT k.id FROM key_result k WHERE k.org = ? AND k.kind = ?)"
@@ -248,18 +253,29 @@ extension Store {
                 // The earliest last row of a status that may hold more: beyond it, a row could be missing.
                 var horizon: Alert?
                 for status in statuses {
+                  for rank in ranks {
                     var query = "SELECT \(Self.alertSelect) FROM alert WHERE org = ? AND status = ?" + filter
                     var args: [ContentValue] = [.text(organisation), .text(status)] + filterArgs
-                    if let c = after {
-                        if order.count == 3 {
-                            query += " AND (\(order[0]), \(order[1]), id) > (?, ?, ?)"
-                            args += [.real(c.first), .real(c.second), .integer(c.id)]
-                        } else {
-                            query += " AND (\(order[0]), id) > (?, ?)"
-                            args += [.real(c.first), .integer(c.id)]
-                        }
+                    // After the cursor: the order's terms (the last one is the id) above its values.
+                    var partOrder = order, terms = Array(order.dropLast()) + ["id"]
+                    var values: [ContentValue] = after.map { c in
+                        order.count == 3 ? [.real(c.first), .real(c.second), .integer(c.id)] : [.real(c.first), .integer(c.id)]
+                    } ?? []
+                    if let rank {
+                        // One severity of the severity order: its rank is fixed, so the order is the
+                        // rest; none of it is left when the cursor is past it, all of it when before.
+                        if let c = after, c.first > Double(rank) { continue }
+                        query += " AND \(InboxSQL.rank) = ?"
+                        args.append(.integer(Int64(rank)))
+                        partOrder.removeFirst()
+                        terms.removeFirst()
+                        if let c = after, c.first < Double(rank) { values = [] } else if !values.isEmpty { values.removeFirst() }
                     }
-                    query += " ORDER BY " + order.joined(separator: ", ") + " LIMIT ?"
+                    if !values.isEmpty {
+                        query += " AND (" + terms.joined(separator: ", ") + ") > (" + terms.map { _ in "?" }.joined(separator: ", ") + ")"
+                        args += values
+                    }
+                    query += " ORDER BY " + partOrder.joined(separator: ", ") + " LIMIT ?"
                     args.append(.integer(Int64(batch)))
                     let part = try rows.fetch(query, args, Self.alertKinds).map { try alert($0) }
                     if part.count == batch, let last = part.last {
@@ -267,6 +283,7 @@ extension Store {
                         if horizon.map({ precedes(last, $0) }) ?? true { horizon = last }
                     }
                     found += part
+                  }
                 }
                 // Merged in order, up to the horizon: what lies beyond is read in the next round.
                 found.sort(by: precedes)

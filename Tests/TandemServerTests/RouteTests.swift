@@ -5,7 +5,7 @@ import HummingbirdTesting
 import Testing
 import TandemCore
 @testable import TandemEngine
-import TandemServer
+@testable import TandemServer
 import TandemService
 import TandemStore
 import TandemTestSupport
@@ -125,6 +125,12 @@ struct RouteTests {
         defer { world.close() }
         try await world.app.test(.router) { client in
             let zhang = try await client.signIn("zhang@x.cn")
+            let empty = String(buffer: try await client.get("/kr/E-KPI", zhang.headers).body)
+            #expect(empty.contains("No check-in yet."))
+            let posted = try await client.execute(uri: "/api/v1/checkins", method: .post,
+                                                  headers: [.authorization: "Bearer \(world.token["zhang@x.cn"]!)", .contentType: "text/csv"],
+                                                  body: ByteBuffer(string: "kr_id,date,value,confidence\nE-KPI,2026-10-12,42.5,7\nE-KPI,2026-10-19,66.6,\n"))
+            #expect(posted.status == .ok, "\(String(buffer: posted.body))")
             let page = String(buffer: try await client.get("/kr/E-KPI", zhang.headers).body)
             #expect(page.contains("<svg class=\"chart\""))
             #expect(page.contains("<polyline") || page.contains("<circle"))
@@ -132,6 +138,19 @@ struct RouteTests {
             #expect(page.contains("badge conf"))
             #expect(page.contains("华东大区"))
             #expect(page.contains("P(score ≥ 0.7)"))
+            // The check-ins (progress from 0 to 100, rounded half to even) and the ledger's opening.
+            #expect(page.contains(#"<tr><td>2026-10-12</td><td class="num">42.5</td><td class="num">42%</td><td class="num">7</td></tr>"#), "\(page)")
+            #expect(page.contains(#"<tr><td>2026-10-19</td><td class="num">66.6</td><td class="num">67%</td><td class="num"></td></tr>"#))
+            #expect(!page.contains("No check-in yet."))
+            #expect(page.contains("<td>opened</td><td>warning</td>"))
+            // Each account's pages carry its own name and form token in the layout, however many
+            // pages before were laid out for another.
+            let li = try await client.signIn("li@x.cn")
+            for (browser, name) in [(zhang, "账户 zhang@x.cn"), (li, "账户 li@x.cn"), (zhang, "账户 zhang@x.cn")] {
+                let page = String(buffer: try await client.get("/kr/E-OKR", browser.headers).body)
+                #expect(page.contains("name=\"csrf\" value=\"\(browser.csrf)\""))
+                #expect(page.contains("<span class=\"who\">\(name) ·"), "\(name)")
+            }
         }
     }
 
@@ -244,3 +263,45 @@ struct RouteTests {
         }
     }
 }
+
+@Suite("The dashboard's number formatting")
+struct NumberFormattingTests {
+    /// `Views.fixed` writes what printf's `%.Nf` writes, but where `x × 10^N` lies within a few
+    /// units in the last place of a half (where it rounds the product, printf the exact decimal)
+    /// and where a negative rounds to zero (no "-0.00").
+    @Test func fixedDecimalsAgreeWithPrintf() {
+        var random = SeededRandom(seed: 2026)
+        var compared = 0
+        for k in 0..<60_000 {
+            let places = k % 4
+            // Probabilities, percentages, chart coordinates, and now and then a wild one.
+            let x: Double
+            switch k % 5 {
+            case 0: x = Double(random.next() % 100_001) / 100_000
+            case 1: x = Double(Int64(random.next() % 2_000_001) - 1_000_000) / 1_000
+            case 2: x = Double(random.next() % 1_000) / 8  // exact halves and quarters
+            case 3: x = Double(bitPattern: random.next() % 0x4330_0000_0000_0000)  // any positive below 2^52
+            default: x = -Double(random.next() % 10_000) / 3
+            }
+            let ours = Views.fixed(x, places), theirs = String(format: "%.\(places)f", x)
+            var scale = 1.0
+            for _ in 0..<places { scale *= 10 }
+            let product = abs(x) * scale, fraction = product - product.rounded(.down)
+            let nearHalf = abs(fraction - 0.5) <= 4 * product.ulp
+            if ours != theirs {
+                #expect(nearHalf || theirs.hasPrefix("-0") && ours == String(theirs.dropFirst()), "\(x) to \(places): \(ours) vs \(theirs)")
+            } else {
+                compared += 1
+            }
+        }
+        #expect(compared > 59_000)
+        #expect(Views.fixed(0.125, 2) == "0.12")  // half to even, as printf
+        #expect(Views.fixed(0.375, 2) == "0.38")
+        #expect(Views.fixed(-0.004, 2) == "0.00")
+        #expect(Views.fixed(0.5, 0) == "0" && Views.fixed(1.5, 0) == "2")
+        #expect(Views.fixed(.nan, 2) == String(format: "%.2f", Double.nan))
+        #expect(Views.fixed(1e300, 1) == String(format: "%.1f", 1e300))
+        #expect(Views.probability(.infinity) == "—")
+    }
+}
+
