@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "TandemForecast", targets: ["TandemForecast"]),
         .library(name: "TandemEngine", targets: ["TandemEngine"]),
         .library(name: "TandemStore", targets: ["TandemStore"]),
+        .library(name: "TandemImport", targets: ["TandemImport"]),
         .library(name: "TandemService", targets: ["TandemService"]),
         .library(name: "TandemServer", targets: ["TandemServer"]),
     ],
@@ -58,7 +59,9 @@ let package = Package(
                                                    .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio"),
                                                    .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                                                    .product(name: "Logging", package: "swift-log")], exclude: ["README.md"]),
-        .target(name: "TandemService", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore",
+        // Other tools' exports (Jira, Asana, Lattice, Culture Amp, any CSV or JSON with a mapping) as Tandem's files.
+        .target(name: "TandemImport", dependencies: ["TandemCore", .product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
+        .target(name: "TandemService", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore", "TandemImport",
                                                      .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                                                      .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"]),
         // The dashboard and the JSON API on Hummingbird: pages rendered on the server, every asset in the binary.
@@ -74,7 +77,7 @@ let package = Package(
             name: "tandem",
             dependencies: [
                 "TandemCore", "TandemNumerics", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore", "TandemService", "TandemGenerator",
-                "TandemServer",
+                "TandemServer", "TandemImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // The JSON Schemas of the commands' output: documentation, installed beside the binary.
@@ -88,6 +91,7 @@ let package = Package(
         ),
         .testTarget(name: "TandemNumericsTests", dependencies: ["TandemNumerics"], exclude: ["Fixtures"]),
         .testTarget(name: "TandemCoreTests", dependencies: ["TandemCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "TandemImportTests", dependencies: ["TandemImport", "TandemCore"], exclude: ["Fixtures"]),
         .testTarget(name: "TandemPolicyTests", dependencies: ["TandemPolicy", "TandemCore"], exclude: ["Fixtures", "Snapshots"]),
         .testTarget(name: "TandemGeneratorTests", dependencies: ["TandemGenerator", "TandemCore"]),
         .testTarget(name: "TandemEngineTests", dependencies: ["TandemEngine", "TandemCore", "TandemPolicy", "TandemForecast"]),

@@ -1,4 +1,5 @@
 import TandemCore
+import TandemImport
 import TandemEngine
 import TandemForecast
 import TandemPolicy
@@ -42,6 +43,10 @@ public struct TandemService: Sendable {
         try await Offload.run { () throws(ServiceError) in try StoreService.importFiles(request, into: location, organisation: organisation) }
     }
 
+    public func importForeign(_ request: ForeignImportRequest, into location: String, organisation: String? = nil) async throws(ServiceError) -> ForeignImportOutcome {
+        try await Offload.run { () throws(ServiceError) in try StoreService.importForeign(request, into: location, organisation: organisation) }
+    }
+
     public func copyStore(from source: String, to target: String, organisation: String? = nil,
                           targetOrganisation: String? = nil) async throws(ServiceError) -> CopyOutcome {
         try await Offload.run { () throws(ServiceError) in
@@ -83,6 +88,11 @@ public struct TandemService: Sendable {
 
     public func inbox(store: any Store, query: InboxQuery) async throws(ServiceError) -> InboxPage {
         try await Offload.run { () throws(ServiceError) in try LedgerService.inbox(store: store, query: query) }
+    }
+
+    /// An export of the store (``ExportService``), as an account when `email` is given.
+    public func export(_ kind: ExportKind, filter: ExportFilter, store: any Store, as email: String? = nil) async throws(ServiceError) -> ExportTable {
+        try await Offload.run { () throws(ServiceError) in try ExportService.table(kind, filter: filter, store: store, as: email) }
     }
 
     public func alerts(store: any Store, filter: AlertFilter = AlertFilter()) async throws(ServiceError) -> [Alert] {

@@ -34,13 +34,17 @@ struct CSVTokenizer {
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private(set) var position: Int
+    /// The field separator: a comma, or what another tool's export uses (`;` from a German
+    /// Excel, a tab).
+    private let comma: UInt8
 
-    init(bytes: UnsafeBufferPointer<UInt8>, start: Int) {
+    init(bytes: UnsafeBufferPointer<UInt8>, start: Int, separator: UInt8 = UInt8(ascii: ",")) {
         self.bytes = bytes
         self.position = start
+        self.comma = separator
     }
 
-    private static let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""),
+    private static let quote = UInt8(ascii: "\""),
                        newline = UInt8(ascii: "\n"), carriage = UInt8(ascii: "\r")
 
     /// Reads the next record into `fields`, replacing its contents.
@@ -80,7 +84,7 @@ struct CSVTokenizer {
                 }
                 fields.append(CSVField(offset: open, start: contentStart, end: p, hasEscapedQuotes: escaped, isQuoted: true))
                 p += 1  // closing quote
-                if p < n && bytes[p] != Self.comma && bytes[p] != Self.newline
+                if p < n && bytes[p] != comma && bytes[p] != Self.newline
                     && !(bytes[p] == Self.carriage && p + 1 < n && bytes[p + 1] == Self.newline) {
                     let bad = p
                     while p < n && bytes[p] != Self.newline { p += 1 }
@@ -91,7 +95,7 @@ struct CSVTokenizer {
                 let start = p
                 while p < n {
                     let b = bytes[p]
-                    if b == Self.comma || b == Self.newline { break }
+                    if b == comma || b == Self.newline { break }
                     if b == Self.carriage && p + 1 < n && bytes[p + 1] == Self.newline { break }
                     p += 1
                 }
@@ -102,7 +106,7 @@ struct CSVTokenizer {
                 position = n
                 return .record(offset: recordStart)
             }
-            if bytes[p] == Self.comma {
+            if bytes[p] == comma {
                 p += 1
                 continue
             }

@@ -153,6 +153,31 @@ public enum DatasetLoader {
         let dataset = diagnostics.hasErrors ? nil : Dataset(organisation: organisation, keyResults: table, checkIns: log)
         return DatasetLoad(dataset: dataset, diagnostics: diagnostics, sources: sources, paths: (org, krs, checkins))
     }
+
+    /// Checks key results and check-ins held in memory as canonical files (an importer's
+    /// translation of another tool's export) exactly as the files on disk are checked, against an
+    /// organisation already built (`known`'s with the importer's new units).
+    ///
+    /// - Parameter known: the store's content: a key result the store holds keeps its objective's unit.
+    public static func load(organisation: Organisation, krs: SourceFile, checkins: SourceFile?, known: Dataset? = nil) -> DatasetLoad {
+        var diagnostics: [Diagnostic] = []
+        let tableChecked = KeyResultLoader.load(krs, organisation: organisation, known: known?.keyResults)
+        let table = tableChecked.value
+        diagnostics += tableChecked.diagnostics
+        var log = CheckInLog(checkIns: [], ranges: Array(repeating: 0..<0, count: table.keyResults.count))
+        if let checkins {
+            if diagnostics.hasErrors {
+                diagnostics.append(Diagnostic(CoreDiagnostic.checkInsNotChecked, at: SourceLocation(file: checkins.path, line: 0, column: 0)))
+            } else {
+                let logChecked = CheckInLoader.load(checkins, keyResults: table)
+                log = logChecked.value
+                diagnostics += logChecked.diagnostics
+            }
+        }
+        let dataset = diagnostics.hasErrors ? nil : Dataset(organisation: organisation, keyResults: table, checkIns: log)
+        return DatasetLoad(dataset: dataset, diagnostics: diagnostics, sources: [krs] + (checkins.map { [$0] } ?? []),
+                           paths: (nil, krs.path, checkins?.path))
+    }
 }
 
 /// Diagnostics as an `Error`, for APIs that throw.
