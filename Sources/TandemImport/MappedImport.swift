@@ -192,7 +192,7 @@ public struct Mapping: Sendable {
             var notes = [Diagnostic.Note("the mapping says so here", at: column.at)]
             if let guess = Suggestion.closest(to: column.name, among: list.names()) { notes.append(Diagnostic.Note("did you mean '\(guess)'?")) }
             diagnostics.append(Diagnostic(ImportDiagnostic.mappedColumnMissing(column.name, role: role),
-                                          at: format == .csv ? list.location(0).withLine(1) : SourceLocation(file: export.path, line: 0, column: 0), notes: notes))
+                                          at: SourceLocation(file: export.path, line: format == .csv ? 1 : 0, column: format == .csv ? 1 : 0), notes: notes))
         }
         if !placed && columns["unit"] == nil && defaults["unit"] == nil {
             diagnostics.append(Diagnostic(ImportDiagnostic.mappingLacks(role: "the unit"), at: SourceLocation(file: export.path, line: 0, column: 0),
@@ -297,6 +297,3 @@ public struct Mapping: Sendable {
     }
 }
 
-extension SourceLocation {
-    func withLine(_ line: Int) -> SourceLocation { SourceLocation(file: file, line: line, column: 1) }
-}
