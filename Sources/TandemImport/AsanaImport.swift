@@ -20,20 +20,11 @@ enum AsanaImport {
                                                "partial": "5", "missed": "0", "green": "8", "yellow": "5", "red": "2"]
 
     static func draft(_ files: [SourceFile], asOf: Day, placed: Bool) -> Checked<ImportDraft?> {
-        var diagnostics: [Diagnostic] = []
-        var goals: [JSONObject] = [], updates: [JSONObject] = []
-        for file in files {
-            let read = jsonObjects(file)
-            diagnostics += read.diagnostics
-            for o in read.value ?? [] {
-                let type = o.text("resource_type")?.text
-                if type == "status_update" || o.node("status_type") != nil { updates.append(o) } else if type == "goal" || o.node("metric") != nil || o.node("time_period") != nil {
-                    goals.append(o)
-                } else {
-                    diagnostics.append(Diagnostic(ImportDiagnostic.unexpectedShape(expected: "an Asana goal or status update (resource_type 'goal' or 'status_update')",
-                                                                                   found: o.text("resource_type").map { "'\($0.text)'" } ?? "an object without resource_type"), at: o.location))
-                }
-            }
+        var (goals, updates, diagnostics) = goalsAndUpdates(files, expected: "an Asana goal or status update (resource_type 'goal' or 'status_update')",
+                                                            describe: { $0.text("resource_type").map { "'\($0.text)'" } ?? "an object without resource_type" }) { o in
+            let type = o.text("resource_type")?.text
+            if type == "status_update" || o.node("status_type") != nil { return true }
+            return type == "goal" || o.node("metric") != nil || o.node("time_period") != nil ? false : nil
         }
         guard !diagnostics.hasErrors else { return Checked(nil, diagnostics) }
         // The latest status update of each goal on or before the day of the values.

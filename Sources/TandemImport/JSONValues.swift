@@ -75,3 +75,23 @@ func jsonObjects(_ source: SourceFile) -> Checked<[JSONObject]?> {
                                         at: reader.location(node))])
     }
 }
+
+/// The objects of an export's JSON files sorted into a format's two kinds: its goals and their
+/// updates (`isUpdate` true or false); an object of neither (nil) is an error at it, saying what
+/// was expected and what the object says it is (`describe`).
+func goalsAndUpdates(_ files: [SourceFile], expected: String, describe: (JSONObject) -> String,
+                     isUpdate: (JSONObject) -> Bool?) -> (goals: [JSONObject], updates: [JSONObject], diagnostics: [Diagnostic]) {
+    var goals: [JSONObject] = [], updates: [JSONObject] = [], diagnostics: [Diagnostic] = []
+    for file in files {
+        let read = jsonObjects(file)
+        diagnostics += read.diagnostics
+        for o in read.value ?? [] {
+            switch isUpdate(o) {
+            case true?: updates.append(o)
+            case false?: goals.append(o)
+            case nil: diagnostics.append(Diagnostic(ImportDiagnostic.unexpectedShape(expected: expected, found: describe(o)), at: o.location))
+            }
+        }
+    }
+    return (goals, updates, diagnostics)
+}

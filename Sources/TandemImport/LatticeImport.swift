@@ -19,20 +19,11 @@ import TandemCore
 /// drafts, archived goals, goals without dates.
 enum LatticeImport {
     static func draft(_ files: [SourceFile], placed: Bool) -> Checked<ImportDraft?> {
-        var diagnostics: [Diagnostic] = []
-        var goals: [JSONObject] = [], updates: [JSONObject] = []
-        for file in files {
-            let read = jsonObjects(file)
-            diagnostics += read.diagnostics
-            for o in read.value ?? [] {
-                let object = o.text("object")?.text
-                if object == "goalUpdate" || (o.node("goal") != nil && o.node("endingAmount") == nil) { updates.append(o) } else if object == "goal" || o.node("endingAmount") != nil {
-                    goals.append(o)
-                } else {
-                    diagnostics.append(Diagnostic(ImportDiagnostic.unexpectedShape(expected: "a Lattice goal or goal update (object 'goal' or 'goalUpdate')",
-                                                                                   found: o.text("object").map { "'\($0.text)'" } ?? "an object without 'object'"), at: o.location))
-                }
-            }
+        var (goals, updates, diagnostics) = goalsAndUpdates(files, expected: "a Lattice goal or goal update (object 'goal' or 'goalUpdate')",
+                                                            describe: { $0.text("object").map { "'\($0.text)'" } ?? "an object without 'object'" }) { o in
+            let object = o.text("object")?.text
+            if object == "goalUpdate" || (o.node("goal") != nil && o.node("endingAmount") == nil) { return true }
+            return object == "goal" || o.node("endingAmount") != nil ? false : nil
         }
         guard !diagnostics.hasErrors else { return Checked(nil, diagnostics) }
         var draft = ImportDraft()

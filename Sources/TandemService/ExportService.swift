@@ -176,12 +176,18 @@ public enum ExportWriter {
         case .null: return ""
         case .integer(let i): return String(i)
         case .number(let x): return number(x)
-        case .text(let t):
-            var s = t
-            if let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { s = "'" + s }
-            guard s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        case .text(let t): return csvText(t)
         }
+    }
+
+    /// A text as a CSV field: a leading `'` when a spreadsheet would run it as a formula (unless
+    /// `numeric` and it is a number, such as `-3`), quoted by RFC 4180 when it holds a comma, a
+    /// quote or a line break (by scalars: "\r\n" is one Character).
+    public static func csvText(_ text: String, numeric: Bool = false) -> String {
+        var s = text
+        if let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), !(numeric && Double(s) != nil) { s = "'" + s }
+        guard s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     public static func csvRecord(_ fields: [String]) -> String { fields.joined(separator: ",") + "\r\n" }

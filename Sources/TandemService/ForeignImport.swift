@@ -54,20 +54,7 @@ extension StoreService {
         guard let draft = drafted.value else { throw refuse(drafted.diagnostics) }
 
         // What the store holds (nothing when it does not exist yet).
-        var known: Dataset?
-        let onServer = PostgresAddress.isAddress(location)
-        if onServer || FileManager.default.fileExists(atPath: location) {
-            let read = Result { () throws(StoreError) -> Dataset in
-                let existing = try openStore(location, access: .readOnly, organisation: organisation)
-                defer { try? existing.close() }
-                return try existing.loadDataset()
-            }
-            switch read {
-            case .success(let dataset): known = dataset
-            case .failure(let error) where onServer && error.message.hasPrefix("no store here"): known = nil
-            case .failure(let error): throw .store(error)
-            }
-        }
+        let known = try existingDataset(location, organisation: organisation)
         let label = request.files.count == 1 ? request.files[0] : "the \(request.format.rawValue) export"
         let lowering = Lowering.lower(draft, known: known?.organisation, placement: request.placement, label: label, export: request.files.first ?? "-")
         guard let lowered = lowering.value else { throw refuse(drafted.diagnostics + lowering.diagnostics) }

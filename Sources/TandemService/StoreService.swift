@@ -70,23 +70,7 @@ public enum StoreService {
         // What the store holds, for files that come alone. A store that does not exist yet holds nothing.
         var known: Dataset?
         let aloneFiles = (request.keyResults != nil && request.organisation == nil) || (request.checkIns != nil && request.keyResults == nil)
-        // Whatever is wrong with what is there (empty, a folder, not a store, newer) is said as it is.
-        let onServer = PostgresAddress.isAddress(location)
-        if aloneFiles, onServer || FileManager.default.fileExists(atPath: location) {
-            // What is wrong with the store (not a store, newer, damaged) is said as it is.
-            // (A database on a server with no store yet holds nothing: not an error here, and
-            // nothing is created for files that will be refused.)
-            let read = Result { () throws(StoreError) -> Dataset in
-                let existing = try openStore(location, access: .readOnly, organisation: organisation)
-                defer { try? existing.close() }
-                return try existing.loadDataset()
-            }
-            switch read {
-            case .success(let dataset): known = dataset
-            case .failure(let error) where onServer && error.message.hasPrefix("no store here"): known = nil
-            case .failure(let error): throw .store(error)
-            }
-        }
+        if aloneFiles { known = try existingDataset(location, organisation: organisation) }
         if request.organisation == nil, request.keyResults != nil, known?.organisation == nil {
             throw .refused("key results alone need the store to hold their organisation; import it first (--org), or with them",
                            location: displayLocation(location))
@@ -105,6 +89,25 @@ public enum StoreService {
         try? store.appendAudit(AuditEntry(at: AccountService.now(), actor: actor, action: "import", target: request.files.joined(separator: ", "),
                                           detail: "units +\(summary.unitsAdded) ~\(summary.unitsChanged), key results +\(summary.keyResultsAdded) ~\(summary.keyResultsChanged), check-ins +\(summary.checkInsAdded) ~\(summary.checkInsChanged)"))
         return ImportOutcome(summary: summary, counts: counts, warnings: loaded.diagnostics, sources: loaded.sources)
+    }
+
+    /// What the store at `location` holds, or nil when there is no store there yet. Whatever else
+    /// is wrong with what is there (a folder, not a store, newer, damaged) is said as it is. (A
+    /// database on a server with no store yet holds nothing: not an error here, and nothing is
+    /// created for files that will be refused.)
+    static func existingDataset(_ location: String, organisation: String?) throws(ServiceError) -> Dataset? {
+        let onServer = PostgresAddress.isAddress(location)
+        guard onServer || FileManager.default.fileExists(atPath: location) else { return nil }
+        let read = Result { () throws(StoreError) -> Dataset in
+            let existing = try openStore(location, access: .readOnly, organisation: organisation)
+            defer { try? existing.close() }
+            return try existing.loadDataset()
+        }
+        switch read {
+        case .success(let dataset): return dataset
+        case .failure(let error) where onServer && error.message.hasPrefix("no store here"): return nil
+        case .failure(let error): throw .store(error)
+        }
     }
 
     public static func overview(store: any Store) throws(ServiceError) -> StoreOverview {

@@ -79,8 +79,14 @@ struct Import: AsyncParsableCommand {
         if let from { return try await runForeign(from) }
         let request = ImportRequest(organisation: organisation, keyResults: keyResults, checkIns: checkIns)
         let location = try storeLocation(db)
-        let outcome: ImportOutcome
-        do { outcome = try await service.importFiles(request, into: location, organisation: orgKey) } catch {
+        let outcome = try await Self.importing { () async throws(ServiceError) in try await service.importFiles(request, into: location, organisation: orgKey) }
+        Self.printWarnings(outcome)
+        Self.printSummary(outcome, location: location, what: "these files")
+    }
+
+    /// Runs an import; with errors in the files, prints them and that nothing was imported.
+    static func importing<T>(_ body: () async throws(ServiceError) -> T) async throws -> T {
+        do { return try await body() } catch {
             if case .invalidInput(let problems) = error {
                 _ = failure(error, consequence: false)
                 print("nothing imported: \(count(problems.errorCount, "error")) in the files above; the store is unchanged")
@@ -88,13 +94,19 @@ struct Import: AsyncParsableCommand {
             }
             throw failure(error)
         }
+    }
+
+    static func printWarnings(_ outcome: ImportOutcome) {
         let renderer = DiagnosticRenderer(sources: outcome.sources)
         for item in DiagnosticLimiter.limit(outcome.warnings, perID: 3) {
             FileHandle.standardError.write(Data(item.text(renderer).utf8))
         }
+    }
+
+    static func printSummary(_ outcome: ImportOutcome, location: String, what: String) {
         let summary = outcome.summary
         if summary.isEmpty {
-            print("nothing changed: \(displayLocation(location)) already holds everything in these files")
+            print("nothing changed: \(displayLocation(location)) already holds everything in \(what)")
         } else {
             print("imported into \(displayLocation(location)): units \(summary.unitsAdded.grouped) added, \(summary.unitsChanged.grouped) changed; key results \(summary.keyResultsAdded.grouped) added, \(summary.keyResultsChanged.grouped) changed; check-ins \(summary.checkInsAdded.grouped) added, \(summary.checkInsChanged.grouped) changed")
         }
@@ -105,19 +117,8 @@ struct Import: AsyncParsableCommand {
     func runForeign(_ format: ImportFormat) async throws {
         let location = try storeLocation(db)
         let request = ForeignImportRequest(format: format, files: files, mapping: mapping, placement: Placement(unit: unit, parent: parent), asOf: asOf)
-        let outcome: ForeignImportOutcome
-        do { outcome = try await service.importForeign(request, into: location, organisation: orgKey) } catch {
-            if case .invalidInput(let problems) = error {
-                _ = failure(error, consequence: false)
-                print("nothing imported: \(count(problems.errorCount, "error")) in the files above; the store is unchanged")
-                throw ExitCode(1)
-            }
-            throw failure(error)
-        }
-        let renderer = DiagnosticRenderer(sources: outcome.imported.sources)
-        for item in DiagnosticLimiter.limit(outcome.imported.warnings, perID: 3) {
-            FileHandle.standardError.write(Data(item.text(renderer).utf8))
-        }
+        let outcome = try await Self.importing { () async throws(ServiceError) in try await service.importForeign(request, into: location, organisation: orgKey) }
+        Self.printWarnings(outcome.imported)
         let report = outcome.report
         print("mapped " + report.mapped.map { "\($0.count.grouped) \($0.from) to \($0.to)" }.joined(separator: ", "))
         if !outcome.matchedUnits.isEmpty {
@@ -135,14 +136,7 @@ struct Import: AsyncParsableCommand {
             if report.skipped.count > 10 { print("  … \((report.skipped.count - 10).grouped) more") }
         }
         for note in report.notes { print("note: \(note)".terminalSafe) }
-        let summary = outcome.imported.summary
-        if summary.isEmpty {
-            print("nothing changed: \(displayLocation(location)) already holds everything in this export")
-        } else {
-            print("imported into \(displayLocation(location)): units \(summary.unitsAdded.grouped) added, \(summary.unitsChanged.grouped) changed; key results \(summary.keyResultsAdded.grouped) added, \(summary.keyResultsChanged.grouped) changed; check-ins \(summary.checkInsAdded.grouped) added, \(summary.checkInsChanged.grouped) changed")
-        }
-        let c = outcome.imported.counts
-        print("the store now holds \(count(c.units, "unit")), \(count(c.keyResults, "key result")), \(count(c.checkIns, "check-in")) from \(count(c.imports, "import"))")
+        Self.printSummary(outcome.imported, location: location, what: "this export")
     }
 }
 

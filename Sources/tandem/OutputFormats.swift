@@ -1,3 +1,5 @@
+import TandemService
+
 /// Writing tables as CSV and Markdown, with every cell escaped: text from data files (titles,
 /// owners, unit names, reasons) reaches spreadsheets and Markdown renderers unchanged in meaning
 /// and unable to run as a formula or break the table.
@@ -11,15 +13,7 @@ enum CSV {
     /// One field. A text a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
     /// a tab or a carriage return) gets a leading `'`, as OWASP advises against CSV injection;
     /// numbers, negative ones included, are left as they are.
-    static func field(_ text: String) -> String {
-        var s = text
-        if let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), Double(s) == nil {
-            s = "'" + s
-        }
-        // By scalars: "\r\n" is one Character in Swift, equal to neither "\r" nor "\n".
-        guard s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    static func field(_ text: String) -> String { ExportWriter.csvText(text, numeric: true) }
 
     /// Prints a header and rows to standard output.
     static func print(_ header: [String], _ rows: [[String]]) {
