@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "TandemForecast", dependencies: ["TandemCore", "TandemNumerics"], exclude: ["README.md"]),
         .target(name: "TandemEngine", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast", "TandemNumerics", .product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
         .target(name: "TandemGenerator", dependencies: ["TandemCore"]),
-        .target(name: "TandemStore", dependencies: ["TandemCore", .product(name: "GRDB", package: "GRDB.swift"),
+        .target(name: "TandemStore", dependencies: ["TandemCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                                                    .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio"),
                                                    .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                                                    .product(name: "Logging", package: "swift-log")], exclude: ["README.md"]),

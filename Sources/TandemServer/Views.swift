@@ -11,7 +11,15 @@ import TandemStore
 enum Views {
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
-        for (name, text) in Templates.all {
+        // The layout as two templates, what comes before the page's body and what after, so that
+        // each is rendered once per account and page and the body set between them: no mark in
+        // the text to split at, which a title or a name could hold.
+        var templates = Templates.all
+        let layout = Templates.layout.components(separatedBy: "{{{body}}}")
+        guard layout.count == 2 else { preconditionFailure("the layout holds {{{body}}} once") }
+        templates["layoutHead"] = layout[0]
+        templates["layoutTail"] = layout[1]
+        for (name, text) in templates {
             // The templates are this file's constants: a parse error is a programming error, found by every test.
             guard let template = try? MustacheTemplate(string: text) else { preconditionFailure("template \(name) does not parse") }
             library.register(template, named: name)
@@ -42,28 +50,30 @@ enum Views {
 
     /// The layout before and after the body. Rendered once for each key and kept (Mustache's
     /// look-ups by name cost a page more than its own rows; a signed-in account asks for the same
-    /// few layouts again and again). At most `layoutsKept` are kept, then the cache starts afresh.
+    /// few layouts again and again). At most `layoutBytesKept` bytes are kept (titles have no
+    /// length limit), then the cache starts afresh.
     static func layout(_ key: LayoutKey) -> (String, String) {
-        if let kept = layouts.withLock({ $0[key] }) { return kept }
-        var values: [String: Any] = ["title": key.title, "body": bodyMark]
+        if let kept = layouts.withLock({ $0.parts[key] }) { return kept }
+        var values: [String: Any] = ["title": key.title]
         if let name = key.name, let role = key.role {
             values["viewer"] = ["name": name, "role": role, "csrf": key.csrf, "whatif": key.whatif, "admin": key.admin] as [String: Any]
         }
         if let nav = key.nav { values["nav"] = [nav: true] }
-        let whole = library.render(values, withTemplate: "layout") ?? ""
-        // The mark is in no template or value but this one, so it is found once.
-        guard let mark = whole.range(of: bodyMark) else { return (whole, "") }
-        let parts = (String(whole[..<mark.lowerBound]), String(whole[mark.upperBound...]))
+        let parts = (library.render(values, withTemplate: "layoutHead") ?? "", library.render(values, withTemplate: "layoutTail") ?? "")
+        let size = parts.0.utf8.count + parts.1.utf8.count + key.title.utf8.count + key.csrf.utf8.count + (key.name?.utf8.count ?? 0)
         layouts.withLock {
-            if $0.count >= layoutsKept { $0.removeAll(keepingCapacity: true) }
-            $0[key] = parts
+            if $0.bytes + size > layoutBytesKept {
+                $0.parts.removeAll(keepingCapacity: true)
+                $0.bytes = 0
+            }
+            $0.parts[key] = parts
+            $0.bytes += size
         }
         return parts
     }
 
-    static let layoutsKept = 4_096
-    private static let bodyMark = "\u{1}tandem-page-body\u{1}"
-    private static let layouts = Mutex<[LayoutKey: (String, String)]>([:])
+    static let layoutBytesKept = 8 << 20
+    private static let layouts = Mutex<(parts: [LayoutKey: (String, String)], bytes: Int)>(([:], 0))
 
     /// `<option>`s of a select, the chosen one selected: (value, label) pairs, both escaped.
     static func options(_ values: [(String, String)], selected: String) -> String {

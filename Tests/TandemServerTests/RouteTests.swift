@@ -200,7 +200,7 @@ struct RouteTests {
         let world = try World(.sqlite)
         defer { world.close() }
         let store = world.state.store
-        let hostile = #"<script>alert(1)</script>"#, attribute = #"x" onmouseover="alert(2)"#
+        let hostile = "<script>alert(1)</script>\u{1}tandem-page-body\u{1}{{{body}}}", attribute = #"x" onmouseover="alert(2)"#
         // An owner and a title that try to break out of the page, on an alert; a note that does too.
         let cycle = Cycle(start: Day(iso: "2026-10-01")!, end: Day(iso: "2026-12-31")!)
         var table = KeyResultTable(keyResults: [], index: [:], locations: [])
@@ -222,6 +222,11 @@ struct RouteTests {
             }
             let inbox = String(buffer: try await client.get("/inbox?status=all", hr.headers).body)
             #expect(inbox.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            // A title holding control characters, or what looks like a template, stays in its
+            // place: the page's body is inside <main>, once.
+            let page = String(buffer: try await client.get("/kr/X-1", hr.headers).body)
+            #expect(page.components(separatedBy: "<main>").count == 2 && page.contains("<svg class=\"chart\""))
+            #expect(page.range(of: "<main>")!.lowerBound < page.range(of: "<svg class=\"chart\"")!.lowerBound)
         }
     }
 

@@ -72,6 +72,30 @@ struct AccountTests {
         #expect(try store.session(id: "digest-3", now: 3500) == nil)
     }
 
+    /// A cell of a damaged SQLite store whose storage does not fit its column (SQLite keeps any
+    /// value in any column) reads as null, as everywhere in the store: a session whose expiry is
+    /// text is not valid for ever, an alert whose P(success) is text is damaged, not 0.
+    @Test func aCellOfTheWrongStorageIsNullNotConverted() throws {
+        let (store, scratch) = try makeStore(.sqlite)
+        defer { try? store.close(); scratch.remove() }
+        try store.saveAccount(account("a@x.cn"), replacing: false, audit: entry("account-add", "a@x.cn"))
+        try store.createSession(WebSession(id: "d-1", email: "a@x.cn", csrf: "c", created: 1000, expires: 2000), audit: entry("sign-in", "a@x.cn"))
+        #expect(try store.session(id: "d-1", now: 1500) != nil)
+        func damage(_ sql: String) throws { _ = try store.withRows("damage", writing: true) { try $0.run(sql, []) } }
+        try damage("UPDATE web_session SET expires_at = 'expired'")
+        #expect(try store.session(id: "d-1", now: 1500) == nil)
+        let day = Day(iso: "2026-10-07")!
+        try record(store, day, [observe("KR-1", .critical, p: 0.1), observe("KR-2", .warning, p: 0.3)])
+        #expect(try store.alertPage(AlertPageQuery(day: day)) { _ in true }.alerts.count == 2)
+        try damage("UPDATE alert SET p_success = 'abc' WHERE kr_id = 'KR-1'")
+        #expect(throws: StoreError.self) { try store.alertPage(AlertPageQuery(day: day)) { _ in true } }
+        try damage("UPDATE alert SET p_success = 0.1, title = CAST(X'FFFE41' AS TEXT) WHERE kr_id = 'KR-1'")
+        #expect(throws: StoreError.self) { try store.alertPage(AlertPageQuery(day: day)) { _ in true } }
+        // A whole number kept as a real is still that number.
+        try damage("UPDATE alert SET title = 't', opened_day = CAST(opened_day AS REAL) WHERE kr_id = 'KR-1'")
+        #expect(try store.alertPage(AlertPageQuery(day: day)) { _ in true }.alerts.map(\.openedDay) == [day, day])
+    }
+
     @Test(arguments: Backend.allCases) func tokensActAsTheirAccountUntilRevoked(_ backend: Backend) throws {
         let (store, scratch) = try makeStore(backend)
         defer { try? store.close(); scratch.remove() }

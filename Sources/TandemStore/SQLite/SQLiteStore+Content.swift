@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 extension SQLiteStore {
     public func content() throws(StoreError) -> StoreContent {
@@ -112,15 +113,29 @@ extension SQLiteStore {
         return try read(operation) { db in try body(Self.rows(db)) }
     }
 
-    /// One cell of a row read by a cursor, by SQLite's own conversion to the kind (GRDB's
-    /// statement-column path: no DatabaseValue in between, which cost a tenth of a dashboard page).
-    static func content(_ row: Row, _ i: Int, _ kind: StoreContent.Table.Kind) throws -> ContentValue {
-        if row.hasNull(atIndex: i) { return .null }
-        switch kind {
-        case .text: return .text(try row.decode(String.self, atIndex: i))
-        case .integer: return .integer(try row.decode(Int64.self, atIndex: i))
-        case .real: return .real(try row.decode(Double.self, atIndex: i))
-        case .bool: return .bool(try row.decode(Bool.self, atIndex: i))
+    /// One cell of the statement's current row, read as its kind straight from SQLite (no
+    /// `DatabaseValue` in between, which cost a tenth of a dashboard page). A cell whose storage
+    /// class does not fit the kind (text in a number's column, a blob, text that is not UTF-8) is
+    /// null, as a damaged cell is everywhere in the store: never converted the way SQLite would
+    /// (a text to 0, which made an expiry time of text mean "never expires").
+    static func content(_ statement: SQLiteStatement, _ i: Int, _ kind: StoreContent.Table.Kind) -> ContentValue {
+        let column = Int32(i)
+        let storage = sqlite3_column_type(statement, column)
+        switch (kind, storage) {
+        case (.text, SQLITE_TEXT):
+            guard let text = sqlite3_column_text(statement, column) else { return .null }
+            let count = Int(sqlite3_column_bytes(statement, column))
+            return String(validating: UnsafeBufferPointer(start: text, count: count), as: UTF8.self).map(ContentValue.text) ?? .null
+        case (.integer, SQLITE_INTEGER):
+            return .integer(sqlite3_column_int64(statement, column))
+        case (.integer, SQLITE_FLOAT):
+            return Int64(exactly: sqlite3_column_double(statement, column)).map(ContentValue.integer) ?? .null
+        case (.real, SQLITE_FLOAT), (.real, SQLITE_INTEGER):
+            return .real(sqlite3_column_double(statement, column))
+        case (.bool, SQLITE_INTEGER), (.bool, SQLITE_FLOAT):
+            return .bool(sqlite3_column_double(statement, column) != 0)
+        default:
+            return .null
         }
     }
 
@@ -142,12 +157,13 @@ extension SQLiteStore {
                 // Prepared once per connection (the same pages ask the same queries), read by a
                 // cursor (each row converted as it comes).
                 var out: [[ContentValue]] = []
-                let cursor = try Row.fetchCursor(try db.cachedStatement(sql: sql), arguments: arguments(values))
-                while let row = try cursor.next() {
+                let statement = try db.cachedStatement(sql: sql)
+                let cursor = try Row.fetchCursor(statement, arguments: arguments(values))
+                while try cursor.next() != nil {
                     var cells: [ContentValue] = []
                     cells.reserveCapacity(kinds.count)
                     for i in kinds.indices {
-                        cells.append(try Self.content(row, i, kinds[i]))
+                        cells.append(Self.content(statement.sqliteStatement, i, kinds[i]))
                     }
                     out.append(cells)
                 }
