@@ -64,6 +64,10 @@ enum AsanaImport {
                 draft.report.skip(what, "no time period, and no start_on and due_on", at: g.location)
                 continue
             }
+            if let start, start.0 == target.0 {
+                draft.report.skip(what, "its target equals its initial value (no progress can be measured)", at: target.1.at)
+                continue
+            }
             var unit = ImportDraft.Field("")
             if !placed {
                 if let team = g.object("team"), let teamName = team.text("name") ?? team.text("gid") {

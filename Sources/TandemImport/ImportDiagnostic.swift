@@ -26,6 +26,8 @@ public enum ImportDiagnostic: DiagnosticMessage {
     case conflictingKeyResult(id: String, field: String, first: String, found: String)
     /// I0105: a value transform cannot be applied.
     case unmappedValue(field: String, found: String, known: String)
+    /// I0106: a text holds a NUL character, which no store keeps.
+    case nulCharacter(field: String)
     /// I0201: `--unit` or `--parent` names a unit the store does not hold.
     case unknownUnit(String)
     /// I0202: company-wide goals, and no single root unit to give them to.
@@ -45,6 +47,7 @@ public enum ImportDiagnostic: DiagnosticMessage {
         case .emptyValue: "I0103"
         case .conflictingKeyResult: "I0104"
         case .unmappedValue: "I0105"
+        case .nulCharacter: "I0106"
         case .unknownUnit: "I0201"
         case .companyWithoutRoot: "I0202"
         case .noUnit: "I0203"
@@ -65,6 +68,7 @@ public enum ImportDiagnostic: DiagnosticMessage {
         case let .emptyValue(field): "'\(field)' must not be empty"
         case let .conflictingKeyResult(id, field, first, found): "key result '\(id)' has \(field) '\(first)' in an earlier record and '\(found)' here"
         case let .unmappedValue(field, found, known): "'\(field)' has '\(found)', which the mapping does not translate (it knows \(known))"
+        case let .nulCharacter(field): "'\(field)' must not hold a NUL character (no store keeps one)"
         case let .unknownUnit(unit): "no unit '\(unit)' in the store"
         case let .companyWithoutRoot(roots): "company-wide goals go to the store's root unit, and the store has \(roots == 0 ? "no units" : "\(roots) roots")"
         case let .noUnit(what): "\(what) has no unit (a team or department) of its own"

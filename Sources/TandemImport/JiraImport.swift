@@ -157,6 +157,10 @@ enum JiraImport {
                     }
                     guard let s = instant(startText.text) else { bad(startText, "ISO 8601"); continue }
                     guard let e = instant(endText.text) else { bad(endText, "ISO 8601"); continue }
+                    guard e > s else {
+                        skippedSprints.append((name.text, "it ends (\(endText.text)) before it starts (\(startText.text))", endText.at))
+                        continue
+                    }
                     let completed = o.text("completeDate").flatMap { instant($0.text) }
                     if sprints[id.text] == nil { order.append(id.text) }
                     sprints[id.text] = Sprint(id: id.text, name: name.text, board: o.text("originBoardId")?.text ?? "board", goal: o.text("goal")?.text,

@@ -102,8 +102,18 @@ public enum Lowering {
         let parent = placement.parent ?? (roots.count == 1 ? roots[0].id : nil)
         var byName: [String: [String]] = [:]
         for u in known?.units ?? [] { byName[u.name, default: []].append(u.id) }
+        // Two of the export's units whose ids would be the same (two teams named "Ops", "Team A"
+        // and "team-a") get ids of their own, the same at every import: the first by key keeps
+        // it, the others take a short hash of their key. Found again by id, each unit keeps its
+        // key results on a re-import.
+        var units = draft.units
+        let firstByID = Dictionary(grouping: units.filter { used.contains($0.key) && $0.key != ImportDraft.Unit.root }, by: \.suggestedID)
+            .mapValues { $0.map(\.key).min() ?? "" }
+        for i in units.indices where units[i].key != ImportDraft.Unit.root {
+            if let first = firstByID[units[i].suggestedID], first != units[i].key { units[i].suggestedID += "-" + stableHash(units[i].key).prefix(6) }
+        }
         if placement.unit == nil {
-            for u in draft.units where used.contains(u.key) {
+            for u in units where used.contains(u.key) {
                 if u.key == ImportDraft.Unit.root {
                     // The company's own goals: the store's root (or --parent).
                     guard let top = placement.parent ?? (roots.count == 1 ? roots[0].id : nil) else {
@@ -130,6 +140,18 @@ public enum Lowering {
         }
         guard !diagnostics.hasErrors else { return Checked(nil, diagnostics) }
         let organisation = Organisation(name: known?.name, units: (known?.units ?? []) + newUnits)
+
+        // A NUL character no store can keep: said at its place in the export, before anything is written.
+        for k in draft.keyResults {
+            for f in [k.id, k.objective, k.title, k.unit, k.kind, k.start, k.target, k.cycleStart, k.cycleEnd] + [k.owner, k.final].compactMap({ $0 })
+                where f.text.unicodeScalars.contains("\u{0}") {
+                diagnostics.append(Diagnostic(ImportDiagnostic.nulCharacter(field: f.source ?? "a value"), at: f.at ?? k.at ?? fileLevel))
+            }
+        }
+        for u in newUnits where u.name.unicodeScalars.contains("\u{0}") {
+            diagnostics.append(Diagnostic(ImportDiagnostic.nulCharacter(field: "a unit's name"), at: u.location ?? fileLevel))
+        }
+        guard !diagnostics.hasErrors else { return Checked(nil, diagnostics) }
 
         // The key results, as Tandem's key-result CSV.
         let krPath = "\(label) (as Tandem's key results)"

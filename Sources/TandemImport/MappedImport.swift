@@ -176,9 +176,12 @@ public struct Mapping: Sendable {
     public func draft(_ export: SourceFile, placed: Bool) -> Checked<ImportDraft?> {
         let format = self.format ?? (export.path.lowercased().hasSuffix(".json") ? .json : .csv)
         let list: any RecordList
+        var diagnostics: [Diagnostic] = []
         switch format {
         case .csv:
             let read = CSVTable.read(export, separator: separator)
+            // A record the tokenizer could not read (text after a closing quote) is an error, never dropped in silence.
+            diagnostics += read.diagnostics
             guard let table = read.value else { return Checked(nil, read.diagnostics) }
             list = CSVRecords(table)
         case .json:
@@ -186,7 +189,6 @@ public struct Mapping: Sendable {
             guard let records = read.value else { return Checked(nil, read.diagnostics) }
             list = records
         }
-        var diagnostics: [Diagnostic] = []
         // Every mapped column must be in the export (a CSV header; some JSON record).
         for (role, column) in columns.sorted(by: { $0.key < $1.key }) where !list.has(column.name) {
             var notes = [Diagnostic.Note("the mapping says so here", at: column.at)]

@@ -34,11 +34,22 @@ public struct NumberReading: Sendable, Equatable {
         // between groups of three, so `1,5` is not fifteen but a mistake (a decimal comma read
         // with the wrong setting), said as such instead of read wrong.
         var group: Int?, digitsBefore = 0
-        for ch in text.trimmingCharacters(in: .whitespacesAndNewlines) {
+        var written = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // `45 %`, as French writes it: the space before the sign is not a thousands separator.
+        if written.hasSuffix("%") || written.hasSuffix("％") {
+            written = String(written.dropLast()).trimmingCharacters(in: .whitespaces) + "%"
+        }
+        for ch in written {
             if ch.isASCII, ch.isNumber, !sawDecimal {
                 if group != nil { group! += 1 } else { digitsBefore += 1 }
             }
-            if ch.isWhitespace || ch == "\u{202F}" || ch == "\u{00A0}" { continue }
+            // A space (of any width) inside a number separates thousands, as the separator does:
+            // `1 234,5` is a number, `1 5` two of them run together, an error.
+            if ch.isWhitespace || ch == "\u{202F}" || ch == "\u{00A0}" {
+                if sawDecimal || (group.map { $0 != 3 } ?? !(1...3).contains(digitsBefore)) { return nil }
+                group = 0
+                continue
+            }
             if ch == "%" || ch == "％" {
                 if isPercent { return nil }
                 isPercent = true

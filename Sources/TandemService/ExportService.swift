@@ -182,11 +182,13 @@ public enum ExportWriter {
 
     /// A text as a CSV field: a leading `'` when a spreadsheet would run it as a formula (unless
     /// `numeric` and it is a number, such as `-3`), quoted by RFC 4180 when it holds a comma, a
-    /// quote or a line break (by scalars: "\r\n" is one Character).
+    /// semicolon, a quote or a line break (by scalars: "\r\n" is one Character).
     public static func csvText(_ text: String, numeric: Bool = false) -> String {
         var s = text
         if let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), !(numeric && Double(s) != nil) { s = "'" + s }
-        guard s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        // A `;` is quoted too: a spreadsheet whose list separator is `;` would otherwise start a
+        // cell after it (`note;=cmd…`).
+        guard s.unicodeScalars.contains(where: { $0 == "," || $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 

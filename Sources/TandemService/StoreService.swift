@@ -98,6 +98,8 @@ public enum StoreService {
     static func existingDataset(_ location: String, organisation: String?) throws(ServiceError) -> Dataset? {
         let onServer = PostgresAddress.isAddress(location)
         guard onServer || FileManager.default.fileExists(atPath: location) else { return nil }
+        // An empty file (made by `: > t.db`) holds nothing yet; the import fills it.
+        if !onServer, let size = (try? FileManager.default.attributesOfItem(atPath: location))?[.size] as? Int, size == 0 { return nil }
         let read = Result { () throws(StoreError) -> Dataset in
             let existing = try openStore(location, access: .readOnly, organisation: organisation)
             defer { try? existing.close() }

@@ -50,38 +50,58 @@ struct Export: AsyncParsableCommand {
         let table = try await call { () async throws(ServiceError) in try await service.export(what, filter: filter, store: store, as: account) }
         let noun = what == .keyResults ? "key result" : String(what.rawValue.dropLast())
         guard let out else {
-            let standardOutput = FileHandle.standardOutput
-            ExportWriter.write(table, format: format, bom: bom) { standardOutput.write(Data($0.utf8)) }
+            // A failed write (a full disk, a closed pipe) is said, not a crash.
+            do {
+                try ExportWriter.write(table, format: format, bom: bom) { try FileHandle.standardOutput.write(contentsOf: Data($0.utf8)) }
+            } catch {
+                printError("error: cannot write the export to standard output (\(error.localizedDescription))")
+                throw ExitCode(1)
+            }
             printError("exported \(count(table.rows.count, noun)) (\(format.rawValue))")
             return
         }
-        // Beside the target, then renamed over it: a failure midway leaves the target as it was.
-        let target = URL(fileURLWithPath: out)
-        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do {
-            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path])
-            }
-            let handle = try FileHandle(forWritingTo: temporary)
-            do {
-                try ExportWriter.write(table, format: format, bom: bom) { try handle.write(contentsOf: Data($0.utf8)) }
-                try handle.synchronize()
-                try handle.close()
-            } catch {
-                try? handle.close()
-                throw error
-            }
-            // rename(2) replaces the target in one step (FileManager's replaceItemAt removed the
-            // target first on Linux, and lost it when it then failed).
-            guard rename(temporary.path, target.path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target.path, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            printError("error: \(out): cannot write the export (\(error.localizedDescription)); nothing was written")
-            throw ExitCode(1)
+        try Self.writeWhole(out) { handle in
+            try ExportWriter.write(table, format: format, bom: bom) { try handle.write(contentsOf: Data($0.utf8)) }
         }
         print("exported \(count(table.rows.count, noun)) to \(out) (\(format.rawValue))")
+    }
+}
+
+extension Export {
+    /// Writes a file whole or not at all: a temporary file beside it, then renamed over it in one
+    /// step, keeping the permissions of the file it replaces. Only a regular file (or a new one)
+    /// is replaced: a device, a pipe, a folder or a symbolic link at the path is refused.
+    static func writeWhole(_ path: String, _ body: (FileHandle) throws -> Void) throws {
+        let target = URL(fileURLWithPath: path)
+        func fail(_ why: String) -> any Error {
+            printError("error: \(path): \(why); nothing was written")
+            return ExitCode(1)
+        }
+        var info = stat()
+        let exists = lstat(path, &info) == 0
+        if exists && (info.st_mode & S_IFMT) != S_IFREG {
+            throw fail((info.st_mode & S_IFMT) == S_IFLNK ? "is a symbolic link; give the file it points to" : "is not a regular file")
+        }
+        let folder = target.deletingLastPathComponent().path
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else { throw fail("there is no folder \(folder)") }
+        let temporary = target.deletingLastPathComponent().appendingPathComponent(".tandem-export-\(ProcessInfo.processInfo.processIdentifier).tmp")
+        let mode = exists ? info.st_mode & 0o7777 : 0o644
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, mode_t(mode))
+        guard fd >= 0 else { throw fail("cannot create a file in \(folder) (\(String(cString: strerror(errno))))") }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        do {
+            try body(handle)
+            try handle.synchronize()
+            // The mode of the file replaced (the umask narrowed it at creation).
+            _ = fchmod(fd, mode_t(mode))
+            try handle.close()
+            guard rename(temporary.path, target.path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))]) }
+        } catch {
+            try? handle.close()
+            unlink(temporary.path)
+            throw fail("cannot write the export (\(error.localizedDescription))")
+        }
     }
 }
 

@@ -113,6 +113,28 @@ struct ExportCommandTests {
         let bytes = try Data(contentsOf: target)
         #expect(bytes.starts(with: [0xEF, 0xBB, 0xBF]))
         #expect(String(decoding: bytes, as: UTF8.self).contains("kr_id,objective_id"))
+        // The replaced file keeps its permissions; a link, a device or a folder at the path is refused.
+        let privateFile = folder.appendingPathComponent("private.csv")
+        try Data("old".utf8).write(to: privateFile)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: privateFile.path)
+        #expect(try CLI.run(["export", "--db", db, "--what", "alerts", "--out", privateFile.path]).status == 0)
+        #expect((try FileManager.default.attributesOfItem(atPath: privateFile.path)[.posixPermissions] as? Int) == 0o600)
+        let link = folder.appendingPathComponent("link.csv")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: privateFile)
+        let linked = try CLI.run(["export", "--db", db, "--what", "alerts", "--out", link.path])
+        #expect(linked.status == 1 && linked.stderr.contains("is a symbolic link"), "\(linked.stderr)")
+        let device = try CLI.run(["export", "--db", db, "--what", "alerts", "--out", "/dev/null"])
+        #expect(device.status == 1 && device.stderr.contains("is not a regular file"), "\(device.stderr)")
+        // Standard output that cannot be written is said, not a crash.
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "\"$0\" export --db \"$1\" --what key-results > /dev/full", CLI.binary.path, db]
+        let errors = Pipe()
+        shell.standardError = errors
+        try shell.run()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        #expect(shell.terminationStatus == 1 && said.contains("cannot write the export to standard output"), "\(shell.terminationStatus) \(said)")
         let missing = folder.appendingPathComponent("no/such/folder/x.csv")
         let failed = try CLI.run(["export", "--db", db, "--what", "alerts", "--out", missing.path])
         #expect(failed.status == 1 && failed.stderr.contains("nothing was written"), "\(failed.stderr)")

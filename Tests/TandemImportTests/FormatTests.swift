@@ -144,3 +144,67 @@ struct JiraTests {
         #expect(shown.contains { $0.hasPrefix("3:45 'Story Points' must be a number") }, "\(shown)")
     }
 }
+
+/// What an adversarial review of the importers found, each kept from coming back.
+@Suite("Importers: the review's findings")
+struct ImportReviewTests {
+    let asOf = Day(iso: "2026-11-30")!
+
+    @Test func aRecordTheTokenizerCannotReadIsAnErrorNotDroppedInSilence() throws {
+        let export = SourceFile(path: "q.csv", text: "id,unit,target,cs,ce\nQ-10,rd,10,2026-10-01,2026-12-31\nQ-11,\"rd \"x\" y\",10,2026-10-01,2026-12-31\n")
+        let mapping = SourceFile(path: "m.yaml", text: "columns: { kr_id: id, unit: unit, target_value: target, cycle_start: cs, cycle_end: ce }\n")
+        let result = Importers.draft(.mapping, files: [export], options: ImportOptions(mapping: mapping, asOf: asOf))
+        #expect(result.value == nil)
+        #expect(result.diagnostics.contains { $0.id == "C0107" && $0.location?.line == 3 }, "\(result.diagnostics)")
+    }
+
+    /// Two of the export's teams with one name get two units, and keep them on a re-import.
+    @Test func unitsOfOneNameStayApartAcrossImports() throws {
+        var draft = ImportDraft()
+        for (key, kr) in [("asana-team-9001", "K1"), ("asana-team-9002", "K2")] {
+            draft.unit(ImportDraft.Unit(key: key, name: "Ops", suggestedID: "Ops", at: nil))
+            draft.keyResults.append(ImportDraft.KeyResult(id: .init(kr), objective: .init(kr), unit: .init(key), title: .init("t"), kind: .init("committed"),
+                                                          start: .init("0"), target: .init("1"), cycleStart: .init("2026-10-01"), cycleEnd: .init("2026-12-31"), at: nil))
+        }
+        let root = Organisation(units: [OrgUnit(id: "co", name: "Co")])
+        let first = try #require(Lowering.lower(draft, known: root, placement: Placement(), label: "x", export: "x").value)
+        #expect(first.newUnits.count == 2 && Set(first.newUnits.map(\.id)).count == 2)
+        let again = try #require(Lowering.lower(draft, known: first.organisation, placement: Placement(), label: "x", export: "x").value)
+        #expect(again.newUnits.isEmpty)
+        #expect(again.keyResults.bytes == first.keyResults.bytes)
+    }
+
+    @Test func spacesInsideANumberSeparateThousandsOnly() {
+        #expect(NumberReading().read("1 5") == nil)
+        #expect(NumberReading().read("12 34") == nil)
+        #expect(NumberReading().read("1 234.5") == 1234.5)
+        #expect(NumberReading(decimal: ",", thousands: ".").read("1 234,5") == 1234.5)
+        #expect(NumberReading().read("45 %") == 45)
+    }
+
+    @Test func aSprintEndingBeforeItStartsIsSkippedWithItsReason() throws {
+        var sprints = String(decoding: try Fixture.file("jira/sprints.json").bytes, as: UTF8.self)
+        sprints = sprints.replacingOccurrences(of: "\"endDate\":\"2024-11-11T01:00:00.000Z\"", with: "\"endDate\":\"2024-10-20T01:00:00.000Z\"")
+        let result = Importers.draft(.jira, files: [SourceFile(path: "s.json", text: sprints), try Fixture.file("jira/issues.json")], options: ImportOptions(asOf: asOf))
+        let d = try #require(result.value)
+        #expect(!d.keyResults.contains { $0.id.text == "jira-sprint-41" })
+        #expect(d.report.skipped.contains { $0.what == "sprint 'PAY Sprint 41'" && $0.why.hasPrefix("it ends (2024-10-20T01:00:00.000Z) before it starts") })
+    }
+
+    @Test func aNULCharacterIsLocatedBeforeAnythingIsWritten() throws {
+        let export = SourceFile(path: "n.csv", text: "id,unit,title,target,cs,ce\nE-1,rd,a\u{0}b,10,2026-10-01,2026-12-31\n")
+        let mapping = SourceFile(path: "m.yaml", text: "columns: { kr_id: id, unit: unit, title: title, target_value: target, cycle_start: cs, cycle_end: ce }\n")
+        let draft = try #require(Importers.draft(.mapping, files: [export], options: ImportOptions(mapping: mapping, asOf: asOf)).value)
+        let lowered = Lowering.lower(draft, known: nil, placement: Placement(), label: "n.csv", export: "n.csv")
+        #expect(lowered.value == nil)
+        #expect(lowered.diagnostics.first?.message == "'title' must not hold a NUL character (no store keeps one)")
+        #expect(lowered.diagnostics.first?.location == SourceLocation(file: "n.csv", line: 2, column: 8))
+    }
+
+    /// JSON's escaped surrogate pairs (Python's and PHP's default for an emoji) read as the character.
+    @Test func escapedEmojiInJSONReadAsTheirCharacter() throws {
+        let goals = SourceFile(path: "g.json", text: #"{"data":[{"id":"g1","object":"goal","name":"Grow \ud83d\ude80 ARR \u589e\u957f","state":"Active","goalType":"Company","amountType":"Digit","startingAmount":0,"endingAmount":4,"startDate":"2026-10-01","dueDate":"2026-12-31"}]}"#)
+        let result = Importers.draft(.lattice, files: [goals], options: ImportOptions(asOf: asOf))
+        #expect(result.value?.keyResults.first?.title.text == "Grow 🚀 ARR 增长", "\(result.diagnostics)")
+    }
+}

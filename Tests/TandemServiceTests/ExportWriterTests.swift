@@ -12,6 +12,8 @@ struct ExportWriterTests {
         #expect(ExportWriter.csvField(.text("@SUM(A1)")) == "'@SUM(A1)")
         #expect(ExportWriter.csvField(.text("\tx")) == "'\tx")
         #expect(ExportWriter.csvField(.text("a,b")) == "\"a,b\"")
+        // A semicolon is quoted too: a spreadsheet that splits on `;` keeps the cell whole.
+        #expect(ExportWriter.csvField(.text("checked;=cmd|' /C calc'!A0")) == "\"checked;=cmd|' /C calc'!A0\"")
         #expect(ExportWriter.csvField(.text("两行\r\n文字")) == "\"两行\r\n文字\"")
         #expect(ExportWriter.csvField(.text("研发中心")) == "研发中心")
         // Numbers are numbers: a negative one is not taken for a formula.

@@ -26,7 +26,7 @@ public struct YAMLReader {
             }
             return Checked(nil, sink.diagnostics)
         }
-        let text = String(decoding: source.bytes[bomLength...], as: UTF8.self)
+        let text = joiningSurrogateEscapes(String(decoding: source.bytes[bomLength...], as: UTF8.self))
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 sink.add(CoreDiagnostic.emptyFile(expecting: expecting), offset: nil)
@@ -39,6 +39,38 @@ public struct YAMLReader {
             sink.add(CoreDiagnostic.invalidYAML(problem: String(describing: error)), offset: nil)
             return Checked(nil, sink.diagnostics)
         }
+    }
+
+    /// JSON writes a character beyond the Basic Multilingual Plane (an emoji) as two escapes,
+    /// `\ud83d\ude80`, as Python's and PHP's encoders do by default; libYAML takes each escape
+    /// alone and refuses the pair. Each such pair becomes its character before composing (a
+    /// value after it on the same line is then reported a few columns early).
+    static func joiningSurrogateEscapes(_ text: String) -> String {
+        guard text.contains("\\u") || text.contains("\\U") else { return text }
+        var scalars = Array(text.unicodeScalars), out = String.UnicodeScalarView(), i = 0
+        func hex(_ at: Int) -> UInt32? {
+            guard at + 6 <= scalars.count, scalars[at] == "\\", scalars[at + 1] == "u" || scalars[at + 1] == "U" else { return nil }
+            return UInt32(String(String.UnicodeScalarView(scalars[(at + 2)..<(at + 6)])), radix: 16)
+        }
+        while i < scalars.count {
+            if scalars[i] == "\\", let high = hex(i), (0xD800...0xDBFF).contains(high), let low = hex(i + 6), (0xDC00...0xDFFF).contains(low),
+               let joined = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)) {
+                out.append(joined)
+                i += 12
+                continue
+            }
+            // A backslash escaping a backslash is kept with it (`\\ud83d` is not an escape of ours).
+            if scalars[i] == "\\", i + 1 < scalars.count, scalars[i + 1] == "\\" {
+                out.append(scalars[i])
+                out.append(scalars[i + 1])
+                i += 2
+                continue
+            }
+            out.append(scalars[i])
+            i += 1
+        }
+        scalars = []
+        return String(out)
     }
 
     static func diagnostic(for error: YamlError, path: String) -> Diagnostic {
