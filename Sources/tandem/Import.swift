@@ -66,6 +66,9 @@ struct Import: AsyncParsableCommand {
             if from == .mapping && mapping == nil { throw ValidationError("--from mapping needs --mapping FILE, the mapping that says how the export reads") }
             if from != .mapping && mapping != nil { throw ValidationError("--mapping is for --from mapping") }
             if unit != nil && parent != nil { throw ValidationError("--unit puts every key result in one unit; --parent is for new units: give one of them") }
+            if asOf != nil && from != .asana && from != .cultureAmp {
+                throw ValidationError("--as-of dates the current values of an Asana or Culture Amp export; a \(from.rawValue) export dates its own values")
+            }
             return
         }
         if !files.isEmpty { throw ValidationError("files without --from: Tandem's own files are given as --org, --krs, --checkins") }
