@@ -18,9 +18,10 @@ struct Import: AsyncParsableCommand {
 
           tandem import --db tandem.db --from mapping --mapping goals.yaml goals-export.csv
 
-        asana: Asana Goals from the REST API (goals, and their status updates), JSON.
+        jira: sprints as key results, from the REST API (the board's sprints, and their issues with changelog), JSON; or the issue CSV export ("Export CSV (all fields)") with the board's sprint list.
+        asana: Asana Goals from the REST API (goals, and their status updates), JSON; --as-of dates their current values.
         lattice: Lattice goals from the REST API (goals, and goal updates), JSON.
-        culture-amp: Culture Amp's individual goals CSV (key_result_N_title, key_result_N_completion, due_at, status).
+        culture-amp: Culture Amp's individual goals CSV (key_result_N_title, key_result_N_completion, due_at, status); --as-of dates their completion.
         mapping: any CSV or JSON export, read as a mapping file says (columns, number and date formats, value translations; see the README). The export's units (teams, departments, projects) are found in the store by id or name, or added below --parent (default: the store's root); --unit puts every key result in one unit instead.
         """
     )
