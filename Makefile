@@ -3,7 +3,7 @@
 
 SHELL      := /bin/bash
 SWIFT      ?= swift
-APT_PKGS   := liblapack-dev libblas-dev libopenblas0-pthread
+APT_PKGS   := liblapack-dev libblas-dev libopenblas0-pthread libcurl4-openssl-dev
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TANDEM     := .build/release/tandem
 SAMPLE     := datasets/xinghai

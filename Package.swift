@@ -47,6 +47,12 @@ let package = Package(
             name: "CLAPACK",
             providers: [.apt(["liblapack-dev", "libblas-dev"])]
         ),
+        // libcurl's SMTP client (STARTTLS, AUTH, a trusted-root file) for the email digests: no
+        // SMTP package is among the machine's Swift packages, and libcurl is the well-kept client.
+        .systemLibrary(
+            name: "CCurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         // The fused IRLS pass (C with AVX-512 intrinsics, chosen at run time; see its header).
         .target(name: "CTandemKernels"),
         .target(name: "TandemNumerics", dependencies: ["CLAPACK", "CTandemKernels"], exclude: ["README.md"]),
@@ -61,7 +67,7 @@ let package = Package(
                                                    .product(name: "Logging", package: "swift-log")], exclude: ["README.md"]),
         // Other tools' exports (Jira, Asana, Lattice, Culture Amp, any CSV or JSON with a mapping) as Tandem's files.
         .target(name: "TandemImport", dependencies: ["TandemCore", .product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
-        .target(name: "TandemService", dependencies: ["TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore", "TandemImport",
+        .target(name: "TandemService", dependencies: ["CCurl", "TandemCore", "TandemPolicy", "TandemForecast", "TandemEngine", "TandemStore", "TandemImport",
                                                      .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                                                      .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"]),
         // The dashboard and the JSON API on Hummingbird: pages rendered on the server, every asset in the binary.

@@ -15,5 +15,6 @@ enum StoreSchema {
         "v6: a write generation per organisation",
         "v7: the alert inbox's indexes, the key results' order",
         "v8: accounts, sessions, API tokens, the audit log, what-if scenarios; snoozed alerts",
+        "v9: people, the notification ledger, check-in reminders",
     ]
 }

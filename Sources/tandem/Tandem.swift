@@ -14,7 +14,7 @@ struct Tandem: AsyncParsableCommand {
 
         Then: tandem diagnose --org …; tandem forecast --krs … --checkins …; tandem import --db tandem.db …; tandem run --db tandem.db --as-of DATE; tandem alerts --db tandem.db; tandem runs undo --db tandem.db takes a mistaken run back. The file formats and every command are described in the README.
         """,
-        subcommands: [Validate.self, Import.self, StoreInfo.self, Run.self, Runs.self, Alerts.self, Ack.self, Snooze.self, Feed.self, Check.self, Diagnose.self, PolicyTest.self, Diff.self, Train.self, Evaluate.self, Backtest.self, Forecast.self, WhatIf.self, Sensitivity.self, Generate.self, Serve.self, Users.self, Tokens.self, Audit.self, Export.self]
+        subcommands: [Validate.self, Import.self, StoreInfo.self, Run.self, Runs.self, Alerts.self, Ack.self, Snooze.self, Feed.self, Check.self, Diagnose.self, PolicyTest.self, Diff.self, Train.self, Evaluate.self, Backtest.self, Forecast.self, WhatIf.self, Sensitivity.self, Generate.self, Serve.self, Users.self, Tokens.self, Audit.self, Export.self, People.self, Notify.self]
     )
 
     /// Parses and runs the command as ArgumentParser does, then closes the stores it opened.

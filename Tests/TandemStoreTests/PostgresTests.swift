@@ -198,11 +198,12 @@ struct PostgresStoreTests {
         try record(store, Day(iso: "2026-10-07")!, [observe("KR-1", .warning, p: 0.4)])
         let digest = try store.digest()
         try store.close()
-        // As a Tandem of schema v6 left it: without v7's indexes, v8's tables and column, or their records.
+        // As a Tandem of schema v6 left it: without v7's indexes, v8's and v9's tables and column, or their records.
         for sql in ["DROP INDEX alert_inbox", "DROP INDEX alert_unit", "DROP INDEX unit_parent", "DROP INDEX key_result_order",
-                    "DROP TABLE account, web_session, api_token, audit_log, scenario", "ALTER TABLE alert DROP COLUMN snoozed_until",
+                    "DROP TABLE account, web_session, api_token, audit_log, scenario, person, notification, reminder",
+                    "ALTER TABLE alert DROP COLUMN snoozed_until",
                     "DROP INDEX IF EXISTS alert_inbox_p", "DROP INDEX IF EXISTS alert_inbox_age", "DROP INDEX IF EXISTS alert_owner",
-                    "DELETE FROM tandem_migrations WHERE identifier LIKE 'v7:%' OR identifier LIKE 'v8:%'"] {
+                    "DELETE FROM tandem_migrations WHERE identifier LIKE 'v7:%' OR identifier LIKE 'v8:%' OR identifier LIKE 'v9:%'"] {
             try PostgresAdmin.execute(scratch.location, sql)
         }
         // A reading command opens it: the step is applied first, the content untouched.

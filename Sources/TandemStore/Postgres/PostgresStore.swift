@@ -166,6 +166,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
         ]),
         (StoreSchema.steps[6], InboxSQL.indexes),
         (StoreSchema.steps[7], AccountSchema.v8(postgres: true)),
+        (StoreSchema.steps[8], PeopleSchema.v9),
     ]
 
     /// Checks what the database holds and applies the steps not applied yet.

@@ -467,6 +467,9 @@ public final class SQLiteStore: Store {
         m.registerMigration(StoreSchema.steps[7]) { db in
             for sql in AccountSchema.v8(postgres: false) { try db.execute(sql: sql) }
         }
+        m.registerMigration(StoreSchema.steps[8]) { db in
+            for sql in PeopleSchema.v9 { try db.execute(sql: sql) }
+        }
         return m
     }
 }

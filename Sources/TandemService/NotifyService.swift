@@ -1,0 +1,269 @@
+import Foundation
+import TandemCore
+import TandemStore
+
+/// What `tandem notify` is asked to do.
+public struct NotifyRequest: Sendable {
+    /// The run day whose ledger the digests report up to (nil: the latest run).
+    public var asOf: Day?
+    /// The moment of the round: each recipient's period is read from it in their time zone.
+    public var at: Date
+    /// Days without a check-in before an owner is reminded (their manager at twice as many).
+    public var silentDays: Int
+    /// Plan and show, write and send nothing.
+    public var dryRun: Bool
+    public var smtp: SMTPSettings?
+    /// The sender's name on emails.
+    public var fromName: String
+    public var links: DigestRender.Links
+    /// How long a sender holds a message it is sending; a sender killed midway loses it after that.
+    public var claimSeconds: Int
+    /// A message that failed this many times is no longer tried (it stays in the ledger, failed).
+    public var maxAttempts: Int
+
+    public init(asOf: Day? = nil, at: Date = Date(), silentDays: Int = 14, dryRun: Bool = false, smtp: SMTPSettings? = nil,
+                fromName: String = "Tandem", links: DigestRender.Links = .init(dashboard: nil), claimSeconds: Int = 300, maxAttempts: Int = 10) {
+        self.asOf = asOf
+        self.at = at
+        self.silentDays = silentDays
+        self.dryRun = dryRun
+        self.smtp = smtp
+        self.fromName = fromName
+        self.links = links
+        self.claimSeconds = claimSeconds
+        self.maxAttempts = maxAttempts
+    }
+}
+
+/// What a notify round did, message by message.
+public struct NotifyOutcome: Sendable {
+    public enum Result: String, Sendable {
+        /// Sent now.
+        case sent
+        /// Dry run: would be planned and sent.
+        case wouldSend = "would send"
+        /// The receiver did not take it; the next round tries again.
+        case failed
+        /// Failed too often; no longer tried.
+        case gaveUp = "gave up"
+        /// Another round holds it right now (or one that died; it is free again after its claim).
+        case held
+        /// Sent by an earlier round (the same period).
+        case alreadySent = "already sent"
+    }
+
+    public struct Line: Sendable {
+        public var person: String
+        public var email: String
+        public var channel: NotificationChannel
+        public var period: String
+        public var headline: String
+        public var result: Result
+        public var error: String?
+        /// The planned message (its body as sent).
+        public var message: NotificationRecord?
+        /// The digest behind it, when this round planned it.
+        public var digest: Digest?
+    }
+
+    public var asOf: Day
+    public var lines: [Line] = []
+    /// People with nothing new this period.
+    public var quiet: [String] = []
+    /// People without a channel: no mail server given and no webhook of theirs.
+    public var unreachable: [String] = []
+    /// Set when the store could not be read or written (the round stops there).
+    public var error: ServiceError?
+}
+
+/// Digests by email, Slack and Teams: each person's news since their last digest, once a day or
+/// a week in their time zone, never the same message twice.
+///
+/// A round plans, then sends. Planning writes each message whole into the notification ledger
+/// (key: recipient, channel, period) before anything is sent, so a round killed at any point
+/// leaves either no message or one fixed message that the next round sends, the same bytes with
+/// the same Message-ID or Idempotency-Key. A message is marked sent only after the receiver took
+/// it (250 after DATA; a 2xx answer); if the round dies between those two moments, the next
+/// round sends it again with that same id, by which a mail system or a webhook receiver drops
+/// the repeat. Rounds running at once do not send one message twice: a sender claims a message
+/// first, for `claimSeconds`.
+public enum NotifyService {
+    public static func run(store: any Store, request: NotifyRequest, transport: any DigestTransport) async -> NotifyOutcome {
+        var outcome = NotifyOutcome(asOf: request.asOf ?? Day(ordinal: 0))
+        let planned: [(NotificationRecord, [ReminderMark], Digest)]
+        let earlier: [NotificationRecord]
+        do {
+            let plan = try await Offload.run { () throws(ServiceError) in try self.plan(store: store, request: request) }
+            outcome.asOf = plan.asOf
+            outcome.quiet = plan.quiet
+            outcome.unreachable = plan.unreachable
+            planned = plan.messages
+            earlier = plan.earlier
+        } catch {
+            outcome.error = error
+            return outcome
+        }
+        func line(_ m: NotificationRecord, _ d: Digest?, _ result: NotifyOutcome.Result, _ error: String? = nil) -> NotifyOutcome.Line {
+            NotifyOutcome.Line(person: m.recipient, email: d?.person.email ?? m.destination, channel: m.channel, period: m.period,
+                               headline: d?.headline ?? m.subject, result: result, error: error, message: m, digest: d)
+        }
+        if request.dryRun {
+            outcome.lines = planned.map { line($0.0, $0.2, .wouldSend) }
+                + earlier.map { line($0, nil, $0.status == .sent ? .alreadySent : .gaveUp, $0.lastError) }
+            return outcome
+        }
+        // Record the plans; one another round recorded first is theirs to send.
+        var digests: [String: Digest] = [:]
+        for (message, reminders, digest) in planned {
+            do {
+                if try await Offload.run({ () throws(ServiceError) in try storeCall { () throws(StoreError) in try store.planNotification(message, reminders: reminders) } }) {
+                    digests[key(message)] = digest
+                }
+            } catch {
+                outcome.error = error
+                return outcome
+            }
+        }
+        // Send every pending message: this round's, and those an earlier round could not send.
+        let pending: [NotificationRecord]
+        do {
+            pending = try await Offload.run { () throws(ServiceError) in try storeCall { () throws(StoreError) in try store.notifications(pendingOnly: true) } }
+        } catch {
+            outcome.error = error
+            return outcome
+        }
+        for m in pending {
+            let now = Int64(Date().timeIntervalSince1970)
+            let claimed: Bool
+            do {
+                claimed = try await Offload.run { () throws(ServiceError) in
+                    try storeCall { () throws(StoreError) in
+                        try store.claimNotification(recipient: m.recipient, channel: m.channel, period: m.period, now: now,
+                                                    until: now + Int64(max(1, request.claimSeconds)))
+                    }
+                }
+            } catch {
+                outcome.error = error
+                return outcome
+            }
+            if !claimed {
+                outcome.lines.append(line(m, digests[key(m)], .held))
+                continue
+            }
+            let failure = await transport.send(m)
+            let giveUp = failure != nil && m.attempts + 1 >= request.maxAttempts
+            do {
+                try await Offload.run { () throws(ServiceError) in
+                    try storeCall { () throws(StoreError) in
+                        try store.finishNotification(recipient: m.recipient, channel: m.channel, period: m.period,
+                                                     sentAt: failure == nil ? Int64(Date().timeIntervalSince1970) : nil, error: failure, giveUp: giveUp)
+                    }
+                }
+            } catch {
+                if case .store(var e) = error, failure == nil {
+                    e.message += "; the message to \(m.recipient) (\(m.channel.rawValue), \(m.period)) was sent but could not be marked so: the next round sends it again with the same \(m.channel == .email ? "Message-ID" : "Idempotency-Key")"
+                    outcome.error = .store(e)
+                } else {
+                    outcome.error = error
+                }
+                outcome.lines.append(line(m, digests[key(m)], failure == nil ? .sent : .failed, failure))
+                return outcome
+            }
+            outcome.lines.append(line(m, digests[key(m)], failure == nil ? .sent : (giveUp ? .gaveUp : .failed), failure))
+        }
+        // Messages of this period sent by an earlier round.
+        for m in earlier { outcome.lines.append(line(m, nil, m.status == .sent ? .alreadySent : .gaveUp, m.lastError)) }
+        return outcome
+    }
+
+    static func key(_ m: NotificationRecord) -> String { [m.recipient, m.channel.rawValue, m.period].joined(separator: "\u{1F}") }
+
+    struct Plan {
+        var asOf: Day
+        var messages: [(NotificationRecord, [ReminderMark], Digest)]
+        var quiet: [String]
+        var unreachable: [String]
+        /// This period's messages an earlier round finished (sent, or given up).
+        var earlier: [NotificationRecord]
+    }
+
+    /// Reads the store once and builds every message due: one per person, channel and period
+    /// that has something new and is not in the ledger yet.
+    static func plan(store: any Store, request: NotifyRequest) throws(ServiceError) -> Plan {
+        let catalogue = try Catalogue.load(store: store)
+        let (people, accounts, alerts, events, marks, reminded, existing, latest) = try storeCall { () throws(StoreError) in
+            (try store.people(), try store.accounts(), try store.alerts(), try store.events(), try store.notificationWatermarks(),
+             try store.reminderMarks(), try store.notifications(), try store.latestRun())
+        }
+        if people.isEmpty {
+            throw .refused("the store has no people to notify", note: "import a people file first: tandem people import --db \(store.location) people.csv",
+                           location: store.location)
+        }
+        guard let asOf = request.asOf ?? latest else {
+            throw .refused("the store has no run yet, so no alert to report", note: "tandem run --db \(store.location) records one", location: store.location)
+        }
+        if let latest, asOf > latest {
+            throw .invalidRequest("--as-of \(asOf) is after the latest run (\(latest)): there is no ledger for that day yet")
+        }
+        let lastCheckIn = try storeCall { () throws(StoreError) in try store.lastCheckInDays(onOrBefore: asOf) }
+        let builder = DigestBuilder(catalogue: catalogue, alerts: alerts, events: events, lastCheckIn: lastCheckIn, people: people,
+                                    asOf: asOf, silentDays: request.silentDays)
+        let ledger = Dictionary(existing.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        var plan = Plan(asOf: asOf, messages: [], quiet: [], unreachable: [], earlier: [])
+        for r in Recipient.all(people: people, accounts: accounts, catalogue: catalogue) {
+            var channels: [(NotificationChannel, String)] = []
+            // A dry run shows the email digests even without a mail server.
+            if request.smtp != nil || request.dryRun { channels.append((.email, r.person.email)) }
+            if let url = r.person.slack { channels.append((.slack, url)) }
+            if let url = r.person.teams { channels.append((.teams, url)) }
+            if channels.isEmpty {
+                plan.unreachable.append(r.person.name)
+                continue
+            }
+            let zone = TimeZone(identifier: r.person.timeZone) ?? TimeZone(identifier: "UTC")!
+            let period = DigestPeriod.of(request.at, cadence: r.person.cadence, timeZone: zone)
+            var anything = false
+            for (channel, destination) in channels {
+                let from = request.smtp?.from ?? "tandem@tandem.invalid"
+                let id = MailMessage.messageID(organisation: store.organisation, recipient: r.person.name, channel: channel, period: period, from: from)
+                let probe = NotificationRecord(recipient: r.person.name, channel: channel, period: period, destination: destination, firstEvent: 0,
+                                               lastEvent: 0, subject: "", body: "", messageID: id, plannedAt: 0)
+                if let done = ledger[key(probe)] {
+                    if done.status != .pending { plan.earlier.append(done) }
+                    anything = true
+                    continue
+                }
+                let after = marks[r.person.name + "\u{1F}" + channel.rawValue] ?? 0
+                let digest = builder.digest(for: r, period: period, after: after) { reminder in
+                    reminded.contains(ReminderMark(keyResultID: reminder.keyResult.id, silentSince: reminder.silentSince,
+                                                   recipient: r.person.name, channel: channel))
+                }
+                if digest.isEmpty { continue }
+                anything = true
+                let subject = DigestRender.subject(digest)
+                let body: String
+                do {
+                    switch channel {
+                    case .email:
+                        body = MailMessage.build(from: from, fromName: request.fromName, to: r.person.email, toName: r.person.name, subject: subject,
+                                                 text: DigestRender.text(digest, links: request.links), html: DigestRender.html(digest, links: request.links),
+                                                 messageID: id, date: request.at)
+                    case .slack: body = String(decoding: try DigestRender.slack(digest, links: request.links), as: UTF8.self)
+                    case .teams: body = String(decoding: try DigestRender.teams(digest, links: request.links), as: UTF8.self)
+                    }
+                } catch {
+                    throw .refused("the digest of \(r.person.name) cannot be put into JSON: \(error)", location: store.location)
+                }
+                let message = NotificationRecord(recipient: r.person.name, channel: channel, period: period, destination: destination,
+                                                 firstEvent: after + 1, lastEvent: digest.lastEvent, subject: subject, body: body, messageID: id,
+                                                 plannedAt: Int64(request.at.timeIntervalSince1970))
+                let reminders = (digest.reminders + digest.teamReminders).map {
+                    ReminderMark(keyResultID: $0.keyResult.id, silentSince: $0.silentSince, recipient: r.person.name, channel: channel)
+                }
+                plan.messages.append((message, reminders, digest))
+            }
+            if !anything { plan.quiet.append(r.person.name) }
+        }
+        return plan
+    }
+}
