@@ -111,6 +111,9 @@ test: deps
 	@python3 -c "import playwright" 2>/dev/null || { echo "installing Playwright for Python (to drive Chromium through the dashboard's journeys in a test; no browser download)"; \
 	  python3 -m pip install -q --break-system-packages playwright >/dev/null 2>&1 \
 	  || echo "could not install playwright: the browser journeys will be skipped"; }
+	@python3 -c "import aiosmtpd" 2>/dev/null || { echo "installing aiosmtpd (a local mail server with STARTTLS and AUTH, for the notification tests)"; \
+	  python3 -m pip install -q --break-system-packages aiosmtpd >/dev/null 2>&1 \
+	  || echo "could not install aiosmtpd: the notification delivery tests will be skipped"; }
 	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { echo "installing postgresql (the PostgreSQL store's tests run against a throwaway cluster)"; \
 	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends postgresql ) >/dev/null 2>&1 \
 	  || echo "could not install postgresql: the PostgreSQL tests will be skipped"; }
