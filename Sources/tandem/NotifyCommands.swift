@@ -225,7 +225,8 @@ struct Notify: AsyncParsableCommand {
         if show {
             for l in o.lines where l.result == .sent || l.result == .wouldSend {
                 guard let m = l.message else { continue }
-                print("\n── \(l.person) · \(l.channel.rawValue) · \(l.period) · \(m.subject)".terminalSafe)
+                print("")
+                print("── \(l.person) · \(l.channel.rawValue) · \(l.period) · \(m.subject)".terminalSafe)
                 if l.channel == .email, let d = l.digest { print(DigestRender.text(d, links: .init(dashboard: dashboard.flatMap(URL.init(string:))))) } else { print(m.body) }
             }
         }
