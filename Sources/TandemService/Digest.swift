@@ -114,7 +114,7 @@ public struct DigestBuilder: Sendable {
     /// Live alerts and the alerts the events name, by id.
     public let alerts: [Int64: Alert]
     /// Notifying events (opened, escalated) up to the run day, oldest first.
-    public let events: [LedgerEvent]
+    public let events: [NotifyingEvent]
     public let lastCheckIn: [String: Day]
     public let people: [Person]
     public let asOf: Day
@@ -122,11 +122,30 @@ public struct DigestBuilder: Sendable {
     public let silentDays: Int
     public let topItems: Int
 
-    public init(catalogue: Catalogue, alerts: [Alert], events: [LedgerEvent], lastCheckIn: [String: Day], people: [Person], asOf: Day,
+    /// The events by their alert's owner and by its unit, and the key results by owner: a
+    /// recipient's digest reads their own, not everyone's.
+    let eventsByOwner: [String: [NotifyingEvent]]
+    let eventsByUnit: [String: [NotifyingEvent]]
+    let keyResultsByOwner: [String: [KeyResultCard]]
+    let reportsByManager: [String: [Person]]
+
+    public init(catalogue: Catalogue, alerts: [Alert], events: [NotifyingEvent], lastCheckIn: [String: Day], people: [Person], asOf: Day,
                 silentDays: Int, topItems: Int = 10) {
         self.catalogue = catalogue
-        self.alerts = Dictionary(alerts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        self.events = events.filter { $0.notifies && $0.day <= asOf }
+        let byID = Dictionary(alerts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.alerts = byID
+        let notifying = events.filter { $0.kind.notifies && $0.day <= asOf }.sorted { $0.id < $1.id }
+        self.events = notifying
+        var byOwner: [String: [NotifyingEvent]] = [:], byUnit: [String: [NotifyingEvent]] = [:]
+        for e in notifying {
+            guard let a = byID[e.alertID] else { continue }
+            if let owner = a.owner { byOwner[owner, default: []].append(e) }
+            byUnit[a.unitID, default: []].append(e)
+        }
+        eventsByOwner = byOwner
+        eventsByUnit = byUnit
+        keyResultsByOwner = Dictionary(grouping: catalogue.keyResults.filter { $0.owner != nil }, by: { $0.owner ?? "" })
+        reportsByManager = Dictionary(grouping: people.filter { $0.manager != nil }, by: { $0.manager ?? "" })
         self.lastCheckIn = lastCheckIn
         self.people = people
         self.asOf = asOf
@@ -139,9 +158,9 @@ public struct DigestBuilder: Sendable {
 
     /// The alerts with a notifying event after `after`, as items: one per alert (its latest
     /// event), live ones only, those the viewer may see, by severity then P(success).
-    func items(after: Int64, viewer: Viewer, where keep: (Alert) -> Bool) -> [DigestItem] {
+    func items(after: Int64, viewer: Viewer, from source: [NotifyingEvent]? = nil, where keep: (Alert) -> Bool) -> [DigestItem] {
         var latest: [Int64: DigestItem] = [:]
-        for e in events where e.id > after {
+        for e in source ?? events where e.id > after {
             guard let alert = alerts[e.alertID], alert.status.isLive, keep(alert), viewer.sees(alert, in: catalogue) else { continue }
             // Snoozed by a person until a later day, and not escalated since: left out.
             if alert.isSnoozed(on: asOf) && e.kind != .escalated { continue }
@@ -149,14 +168,15 @@ public struct DigestBuilder: Sendable {
             latest[e.alertID] = DigestItem(alert: alert, kind: opened ? .opened : .escalated, severity: e.severity,
                                            unitName: catalogue.unitByID[alert.unitID]?.name ?? alert.unitID, day: e.day)
         }
-        return latest.values.sorted {
-            ($0.alert.severity.rank, -$0.alert.pSuccess, -$0.alert.id) > ($1.alert.severity.rank, -$1.alert.pSuccess, -$1.alert.id)
-        }
+        // Sorted by small keys, the items moved once (an HR digest can hold every live alert).
+        let list = Array(latest.values)
+        let keys = list.map { ($0.alert.severity.rank, -$0.alert.pSuccess, -$0.alert.id) }
+        return list.indices.sorted { keys[$0] > keys[$1] }.map { list[$0] }
     }
 
     /// Key results of `owner` open on the run day and silent for at least `days`.
     func silent(owner: String, days: Int, viewer: Viewer) -> [DigestReminder] {
-        catalogue.keyResults.compactMap { k in
+        (keyResultsByOwner[owner] ?? []).compactMap { k in
             guard k.owner == owner, k.finalValue == nil, k.cycleStart <= asOf, asOf <= k.cycleEnd,
                   viewer.seesDetails(of: k, in: catalogue) else { return nil }
             let since = max(lastCheckIn[k.id] ?? k.cycleStart, k.cycleStart)
@@ -169,10 +189,12 @@ public struct DigestBuilder: Sendable {
     /// and the reminders not given before (`reminded` says which were).
     public func digest(for r: Recipient, period: String, after: Int64, reminded: (DigestReminder) -> Bool) -> Digest {
         let name = r.person.name
-        let own = items(after: after, viewer: r.viewer) { $0.owner == name }
+        let own = items(after: after, viewer: r.viewer, from: eventsByOwner[name] ?? []) { $0.owner == name }
         var led: [DigestItem] = []
         if r.role == .lead {
-            led = items(after: after, viewer: r.viewer) { $0.owner != name && r.viewer.led.contains($0.unitID) }
+            // The led units' events, in event order.
+            let source = r.viewer.led.flatMap { eventsByUnit[$0] ?? [] }.sorted { $0.id < $1.id }
+            led = items(after: after, viewer: r.viewer, from: source) { $0.owner != name && r.viewer.led.contains($0.unitID) }
                 .filter { $0.severity == .critical || $0.alert.severity == .critical }
         }
         var company: CompanySummary?
@@ -187,7 +209,7 @@ public struct DigestBuilder: Sendable {
         }
         let reminders = silent(owner: name, days: silentDays, viewer: r.viewer).filter { !reminded($0) }
         var team: [DigestReminder] = []
-        for report in people where report.manager == name && report.name != name {
+        for report in reportsByManager[name] ?? [] where report.name != name {
             team += silent(owner: report.name, days: 2 * silentDays, viewer: r.viewer).filter { !reminded($0) }
         }
         return Digest(person: r.person, role: r.role, period: period, asOf: asOf, own: own, led: led, company: company,
@@ -200,6 +222,8 @@ public struct DigestBuilder: Sendable {
 public enum DigestPeriod {
     /// The hour of the local day at which a period begins.
     public static let sendHour = 8
+    /// A zone the people file's check makes sure is never needed (every zone there is known).
+    static let utc = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0) ?? .current
 
     public static func of(_ at: Date, cadence: Cadence, timeZone: TimeZone) -> String {
         var calendar = Calendar(identifier: .iso8601)

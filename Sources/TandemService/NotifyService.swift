@@ -191,9 +191,8 @@ public enum NotifyService {
     /// that has something new and is not in the ledger yet.
     static func plan(store: any Store, request: NotifyRequest) throws(ServiceError) -> Plan {
         let catalogue = try Catalogue.load(store: store)
-        let (people, accounts, alerts, events, marks, reminded, existing, latest) = try storeCall { () throws(StoreError) in
-            (try store.people(), try store.accounts(), try store.alerts(), try store.events(), try store.notificationWatermarks(),
-             try store.reminderMarks(), try store.notifications(), try store.latestRun())
+        let (people, accounts, marks, reminded, latest) = try storeCall { () throws(StoreError) in
+            (try store.people(), try store.accounts(), try store.notificationWatermarks(), try store.reminderMarks(), try store.latestRun())
         }
         if people.isEmpty {
             throw .refused("the store has no people to notify", note: "import a people file first: tandem people import --db \(store.location) people.csv",
@@ -205,22 +204,38 @@ public enum NotifyService {
         if let latest, asOf > latest {
             throw .invalidRequest("--as-of \(asOf) is after the latest run (\(latest)): there is no ledger for that day yet")
         }
+        func channels(_ p: Person) -> [(NotificationChannel, String)] {
+            var out: [(NotificationChannel, String)] = []
+            // A dry run shows the email digests even without a mail server.
+            if request.smtp != nil || request.dryRun { out.append((.email, p.email)) }
+            if let url = p.slack { out.append((.slack, url)) }
+            if let url = p.teams { out.append((.teams, url)) }
+            return out
+        }
+        // The events no digest has reported to everyone yet: after the lowest watermark.
+        let oldest = people.flatMap { p in channels(p).map { marks[p.name + "\u{1F}" + $0.0.rawValue] ?? 0 } }.min() ?? 0
+        // Events before alerts: a run recorded in between adds alerts, never takes an event's away.
+        let events = try storeCall { () throws(StoreError) in try store.notifyingEvents(after: oldest, through: asOf) }
+        // Only live alerts are reported (and counted for HR).
+        let alerts = try storeCall { () throws(StoreError) in
+            try store.alerts(AlertFilter(status: .open)) + store.alerts(AlertFilter(status: .acked))
+        }
+        let periods = Set(people.map { p in
+            DigestPeriod.of(request.at, cadence: p.cadence, timeZone: TimeZone(identifier: p.timeZone) ?? DigestPeriod.utc)
+        })
+        let existing = try storeCall { () throws(StoreError) in try store.notifications(periods: periods) }
         let lastCheckIn = try storeCall { () throws(StoreError) in try store.lastCheckInDays(onOrBefore: asOf) }
         let builder = DigestBuilder(catalogue: catalogue, alerts: alerts, events: events, lastCheckIn: lastCheckIn, people: people,
                                     asOf: asOf, silentDays: request.silentDays)
         let ledger = Dictionary(existing.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
         var plan = Plan(asOf: asOf, messages: [], quiet: [], unreachable: [], earlier: [])
         for r in Recipient.all(people: people, accounts: accounts, catalogue: catalogue) {
-            var channels: [(NotificationChannel, String)] = []
-            // A dry run shows the email digests even without a mail server.
-            if request.smtp != nil || request.dryRun { channels.append((.email, r.person.email)) }
-            if let url = r.person.slack { channels.append((.slack, url)) }
-            if let url = r.person.teams { channels.append((.teams, url)) }
+            let channels = channels(r.person)
             if channels.isEmpty {
                 plan.unreachable.append(r.person.name)
                 continue
             }
-            let zone = TimeZone(identifier: r.person.timeZone) ?? TimeZone(identifier: "UTC")!
+            let zone = TimeZone(identifier: r.person.timeZone) ?? DigestPeriod.utc
             let period = DigestPeriod.of(request.at, cadence: r.person.cadence, timeZone: zone)
             var anything = false
             for (channel, destination) in channels {

@@ -103,6 +103,23 @@ public struct NotificationRecord: Sendable, Hashable {
     }
 }
 
+/// An event of the alert ledger that calls for a notification (opened, escalated), without its texts.
+public struct NotifyingEvent: Sendable, Hashable {
+    public var id: Int64
+    public var alertID: Int64
+    public var day: Day
+    public var kind: LedgerEventKind
+    public var severity: AlertSeverity
+
+    public init(id: Int64, alertID: Int64, day: Day, kind: LedgerEventKind, severity: AlertSeverity) {
+        self.id = id
+        self.alertID = alertID
+        self.day = day
+        self.kind = kind
+        self.severity = severity
+    }
+}
+
 /// A check-in reminder a message carries: the key result, and the last check-in (or the cycle's
 /// start) its silence counts from. One reminder per silence, recipient and channel.
 public struct ReminderMark: Sendable, Hashable {
@@ -205,6 +222,22 @@ extension Store {
         }
     }
 
+    /// The notifying events (opened, escalated) after an event id, up to a run day, oldest
+    /// first: what a digest reports, without the texts (a digest shows the alert as it is now).
+    public func notifyingEvents(after: Int64, through day: Day) throws(StoreError) -> [NotifyingEvent] {
+        try withRows("read the alert ledger of", writing: false) { rows in
+            try rows.fetch("""
+                SELECT id, alert_id, day, kind, severity FROM alert_event
+                WHERE org = ? AND id > ? AND day <= ? AND kind IN ('opened', 'escalated') ORDER BY id
+                """, [.text(organisation), .integer(after), .integer(Int64(day.ordinal))], [.integer, .integer, .integer, .text, .text]).compactMap { r in
+                guard case .integer(let id) = r[0], case .integer(let alert) = r[1], case .integer(let d) = r[2], let d32 = Int32(exactly: d),
+                      case .text(let k) = r[3], let kind = LedgerEventKind(rawValue: k), case .text(let sv) = r[4],
+                      let severity = AlertSeverity(rawValue: sv) else { return nil }
+                return NotifyingEvent(id: id, alertID: alert, day: Day(ordinal: d32), kind: kind, severity: severity)
+            }
+        }
+    }
+
     // MARK: The notification ledger
 
     private static var notificationColumns: String {
@@ -232,6 +265,19 @@ extension Store {
         try withRows("read notifications from", writing: false) { rows in
             try rows.fetch("SELECT \(Self.notificationColumns) FROM notification WHERE org = ?\(pendingOnly ? " AND status = 'pending'" : "") ORDER BY planned_at, recipient, channel",
                            [.text(organisation)], Self.notificationKinds).map(notification)
+        }
+    }
+
+    /// The messages of these periods, without their bodies: what a round needs to know of what
+    /// earlier rounds planned (the ledger keeps every message ever sent; a round reads a day's or
+    /// a week's).
+    public func notifications(periods: Set<String>) throws(StoreError) -> [NotificationRecord] {
+        guard !periods.isEmpty else { return [] }
+        return try withRows("read notifications from", writing: false) { rows in
+            let marks = Array(repeating: "?", count: periods.count).joined(separator: ", ")
+            let columns = Self.notificationColumns.replacingOccurrences(of: " body,", with: " '' AS body,")
+            return try rows.fetch("SELECT \(columns) FROM notification WHERE org = ? AND period IN (\(marks))",
+                                  [.text(organisation)] + periods.sorted().map(ContentValue.text), Self.notificationKinds).map(notification)
         }
     }
 
