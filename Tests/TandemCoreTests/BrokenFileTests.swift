@@ -86,6 +86,22 @@ struct QuirkTests {
         #expect(krs[2].isSuccess() == false)
     }
 
+    @Test func classicMacLineEndsEndRecords() throws {
+        // Excel for Mac of old writes CR alone; a quoted field keeps its line break.
+        let source = SourceFile(path: "mac.csv", text: "id,value\r\"a\r\nb\",1\r\rc,2\r")
+        let table = try #require(CSVTable.read(source).value)
+        #expect(table.header.map(\.text) == ["id", "value"])
+        #expect(table.records.map { $0.map(\.text) } == [["a\r\nb", "1"], ["c", "2"]])
+        #expect(table.location(table.recordOffsets[1]).line == 5)
+        let krs = SourceFile(path: "krs.csv", text: "kr_id,objective_id,unit_id,title,kind,start_value,target_value,cycle_start,cycle_end,owner\r"
+                             + "K1,O1,xh,收入,committed,0,10,2026-01-01,2026-03-31,王芳\rK2,O1,xh,成本,kpi,5,2,2026-01-01,2026-03-31,王芳\r")
+        let table2 = try #require(CSVTable.read(krs).value)
+        #expect(table2.records.count == 2 && table2.records[1][9].text == "王芳")
+        // Two exports joined: the second one's byte order mark is not part of a value.
+        let joined = try #require(CSVTable.read(SourceFile(path: "j.csv", text: "\u{FEFF}id,v\na,1\n\u{FEFF}b,2\n")).value)
+        #expect(joined.records.map { $0[0].trimmed } == ["a", "b"])
+    }
+
     @Test func jsonOrganisation() throws {
         let load = DatasetLoader.load(org: Self.root.appendingPathComponent("org.json").path, krs: nil, checkins: nil)
         #expect(load.diagnostics.isEmpty)

@@ -14,7 +14,10 @@ public struct CSVTable: Sendable {
         /// Where the field starts in the file (its opening quote for a quoted field).
         public var offset: Int
 
-        public var trimmed: String { text.trimmingCharacters(in: .whitespaces) }
+        /// Without spaces around it, nor a byte order mark (two exports joined into one file
+        /// leave the second one's at the start of a line).
+        public var trimmed: String { text.trimmingCharacters(in: Self.blank) }
+        static let blank = CharacterSet.whitespaces.union(CharacterSet(charactersIn: "\u{FEFF}"))
         public var isBlank: Bool { trimmed.isEmpty }
     }
 

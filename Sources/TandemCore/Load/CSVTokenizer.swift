@@ -17,8 +17,9 @@ struct CSVField {
 /// Written by hand rather than taken from a CSV package because Tandem needs the byte offset of
 /// every field (diagnostics name line and column), must report an unterminated quote where it
 /// opens, and must read a million rows per second; the CSV packages available here give none of
-/// these. Accepts CRLF and LF line ends, quoted fields holding commas, quotes and line breaks;
-/// skips empty lines.
+/// these. Accepts CRLF, LF and lone CR (classic Mac OS, old Excel for Mac) line ends, as
+/// `SourceFile` counts lines; quoted fields holding commas, quotes and line breaks; skips empty
+/// lines.
 struct CSVTokenizer {
     enum Outcome {
         /// A record was read into the fields array; the offset is where it starts.
@@ -54,7 +55,7 @@ struct CSVTokenizer {
         var p = position
         // Skip empty lines.
         while p < n {
-            if bytes[p] == Self.newline { p += 1 } else if bytes[p] == Self.carriage && p + 1 < n && bytes[p + 1] == Self.newline { p += 2 } else { break }
+            if bytes[p] == Self.newline || bytes[p] == Self.carriage { p += 1 } else { break }
         }
         guard p < n else {
             position = n
@@ -84,10 +85,9 @@ struct CSVTokenizer {
                 }
                 fields.append(CSVField(offset: open, start: contentStart, end: p, hasEscapedQuotes: escaped, isQuoted: true))
                 p += 1  // closing quote
-                if p < n && bytes[p] != comma && bytes[p] != Self.newline
-                    && !(bytes[p] == Self.carriage && p + 1 < n && bytes[p + 1] == Self.newline) {
+                if p < n && bytes[p] != comma && bytes[p] != Self.newline && bytes[p] != Self.carriage {
                     let bad = p
-                    while p < n && bytes[p] != Self.newline { p += 1 }
+                    while p < n && bytes[p] != Self.newline && bytes[p] != Self.carriage { p += 1 }
                     position = min(n, p + 1)
                     return .textAfterQuote(offset: bad)
                 }
@@ -95,8 +95,7 @@ struct CSVTokenizer {
                 let start = p
                 while p < n {
                     let b = bytes[p]
-                    if b == comma || b == Self.newline { break }
-                    if b == Self.carriage && p + 1 < n && bytes[p + 1] == Self.newline { break }
+                    if b == comma || b == Self.newline || b == Self.carriage { break }
                     p += 1
                 }
                 fields.append(CSVField(offset: start, start: start, end: p, hasEscapedQuotes: false, isQuoted: false))
@@ -110,7 +109,7 @@ struct CSVTokenizer {
                 p += 1
                 continue
             }
-            p += bytes[p] == Self.carriage ? 2 : 1
+            p += bytes[p] == Self.carriage && p + 1 < n && bytes[p + 1] == Self.newline ? 2 : 1
             position = p
             return .record(offset: recordStart)
         }
