@@ -63,6 +63,7 @@ let benchmarks: @Sendable () -> Void = {
         timeUnits: .milliseconds, warmupIterations: 0, maxDuration: .seconds(120), maxIterations: 3)
     storeBackendBenchmarks()
     inboxBenchmarks()
+    notifyBenchmarks()
 
     // The whole weekly run as `tandem run` does it, on a fresh copy of the store each time:
     // read the store, bind and decide 10,000 units, forecast every open key result, evaluate

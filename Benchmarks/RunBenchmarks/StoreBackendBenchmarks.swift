@@ -90,6 +90,33 @@ enum BackendWorkload {
         return url
     }()
 
+    /// A copy of the inbox store with its people: every owner of a key result (weekly, in
+    /// Shanghai), the first owner of each unit one or two levels below the root as its lead
+    /// (daily), and HR. Made once and cached.
+    static let notifySQLite: String = {
+        let path = RunWorkload.data.appendingPathComponent("notify.db").path
+        if FileManager.default.fileExists(atPath: path) { return path }
+        try! FileManager.default.copyItem(atPath: inboxSQLite, toPath: path + ".tmp")
+        let store = try! SQLiteStore(path: path + ".tmp", access: .readWrite)
+        let cards = try! store.keyResultCards(), units = try! store.unitCards()
+        let parent = Dictionary(units.map { ($0.id, $0.parentID) }, uniquingKeysWith: { a, _ in a })
+        func depth(_ id: String) -> Int { var d = 0, at = parent[id] ?? nil; while let p = at { d += 1; at = parent[p] ?? nil }; return d }
+        var firstOwner: [String: String] = [:]
+        for k in cards { if let o = k.owner, firstOwner[k.unitID] == nil { firstOwner[k.unitID] = o } }
+        var leads: [String: [String]] = [:]
+        for u in units where (1...2).contains(depth(u.id)) { if let o = firstOwner[u.id] { leads[o, default: []].append(u.id) } }
+        let owners = Set(cards.compactMap(\.owner)).sorted()
+        var people = owners.enumerated().map { n, o in
+            Person(name: o, email: "p\(n)@bench.example.com", manager: nil, units: leads[o] ?? [], role: leads[o] == nil ? .member : .lead,
+                   timeZone: "Asia/Shanghai", cadence: leads[o] == nil ? .weekly : .daily)
+        }
+        people.append(Person(name: "人力资源", email: "hr@bench.example.com", manager: nil, units: [], role: .hr, timeZone: "UTC", cadence: .weekly))
+        _ = try! store.replacePeople(people, audit: AuditEntry(at: 0, actor: "bench", action: "people-import", target: "bench"))
+        try! store.close()
+        try! FileManager.default.moveItem(atPath: path + ".tmp", toPath: path)
+        return path
+    }()
+
     /// The largest unit one level below the root (a division: its subtree) of the organisation.
     static func division(_ store: any Store) throws -> String {
         let units = try store.loadDataset().organisation!.units
@@ -166,6 +193,38 @@ func storeBackendBenchmarks() {
 /// The alert inbox: the first page (50) of the open alerts of a division's subtree, and of the
 /// whole organisation, most severe first, on a ledger of a million events; then the fifth page of
 /// the whole organisation (keyset: as cheap as the first).
+func notifyBenchmarks() {
+    let configuration = Benchmark.Configuration(metrics: [.wallClock, .peakMemoryResident], timeUnits: .milliseconds, warmupIterations: 1,
+                                                maxDuration: .seconds(60), maxIterations: 5)
+    // The ledger was filled directly (no run recorded): the round reports up to the workload's day.
+    let request = NotifyRequest(asOf: RunWorkload.day, at: Date(timeIntervalSince1970: 1_796_000_000), dryRun: true)
+    // Every digest of a round, as `tandem notify --dry-run` plans it: read the people, accounts,
+    // live alerts, notifying events and the catalogue; build each person's digest by their
+    // rights; render each email (text and HTML).
+    Benchmark("notify: plan every digest of the 10k-unit organisation's ledger (dry run): SQLite", configuration: configuration) { benchmark in
+        let store = try SQLiteStore(path: BackendWorkload.notifySQLite, access: .readOnly)
+        benchmark.startMeasurement()
+        let plan = try NotifyService.plan(store: store, request: request)
+        benchmark.stopMeasurement()
+        precondition(plan.messages.count > 500, "too few digests: \(plan.messages.count)")
+        blackHole(plan.messages.count)
+        try store.close()
+    }
+    // The reference in the same run: the reads alone that the plan makes, no digest built.
+    Benchmark("reference: notify's reads alone (catalogue, live alerts, notifying events, last check-ins): SQLite", configuration: configuration) { benchmark in
+        let store = try SQLiteStore(path: BackendWorkload.notifySQLite, access: .readOnly)
+        benchmark.startMeasurement()
+        let catalogue = try Catalogue.load(store: store)
+        let day = RunWorkload.day
+        let alerts = try store.alerts(AlertFilter(status: .open)) + store.alerts(AlertFilter(status: .acked))
+        let events = try store.notifyingEvents(after: 0, through: day)
+        let last = try store.lastCheckInDays(onOrBefore: day)
+        benchmark.stopMeasurement()
+        blackHole(catalogue.units.count + alerts.count + events.count + last.count)
+        try store.close()
+    }
+}
+
 func inboxBenchmarks() {
     let configuration = Benchmark.Configuration(metrics: [.wallClock], timeUnits: .microseconds, warmupIterations: 5,
                                                 maxDuration: .seconds(5), maxIterations: 500)

@@ -178,18 +178,20 @@ public enum NotifyService {
 
     static func key(_ m: NotificationRecord) -> String { [m.recipient, m.channel.rawValue, m.period].joined(separator: "\u{1F}") }
 
-    struct Plan {
-        var asOf: Day
-        var messages: [(NotificationRecord, [ReminderMark], Digest)]
-        var quiet: [String]
-        var unreachable: [String]
+    /// What a round would send, before anything is written.
+    public struct Plan: Sendable {
+        public var asOf: Day
+        /// Each message with the reminders it carries and the digest behind it.
+        public var messages: [(NotificationRecord, [ReminderMark], Digest)]
+        public var quiet: [String]
+        public var unreachable: [String]
         /// This period's messages an earlier round finished (sent, or given up).
-        var earlier: [NotificationRecord]
+        public var earlier: [NotificationRecord]
     }
 
     /// Reads the store once and builds every message due: one per person, channel and period
-    /// that has something new and is not in the ledger yet.
-    static func plan(store: any Store, request: NotifyRequest) throws(ServiceError) -> Plan {
+    /// that has something new and is not in the ledger yet. Writes nothing.
+    public static func plan(store: any Store, request: NotifyRequest) throws(ServiceError) -> Plan {
         let catalogue = try Catalogue.load(store: store)
         let (people, accounts, marks, reminded, latest) = try storeCall { () throws(StoreError) in
             (try store.people(), try store.accounts(), try store.notificationWatermarks(), try store.reminderMarks(), try store.latestRun())
