@@ -12,9 +12,20 @@ public protocol WebhookTransport: Sendable {
     func post(_ body: Data, to url: URL, headers: [String: String]) async -> Bool
 }
 
-/// HTTP through URLSession, with a 10-second timeout.
+/// Refuses every redirect: a webhook that answers 3xx has not taken the post, and following it
+/// could carry the body from https to plain http, or off to another host.
+final class RefuseRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
+}
+
+/// HTTP through URLSession, with a 10-second timeout; redirects are not followed.
 public struct HTTPTransport: WebhookTransport {
     public init() {}
+
+    static let session = URLSession(configuration: .ephemeral, delegate: RefuseRedirects(), delegateQueue: nil)
 
     public func post(_ body: Data, to url: URL, headers: [String: String]) async -> Bool {
         var request = URLRequest(url: url)
@@ -23,7 +34,7 @@ public struct HTTPTransport: WebhookTransport {
         request.httpBody = body
         request.timeoutInterval = 10
         // A failed post (refused, timed out, not 2xx) is what the retries are for.
-        guard let (_, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else { return false }
+        guard let (_, response) = try? await Self.session.data(for: request), let http = response as? HTTPURLResponse else { return false }
         return (200..<300).contains(http.statusCode)
     }
 }

@@ -228,13 +228,18 @@ public enum DigestPeriod {
     public static func of(_ at: Date, cadence: Cadence, timeZone: TimeZone) -> String {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = timeZone
-        let shifted = at.addingTimeInterval(-Double(sendHour) * 3600)
+        // The local day, the day before until 08:00 by the local clock (on the days clocks
+        // change too: hours are read, not counted).
+        var day = calendar.startOfDay(for: at)
+        if calendar.component(.hour, from: at) < sendHour, let before = calendar.date(byAdding: .day, value: -1, to: day) { day = before }
+        // Noon of that day: clear of any change of the clocks.
+        let noon = calendar.date(byAdding: .hour, value: 12, to: day) ?? day
         switch cadence {
         case .daily:
-            let c = calendar.dateComponents([.year, .month, .day], from: shifted)
+            let c = calendar.dateComponents([.year, .month, .day], from: noon)
             return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
         case .weekly:
-            let c = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: shifted)
+            let c = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: noon)
             return String(format: "%04d-W%02d", c.yearForWeekOfYear ?? 0, c.weekOfYear ?? 0)
         }
     }

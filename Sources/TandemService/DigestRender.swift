@@ -20,8 +20,17 @@ public enum DigestRender {
         var inbox: String? { dashboard.map { $0.absoluteString.trimmingSuffix("/") + "/inbox" } }
     }
 
+    /// The lines a section shows at most.
+    public static let sectionLimit = 25
+
     public static func subject(_ d: Digest) -> String {
         "Tandem \(d.period): \(d.headline)"
+    }
+
+    /// The headline a subject was made from.
+    public static func headline(ofSubject subject: String) -> String {
+        guard let colon = subject.range(of: ": ") else { return subject }
+        return String(subject[colon.upperBound...])
     }
 
     static func percent(_ p: Double) -> String {
@@ -50,17 +59,26 @@ public enum DigestRender {
              r.silentSince == r.keyResult.cycleStart ? "no check-in since the cycle began on \(r.silentSince)" : "last check-in \(r.silentSince)",
              links.keyResult(r.keyResult.id))
         }
+        // A section shows its first `sectionLimit` lines (the most pressing first) and says how many more
+        // the inbox holds: a digest is read, not searched.
+        func capped<T>(_ items: [T], _ line: (T) -> (String, String, String?)) -> [(text: String, detail: String, link: String?)] {
+            var lines = items.prefix(sectionLimit).map(line).map { (text: $0.0, detail: $0.1, link: $0.2) }
+            if items.count > sectionLimit {
+                lines.append((text: "… and \(items.count - sectionLimit) more", detail: "", link: links.inbox))
+            }
+            return lines
+        }
         var out: [Section] = []
-        if !d.own.isEmpty { out.append(Section(title: "Your key results", lines: d.own.map(item))) }
-        if !d.led.isEmpty { out.append(Section(title: "Critical in the units you lead", lines: d.led.map(item))) }
+        if !d.own.isEmpty { out.append(Section(title: "Your key results", lines: capped(d.own, item))) }
+        if !d.led.isEmpty { out.append(Section(title: "Critical in the units you lead", lines: capped(d.led, item))) }
         if let c = d.company {
             let live = c.live.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
             out.append(Section(title: "The company", lines: [("Live alerts: \(live). Since the last digest: \(c.opened) opened, \(c.escalated) escalated.", "", links.inbox)]))
-            if !c.top.isEmpty { out.append(Section(title: "Top items", lines: c.top.map(item))) }
+            if !c.top.isEmpty { out.append(Section(title: "Top items", lines: capped(c.top, item))) }
         }
-        if !d.reminders.isEmpty { out.append(Section(title: "Check-ins due", lines: d.reminders.map { reminder($0, whose: false) })) }
+        if !d.reminders.isEmpty { out.append(Section(title: "Check-ins due", lines: capped(d.reminders) { reminder($0, whose: false) })) }
         if !d.teamReminders.isEmpty {
-            out.append(Section(title: "Check-ins overdue in your team", lines: d.teamReminders.map { reminder($0, whose: true) }))
+            out.append(Section(title: "Check-ins overdue in your team", lines: capped(d.teamReminders) { reminder($0, whose: true) }))
         }
         return out
     }

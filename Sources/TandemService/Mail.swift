@@ -91,18 +91,26 @@ public enum MailMessage {
 
     /// `"Name" <address>`, the name encoded when it is not plain ASCII.
     static func mailbox(_ name: String, _ address: String) -> String {
-        let plain = name.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\" }
-        return (plain ? "\"\(name)\"" : encodedHeader(name)) + " <\(address)>"
+        let ascii = name.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }
+        // ASCII as a quoted string (quotes and backslashes escaped); anything else as encoded words.
+        let shown = ascii ? "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+                          : encodedWords(name)
+        return shown + " <\(address)>"
     }
 
     /// A header value as is when it is printable ASCII, else as encoded words of at most 75
     /// characters each (split between characters, never inside one), folded.
     public static func encodedHeader(_ s: String) -> String {
         if s.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) && s.count <= 900 { return s }
+        return encodedWords(s)
+    }
+
+    static func encodedWords(_ s: String) -> String {
         var words: [String] = [], chunk = Data()
-        for ch in s where !ch.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            let bytes = Data(String(ch).utf8)
-            if chunk.count + bytes.count > 45 {
+        // Split between code points (each word decodes on its own), never inside one.
+        for scalar in s.unicodeScalars where scalar.value >= 0x20 && scalar.value != 0x7F {
+            let bytes = Data(String(scalar).utf8)
+            if !chunk.isEmpty && chunk.count + bytes.count > 45 {
                 words.append("=?UTF-8?B?\(chunk.base64EncodedString())?=")
                 chunk = Data()
             }
@@ -121,9 +129,22 @@ public enum MailMessage {
     }
 }
 
+/// Why a message did not go.
+public struct DeliveryFailure: Sendable, Hashable {
+    public var words: String
+    /// The channel itself failed (the mail server unreachable, refusing TLS or the sign-in), not
+    /// this message: the round stops sending on it, and the try is not counted against the message.
+    public var channelDown: Bool
+
+    public init(_ words: String, channelDown: Bool = false) {
+        self.words = words
+        self.channelDown = channelDown
+    }
+}
+
 /// Sends planned messages; nil when the receiver took one, else why not.
 public protocol DigestTransport: Sendable {
-    func send(_ message: NotificationRecord) async -> String?
+    func send(_ message: NotificationRecord) async -> DeliveryFailure?
 }
 
 /// The real channels: SMTP through libcurl, webhooks over HTTP with an Idempotency-Key.
@@ -136,28 +157,32 @@ public struct LiveDigestTransport: DigestTransport {
         self.webhook = webhook
     }
 
-    public func send(_ m: NotificationRecord) async -> String? {
+    public func send(_ m: NotificationRecord) async -> DeliveryFailure? {
         switch m.channel {
         case .email:
-            guard let smtp else { return "no mail server: give --smtp" }
+            guard let smtp else { return DeliveryFailure("no mail server: give --smtp", channelDown: true) }
             return await Offload.run { SMTPClient.send(m.body, to: m.destination, settings: smtp) }
         case .slack, .teams:
-            guard let url = PeopleFile.webhookURL(m.destination) else { return "not a webhook URL: \(m.destination)" }
+            guard let url = PeopleFile.webhookURL(m.destination) else { return DeliveryFailure("not a webhook URL: \(m.destination)") }
             let key = m.messageID.trimmingCharacters(in: CharacterSet(charactersIn: "<>"))
             let ok = await webhook.post(Data(m.body.utf8), to: url, headers: ["Content-Type": "application/json", "Idempotency-Key": key])
-            return ok ? nil : "the webhook did not answer 2xx"
+            return ok ? nil : DeliveryFailure("the webhook did not answer 2xx")
         }
     }
 }
 
 /// libcurl's SMTP client, one message at a time.
 public enum SMTPClient {
+    /// libcurl's codes for a server that cannot be reached, spoken to safely, or signed in to:
+    /// the channel's failure, not the message's (resolve, connect, timeout, TLS, certificate, sign-in).
+    static let channelCodes: Set<Int32> = [5, 6, 7, 28, 35, 51, 53, 54, 58, 59, 60, 64, 66, 67, 77, 80, 82, 83, 90, 91]
+
     /// Sends one message to one address; nil when the server accepted it (250 after DATA).
-    public static func send(_ message: String, to address: String, settings s: SMTPSettings) -> String? {
+    public static func send(_ message: String, to address: String, settings s: SMTPSettings) -> DeliveryFailure? {
         var error = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var response = 0
         let bytes = Array(message.utf8)
-        guard !bytes.isEmpty else { return "an empty message is not sent" }
+        guard !bytes.isEmpty else { return DeliveryFailure("an empty message is not sent") }
         let code: Int32 = "<\(address)>".withCString { rcpt in
             var recipients: [UnsafePointer<CChar>?] = [rcpt]
             return recipients.withUnsafeMutableBufferPointer { list in
@@ -177,7 +202,8 @@ public enum SMTPClient {
         }
         if code == 0 { return nil }
         let words = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return "SMTP \(s.host): \(words)" + (response > 0 ? " (the server's last reply was \(response))" : "")
+        return DeliveryFailure("SMTP \(s.host): \(words)" + (response > 0 ? " (the server's last reply was \(response))" : ""),
+                               channelDown: channelCodes.contains(code))
     }
 
     static func withOptionalCString<T>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {

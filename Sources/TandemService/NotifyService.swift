@@ -69,6 +69,9 @@ public struct NotifyOutcome: Sendable {
     public var asOf: Day
     public var lines: [Line] = []
     /// People with nothing new this period.
+    /// Messages of earlier periods never sent, or to people or addresses no longer in the
+    /// people file, withdrawn this round (their news are in the new digests).
+    public var withdrawn = 0
     public var quiet: [String] = []
     /// People without a channel: no mail server given and no webhook of theirs.
     public var unreachable: [String] = []
@@ -92,6 +95,14 @@ public enum NotifyService {
         var outcome = NotifyOutcome(asOf: request.asOf ?? Day(ordinal: 0))
         let planned: [(NotificationRecord, [ReminderMark], Digest)]
         let earlier: [NotificationRecord]
+        if !request.dryRun {
+            do {
+                outcome.withdrawn = try await Offload.run { () throws(ServiceError) in try self.withdrawStale(store: store, request: request) }
+            } catch {
+                outcome.error = error
+                return outcome
+            }
+        }
         do {
             let plan = try await Offload.run { () throws(ServiceError) in try self.plan(store: store, request: request) }
             outcome.asOf = plan.asOf
@@ -104,8 +115,10 @@ public enum NotifyService {
             return outcome
         }
         func line(_ m: NotificationRecord, _ d: Digest?, _ result: NotifyOutcome.Result, _ error: String? = nil) -> NotifyOutcome.Line {
-            NotifyOutcome.Line(person: m.recipient, email: d?.person.email ?? m.destination, channel: m.channel, period: m.period,
-                               headline: d?.headline ?? m.subject, result: result, error: error, message: m, digest: d)
+            // A webhook's URL is a credential: never shown.
+            NotifyOutcome.Line(person: m.recipient, email: d?.person.email ?? (m.channel == .email ? m.destination : ""), channel: m.channel,
+                               period: m.period, headline: d?.headline ?? DigestRender.headline(ofSubject: m.subject), result: result, error: error,
+                               message: m, digest: d)
         }
         if request.dryRun {
             outcome.lines = planned.map { line($0.0, $0.2, .wouldSend) }
@@ -132,7 +145,12 @@ public enum NotifyService {
             outcome.error = error
             return outcome
         }
+        var down: [NotificationChannel: String] = [:]
         for m in pending {
+            if let why = down[m.channel] {
+                outcome.lines.append(line(m, digests[key(m)], .failed, "not tried: \(why)"))
+                continue
+            }
             let now = Int64(Date().timeIntervalSince1970)
             let claimed: Bool
             do {
@@ -151,12 +169,17 @@ public enum NotifyService {
                 continue
             }
             let failure = await transport.send(m)
-            let giveUp = failure != nil && m.attempts + 1 >= request.maxAttempts
+            // A channel that is down (the mail server unreachable, refusing TLS or the sign-in)
+            // is no fault of the message: not counted, and the channel's other messages wait.
+            let channelDown = failure?.channelDown == true
+            if channelDown, let failure { down[m.channel] = failure.words }
+            let giveUp = failure != nil && !channelDown && m.attempts + 1 >= request.maxAttempts
             do {
                 try await Offload.run { () throws(ServiceError) in
                     try storeCall { () throws(StoreError) in
                         try store.finishNotification(recipient: m.recipient, channel: m.channel, period: m.period,
-                                                     sentAt: failure == nil ? Int64(Date().timeIntervalSince1970) : nil, error: failure, giveUp: giveUp)
+                                                     sentAt: failure == nil ? Int64(Date().timeIntervalSince1970) : nil, error: failure?.words,
+                                                     giveUp: giveUp, uncounted: channelDown)
                     }
                 }
             } catch {
@@ -166,14 +189,37 @@ public enum NotifyService {
                 } else {
                     outcome.error = error
                 }
-                outcome.lines.append(line(m, digests[key(m)], failure == nil ? .sent : .failed, failure))
+                outcome.lines.append(line(m, digests[key(m)], failure == nil ? .sent : .failed, failure?.words))
                 return outcome
             }
-            outcome.lines.append(line(m, digests[key(m)], failure == nil ? .sent : (giveUp ? .gaveUp : .failed), failure))
+            outcome.lines.append(line(m, digests[key(m)], failure == nil ? .sent : (giveUp ? .gaveUp : .failed), failure?.words))
         }
         // Messages of this period sent by an earlier round.
         for m in earlier { outcome.lines.append(line(m, nil, m.status == .sent ? .alreadySent : .gaveUp, m.lastError)) }
         return outcome
+    }
+
+    /// Withdraws the pending messages nobody is sending that should no longer go: of an earlier
+    /// period than their recipient's current one (a digest a day late would say less than the
+    /// new one, which now reports their news too), or to someone no longer in the people file,
+    /// or to an address that is no longer theirs.
+    static func withdrawStale(store: any Store, request: NotifyRequest) throws(ServiceError) -> Int {
+        let (people, pending) = try storeCall { () throws(StoreError) in (try store.people(), try store.notifications(pendingOnly: true)) }
+        let byName = Dictionary(people.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let stale = pending.filter { m in
+            guard let p = byName[m.recipient] else { return true }
+            let address: String? = switch m.channel {
+            case .email: p.email
+            case .slack: p.slack
+            case .teams: p.teams
+            }
+            if address != m.destination { return true }
+            return m.period != DigestPeriod.of(request.at, cadence: p.cadence, timeZone: TimeZone(identifier: p.timeZone) ?? DigestPeriod.utc)
+        }
+        if stale.isEmpty { return 0 }
+        return try storeCall { () throws(StoreError) in
+            try store.withdrawNotifications(stale.map { ($0.recipient, $0.channel, $0.period) }, now: Int64(Date().timeIntervalSince1970))
+        }
     }
 
     static func key(_ m: NotificationRecord) -> String { [m.recipient, m.channel.rawValue, m.period].joined(separator: "\u{1F}") }

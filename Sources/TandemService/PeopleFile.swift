@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import TandemCore
 import TandemStore
 
@@ -21,6 +24,7 @@ public enum PeopleDiagnostic: DiagnosticMessage {
     case badWebhook(field: String, found: String)
     case leadWithoutUnits
     case controlCharacter(field: String)
+    case tooLong(field: String, limit: Int)
     case ownsNothing(String)
 
     public var id: String {
@@ -41,6 +45,7 @@ public enum PeopleDiagnostic: DiagnosticMessage {
         case .badWebhook: "N0111"
         case .leadWithoutUnits: "N0112"
         case .controlCharacter: "N0113"
+        case .tooLong: "N0114"
         case .ownsNothing: "N0201"
         }
     }
@@ -56,7 +61,7 @@ public enum PeopleDiagnostic: DiagnosticMessage {
         case let .unknownColumn(name): "'\(name)' is not a column of the people file"
         case let .repeatedColumn(name): "the column '\(name)' appears twice"
         case let .emptyValue(field): "'\(field)' must not be empty"
-        case let .badEmail(found): "'email' must be one address like name@example.com, found '\(found)'"
+        case let .badEmail(found): "'email' must be one address like name@example.com, in ASCII (a domain in punycode), found '\(found)'"
         case let .repeatedPerson(name): "'\(name)' is in the file twice"
         case let .repeatedEmail(email): "the address '\(email)' belongs to two people"
         case let .unknownManager(name): "the manager '\(name)' is not a person of the file"
@@ -68,6 +73,7 @@ public enum PeopleDiagnostic: DiagnosticMessage {
         case let .badWebhook(field, found): "'\(field)' must be an https:// webhook URL (http:// only on this machine's loopback), found '\(found)'"
         case .leadWithoutUnits: "a lead must lead units: name them in 'units'"
         case let .controlCharacter(field): "'\(field)' must not hold a line break or another control character"
+        case let .tooLong(field, limit): "'\(field)' must be at most \(limit) characters"
         case let .ownsNothing(name): "'\(name)' owns no key result in the store and leads no unit: a digest will only reach them if their role gives them one"
         }
     }
@@ -139,6 +145,8 @@ public enum PeopleFile {
             if bad { continue }
             guard let nameCell = value("person") else { fail(.emptyValue(field: "person"), nil); continue }
             let name = nameCell.trimmed
+            // Names go into mail headers and tables: a bound keeps every header line short.
+            if name.count > 200 { fail(.tooLong(field: "person", limit: 200), nameCell); continue }
             guard let emailCell = value("email") else { fail(.emptyValue(field: "email"), nil); continue }
             let email = emailCell.trimmed.lowercased()
             if !validEmail(email) { fail(.badEmail(emailCell.trimmed), emailCell) }
@@ -165,7 +173,7 @@ public enum PeopleFile {
             }
             var zone = "UTC"
             if let cell = value("timezone") {
-                if TimeZone(identifier: cell.trimmed) == nil || !TimeZone.knownTimeZoneIdentifiers.contains(cell.trimmed) && cell.trimmed != "UTC" {
+                if TimeZone(identifier: cell.trimmed) == nil {
                     fail(.unknownTimeZone(cell.trimmed), cell)
                 } else {
                     zone = cell.trimmed
@@ -178,7 +186,7 @@ public enum PeopleFile {
             var role: Role = led.isEmpty ? .member : .lead
             if let cell = value("role") {
                 if let r = Role(rawValue: cell.trimmed.lowercased()) { role = r } else { fail(.badRole(cell.trimmed), cell) }
-                if role == .lead && led.isEmpty && value("units") == nil { fail(.leadWithoutUnits, cell) }
+                if role == .lead && led.isEmpty { fail(.leadWithoutUnits, cell) }
             }
             var hooks: [String: String] = [:]
             for field in ["slack", "teams"] {
@@ -194,21 +202,26 @@ public enum PeopleFile {
             }
         }
         // Managers are people of the file, and the chain above anyone ends.
+        var reachesTop = Set<String>()
         for (person, cell) in managerCells {
             if at[cell.trimmed] == nil {
                 add(.unknownManager(cell.trimmed), cell.offset, length: max(1, cell.trimmed.count))
                 continue
             }
+            // Up the chain until the top, someone known to reach it, or a circle (linear overall:
+            // everyone on a chain that ends is remembered).
             var path = [person], seen: Set<String> = [person], next = managerOf[person]
-            while let m = next {
+            while let m = next, !reachesTop.contains(m) {
                 path.append(m)
                 if m == person {
-                    add(.managerCycle(path.joined(separator: " → ")), cell.offset, length: max(1, cell.trimmed.count))
+                    add(.managerCycle(path.prefix(12).joined(separator: " → ") + (path.count > 12 ? " → …" : "")), cell.offset,
+                        length: max(1, cell.trimmed.count))
                     break
                 }
                 if !seen.insert(m).inserted { break }  // a circle above, reported at its own people
                 next = managerOf[m]
             }
+            if next == nil || next.map(reachesTop.contains) == true { reachesTop.formUnion(path) }
         }
         if csv.records.allSatisfy({ $0.allSatisfy(\.isBlank) }) {
             add(.emptyValue(field: "person"), nil, notes: [Diagnostic.Note("the file has a header and no person")])
@@ -223,7 +236,8 @@ public enum PeopleFile {
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), s.utf8.count <= 254 else {
             return false
         }
-        return !s.contains(where: { $0.isWhitespace || "<>,;:\"()[]\\".contains($0) }) && s.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7F }
+        // ASCII only: the mail is sent without SMTPUTF8.
+        return !s.contains(where: { $0.isWhitespace || "<>,;:\"()[]\\".contains($0) }) && s.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F }
     }
 
     /// A webhook URL digests may be posted to: https, or http to this machine's loopback.
@@ -232,8 +246,15 @@ public enum PeopleFile {
         return scheme == "https" || isLoopback(url.host ?? "") ? url : nil
     }
 
+    /// Whether a host is this machine's loopback: `localhost`, an IPv4 address in 127.0.0.0/8,
+    /// or `::1`; the address parsed, not its spelling matched (`127.example.com` is not).
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        if host.lowercased() == "localhost" { return true }
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        var v4 = in_addr(), v6 = in6_addr()
+        if inet_pton(AF_INET, bare, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        if inet_pton(AF_INET6, bare, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } == Array(repeating: 0, count: 15) + [1] }
+        return false
     }
 }
 

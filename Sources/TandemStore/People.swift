@@ -55,8 +55,11 @@ public enum NotificationChannel: String, Sendable, Hashable, Codable, CaseIterab
 public struct NotificationRecord: Sendable, Hashable {
     public enum Status: String, Sendable {
         case pending, sent
-        /// Tried too often; no longer sent.
+        /// Tried too often; no longer sent (its news go into the next digest).
         case failed
+        /// Not sent, and no longer to be: its recipient or their address changed, or its period
+        /// passed (its news go into the next digest instead).
+        case withdrawn
     }
 
     public var recipient: String
@@ -286,7 +289,10 @@ extension Store {
     public func notificationWatermarks() throws(StoreError) -> [String: Int64] {
         try withRows("read notifications from", writing: false) { rows in
             var marks: [String: Int64] = [:]
-            for r in try rows.fetch("SELECT recipient, channel, MAX(last_event) FROM notification WHERE org = ? GROUP BY recipient, channel",
+            // Messages given up or withdrawn report nothing: their events go into the next digest.
+            for r in try rows.fetch("""
+                SELECT recipient, channel, MAX(last_event) FROM notification WHERE org = ? AND status IN ('pending', 'sent') GROUP BY recipient, channel
+                """,
                                     [.text(organisation)], [.text, .text, .integer]) {
                 if case .text(let who) = r[0], case .text(let channel) = r[1], case .integer(let last) = r[2] { marks[who + "\u{1F}" + channel] = last }
             }
@@ -328,6 +334,26 @@ extension Store {
         }
     }
 
+    /// Withdraws pending messages nobody is sending now (their news go into the next digest,
+    /// their reminders are given again): how many it withdrew.
+    public func withdrawNotifications(_ keys: [(recipient: String, channel: NotificationChannel, period: String)], now: Int64) throws(StoreError) -> Int {
+        try withRows("withdraw notifications in", writing: true) { rows in
+            var n = 0
+            for k in keys {
+                let key: [ContentValue] = [.text(organisation), .text(k.recipient), .text(k.channel.rawValue), .text(k.period)]
+                let changed = try rows.run("""
+                    UPDATE notification SET status = 'withdrawn', claimed_until = NULL
+                    WHERE org = ? AND recipient = ? AND channel = ? AND period = ? AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)
+                    """, key + [.integer(now)])
+                if changed == 1 {
+                    _ = try rows.run("DELETE FROM reminder WHERE org = ? AND recipient = ? AND channel = ? AND period = ?", key)
+                    n += 1
+                }
+            }
+            return n
+        }
+    }
+
     /// Takes a pending message to send it, until `until` (seconds since 1970): false when it is
     /// sent already or another sender holds it.
     public func claimNotification(recipient: String, channel: NotificationChannel, period: String, now: Int64, until: Int64) throws(StoreError) -> Bool {
@@ -340,10 +366,20 @@ extension Store {
     }
 
     /// Records how a claimed message's sending ended: sent, or failed with the reason (the
-    /// claim is let go, and the next run sends it again, unless `giveUp`).
+    /// claim is let go, and the next run sends it again, unless `giveUp`). `uncounted`: the
+    /// failure was the channel's, not the message's (the mail server down or refusing the
+    /// sign-in), so the try does not count towards giving up.
     public func finishNotification(recipient: String, channel: NotificationChannel, period: String, sentAt: Int64?, error: String?,
-                                   giveUp: Bool = false) throws(StoreError) {
+                                   giveUp: Bool = false, uncounted: Bool = false) throws(StoreError) {
         try withRows("record a notification in", writing: true) { rows in
+            let key: [ContentValue] = [.text(organisation), .text(recipient), .text(channel.rawValue), .text(period)]
+            if uncounted {
+                _ = try rows.run("UPDATE notification SET attempts = attempts - 1 WHERE org = ? AND recipient = ? AND channel = ? AND period = ? AND attempts > 0", key)
+            }
+            if giveUp && sentAt == nil {
+                // Its reminders are given again with the next digest.
+                _ = try rows.run("DELETE FROM reminder WHERE org = ? AND recipient = ? AND channel = ? AND period = ?", key)
+            }
             if let sentAt {
                 _ = try rows.run("""
                     UPDATE notification SET status = 'sent', sent_at = ?, claimed_until = NULL, last_error = NULL

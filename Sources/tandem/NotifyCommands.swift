@@ -40,7 +40,11 @@ struct PeopleImport: AsyncParsableCommand {
         let outcome = try await call { () throws(ServiceError) in
             try PeopleService.importFile(file, store: store, actor: commandLineActor)
         }
-        if !outcome.warnings.isEmpty { printError(DiagnosticRenderer(sources: outcome.sources).render(outcome.warnings)) }
+        if !outcome.warnings.isEmpty {
+            // At most three of a kind: a file of 100,000 people can warn 100,000 times.
+            let renderer = DiagnosticRenderer(sources: outcome.sources)
+            for item in DiagnosticLimiter.limit(outcome.warnings, perID: 3) { FileHandle.standardError.write(Data(item.text(renderer).utf8)) }
+        }
         let leads = outcome.people.filter { !$0.units.isEmpty }.count
         let hooks = outcome.people.filter { $0.slack != nil || $0.teams != nil }.count
         print("imported \(outcome.people.count) people from \(file): \(outcome.added) new, \(outcome.changed) changed, \(outcome.removed) removed; \(leads) lead units, \(hooks) have a Slack or Teams webhook".terminalSafe)
@@ -123,7 +127,8 @@ struct Notify: AsyncParsableCommand {
             the next round, up to 10 times.
             Email goes through --smtp with STARTTLS (or smtps://) required; the password comes from TANDEM_SMTP_PASSWORD. \
             Slack and Teams copies go to the webhooks of the people file.
-            Exit status: 0 when every message went (or nothing was due), 1 when one failed or the store could not be read.
+            Exit status: 0 when every message went (or nothing was due), 1 when one failed, nothing could be sent (no mail server \
+            and no webhook) or the store could not be read, 64 for a malformed command line.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
@@ -150,15 +155,23 @@ struct Notify: AsyncParsableCommand {
     var smtpCA: String?
     @Option(name: .customLong("silent-days"), help: "Days without a check-in before an owner is reminded (1 to 365).") var silentDays = 14
     @Option(help: ArgumentHelp("The dashboard's address, for links in the digests (https://tandem.example.com).", valueName: "url")) var dashboard: String?
-    @Option(name: .customLong("claim-seconds"), help: "How long a round holds a message it is sending before another round may take it (a round killed midway).")
+    @Option(name: .customLong("claim-seconds"), help: "How long a round holds a message it is sending before another round may take it (a round killed midway); 60 to 86400, longer than any send may take.")
     var claimSeconds = 300
     @Option(help: "table or json.") var format: Format = .table
 
     func validate() throws {
         guard (1...365).contains(silentDays) else { throw ValidationError("--silent-days must be 1 to 365, found \(silentDays)") }
-        guard (1...86_400).contains(claimSeconds) else { throw ValidationError("--claim-seconds must be 1 to 86400, found \(claimSeconds)") }
-        if let at, Self.moment(at) == nil {
-            throw ValidationError("--at must be a moment like 2026-03-09T09:00:00+08:00 or 2026-03-09T01:00:00Z, found '\(at)'")
+        // Longer than a send may take (SMTP gives up after 30 s, a webhook after 10 s): a round's
+        // claim must not run out while it is still sending.
+        guard (60...86_400).contains(claimSeconds) else { throw ValidationError("--claim-seconds must be 60 to 86400, found \(claimSeconds)") }
+        if let at {
+            guard let moment = Self.moment(at) else {
+                throw ValidationError("--at must be a moment like 2026-03-09T09:00:00+08:00 or 2026-03-09T01:00:00Z, found '\(at)'")
+            }
+            // 1971-01-01 to 9998-12-31: every time zone's day and ISO week are then real dates.
+            guard moment.timeIntervalSince1970 >= 31_536_000, moment.timeIntervalSince1970 < 253_370_764_800 else {
+                throw ValidationError("--at must fall between 1971 and 9998, found '\(at)'")
+            }
         }
         if let dashboard {
             guard let url = URL(string: dashboard), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
@@ -189,11 +202,16 @@ struct Notify: AsyncParsableCommand {
                                     fromName: fromName, links: .init(dashboard: dashboard.flatMap(URL.init(string:))), claimSeconds: claimSeconds)
         let store = try await openStore(db, dryRun ? .readOnly : .readWrite, orgKey)
         let outcome = await NotifyService.run(store: store, request: request, transport: LiveDigestTransport(smtp: settings))
+        if let error = outcome.error, outcome.lines.isEmpty { throw failure(error) }
         switch format {
         case .json: try printJSON(outcome)
         case .table: printTable(outcome, email: settings != nil)
         }
         if let error = outcome.error { throw failure(error) }
+        if !dryRun && outcome.lines.isEmpty && outcome.quiet.isEmpty && !outcome.unreachable.isEmpty {
+            printError("error: nothing can be sent: \(settings == nil ? "no mail server (--smtp or TANDEM_SMTP_URL) and " : "")no Slack or Teams webhook in the people file")
+            throw ExitCode(1)
+        }
         // A failure of this round (a message an earlier round gave up on is reported, not counted again).
         if outcome.lines.contains(where: { $0.result == .failed || ($0.result == .gaveUp && $0.message?.status == .pending) }) { throw ExitCode(1) }
     }
@@ -201,7 +219,7 @@ struct Notify: AsyncParsableCommand {
     func printTable(_ o: NotifyOutcome, email: Bool) {
         let verb = dryRun ? "would send" : "sent"
         let sent = o.lines.filter { $0.result == .sent || $0.result == .wouldSend }.count
-        print("notify, as of the run of \(o.asOf)\(dryRun ? " (dry run: nothing written or sent)" : ""):")
+        print("notify: the alert ledger up to \(o.asOf)\(dryRun ? " (dry run: nothing written or sent)" : ""):")
         let shown = o.lines.filter { $0.result != .alreadySent }
         if !shown.isEmpty {
             var table = TextTable(columns: [.init("person"), .init("channel"), .init("period"), .init("digest"), .init("result")])
@@ -217,6 +235,7 @@ struct Notify: AsyncParsableCommand {
         if held > 0 { summary += "; \(held) held by another round" }
         let earlier = o.lines.count - shown.count
         if earlier > 0 { summary += "; \(earlier) sent earlier this period" }
+        if o.withdrawn > 0 { summary += "; \(o.withdrawn) unsent from an earlier period withdrawn (their news are in these)" }
         if !o.quiet.isEmpty { summary += "; nothing new for \(o.quiet.count) \(o.quiet.count == 1 ? "person" : "people")" }
         print(summary)
         if !o.unreachable.isEmpty {

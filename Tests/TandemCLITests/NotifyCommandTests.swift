@@ -284,7 +284,7 @@ struct NotifyCommandTests {
         let process = Process()
         process.executableURL = CLI.binary
         process.currentDirectoryURL = CLI.packageRoot
-        process.arguments = ["notify", "--db", db, "--at", "2026-10-22T09:00:00+08:00", "--claim-seconds", "2"]
+        process.arguments = ["notify", "--db", db, "--at", "2026-10-22T09:00:00+08:00", "--claim-seconds", "60"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -298,7 +298,13 @@ struct NotifyCommandTests {
         // Within its claim nobody else sends it; after it, the next round does, with the same key and bytes.
         let held = try notify(db, sinks, at: "2026-10-22T09:01:00+08:00")
         #expect(messages(held).contains { $0["result"] as? String == "held" })
-        Thread.sleep(forTimeInterval: 2.2)
+        // A minute later the claim has run out (set so here rather than waited for).
+        let expire = Process()
+        expire.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        expire.arguments = ["python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE notification SET claimed_until = 0 WHERE claimed_until IS NOT NULL\"); c.commit()", db]
+        try expire.run()
+        expire.waitUntilExit()
+        #expect(expire.terminationStatus == 0)
         let after = try notify(db, sinks, at: "2026-10-22T09:02:00+08:00")
         #expect(after.status == 0, "\(after.stdout)")
         let all = try sinks.hooks()

@@ -96,12 +96,17 @@ actor Receiver: DigestTransport {
     func failNext(_ n: Int) { failures = n }
     func slow(_ seconds: Double) { delay = seconds }
 
-    func send(_ message: NotificationRecord) async -> String? {
+    /// Fails as a mail server that is down: the channel's failure.
+    var down = false
+    func setDown(_ d: Bool) { down = d }
+
+    func send(_ message: NotificationRecord) async -> DeliveryFailure? {
         attempts.append(message)
         if delay > 0 { try? await Task.sleep(nanoseconds: UInt64(delay * 1e9)) }
+        if down { return DeliveryFailure("connection refused (test)", channelDown: true) }
         if failures > 0 {
             failures -= 1
-            return "refused (test)"
+            return DeliveryFailure("refused (test)")
         }
         if taken[message.messageID] == nil { taken[message.messageID] = message }
         return nil
@@ -228,6 +233,12 @@ struct NotifyTests {
         #expect(DigestPeriod.of(moment("2026-12-28T00:00:00Z"), cadence: .weekly, timeZone: shanghai) == "2026-W53")
         #expect(DigestPeriod.of(moment("2027-01-03T23:59:00Z"), cadence: .weekly, timeZone: shanghai) == "2026-W53")
         #expect(DigestPeriod.of(moment("2027-01-04T00:00:00Z"), cadence: .weekly, timeZone: shanghai) == "2027-W01")
+        // The days Berlin's clocks change: 08:00 by the local clock, not eight hours after midnight.
+        let berlin = TimeZone(identifier: "Europe/Berlin")!
+        #expect(DigestPeriod.of(moment("2026-03-29T06:30:00Z"), cadence: .daily, timeZone: berlin) == "2026-03-29")  // 08:30 CEST
+        #expect(DigestPeriod.of(moment("2026-03-29T05:30:00Z"), cadence: .daily, timeZone: berlin) == "2026-03-28")  // 07:30 CEST
+        #expect(DigestPeriod.of(moment("2026-10-25T06:30:00Z"), cadence: .daily, timeZone: berlin) == "2026-10-24")  // 07:30 CET
+        #expect(DigestPeriod.of(moment("2026-10-25T07:00:00Z"), cadence: .daily, timeZone: berlin) == "2026-10-25")  // 08:00 CET
     }
 
     @Test(arguments: Backend.allCases)
@@ -291,6 +302,7 @@ struct NotifyTests {
         let now = Int64(Date().timeIntervalSince1970)
         #expect(try world.store.claimNotification(recipient: "张伟", channel: .email, period: message.period, now: now - 120, until: now - 60))
         #expect(await receiver.send(message) == nil)
+        // (The round died here: its claim runs out.)
         // The next round sends it again, with the same Message-ID, which the receiver drops; every other digest once.
         let next = await NotifyService.run(store: world.store, request: request("2026-10-15T03:00:00Z"), transport: receiver)
         #expect(next.error == nil)
@@ -336,6 +348,75 @@ struct NotifyTests {
         #expect(try world.store.notifications().allSatisfy { $0.status == .failed && $0.lastError == "refused (test)" })
     }
 
+    @Test(arguments: Backend.allCases)
+    func aGivenUpMessageSNewsComeWithTheNextDigest(_ backend: Backend) async throws {
+        let world = try NotifyWorld(backend)
+        defer { world.close() }
+        try world.run("2026-10-14", ["E-KPI": .critical])
+        let receiver = Receiver()
+        await receiver.failNext(2)
+        var r = request("2026-10-15T02:00:00Z", silentDays: 10)
+        r.maxAttempts = 1
+        // 张伟's message fails once and is given up (with its reminders), 王芳's too.
+        let first = await NotifyService.run(store: world.store, request: r, transport: receiver)
+        #expect(first.lines.filter { $0.result == .gaveUp }.count == 2)
+        // The next week: his digest reports E-KPI (opened the week before) and reminds him again.
+        try world.run("2026-10-21", ["E-KPI": .critical])
+        await receiver.failNext(0)
+        _ = await NotifyService.run(store: world.store, request: request("2026-10-22T02:00:00Z", silentDays: 10), transport: receiver)
+        let zhang = await receiver.messages(to: "张伟").map(text).joined()
+        #expect(zhang.contains("[new · critical] E-KPI"), "\(zhang)")
+        #expect(zhang.contains("Check-ins due") && zhang.contains("E-OKR"))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aChannelDownIsNotTheMessagesFault(_ backend: Backend) async throws {
+        let world = try NotifyWorld(backend)
+        defer { world.close() }
+        try world.run("2026-10-14", NotifyWorld.firstWeek)
+        let receiver = Receiver()
+        await receiver.setDown(true)
+        var r = request("2026-10-15T02:00:00Z")
+        r.maxAttempts = 1
+        // Down: one try, the rest wait untried, nothing counted or given up.
+        for _ in 1...3 {
+            let round = await NotifyService.run(store: world.store, request: r, transport: receiver)
+            #expect(round.lines.count == 6 && round.lines.allSatisfy { $0.result == .failed })
+            #expect(round.lines.filter { $0.error?.hasPrefix("not tried: ") == true }.count == 5)
+        }
+        #expect(await receiver.attempts.count == 3)
+        #expect(try world.store.notifications().allSatisfy { $0.status == .pending && $0.attempts == 0 })
+        await receiver.setDown(false)
+        let up = await NotifyService.run(store: world.store, request: r, transport: receiver)
+        #expect(up.lines.filter { $0.result == .sent }.count == 6)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func unsentMessagesOfAPastPeriodOrAGonePersonAreWithdrawn(_ backend: Backend) async throws {
+        let world = try NotifyWorld(backend)
+        defer { world.close() }
+        try world.run("2026-10-14", NotifyWorld.firstWeek)
+        let receiver = Receiver()
+        await receiver.failNext(6)
+        _ = await NotifyService.run(store: world.store, request: request("2026-10-15T02:00:00Z"), transport: receiver)
+        // 李娜 leaves the people file.
+        let file = world.scratch.folder.map { $0.appendingPathComponent("people2.csv") }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("people2-\(UUID().uuidString).csv")
+        try NotifyWorld.peopleFile.split(separator: "\n").filter { !$0.hasPrefix("李娜") }.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        _ = try PeopleService.importFile(file.path, store: world.store, actor: "test")
+        // A week later with a new run: last week's unsent digests are withdrawn, and the new ones carry their news.
+        var second = NotifyWorld.firstWeek
+        second["E-OKR"] = .critical
+        try world.run("2026-10-21", second)
+        let next = await NotifyService.run(store: world.store, request: request("2026-10-22T02:00:00Z"), transport: receiver)
+        #expect(next.withdrawn == 6)
+        #expect(await receiver.taken.values.allSatisfy { $0.period != "2026-W42" && $0.period != "2026-10-14" })
+        #expect(await receiver.messages(to: "李娜").isEmpty)
+        let zhang = text(try #require(await receiver.messages(to: "张伟").first))
+        #expect(zhang.contains("[new · critical] E-OKR") && zhang.contains("[new · critical] E-KPI"))
+        #expect(try world.store.notifications().filter { $0.status == .withdrawn }.count == 6)
+    }
+
     @Test func slackAndTeamsPayloadsAreTheirOwnFormats() throws {
         let person = Person(name: "张伟", email: "zhang@x.cn", manager: nil, units: [], role: .member, timeZone: "UTC", cadence: .weekly)
         let digest = Digest(person: person, role: .member, period: "2026-W42", asOf: Day(iso: "2026-10-14")!, own: [], led: [], company: nil,
@@ -369,6 +450,8 @@ struct NotifyTests {
         let head = message.components(separatedBy: "\r\n\r\n")[0]
         #expect(!head.contains("\r\nBcc:") && !head.contains("\r\nX: y"))
         #expect(message.split(separator: "\r\n", omittingEmptySubsequences: false).allSatisfy { $0.utf8.count <= 998 })
+        // Quotes and backslashes in a name stay inside its quoted string.
+        #expect(MailMessage.mailbox("Plain \"Quoted\" \\ Name", "q@x.cn") == "\"Plain \\\"Quoted\\\" \\\\ Name\" <q@x.cn>")
     }
 
     @Test func smtpSettingsRefuseWhatWouldLeakOrCannotWork() {
@@ -414,11 +497,35 @@ struct PeopleFileTests {
         #expect(lines.contains("people.csv:2:35: N0109 'cadence' must be daily or weekly, found 'hourly'"))
         #expect(lines.contains("people.csv:2:42: N0110 'role' must be member, lead, hr, strategy or admin, found 'boss'"))
         #expect(lines.contains { $0.hasPrefix("people.csv:2:47: N0111 'teams' must be an https:// webhook URL") })
-        #expect(lines.contains("people.csv:3:4: N0102 'email' must be one address like name@example.com, found 'zhang@@x.cn'"))
+        #expect(lines.contains("people.csv:3:4: N0102 'email' must be one address like name@example.com, in ASCII (a domain in punycode), found 'zhang@@x.cn'"))
         #expect(lines.contains("people.csv:3:19: N0107 no unit 'nowhere' in the store"))
         #expect(lines.contains("people.csv:4:1: N0103 '王芳' is in the file twice"))
         #expect(lines.contains { $0.hasPrefix("people.csv:5:") && $0.contains("N0112") })
         #expect(lines.contains { $0.contains("N0106 managers go round in a circle: ") })
+    }
+
+    @Test func loopbackIsAnAddressNotASpelling() {
+        #expect(PeopleFile.webhookURL("http://127.0.0.1:8080/hook") != nil)
+        #expect(PeopleFile.webhookURL("http://[::1]:8080/hook") != nil)
+        #expect(PeopleFile.webhookURL("http://localhost/hook") != nil)
+        #expect(PeopleFile.webhookURL("http://127.attacker.example/hook") == nil)
+        #expect(PeopleFile.webhookURL("http://[1::1]/hook") == nil)
+        #expect(PeopleFile.webhookURL("https://hooks.slack.com/services/T/B/x") != nil)
+        #expect(PeopleFile.webhookURL("ftp://127.0.0.1/x") == nil)
+    }
+
+    @Test func namesAddressesAndZonesAtTheirEdges() {
+        let long = String(repeating: "名", count: 201)
+        let c = read("person,email,manager,timezone,role,units\n\(long),a@x.cn,,UTC,,\n用户,用户@例子.中国,,UTC,,\n甲,b@x.cn,,Asia/Kolkata,,\n乙,c@x.cn,,Etc/UTC,lead,;;\n")
+        let lines = rendered(c)
+        #expect(lines.contains { $0.hasPrefix("people.csv:2:1: N0114 'person' must be at most 200 characters") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("people.csv:3:4: N0102") })
+        #expect(!lines.contains { $0.contains("N0108") }, "Asia/Kolkata and Etc/UTC are time zones")
+        #expect(lines.contains { $0.hasPrefix("people.csv:5:") && $0.contains("N0112") })
+        // A chain of 20,000 managers is read in one pass.
+        var chain = "person,email,manager\n"
+        for n in 0..<20_000 { chain += "p\(n),p\(n)@x.cn,\(n == 0 ? "" : "p\(n - 1)")\n" }
+        #expect(read(chain, units: nil).value?.count == 20_000)
     }
 
     @Test func unknownManagerAndColumns() {
