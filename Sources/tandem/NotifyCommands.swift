@@ -123,8 +123,9 @@ struct Notify: AsyncParsableCommand {
             time zone, and none when nothing changed. Each message is written whole into the store's notification ledger before \
             it is sent and marked sent after the receiver took it, so reruns and a round killed midway never send a second, \
             different message; a message sent but not yet marked when the round died goes again with the same Message-ID \
-            (email) or Idempotency-Key (webhooks), by which receivers drop the repeat. A message that failed is tried again at \
-            the next round, up to 10 times.
+            (email) or Idempotency-Key (webhooks). A message that failed is tried again at the next round while its period \
+            lasts, up to 10 times; a mail server that is down stops the round's email without counting against the messages; \
+            what a message given up or left unsent past its period would have said goes into the person's next digest.
             Email goes through --smtp with STARTTLS (or smtps://) required; the password comes from TANDEM_SMTP_PASSWORD. \
             Slack and Teams copies go to the webhooks of the people file.
             Exit status: 0 when every message went (or nothing was due), 1 when one failed, nothing could be sent (no mail server \
