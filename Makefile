@@ -71,6 +71,11 @@ demo: build
 	$(TANDEM) alerts --db $(DEMO_DB) --severity critical | head -n 40
 	@echo "   … (all: tandem alerts --db $(DEMO_DB); JSON Lines feed: tandem feed --db $(DEMO_DB))"
 	@echo
+	@echo "== tandem people import, tandem notify --dry-run: each person's digest the morning after the last run, by their role (first 20 lines) =="
+	$(TANDEM) people import --db $(DEMO_DB) $(SAMPLE)/people.csv
+	$(TANDEM) notify --db $(DEMO_DB) --dry-run --at 2026-11-19T09:00:00+08:00 | head -n 20
+	@echo "   … (each digest whole: add --show; to send: --smtp smtp://user@host --from ADDRESS, see the README)"
+	@echo
 	@echo "== tandem backtest --alerts: how these alert rules did on the sample's closed quarters, week by week =="
 	@$(TANDEM) backtest --alerts --at 0.5 --krs $(SAMPLE)/krs.csv --checkins $(SAMPLE)/checkins.csv --org $(SAMPLE)/org.yaml | sed -n '/^alert rules of/,$$p'
 	@echo
