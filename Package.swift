@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "TandemGeneratorTests", dependencies: ["TandemGenerator", "TandemCore"]),
         .testTarget(name: "TandemEngineTests", dependencies: ["TandemEngine", "TandemCore", "TandemPolicy", "TandemForecast"]),
         // The backends a store or service test runs against (SQLite, and PostgreSQL when `make test` started a cluster).
-        .target(name: "TandemTestSupport", dependencies: ["TandemStore"], path: "Tests/TandemTestSupport"),
+        .target(name: "TandemTestSupport", dependencies: ["TandemCore", "TandemStore"], path: "Tests/TandemTestSupport"),
         .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore", "TandemCore", "TandemEngine", "TandemTestSupport"]),
         .testTarget(name: "TandemServiceTests", dependencies: ["TandemService", "TandemStore", "TandemCore", "TandemEngine", "TandemTestSupport"]),
         .testTarget(name: "TandemServerTests", dependencies: ["TandemServer", "TandemService", "TandemStore", "TandemCore", "TandemTestSupport",

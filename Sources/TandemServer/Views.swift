@@ -4,6 +4,7 @@ import Hummingbird
 import Mustache
 import Synchronization
 import TandemCore
+import TandemEngine
 import TandemService
 import TandemStore
 
@@ -102,22 +103,7 @@ enum Views {
     }
 
     /// Text for HTML (content or a quoted attribute): `&`, `<`, `>`, `"` and `'` escaped.
-    static func escape(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return text }
-        var out = ""
-        out.reserveCapacity(text.utf8.count + 16)
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTML.escape(text) }
 
     /// One row of the inbox's table, appended to `out`. The rows of a page are the page's bulk:
     /// built here, every value escaped by ``escape(_:)``, then placed raw in the inbox template

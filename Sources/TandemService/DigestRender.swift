@@ -1,5 +1,6 @@
 import Foundation
 import TandemCore
+import TandemEngine
 import TandemStore
 
 /// A digest as each channel carries it: an email (plain text and HTML, no remote image, no
@@ -101,21 +102,7 @@ public enum DigestRender {
         return out
     }
 
-    static func escapeHTML(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    static func escapeHTML(_ s: String) -> String { HTML.escape(s) }
 
     /// HTML with inline styles only: no remote image, stylesheet or script.
     public static func html(_ d: Digest, links: Links) -> String {

@@ -42,7 +42,9 @@ public struct SMTPSettings: Sendable {
             throw .invalidRequest("--smtp-tls off is only for a mail server on this machine's loopback; \(host) needs STARTTLS or smtps")
         }
         let port = c.port ?? (scheme == "smtps" ? 465 : 587)
-        let bracketed = host.contains(":") ? "[\(host)]" : host
+        // An IPv6 address once in brackets, whichever way URLComponents gave it.
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        let bracketed = bare.contains(":") ? "[\(bare)]" : bare
         return SMTPSettings(url: "\(scheme)://\(bracketed):\(port)", host: host, username: c.percentEncodedUser.flatMap { $0.removingPercentEncoding },
                             password: password, from: from.lowercased(), requireTLS: requireTLS, caFile: caFile, timeoutSeconds: max(1, timeoutSeconds))
     }
@@ -121,8 +123,12 @@ public enum MailMessage {
     }
 
     /// A Message-ID no other message has: the digest's key, hashed, at the sender's domain.
-    public static func messageID(organisation: String, recipient: String, channel: NotificationChannel, period: String, from: String) -> String {
-        let key = [organisation, recipient, channel.rawValue, period].joined(separator: "\u{1F}")
+    ///
+    /// The events it reports and its address are part of the key: a message replacing a withdrawn
+    /// one (a new address, more news) is another message, with another id.
+    public static func messageID(organisation: String, recipient: String, channel: NotificationChannel, period: String, from: String,
+                                 destination: String = "", events: ClosedRange<Int64> = 0...0) -> String {
+        let key = [organisation, recipient, channel.rawValue, period, destination, "\(events.lowerBound)-\(events.upperBound)"].joined(separator: "\u{1F}")
         let digest = SHA256.hash(data: Data(key.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
         let domain = from.split(separator: "@").last.map(String.init) ?? "tandem.invalid"
         return "<tandem.\(period).\(digest)@\(domain)>"
@@ -174,8 +180,18 @@ public struct LiveDigestTransport: DigestTransport {
 /// libcurl's SMTP client, one message at a time.
 public enum SMTPClient {
     /// libcurl's codes for a server that cannot be reached, spoken to safely, or signed in to:
-    /// the channel's failure, not the message's (resolve, connect, timeout, TLS, certificate, sign-in).
-    static let channelCodes: Set<Int32> = [5, 6, 7, 28, 35, 51, 53, 54, 58, 59, 60, 64, 66, 67, 77, 80, 82, 83, 90, 91]
+    /// the channel's failure, not the message's (resolve, connect, TLS, certificate, sign-in).
+    static let channelCodes: Set<Int32> = [5, 6, 7, 35, 51, 53, 54, 58, 59, 60, 64, 66, 67, 77, 80, 82, 83, 90, 91]
+
+    /// Whether a failure is the mail server's rather than the message's: the codes above; a
+    /// server that said 421 (not available, closing); a timeout, a closed connection or an odd
+    /// greeting before the server answered anything. A failure after the server answered (a
+    /// recipient refused, a timeout after 250) is the message's, so one recipient cannot hold
+    /// up everyone's mail: it is counted, and given up after the limit.
+    static func isChannelDown(code: Int32, response: Int) -> Bool {
+        if channelCodes.contains(code) || response == 421 { return true }
+        return [8, 28, 52, 55, 56].contains(code) && response == 0
+    }
 
     /// Sends one message to one address; nil when the server accepted it (250 after DATA).
     public static func send(_ message: String, to address: String, settings s: SMTPSettings) -> DeliveryFailure? {
@@ -203,7 +219,7 @@ public enum SMTPClient {
         if code == 0 { return nil }
         let words = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return DeliveryFailure("SMTP \(s.host): \(words)" + (response > 0 ? " (the server's last reply was \(response))" : ""),
-                               channelDown: channelCodes.contains(code))
+                               channelDown: isChannelDown(code: code, response: response))
     }
 
     static func withOptionalCString<T>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {

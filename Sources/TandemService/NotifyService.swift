@@ -42,6 +42,8 @@ public struct NotifyOutcome: Sendable {
         case sent
         /// Dry run: would be planned and sent.
         case wouldSend = "would send"
+        /// Dry run: planned by an earlier round and not sent yet; this round would send it again.
+        case wouldRetry = "would retry"
         /// The receiver did not take it; the next round tries again.
         case failed
         /// Failed too often; no longer tried.
@@ -94,7 +96,7 @@ public enum NotifyService {
     public static func run(store: any Store, request: NotifyRequest, transport: any DigestTransport) async -> NotifyOutcome {
         var outcome = NotifyOutcome(asOf: request.asOf ?? Day(ordinal: 0))
         let planned: [(NotificationRecord, [ReminderMark], Digest)]
-        let earlier: [NotificationRecord]
+        let earlier: [NotificationRecord], retrying: [NotificationRecord]
         if !request.dryRun {
             do {
                 outcome.withdrawn = try await Offload.run { () throws(ServiceError) in try self.withdrawStale(store: store, request: request) }
@@ -110,6 +112,7 @@ public enum NotifyService {
             outcome.unreachable = plan.unreachable
             planned = plan.messages
             earlier = plan.earlier
+            retrying = plan.retrying
         } catch {
             outcome.error = error
             return outcome
@@ -121,7 +124,7 @@ public enum NotifyService {
                                message: m, digest: d)
         }
         if request.dryRun {
-            outcome.lines = planned.map { line($0.0, $0.2, .wouldSend) }
+            outcome.lines = planned.map { line($0.0, $0.2, .wouldSend) } + retrying.map { line($0, nil, .wouldRetry, $0.lastError) }
                 + earlier.map { line($0, nil, $0.status == .sent ? .alreadySent : .gaveUp, $0.lastError) }
             return outcome
         }
@@ -204,9 +207,21 @@ public enum NotifyService {
     /// new one, which now reports their news too), or to someone no longer in the people file,
     /// or to an address that is no longer theirs.
     static func withdrawStale(store: any Store, request: NotifyRequest) throws(ServiceError) -> Int {
+        let stale = try staleMessages(store: store, request: request)
+        if stale.isEmpty { return 0 }
+        return try storeCall { () throws(StoreError) in
+            try store.withdrawNotifications(stale.map { ($0.recipient, $0.channel, $0.period) }, now: Int64(Date().timeIntervalSince1970))
+        }
+    }
+
+    /// The pending messages a round withdraws (see ``withdrawStale(store:request:)``).
+    static func staleMessages(store: any Store, request: NotifyRequest) throws(ServiceError) -> [NotificationRecord] {
         let (people, pending) = try storeCall { () throws(StoreError) in (try store.people(), try store.notifications(pendingOnly: true)) }
         let byName = Dictionary(people.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let stale = pending.filter { m in
+        let now = Int64(Date().timeIntervalSince1970)
+        return pending.filter { m in
+            // One being sent right now is left to its sender.
+            if let claim = m.claimedUntil, claim > now { return false }
             guard let p = byName[m.recipient] else { return true }
             let address: String? = switch m.channel {
             case .email: p.email
@@ -215,10 +230,6 @@ public enum NotifyService {
             }
             if address != m.destination { return true }
             return m.period != DigestPeriod.of(request.at, cadence: p.cadence, timeZone: TimeZone(identifier: p.timeZone) ?? DigestPeriod.utc)
-        }
-        if stale.isEmpty { return 0 }
-        return try storeCall { () throws(StoreError) in
-            try store.withdrawNotifications(stale.map { ($0.recipient, $0.channel, $0.period) }, now: Int64(Date().timeIntervalSince1970))
         }
     }
 
@@ -233,14 +244,19 @@ public enum NotifyService {
         public var unreachable: [String]
         /// This period's messages an earlier round finished (sent, or given up).
         public var earlier: [NotificationRecord]
+        /// This period's messages an earlier round planned and could not send yet (sent again this round).
+        public var retrying: [NotificationRecord] = []
     }
 
     /// Reads the store once and builds every message due: one per person, channel and period
     /// that has something new and is not in the ledger yet. Writes nothing.
     public static func plan(store: any Store, request: NotifyRequest) throws(ServiceError) -> Plan {
         let catalogue = try Catalogue.load(store: store)
+        // A dry run sees the store as the round would after withdrawing what it withdraws.
+        let withdrawing = request.dryRun ? Set(try staleMessages(store: store, request: request).map(key)) : []
         let (people, accounts, marks, reminded, latest) = try storeCall { () throws(StoreError) in
-            (try store.people(), try store.accounts(), try store.notificationWatermarks(), try store.reminderMarks(), try store.latestRun())
+            (try store.people(), try store.accounts(), try store.notificationWatermarks(excluding: withdrawing), try store.reminderMarks(),
+             try store.latestRun())
         }
         if people.isEmpty {
             throw .refused("the store has no people to notify", note: "import a people file first: tandem people import --db \(store.location) people.csv",
@@ -288,11 +304,10 @@ public enum NotifyService {
             var anything = false
             for (channel, destination) in channels {
                 let from = request.smtp?.from ?? "tandem@tandem.invalid"
-                let id = MailMessage.messageID(organisation: store.organisation, recipient: r.person.name, channel: channel, period: period, from: from)
                 let probe = NotificationRecord(recipient: r.person.name, channel: channel, period: period, destination: destination, firstEvent: 0,
-                                               lastEvent: 0, subject: "", body: "", messageID: id, plannedAt: 0)
-                if let done = ledger[key(probe)] {
-                    if done.status != .pending { plan.earlier.append(done) }
+                                               lastEvent: 0, subject: "", body: "", messageID: "", plannedAt: 0)
+                if let done = ledger[key(probe)], done.status != .withdrawn, !withdrawing.contains(key(done)) {
+                    if done.status == .pending { plan.retrying.append(done) } else { plan.earlier.append(done) }
                     anything = true
                     continue
                 }
@@ -303,6 +318,8 @@ public enum NotifyService {
                 }
                 if digest.isEmpty { continue }
                 anything = true
+                let id = MailMessage.messageID(organisation: store.organisation, recipient: r.person.name, channel: channel, period: period, from: from,
+                                               destination: destination, events: (after + 1)...max(after + 1, digest.lastEvent))
                 let subject = DigestRender.subject(digest)
                 let body: String
                 do {
@@ -320,7 +337,8 @@ public enum NotifyService {
                 let message = NotificationRecord(recipient: r.person.name, channel: channel, period: period, destination: destination,
                                                  firstEvent: after + 1, lastEvent: digest.lastEvent, subject: subject, body: body, messageID: id,
                                                  plannedAt: Int64(request.at.timeIntervalSince1970))
-                let reminders = (digest.reminders + digest.teamReminders).map {
+                // The reminders the message shows (a section shows at most `sectionLimit`): the rest are given later.
+                let reminders = (digest.reminders.prefix(DigestRender.sectionLimit) + digest.teamReminders.prefix(DigestRender.sectionLimit)).map {
                     ReminderMark(keyResultID: $0.keyResult.id, silentSince: $0.silentSince, recipient: r.person.name, channel: channel)
                 }
                 plan.messages.append((message, reminders, digest))

@@ -26,6 +26,7 @@ public enum PeopleDiagnostic: DiagnosticMessage {
     case controlCharacter(field: String)
     case tooLong(field: String, limit: Int)
     case ownsNothing(String)
+    case sharedWebhook(field: String, people: String)
 
     public var id: String {
         switch self {
@@ -47,11 +48,15 @@ public enum PeopleDiagnostic: DiagnosticMessage {
         case .controlCharacter: "N0113"
         case .tooLong: "N0114"
         case .ownsNothing: "N0201"
+        case .sharedWebhook: "N0202"
         }
     }
 
     public var severity: Severity {
-        if case .ownsNothing = self { return .warning }
+        switch self {
+        case .ownsNothing, .sharedWebhook: return .warning
+        default: break
+        }
         return .error
     }
 
@@ -73,7 +78,8 @@ public enum PeopleDiagnostic: DiagnosticMessage {
         case let .badWebhook(field, found): "'\(field)' must be an https:// webhook URL (http:// only on this machine's loopback), found '\(found)'"
         case .leadWithoutUnits: "a lead must lead units: name them in 'units'"
         case let .controlCharacter(field): "'\(field)' must not hold a line break or another control character"
-        case let .tooLong(field, limit): "'\(field)' must be at most \(limit) characters"
+        case let .tooLong(field, limit): "'\(field)' must be at most \(limit) characters (Unicode scalars)"
+        case let .sharedWebhook(field, people): "the \(field) webhook of \(people) is the same: everyone in that channel reads each of their digests, confidential key results included"
         case let .ownsNothing(name): "'\(name)' owns no key result in the store and leads no unit: a digest will only reach them if their role gives them one"
         }
     }
@@ -125,6 +131,7 @@ public enum PeopleFile {
         var people: [Person] = [], at: [String: Int] = [:], emailAt: [String: Int] = [:]
         var managerCells: [(person: String, cell: CSVTable.Cell)] = []
         var managerOf: [String: String] = [:]
+        var hookOwner: [String: (person: String, offset: Int)] = [:]
         for r in csv.records.indices {
             let recordOffset = csv.recordOffsets[r]
             if csv.records[r].allSatisfy(\.isBlank) { continue }
@@ -146,7 +153,7 @@ public enum PeopleFile {
             guard let nameCell = value("person") else { fail(.emptyValue(field: "person"), nil); continue }
             let name = nameCell.trimmed
             // Names go into mail headers and tables: a bound keeps every header line short.
-            if name.count > 200 { fail(.tooLong(field: "person", limit: 200), nameCell); continue }
+            if name.unicodeScalars.count > 200 { fail(.tooLong(field: "person", limit: 200), nameCell); continue }
             guard let emailCell = value("email") else { fail(.emptyValue(field: "email"), nil); continue }
             let email = emailCell.trimmed.lowercased()
             if !validEmail(email) { fail(.badEmail(emailCell.trimmed), emailCell) }
@@ -197,31 +204,50 @@ public enum PeopleFile {
             if bad { continue }
             people.append(Person(name: name, email: email, manager: value("manager")?.trimmed, units: led, role: role, timeZone: zone,
                                  cadence: cadence, slack: hooks["slack"], teams: hooks["teams"]))
+            for field in ["slack", "teams"] {
+                guard let url = hooks[field], let cell = value(field) else { continue }
+                if let first = hookOwner[url] {
+                    add(.sharedWebhook(field: field, people: "\(first.person) and \(name)"), cell.offset, length: max(1, cell.trimmed.count),
+                        notes: [Diagnostic.Note("first here", at: source.location(ofOffset: first.offset))])
+                } else {
+                    hookOwner[url] = (name, cell.offset)
+                }
+            }
             if let owners, !owners.contains(name), led.isEmpty, role == .member {
                 add(.ownsNothing(name), nameCell.offset, length: max(1, name.count))
             }
         }
         // Managers are people of the file, and the chain above anyone ends.
-        var reachesTop = Set<String>()
+        // Each person is walked once: up the chain until the top, someone already settled, or
+        // someone on this walk (a circle: each of its members is reported at their manager).
+        var managerCell: [String: CSVTable.Cell] = [:]
         for (person, cell) in managerCells {
             if at[cell.trimmed] == nil {
                 add(.unknownManager(cell.trimmed), cell.offset, length: max(1, cell.trimmed.count))
-                continue
+            } else {
+                managerCell[person] = cell
             }
-            // Up the chain until the top, someone known to reach it, or a circle (linear overall:
-            // everyone on a chain that ends is remembered).
-            var path = [person], seen: Set<String> = [person], next = managerOf[person]
-            while let m = next, !reachesTop.contains(m) {
-                path.append(m)
-                if m == person {
-                    add(.managerCycle(path.prefix(12).joined(separator: " → ") + (path.count > 12 ? " → …" : "")), cell.offset,
-                        length: max(1, cell.trimmed.count))
+        }
+        var settled = Set<String>()
+        for (start, _) in managerCells where !settled.contains(start) {
+            var path: [String] = [], onPath: [String: Int] = [:], at: String? = start
+            while let p = at, !settled.contains(p) {
+                if let i = onPath[p] {
+                    let circle = Array(path[i...])
+                    for (n, member) in circle.enumerated() {
+                        guard let cell = managerCell[member] else { continue }
+                        // The circle from this member round to them again (its first 12 names when longer).
+                        let shown = (0..<min(circle.count, 12)).map { circle[(n + $0) % circle.count] }
+                        let words = shown.joined(separator: " → ") + (circle.count > 12 ? " → …" : " → \(member)")
+                        add(.managerCycle(words), cell.offset, length: max(1, cell.trimmed.count))
+                    }
                     break
                 }
-                if !seen.insert(m).inserted { break }  // a circle above, reported at its own people
-                next = managerOf[m]
+                onPath[p] = path.count
+                path.append(p)
+                at = managerCell[p] == nil ? nil : managerOf[p]
             }
-            if next == nil || next.map(reachesTop.contains) == true { reachesTop.formUnion(path) }
+            settled.formUnion(path)
         }
         if csv.records.allSatisfy({ $0.allSatisfy(\.isBlank) }) {
             add(.emptyValue(field: "person"), nil, notes: [Diagnostic.Note("the file has a header and no person")])
@@ -233,7 +259,10 @@ public enum PeopleFile {
     /// more than one address.
     public static func validEmail(_ s: String) -> Bool {
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), s.utf8.count <= 254 else {
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), s.utf8.count <= 254,
+              // Every label of the domain and of a dotted local part has something in it.
+              parts[1].split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ !$0.isEmpty && $0.count <= 63 }),
+              parts[0].split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ !$0.isEmpty }) else {
             return false
         }
         // ASCII only: the mail is sent without SMTPUTF8.

@@ -284,17 +284,18 @@ extension Store {
         }
     }
 
-    /// For each recipient and channel, the last ledger event its messages reported (the next
-    /// digest begins after it).
-    public func notificationWatermarks() throws(StoreError) -> [String: Int64] {
+    /// For each recipient and channel (`recipient U+1F channel`), the last ledger event its
+    /// messages reported (the next digest begins after it). Messages given up or withdrawn report
+    /// nothing (their events go into the next digest), nor do those of `excluding` (keys
+    /// `recipient U+1F channel U+1F period`: a dry run's view of the messages a round would withdraw).
+    public func notificationWatermarks(excluding: Set<String> = []) throws(StoreError) -> [String: Int64] {
         try withRows("read notifications from", writing: false) { rows in
             var marks: [String: Int64] = [:]
-            // Messages given up or withdrawn report nothing: their events go into the next digest.
-            for r in try rows.fetch("""
-                SELECT recipient, channel, MAX(last_event) FROM notification WHERE org = ? AND status IN ('pending', 'sent') GROUP BY recipient, channel
-                """,
-                                    [.text(organisation)], [.text, .text, .integer]) {
-                if case .text(let who) = r[0], case .text(let channel) = r[1], case .integer(let last) = r[2] { marks[who + "\u{1F}" + channel] = last }
+            for r in try rows.fetch("SELECT recipient, channel, period, last_event FROM notification WHERE org = ? AND status IN ('pending', 'sent')",
+                                    [.text(organisation)], [.text, .text, .text, .integer]) {
+                guard case .text(let who) = r[0], case .text(let channel) = r[1], case .text(let period) = r[2], case .integer(let last) = r[3],
+                      !excluding.contains(who + "\u{1F}" + channel + "\u{1F}" + period) else { continue }
+                marks[who + "\u{1F}" + channel] = max(marks[who + "\u{1F}" + channel] ?? 0, last)
             }
             return marks
         }
@@ -317,8 +318,10 @@ extension Store {
     /// an earlier run, or by another process just now).
     public func planNotification(_ n: NotificationRecord, reminders: [ReminderMark]) throws(StoreError) -> Bool {
         try withRows("plan a notification in", writing: true) { rows in
-            let existing = try rows.fetch("SELECT status FROM notification WHERE org = ? AND recipient = ? AND channel = ? AND period = ?",
-                                          [.text(organisation), .text(n.recipient), .text(n.channel.rawValue), .text(n.period)], [.text])
+            let key: [ContentValue] = [.text(organisation), .text(n.recipient), .text(n.channel.rawValue), .text(n.period)]
+            // A withdrawn message of the period (an old address) makes way for this one.
+            _ = try rows.run("DELETE FROM notification WHERE org = ? AND recipient = ? AND channel = ? AND period = ? AND status = 'withdrawn'", key)
+            let existing = try rows.fetch("SELECT status FROM notification WHERE org = ? AND recipient = ? AND channel = ? AND period = ?", key, [.text])
             if !existing.isEmpty { return false }
             _ = try rows.run("INSERT INTO notification (org, \(Self.notificationColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 .text(organisation), .text(n.recipient), .text(n.channel.rawValue), .text(n.period), .text(n.destination), .integer(n.firstEvent),

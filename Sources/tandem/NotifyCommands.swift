@@ -219,7 +219,7 @@ struct Notify: AsyncParsableCommand {
 
     func printTable(_ o: NotifyOutcome, email: Bool) {
         let verb = dryRun ? "would send" : "sent"
-        let sent = o.lines.filter { $0.result == .sent || $0.result == .wouldSend }.count
+        let sent = o.lines.filter { $0.result == .sent || $0.result == .wouldSend || $0.result == .wouldRetry }.count
         print("notify: the alert ledger up to \(o.asOf)\(dryRun ? " (dry run: nothing written or sent)" : ""):")
         let shown = o.lines.filter { $0.result != .alreadySent }
         if !shown.isEmpty {
@@ -236,14 +236,16 @@ struct Notify: AsyncParsableCommand {
         if held > 0 { summary += "; \(held) held by another round" }
         let earlier = o.lines.count - shown.count
         if earlier > 0 { summary += "; \(earlier) sent earlier this period" }
-        if o.withdrawn > 0 { summary += "; \(o.withdrawn) unsent from an earlier period withdrawn (their news are in these)" }
+        if o.withdrawn > 0 {
+            summary += "; \(o.withdrawn) unsent message\(o.withdrawn == 1 ? "" : "s") of a past period or to an old address withdrawn (their news go into the next digests)"
+        }
         if !o.quiet.isEmpty { summary += "; nothing new for \(o.quiet.count) \(o.quiet.count == 1 ? "person" : "people")" }
         print(summary)
         if !o.unreachable.isEmpty {
             print("no channel for \(o.unreachable.count) (\(o.unreachable.prefix(5).joined(separator: ", "))\(o.unreachable.count > 5 ? ", …" : "")): \(email ? "" : "no --smtp given, and ")no Slack or Teams webhook in the people file".terminalSafe)
         }
         if show {
-            for l in o.lines where l.result == .sent || l.result == .wouldSend {
+            for l in o.lines where l.result == .sent || l.result == .wouldSend || l.result == .wouldRetry {
                 guard let m = l.message else { continue }
                 print("")
                 print("── \(l.person) · \(l.channel.rawValue) · \(l.period) · \(m.subject)".terminalSafe)

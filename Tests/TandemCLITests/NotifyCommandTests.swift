@@ -129,6 +129,18 @@ struct NotifyCommandTests {
         return path
     }
 
+    /// A new store of the sample with its people (three with webhooks to the sinks), and the sinks.
+    func sampleWithSinks() throws -> (dir: URL, sinks: NotifySinks, db: String) {
+        let dir = try temporaryDirectory()
+        let sinks = try NotifySinks(folder: dir.appendingPathComponent("sink"))
+        let db = dir.appendingPathComponent("t.db").path
+        #expect(try CLI.run(["import", "--db", db] + sample).status == 0)
+        let people = try CLI.run(["people", "import", "--db", db, try peopleFile(dir, hooks: sinks.hookURL)])
+        #expect(people.status == 0, "\(people.stderr)")
+        #expect(people.stdout.contains("imported 112 people"), "\(people.stdout)")
+        return (dir, sinks, db)
+    }
+
     func notify(_ db: String, _ sinks: NotifySinks, at: String, _ extra: [String] = [], password: String = NotifySinks.password) throws -> CLI.Output {
         try CLI.run(["notify", "--db", db, "--at", at, "--smtp", "smtp://\(NotifySinks.user)@127.0.0.1:\(sinks.smtpPort)", "--from", "tandem@xinghai.cn",
                      "--smtp-ca", "Tests/TandemCLITests/Fixtures/notify/sink-cert.pem", "--silent-days", "21", "--format", "json"] + extra,
@@ -179,15 +191,8 @@ struct NotifyCommandTests {
 
     @Test func aWeekOfDigestsReachesEveryoneOnceAndNobodyReadsAnotherSKPI() throws {
         try requireSinks()
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let sinks = try NotifySinks(folder: dir.appendingPathComponent("sink"))
-        defer { sinks.stop() }
-        let db = dir.appendingPathComponent("t.db").path
-        #expect(try CLI.run(["import", "--db", db] + sample).status == 0)
-        let people = try CLI.run(["people", "import", "--db", db, try peopleFile(dir, hooks: sinks.hookURL)])
-        #expect(people.status == 0, "\(people.stderr)")
-        #expect(people.stdout.contains("imported 112 people"), "\(people.stdout)")
+        let (dir, sinks, db) = try sampleWithSinks()
+        defer { sinks.stop(); try? FileManager.default.removeItem(at: dir) }
         // Nothing to say before a run.
         let early = try notify(db, sinks, at: "2026-10-15T09:00:00+08:00")
         #expect(early.status == 1 && early.stderr.contains("no run yet"))
@@ -251,13 +256,8 @@ struct NotifyCommandTests {
 
     @Test func failuresAndAKilledRoundStillDeliverEachMessageOnce() throws {
         try requireSinks()
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let sinks = try NotifySinks(folder: dir.appendingPathComponent("sink"))
-        defer { sinks.stop() }
-        let db = dir.appendingPathComponent("t.db").path
-        #expect(try CLI.run(["import", "--db", db] + sample).status == 0)
-        #expect(try CLI.run(["people", "import", "--db", db, try peopleFile(dir, hooks: sinks.hookURL)]).status == 0)
+        let (dir, sinks, db) = try sampleWithSinks()
+        defer { sinks.stop(); try? FileManager.default.removeItem(at: dir) }
         #expect(try CLI.run(["run", "--db", db, "--as-of", "2026-10-14"]).status == 0)
 
         // A wrong password, and a webhook receiver refusing the next post: the round says why and exits 1.

@@ -53,19 +53,8 @@ final class World: Sendable {
         self.scratch = scratch
         let store = try scratch.open(.create)
         let day = Day(iso: "2026-10-14")!
-        let units = [OrgUnit(id: "co", name: "星海"), OrgUnit(id: "sales", name: "销售部", parentID: "co"),
-                     OrgUnit(id: "sales.east", name: "华东大区", parentID: "sales"), OrgUnit(id: "rd", name: "研发中心", parentID: "co"),
-                     OrgUnit(id: "rd.app", name: "应用组", parentID: "rd")]
-        let cycle = Cycle(start: Day(iso: "2026-10-01")!, end: Day(iso: "2026-12-31")!)
-        var table = KeyResultTable(keyResults: [], index: [:], locations: [])
-        for k in Self.keyResults {
-            table.index[k.id] = table.keyResults.count
-            table.keyResults.append(KeyResult(id: k.id, objectiveID: "O-\(k.unit)", unitID: k.unit, title: "目标 \(k.id)", kind: k.kind,
-                                              startValue: 0, targetValue: 100, cycle: cycle, owner: k.owner))
-            table.locations.append(SourceLocation(file: "t", line: 0, column: 0))
-        }
-        _ = try store.importDataset(Dataset(organisation: Organisation(units: units), keyResults: table,
-                                            checkIns: CheckInLog(checkIns: [], ranges: Array(repeating: 0..<0, count: table.keyResults.count))), files: ["world"])
+        let units = SmallOrganisation.units
+        _ = try store.importDataset(SmallOrganisation.dataset(Self.keyResults), files: ["world"])
         let observations = Self.keyResults.map { k in
             Observation(keyResultID: k.id, unitID: k.unit, owner: k.owner, title: "目标 \(k.id)", pSuccess: 0.2, progress: 0.1, elapsed: 0.3,
                         severity: .warning, rules: ["可能落空"], reasons: "P(success) 0.20")

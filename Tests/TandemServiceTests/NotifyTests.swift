@@ -38,19 +38,7 @@ final class NotifyWorld: Sendable {
     init(_ backend: Backend, people: String = NotifyWorld.peopleFile) throws {
         scratch = try backend.scratch()
         store = try scratch.open(.create)
-        let units = [OrgUnit(id: "co", name: "星海"), OrgUnit(id: "sales", name: "销售部", parentID: "co"),
-                     OrgUnit(id: "sales.east", name: "华东大区", parentID: "sales"), OrgUnit(id: "rd", name: "研发中心", parentID: "co"),
-                     OrgUnit(id: "rd.app", name: "应用组", parentID: "rd")]
-        let cycle = Cycle(start: Day(iso: "2026-10-01")!, end: Day(iso: "2026-12-31")!)
-        var table = KeyResultTable(keyResults: [], index: [:], locations: [])
-        for k in Self.keyResults {
-            table.index[k.id] = table.keyResults.count
-            table.keyResults.append(KeyResult(id: k.id, objectiveID: "O-\(k.unit)", unitID: k.unit, title: "目标 \(k.id)", kind: k.kind,
-                                              startValue: 0, targetValue: 100, cycle: cycle, owner: k.owner))
-            table.locations.append(SourceLocation(file: "t", line: 0, column: 0))
-        }
-        _ = try store.importDataset(Dataset(organisation: Organisation(units: units), keyResults: table,
-                                            checkIns: CheckInLog(checkIns: [], ranges: Array(repeating: 0..<0, count: table.keyResults.count))), files: ["world"])
+        _ = try store.importDataset(SmallOrganisation.dataset(Self.keyResults), files: ["world"])
         let file = scratch.folder.map { $0.appendingPathComponent("people.csv") }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("people-\(UUID().uuidString).csv")
         try people.write(to: file, atomically: true, encoding: .utf8)
@@ -417,6 +405,42 @@ struct NotifyTests {
         #expect(try world.store.notifications().filter { $0.status == .withdrawn }.count == 6)
     }
 
+    @Test(arguments: Backend.allCases)
+    func aNewAddressInThePeriodGetsItsOwnMessage(_ backend: Backend) async throws {
+        let world = try NotifyWorld(backend)
+        defer { world.close() }
+        try world.run("2026-10-14", NotifyWorld.firstWeek)
+        let receiver = Receiver()
+        await receiver.failNext(6)
+        _ = await NotifyService.run(store: world.store, request: request("2026-10-15T02:00:00Z"), transport: receiver)
+        // A dry run now: the six would go again.
+        let dry = await NotifyService.run(store: world.store, request: request("2026-10-15T03:00:00Z", dryRun: true), transport: receiver)
+        #expect(dry.lines.filter { $0.result == .wouldRetry }.count == 6)
+        // 张伟's address changes within the period: his old message is withdrawn, a new one goes to the new address.
+        let file = world.scratch.folder.map { $0.appendingPathComponent("people3.csv") }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("people3-\(UUID().uuidString).csv")
+        try NotifyWorld.peopleFile.replacingOccurrences(of: "zhang@x.cn", with: "zhang.wei@x.cn").write(to: file, atomically: true, encoding: .utf8)
+        _ = try PeopleService.importFile(file.path, store: world.store, actor: "test")
+        let again = await NotifyService.run(store: world.store, request: request("2026-10-15T04:00:00Z"), transport: receiver)
+        #expect(again.withdrawn == 1)
+        #expect(again.lines.filter { $0.result == .sent }.count == 6)
+        let zhang = await receiver.messages(to: "张伟")
+        #expect(zhang.count == 1 && zhang.first?.destination == "zhang.wei@x.cn")
+        let old = await receiver.attempts.first { $0.recipient == "张伟" }
+        #expect(old?.destination == "zhang@x.cn" && old?.messageID != zhang.first?.messageID)
+        #expect(text(try #require(zhang.first)).contains("E-KPI"))
+    }
+
+    @Test func aMailServerDownIsToldFromARefusedMessage() {
+        #expect(SMTPClient.isChannelDown(code: 7, response: 0))        // cannot connect
+        #expect(SMTPClient.isChannelDown(code: 67, response: 535))     // sign-in refused
+        #expect(SMTPClient.isChannelDown(code: 8, response: 421))      // busy, closing
+        #expect(SMTPClient.isChannelDown(code: 56, response: 0))       // closed before a word
+        #expect(SMTPClient.isChannelDown(code: 28, response: 0))       // no answer at all
+        #expect(!SMTPClient.isChannelDown(code: 28, response: 250))    // one recipient hangs: the message's
+        #expect(!SMTPClient.isChannelDown(code: 55, response: 550))    // a recipient refused
+    }
+
     @Test func slackAndTeamsPayloadsAreTheirOwnFormats() throws {
         let person = Person(name: "张伟", email: "zhang@x.cn", manager: nil, units: [], role: .member, timeZone: "UTC", cadence: .weekly)
         let digest = Digest(person: person, role: .member, period: "2026-W42", asOf: Day(iso: "2026-10-14")!, own: [], led: [], company: nil,
@@ -522,10 +546,21 @@ struct PeopleFileTests {
         #expect(lines.contains { $0.hasPrefix("people.csv:3:4: N0102") })
         #expect(!lines.contains { $0.contains("N0108") }, "Asia/Kolkata and Etc/UTC are time zones")
         #expect(lines.contains { $0.hasPrefix("people.csv:5:") && $0.contains("N0112") })
-        // A chain of 20,000 managers is read in one pass.
-        var chain = "person,email,manager\n"
-        for n in 0..<20_000 { chain += "p\(n),p\(n)@x.cn,\(n == 0 ? "" : "p\(n - 1)")\n" }
+        // A chain of 20,000 managers, and a circle of 20,000, are each read in one pass.
+        var chain = "person,email,manager\n", circle = "person,email,manager\n"
+        for n in 0..<20_000 {
+            chain += "p\(n),p\(n)@x.cn,\(n == 0 ? "" : "p\(n - 1)")\n"
+            circle += "p\(n),p\(n)@x.cn,p\((n + 19_999) % 20_000)\n"
+        }
         #expect(read(chain, units: nil).value?.count == 20_000)
+        #expect(read(circle, units: nil).diagnostics.filter { $0.id == "N0106" }.count == 20_000)
+        // Empty labels, a name of combining marks, one webhook for two people.
+        let d = read("person,email,manager,slack\nq,q@b..cn,,\n\("e" + String(repeating: "\u{301}", count: 300)),e@x.cn,,\n"
+                     + "a,a@x.cn,,https://hooks.slack.com/services/T/B/x\nb,b@x.cn,,https://hooks.slack.com/services/T/B/x\n")
+        let dl = rendered(d)
+        #expect(dl.contains { $0.hasPrefix("people.csv:2:3: N0102") }, "\(dl)")
+        #expect(dl.contains { $0.hasPrefix("people.csv:3:1: N0114") })
+        #expect(dl.contains { $0.hasPrefix("people.csv:5:11: N0202 the slack webhook of a and b is the same") }, "\(dl)")
     }
 
     @Test func unknownManagerAndColumns() {

@@ -99,17 +99,21 @@ public struct ReportSection: Sendable {
 /// HTML helpers: escaping and the one self-contained page every report uses (inline CSS, no
 /// script, no network).
 public enum HTML {
+    /// Text for HTML (content or a quoted attribute): `&`, `<`, `>`, `"` and `'` escaped; text
+    /// without any of them comes back as it is, uncopied (the dashboard escapes every cell of
+    /// every page through here).
     public static func escape(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return s }
         var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for ch in s {
-            switch ch {
+        out.reserveCapacity(s.utf8.count + 16)
+        for c in s.unicodeScalars {
+            switch c {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            default: out.append(ch)
+            default: out.unicodeScalars.append(c)
             }
         }
         return out
