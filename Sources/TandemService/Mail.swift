@@ -172,7 +172,7 @@ public struct LiveDigestTransport: DigestTransport {
             guard let url = PeopleFile.webhookURL(m.destination) else { return DeliveryFailure("not a webhook URL: \(m.destination)") }
             let key = m.messageID.trimmingCharacters(in: CharacterSet(charactersIn: "<>"))
             let ok = await webhook.post(Data(m.body.utf8), to: url, headers: ["Content-Type": "application/json", "Idempotency-Key": key])
-            return ok ? nil : DeliveryFailure("the webhook did not answer 2xx")
+            return ok ? nil : DeliveryFailure("the webhook did not take it (no answer, or not 2xx)")
         }
     }
 }

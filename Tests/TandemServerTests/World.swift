@@ -28,14 +28,7 @@ final class World: Sendable {
     static let password = "correct horse battery"
 
     /// Key results: id → (unit, kind, owner).
-    static let keyResults: [(id: String, unit: String, kind: KeyResultKind, owner: String)] = [
-        ("E-OKR", "sales.east", .committed, "张伟"),      // public
-        ("E-KPI", "sales.east", .kpi, "张伟"),            // confidential, 张伟's own
-        ("S-KPI", "sales", .kpi, "王芳"),                 // confidential, above sales.east
-        ("A-OKR", "rd.app", .aspirational, "李娜"),       // public
-        ("A-COM", "rd.app", .committed, "李娜"),          // confidential: rd.app is managed by KPI
-        ("R-KPI", "rd", .kpi, "赵强"),                    // confidential, unrelated to sales
-    ]
+    static let keyResults = SmallOrganisation.keyResults
 
     /// Accounts: email → (role, units, person).
     static let accounts: [(email: String, role: Role, units: [String], person: String?)] = [

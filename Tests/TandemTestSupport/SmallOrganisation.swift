@@ -11,6 +11,16 @@ public enum SmallOrganisation {
                                OrgUnit(id: "sales.east", name: "华东大区", parentID: "sales"), OrgUnit(id: "rd", name: "研发中心", parentID: "co"),
                                OrgUnit(id: "rd.app", name: "应用组", parentID: "rd")]
 
+    /// Key results: id → (unit, kind, owner).
+    public static let keyResults: [(id: String, unit: String, kind: KeyResultKind, owner: String)] = [
+        ("E-OKR", "sales.east", .committed, "张伟"),      // public
+        ("E-KPI", "sales.east", .kpi, "张伟"),            // confidential, 张伟's own
+        ("S-KPI", "sales", .kpi, "王芳"),                 // confidential, above sales.east
+        ("A-OKR", "rd.app", .aspirational, "李娜"),       // public
+        ("A-COM", "rd.app", .committed, "李娜"),          // confidential: rd.app is managed by KPI
+        ("R-KPI", "rd", .kpi, "赵强"),                    // confidential, unrelated to sales
+    ]
+
     /// The units and these key results (titled `目标 <id>`, 0 → 100 over 2026-Q4), no check-in.
     public static func dataset(_ keyResults: [(id: String, unit: String, kind: KeyResultKind, owner: String)]) -> Dataset {
         let cycle = Cycle(start: Day(iso: "2026-10-01")!, end: Day(iso: "2026-12-31")!)
