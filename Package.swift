@@ -107,6 +107,8 @@ let package = Package(
         .testTarget(name: "TandemServiceTests", dependencies: ["TandemService", "TandemStore", "TandemCore", "TandemEngine", "TandemTestSupport"]),
         .testTarget(name: "TandemServerTests", dependencies: ["TandemServer", "TandemService", "TandemStore", "TandemCore", "TandemTestSupport",
                                                          .product(name: "Logging", package: "swift-log"),
+                                                         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                         .product(name: "NIOCore", package: "swift-nio"),
                                                          .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "TandemForecastTests", dependencies: ["TandemForecast", "TandemCore", "TandemGenerator", "TandemNumerics",
                                                         .product(name: "PropertyBased", package: "swift-property-based")]),
