@@ -58,9 +58,11 @@ enum WhatIfPages {
             }
             let store = state.store, by = viewer.account.email, address = context.remoteAddress
             try await serviceCall { () throws(ServiceError) in
-                try storeCall { () throws(StoreError) in try store.saveScenario(name: name, text: text, by: by, at: AccountService.now()) }
-                try AccountService.audit(store: store, AuditEntry(at: AccountService.now(), actor: by, action: "scenario-upload", target: name,
-                                                                  detail: "\(text.utf8.count) bytes", address: address))
+                let now = AccountService.now()
+                try storeCall { () throws(StoreError) in
+                    try store.saveScenario(name: name, text: text, by: by, at: now,
+                                           audit: AuditEntry(at: now, actor: by, action: "scenario-upload", target: name, detail: "\(text.utf8.count) bytes", address: address))
+                }
             }
             return Response.redirect(to: "/whatif?scenario=" + Views.percentEncoded(name), type: .normal)
         }

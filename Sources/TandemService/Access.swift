@@ -222,20 +222,17 @@ public enum AccessService {
     public static func acknowledge(store: any Store, catalogue: Catalogue, viewer: Viewer, alert id: Int64, note: String,
                                    address: String?) throws(ServiceError) -> Alert {
         try mayAct(store: store, catalogue: catalogue, viewer: viewer, alert: id)
-        let done = try LedgerService.acknowledge(store: store, alert: id, note: note, day: nil)
-        try AccountService.audit(store: store, AuditEntry(at: AccountService.now(), actor: viewer.account.email, action: "ack",
-                                                          target: "alert \(id)", detail: note, address: address))
-        return done.alert
+        let audit = AuditEntry(at: AccountService.now(), actor: viewer.account.email, action: "ack", target: "alert \(id)", detail: note, address: address)
+        return try LedgerService.acknowledge(store: store, alert: id, note: note, day: nil, audit: audit).alert
     }
 
     /// Snoozes an alert until a day, as the viewer (the same rights as acknowledging). Audited.
     public static func snooze(store: any Store, catalogue: Catalogue, viewer: Viewer, alert id: Int64, until: Day, note: String,
                               address: String?) throws(ServiceError) -> Alert {
         try mayAct(store: store, catalogue: catalogue, viewer: viewer, alert: id)
-        let done = try LedgerService.snooze(store: store, alert: id, until: until, note: note, day: nil)
-        try AccountService.audit(store: store, AuditEntry(at: AccountService.now(), actor: viewer.account.email, action: "snooze",
-                                                          target: "alert \(id)", detail: "until \(until)" + (note.isEmpty ? "" : ": \(note)"), address: address))
-        return done.alert
+        let audit = AuditEntry(at: AccountService.now(), actor: viewer.account.email, action: "snooze", target: "alert \(id)",
+                               detail: "until \(until)" + (note.isEmpty ? "" : ": \(note)"), address: address)
+        return try LedgerService.snooze(store: store, alert: id, until: until, note: note, day: nil, audit: audit).alert
     }
 
     static func mayAct(store: any Store, catalogue: Catalogue, viewer: Viewer, alert id: Int64) throws(ServiceError) {
@@ -277,10 +274,14 @@ extension AccessService {
             throw .invalidInput(InputProblems(diagnostics: checked.diagnostics, sources: [source], consequence: "nothing imported"))
         }
         let dataset = Dataset(organisation: nil, keyResults: KeyResultTable(keyResults: [], index: [:], locations: []), checkIns: checked.value)
-        let summary = try storeCall { () throws(StoreError) in try store.importDataset(dataset, files: [source.path]) }
+        let actor = viewer.account.email
+        let summary = try storeCall { () throws(StoreError) in
+            try store.importDataset(dataset, files: [source.path]) { summary in
+                AuditEntry(at: AccountService.now(), actor: actor, action: "checkins", target: source.path,
+                           detail: "check-ins +\(summary.checkInsAdded) ~\(summary.checkInsChanged)", address: address)
+            }
+        }
         let counts = try storeCall { () throws(StoreError) in try store.counts() }
-        try? store.appendAudit(AuditEntry(at: AccountService.now(), actor: viewer.account.email, action: "checkins", target: source.path,
-                                          detail: "check-ins +\(summary.checkInsAdded) ~\(summary.checkInsChanged)", address: address))
         return ImportOutcome(summary: summary, counts: counts, warnings: checked.diagnostics, sources: [source])
     }
 }
@@ -309,8 +310,10 @@ extension AccessService {
 
 extension LedgerService {
     /// Snoozes a live alert until `until`, dated `day` or, by default, the latest run.
-    public static func snooze(store: any Store, alert id: Int64, until: Day, note: String, day: Day?) throws(ServiceError) -> Acknowledgement {
-        try record(store: store, alert: id, day: day, operation: "snooze an alert in") { (basis, day) throws(ServiceError) in
+    /// Its audit line, when given, is written in the same transaction.
+    public static func snooze(store: any Store, alert id: Int64, until: Day, note: String, day: Day?,
+                              audit: AuditEntry? = nil) throws(ServiceError) -> Acknowledgement {
+        try record(store: store, alert: id, day: day, operation: "snooze an alert in", audit: audit) { (basis, day) throws(ServiceError) in
             do {
                 return try Ledger.snooze(basis.alert, until: until, note: note, day: day, latestRun: basis.latestRun, lastEventDay: basis.lastEventDay)
             } catch {

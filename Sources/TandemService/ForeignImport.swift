@@ -65,10 +65,13 @@ extension StoreService {
         let store = try open(location, access: .create, organisation: organisation)
         defer { try? store.close() }
         let files = request.files + (request.mapping.map { [$0] } ?? [])
-        let summary = try storeCall { () throws(StoreError) in try store.importDataset(dataset, files: files) }
+        let format = request.format.rawValue
+        let summary = try storeCall { () throws(StoreError) in
+            try store.importDataset(dataset, files: files) { summary in
+                AuditEntry(at: AccountService.now(), actor: actor, action: "import", target: "\(format): " + files.joined(separator: ", "), detail: summary.auditDetail)
+            }
+        }
         let counts = try storeCall { () throws(StoreError) in try store.counts() }
-        try? store.appendAudit(AuditEntry(at: AccountService.now(), actor: actor, action: "import", target: "\(request.format.rawValue): " + files.joined(separator: ", "),
-                                          detail: "units +\(summary.unitsAdded) ~\(summary.unitsChanged), key results +\(summary.keyResultsAdded) ~\(summary.keyResultsChanged), check-ins +\(summary.checkInsAdded) ~\(summary.checkInsChanged)"))
         return ForeignImportOutcome(imported: ImportOutcome(summary: summary, counts: counts, warnings: checked, sources: sources),
                                     report: draft.report, newUnits: lowered.newUnits, matchedUnits: lowered.matchedUnits,
                                     keyResults: dataset.keyResults.keyResults.count, checkIns: dataset.checkIns.checkIns.count)

@@ -37,9 +37,11 @@ public enum LedgerService {
     /// How often an acknowledgement is decided again when the store changed meanwhile.
     static let attempts = 10
 
-    /// Acknowledges a live alert with a note, dated `day` or, by default, the latest run.
-    public static func acknowledge(store: any Store, alert id: Int64, note: String, day: Day?) throws(ServiceError) -> Acknowledgement {
-        try record(store: store, alert: id, day: day, operation: "acknowledge an alert in") { (basis, day) throws(ServiceError) in
+    /// Acknowledges a live alert with a note, dated `day` or, by default, the latest run; with
+    /// its audit line, when given, written in the same transaction.
+    public static func acknowledge(store: any Store, alert id: Int64, note: String, day: Day?,
+                                   audit: AuditEntry? = nil) throws(ServiceError) -> Acknowledgement {
+        try record(store: store, alert: id, day: day, operation: "acknowledge an alert in", audit: audit) { (basis, day) throws(ServiceError) in
             do {
                 return try Ledger.acknowledge(basis.alert, note: note, day: day, latestRun: basis.latestRun, lastEventDay: basis.lastEventDay)
             } catch {
@@ -51,7 +53,7 @@ public enum LedgerService {
     /// Records a person's change of an alert (an acknowledgement, a snooze), decided by `decide`
     /// on what the store holds, dated `day` or the latest run; decided again when a run or
     /// another change came in between.
-    static func record(store: any Store, alert id: Int64, day: Day?, operation: String,
+    static func record(store: any Store, alert id: Int64, day: Day?, operation: String, audit: AuditEntry?,
                        decide: (AcknowledgementBasis, Day) throws(ServiceError) -> AlertTransition) throws(ServiceError) -> Acknowledgement {
         for attempt in 1...attempts {
             let basis = try storeCall { () throws(StoreError) in try store.acknowledgementBasis(alert: id) }
@@ -60,7 +62,7 @@ public enum LedgerService {
             }
             let transition = try decide(basis, day)
             do {
-                return Acknowledgement(alert: try store.recordAcknowledgement(transition, day: day, generation: basis.generation), day: day)
+                return Acknowledgement(alert: try store.recordAcknowledgement(transition, day: day, generation: basis.generation, audit: audit), day: day)
             } catch where error.changedSinceRead {
                 // A run or another acknowledgement in between: decided again on what is there now.
                 Backoff.pause(attempt)

@@ -83,11 +83,13 @@ public enum StoreService {
                                         consequence: "nothing imported")
         let store = try open(location, access: .create, organisation: organisation)
         defer { try? store.close() }
-        let summary = try storeCall { () throws(StoreError) in try store.importDataset(loaded.dataset, files: request.files) }
+        // The audit log's line lands with the import or not at all.
+        let summary = try storeCall { () throws(StoreError) in
+            try store.importDataset(loaded.dataset, files: request.files) { summary in
+                AuditEntry(at: AccountService.now(), actor: actor, action: "import", target: request.files.joined(separator: ", "), detail: summary.auditDetail)
+            }
+        }
         let counts = try storeCall { () throws(StoreError) in try store.counts() }
-        // The audit log's line (after the import: a failed import changes nothing, the log included).
-        try? store.appendAudit(AuditEntry(at: AccountService.now(), actor: actor, action: "import", target: request.files.joined(separator: ", "),
-                                          detail: "units +\(summary.unitsAdded) ~\(summary.unitsChanged), key results +\(summary.keyResultsAdded) ~\(summary.keyResultsChanged), check-ins +\(summary.checkInsAdded) ~\(summary.checkInsChanged)"))
         return ImportOutcome(summary: summary, counts: counts, warnings: loaded.diagnostics, sources: loaded.sources)
     }
 
@@ -195,4 +197,11 @@ public struct CopyOutcome: Sendable, Codable {
     public var rows: Int
     public var counts: StoreCounts
     public var digest: String
+}
+
+extension ImportSummary {
+    /// What an import changed, as its audit line says it: "units +1 ~0, key results +3 ~1, check-ins +40 ~2".
+    var auditDetail: String {
+        "units +\(unitsAdded) ~\(unitsChanged), key results +\(keyResultsAdded) ~\(keyResultsChanged), check-ins +\(checkInsAdded) ~\(checkInsChanged)"
+    }
 }

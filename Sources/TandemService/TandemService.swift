@@ -99,8 +99,8 @@ public struct TandemService: Sendable {
         try await Offload.run { () throws(ServiceError) in try LedgerService.alerts(store: store, filter: filter) }
     }
 
-    public func acknowledge(store: any Store, alert: Int64, note: String, day: Day? = nil) async throws(ServiceError) -> Acknowledgement {
-        try await Offload.run { () throws(ServiceError) in try LedgerService.acknowledge(store: store, alert: alert, note: note, day: day) }
+    public func acknowledge(store: any Store, alert: Int64, note: String, day: Day? = nil, audit: AuditEntry? = nil) async throws(ServiceError) -> Acknowledgement {
+        try await Offload.run { () throws(ServiceError) in try LedgerService.acknowledge(store: store, alert: alert, note: note, day: day, audit: audit) }
     }
 
     public func feed(store: any Store, after: Int64 = 0) async throws(ServiceError) -> [LedgerEvent] {

@@ -182,9 +182,7 @@ extension Store {
     }
 
     private func audit(_ rows: StoreRows, _ e: AuditEntry) throws {
-        _ = try rows.run("INSERT INTO audit_log (org, at, actor, action, target, detail, address) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         [.text(organisation), .integer(e.at), .text(e.actor), .text(e.action), .text(e.target), .text(e.detail),
-                          e.address.map(ContentValue.text) ?? .null])
+        try rows.appendAudit(e, organisation: organisation)
     }
 
     /// Every account, by email.
@@ -331,11 +329,14 @@ extension Store {
     }
 
     /// Saves a what-if scenario file's text under a name (replacing one of that name).
-    public func saveScenario(name: String, text: String, by: String, at: Int64) throws(StoreError) {
+    /// Saves a scenario under its name (replacing one of that name), with its audit line (nil:
+    /// none) in the same transaction.
+    public func saveScenario(name: String, text: String, by: String, at: Int64, audit: AuditEntry? = nil) throws(StoreError) {
         try withRows("save a scenario in", writing: true) { rows in
             _ = try rows.run("DELETE FROM scenario WHERE org = ? AND name = ?", [.text(organisation), .text(name)])
             _ = try rows.run("INSERT INTO scenario (org, name, text, saved_by, saved_at) VALUES (?, ?, ?, ?, ?)",
                              [.text(organisation), .text(name), .text(text), .text(by), .integer(at)])
+            if let audit { try self.audit(rows, audit) }
         }
     }
 
@@ -373,5 +374,14 @@ extension Store {
                 return AuditEntry(id: id, at: at, actor: actor, action: action, target: target, detail: detail, address: row[6].textValue)
             }
         }
+    }
+}
+
+extension StoreRows {
+    /// Writes an audit line in the transaction these rows belong to (both backends alike).
+    func appendAudit(_ e: AuditEntry, organisation: String) throws {
+        _ = try run("INSERT INTO audit_log (org, at, actor, action, target, detail, address) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [.text(organisation), .integer(e.at), .text(e.actor), .text(e.action), .text(e.target), .text(e.detail),
+                     e.address.map(ContentValue.text) ?? .null])
     }
 }

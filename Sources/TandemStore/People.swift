@@ -204,9 +204,7 @@ extension Store {
                     p.slack.map(ContentValue.text) ?? .null, p.teams.map(ContentValue.text) ?? .null, .integer(Int64(n)),
                 ])
             }
-            _ = try rows.run("INSERT INTO audit_log (org, at, actor, action, target, detail, address) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             [.text(organisation), .integer(entry.at), .text(entry.actor), .text(entry.action), .text(entry.target),
-                              .text(entry.detail), entry.address.map(ContentValue.text) ?? .null])
+            try rows.appendAudit(entry, organisation: organisation)
             let added = people.filter { old[$0.name] == nil }.count
             let changed = people.filter { p in old[p.name].map { $0 != p } ?? false }.count
             return (added, changed, before.filter { !new.contains($0.name) }.count)

@@ -24,7 +24,11 @@ public protocol Store: AnyObject, Sendable {
     /// Imports a checked dataset, all or nothing: rows are added, or updated where their content
     /// differs; nothing is deleted. A dataset may hold the organisation, the key results, the
     /// check-ins, or any of them.
-    func importDataset(_ dataset: Dataset, files: [String]) throws(StoreError) -> ImportSummary
+    ///
+    /// - Parameter audit: the audit log's line for the import, made from what it changed and
+    ///   written in the import's own transaction: the import and its line land together or not
+    ///   at all. Nil: no line.
+    func importDataset(_ dataset: Dataset, files: [String], audit: ((ImportSummary) -> AuditEntry)?) throws(StoreError) -> ImportSummary
     /// The whole dataset: organisation, key results, check-ins.
     func loadDataset() throws(StoreError) -> Dataset
     func counts() throws(StoreError) -> StoreCounts
@@ -72,8 +76,9 @@ public protocol Store: AnyObject, Sendable {
     func inbox(_ query: InboxQuery) throws(StoreError) -> InboxPage
     /// What an acknowledgement of `alert` is decided from, read at one moment.
     func acknowledgementBasis(alert: Int64) throws(StoreError) -> AcknowledgementBasis
-    /// Persists an acknowledgement the ledger decided.
-    func recordAcknowledgement(_ transition: AlertTransition, day: Day, generation: Int64) throws(StoreError) -> Alert
+    /// Persists an acknowledgement (or snooze) the ledger decided, with its audit line (nil: none)
+    /// in the same transaction.
+    func recordAcknowledgement(_ transition: AlertTransition, day: Day, generation: Int64, audit: AuditEntry?) throws(StoreError) -> Alert
     /// Ledger events after an event id, oldest first.
     func events(after: Int64) throws(StoreError) -> [LedgerEvent]
 
@@ -92,6 +97,14 @@ public protocol Store: AnyObject, Sendable {
 }
 
 extension Store {
+    /// Imports a checked dataset with no audit line.
+    public func importDataset(_ dataset: Dataset, files: [String]) throws(StoreError) -> ImportSummary {
+        try importDataset(dataset, files: files, audit: nil)
+    }
+    /// Persists an acknowledgement with no audit line.
+    public func recordAcknowledgement(_ transition: AlertTransition, day: Day, generation: Int64) throws(StoreError) -> Alert {
+        try recordAcknowledgement(transition, day: day, generation: generation, audit: nil)
+    }
     public func alerts() throws(StoreError) -> [Alert] { try alerts(AlertFilter()) }
     public func events() throws(StoreError) -> [LedgerEvent] { try events(after: 0) }
     public func undoLatestRun() throws(StoreError) -> UndoneRun { try undoLatestRun(day: nil) }

@@ -269,11 +269,11 @@ struct Snooze: AsyncParsableCommand {
 
     func run() async throws {
         let store = try await openStore(db, .readWrite, orgKey)
+        let audit = AuditEntry(at: AccountService.now(), actor: commandLineActor, action: "snooze", target: "alert \(alert)",
+                               detail: "until \(until)" + (note.isEmpty ? "" : ": \(note)"))
         let done = try await call { () throws(ServiceError) in
-            try LedgerService.snooze(store: store, alert: alert, until: until, note: note, day: asOf)
+            try LedgerService.snooze(store: store, alert: alert, until: until, note: note, day: asOf, audit: audit)
         }
-        try? AccountService.audit(store: store, AuditEntry(at: AccountService.now(), actor: commandLineActor, action: "snooze",
-                                                          target: "alert \(alert)", detail: "until \(until)" + (note.isEmpty ? "" : ": \(note)")))
         print("alert #\(done.alert.id) (\(done.alert.keyResultID)) snoozed until \(until), dated \(done.day)".terminalSafe)
     }
 }

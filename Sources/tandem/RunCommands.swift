@@ -199,9 +199,8 @@ struct Ack: AsyncParsableCommand {
     func run() async throws {
         let day = asOf
         let store = try await openStore(db, .readWrite, orgKey)
-        let ack = try await call { () async throws(ServiceError) in try await service.acknowledge(store: store, alert: alert, note: note, day: day) }
-        try? AccountService.audit(store: store, AuditEntry(at: AccountService.now(), actor: commandLineActor, action: "ack",
-                                                          target: "alert \(ack.alert.id)", detail: note))
+        let audit = AuditEntry(at: AccountService.now(), actor: commandLineActor, action: "ack", target: "alert \(alert)", detail: note)
+        let ack = try await call { () async throws(ServiceError) in try await service.acknowledge(store: store, alert: alert, note: note, day: day, audit: audit) }
         print("alert #\(ack.alert.id) (\(ack.alert.keyResultID), \(ack.alert.severity.rawValue)) acknowledged on \(ack.day): \(note)".terminalSafe)
     }
 }

@@ -148,6 +148,62 @@ struct AccountTests {
         #expect(try store.content().rows["alert"]?.contains { $0.last == .null } == true)
     }
 
+    /// An import's, an acknowledgement's and a snooze's audit lines are written in their own
+    /// transactions: when the line cannot be written, the change does not land either.
+    @Test(arguments: Backend.allCases) func anAuditLineLandsWithItsChangeOrNeither(_ backend: Backend) throws {
+        let (store, scratch) = try makeStore(backend)
+        defer { try? store.close(); scratch.remove() }
+        let day = Day(iso: "2026-10-07")!
+        try record(store, day, [observe("KR-1", .warning, p: 0.4), observe("KR-2", .warning, p: 0.3)])
+        let cycle = Cycle(start: Day(iso: "2026-10-01")!, end: Day(iso: "2026-12-31")!)
+        func dataset(_ id: String) -> Dataset {
+            let k = KeyResult(id: id, objectiveID: "O-1", unitID: "rd", title: "新 \(id)", kind: .committed, startValue: 0, targetValue: 5, cycle: cycle)
+            return Dataset(organisation: nil, keyResults: KeyResultTable(keyResults: [k], index: [id: 0], locations: [SourceLocation(file: "t", line: 2, column: 1)]),
+                           checkIns: CheckInLog(checkIns: [], ranges: [0..<0]))
+        }
+        let summary = try store.importDataset(dataset("KR-4"), files: ["krs.csv"]) { s in
+            AuditEntry(at: 1_700_000_200, actor: "cli", action: "import", target: "krs.csv", detail: "key results +\(s.keyResultsAdded)")
+        }
+        #expect(summary.keyResultsAdded == 1)
+        #expect(try store.auditLog(limit: 1).first.map { [$0.action, $0.detail] } == ["import", "key results +1"])
+        let ids = try store.alerts().map(\.id)
+        let basis = try store.acknowledgementBasis(alert: ids[0])
+        let ack = try Ledger.acknowledge(basis.alert, note: "在处理", day: day, latestRun: basis.latestRun, lastEventDay: basis.lastEventDay)
+        _ = try store.recordAcknowledgement(ack, day: day, generation: basis.generation, audit: entry("ack", "alert \(ids[0])"))
+        #expect(try store.auditLog(limit: 1).first?.target == "alert \(ids[0])")
+
+        // From here on the database refuses every audit line (a full disk would, or a quota).
+        try store.withRows("test", writing: true) { rows in
+            switch backend {
+            case .sqlite:
+                _ = try rows.run("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is full'); END", [])
+            case .postgres:
+                _ = try rows.run("CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the audit log is full'; END $$", [])
+                _ = try rows.run("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()", [])
+            }
+        }
+        let (counts, events, log) = (try store.counts(), try store.events().count, try store.auditLog(limit: 100))
+        #expect(throws: StoreError.self) {
+            try store.importDataset(dataset("KR-5"), files: ["more.csv"]) { _ in self.entry("import", "more.csv") }
+        }
+        let second = try store.acknowledgementBasis(alert: ids[1])
+        let again = try Ledger.acknowledge(second.alert, note: "x", day: day, latestRun: second.latestRun, lastEventDay: second.lastEventDay)
+        #expect(throws: StoreError.self) {
+            try store.recordAcknowledgement(again, day: day, generation: second.generation, audit: self.entry("ack", "alert \(ids[1])"))
+        }
+        let snooze = try Ledger.snooze(second.alert, until: day.advanced(by: 7), note: "", day: day, latestRun: second.latestRun, lastEventDay: second.lastEventDay)
+        #expect(throws: StoreError.self) {
+            try store.recordAcknowledgement(snooze, day: day, generation: second.generation, audit: self.entry("snooze", "alert \(ids[1])"))
+        }
+        // Nothing landed: no key result, no event, the alert as it was, the log as it was.
+        #expect(try store.counts() == counts)
+        #expect(try store.events().count == events)
+        #expect(try store.alert(id: ids[1]) == second.alert)
+        #expect(try store.auditLog(limit: 100) == log)
+        // The same changes without a line land (the refusal was the audit log's alone).
+        #expect(try store.importDataset(dataset("KR-5"), files: ["more.csv"]).keyResultsAdded == 1)
+    }
+
     /// Several statuses read along their own indexes and merged: every alert once, in order,
     /// whatever the page size, with more alerts per status than one batch holds.
     @Test(arguments: Backend.allCases) func pagesOverSeveralStatusesMergeInOrder(_ backend: Backend) throws {

@@ -10,7 +10,7 @@ extension PostgresStore {
     /// Imports a checked dataset in one transaction, with the rules of
     /// ``SQLiteStore/importDataset(_:files:)``: rows are inserted or, when their content differs,
     /// updated; identical rows are left alone. Rows go in arrays (`unnest`), a batch per statement.
-    public func importDataset(_ dataset: Dataset, files: [String]) throws(StoreError) -> ImportSummary {
+    public func importDataset(_ dataset: Dataset, files: [String], audit: ((ImportSummary) -> AuditEntry)?) throws(StoreError) -> ImportSummary {
         if let where_ = dataset.textWithNUL() {
             throw StoreError(location: location, operation: "import into", message: "\(where_) has a text with a NUL character, which a store cannot keep; nothing was imported")
         }
@@ -130,6 +130,7 @@ extension PostgresStore {
                             \(summary.keyResultsAdded + summary.keyResultsChanged), \(summary.checkInsAdded), \(summary.checkInsChanged))
                     """)
             }
+            if let audit { try Self.rows(s).appendAudit(audit(summary), organisation: org) }
             return summary
         }
     }

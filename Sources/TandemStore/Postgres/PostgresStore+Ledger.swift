@@ -292,7 +292,7 @@ extension PostgresStore {
         }
     }
 
-    public func recordAcknowledgement(_ t: AlertTransition, day: Day, generation: Int64) throws(StoreError) -> Alert {
+    public func recordAcknowledgement(_ t: AlertTransition, day: Day, generation: Int64, audit: AuditEntry?) throws(StoreError) -> Alert {
         let operation = "acknowledge an alert in"
         return try write(operation) { s in
             if try Self.generation(s, org: org) != generation {
@@ -300,6 +300,7 @@ extension PostgresStore {
             }
             try Self.advanceGeneration(s, org: org)
             _ = try Self.persist(s, [t], org: org, day: day, keepUndo: false)
+            if let audit { try Self.rows(s).appendAudit(audit, organisation: org) }
             guard let row = try s.query(PostgresQuery(unsafeSQL: "SELECT \(Self.alertColumns) FROM alert WHERE org = $1 AND id = $2",
                                                       binds: try Self.binds(org, t.after.id))).first else {
                 throw SQLiteStore.damaged("alert \(t.after.id) is gone")

@@ -10,7 +10,7 @@ extension SQLiteStore {
     /// longer sets in the new file is removed from it (the unit then inherits it).
     ///
     /// - Parameter files: the paths imported, recorded with the import.
-    public func importDataset(_ dataset: Dataset, files: [String]) throws(StoreError) -> ImportSummary {
+    public func importDataset(_ dataset: Dataset, files: [String], audit: ((ImportSummary) -> AuditEntry)?) throws(StoreError) -> ImportSummary {
         if let where_ = dataset.textWithNUL() {
             throw StoreError(location: path, operation: "import into", message: "\(where_) has a text with a NUL character, which a store cannot keep; nothing was imported")
         }
@@ -96,6 +96,7 @@ extension SQLiteStore {
                         """, arguments: [org, files.joined(separator: "\n"), summary.unitsAdded + summary.unitsChanged,
                                          summary.keyResultsAdded + summary.keyResultsChanged, summary.checkInsAdded, summary.checkInsChanged])
                 }
+                if let audit { try Self.rows(db).appendAudit(audit(summary), organisation: org) }
                 return summary
         }
     }

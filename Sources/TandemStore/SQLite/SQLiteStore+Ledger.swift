@@ -203,7 +203,7 @@ extension SQLiteStore {
         }
     }
 
-    public func recordAcknowledgement(_ t: AlertTransition, day: Day, generation: Int64) throws(StoreError) -> Alert {
+    public func recordAcknowledgement(_ t: AlertTransition, day: Day, generation: Int64, audit: AuditEntry?) throws(StoreError) -> Alert {
         let operation = "acknowledge an alert in"
         return try write(operation) { db in
             if try Self.generation(db, org: org) != generation {
@@ -211,6 +211,7 @@ extension SQLiteStore {
             }
             try Self.advanceGeneration(db, org: org)
             let (id, _) = try Self.persist(db, t, org: org, day: day)
+            if let audit { try Self.rows(db).appendAudit(audit, organisation: org) }
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE org = ? AND id = ?", arguments: [org, id]) else {
                 throw Self.damaged("alert \(id) is gone")
             }
