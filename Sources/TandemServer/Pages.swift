@@ -49,7 +49,31 @@ enum Pages {
         return next
     }
 
+    /// Whether a request was sent by another site's page. A sign-in has no session, so no CSRF
+    /// token, yet another site's form must not sign a visitor into an account of its choosing
+    /// (login CSRF: what they then type would land in that account). Browsers say where a request
+    /// comes from in `Sec-Fetch-Site`; older ones only in `Origin`, compared with the host the
+    /// request was sent to. A request that says neither (curl, a script) is no browser's and is
+    /// let through.
+    static func sentFromAnotherSite(_ request: Request) -> Bool {
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!] {
+            return site != "same-origin" && site != "none"
+        }
+        guard let origin = request.headers[.origin] else { return false }
+        guard let schemeEnd = origin.range(of: "://"), let authority = request.head.authority else { return true }
+        func hostAndPort(_ s: Substring, scheme: Substring) -> String {
+            let lower = s.lowercased()
+            let defaultPort = scheme == "https" ? ":443" : ":80"
+            return lower.hasSuffix(defaultPort) ? String(lower.dropLast(defaultPort.count)) : lower
+        }
+        let scheme = origin[..<schemeEnd.lowerBound].lowercased()
+        return hostAndPort(origin[schemeEnd.upperBound...], scheme: Substring(scheme)) != hostAndPort(Substring(authority), scheme: Substring(scheme))
+    }
+
     static func signIn(_ request: Request, _ context: TandemContext, _ state: ServerState) async throws -> Response {
+        if sentFromAnotherSite(request) {
+            throw Problem(.forbidden, "This sign-in was sent from another site's page. Open Tandem's own sign-in page and sign in there.")
+        }
         let form = try await Form.read(request, context)
         let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         let password = form["password"] ?? ""

@@ -11,6 +11,7 @@ Usage: journeys.py BASE_URL SHOTS_DIR HR_EMAIL LEAD_EMAIL PASSWORD UNIT LEAD_UNI
 4. Strategy opens the organisation overview (heat map), a unit's decision with its reasons, the
    policy page, uploads SCENARIO_FILE and sees the what-if report, then uploads a broken file and
    sees its located errors on the page.
+5. Another site's page submits a sign-in form to Tandem (login CSRF): refused, no session.
 
 Prints one line per step; exits 1 at the first failed check (with a screenshot of the page).
 """
@@ -131,6 +132,22 @@ with sync_playwright() as p:
     check(page, details.count() == 1 and "broken-scenario" not in page.url and ":" in details.inner_text(),
           "a broken scenario file shows its located errors on the page", "strategy-whatif-broken")
     page.screenshot(path=os.path.join(shots, "4-strategy-whatif-broken.png"), full_page=False)
+    context.close()
+
+    # 5. Another site's page submits a sign-in form to Tandem: nobody is signed in.
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    evil = "http://evil.example/"
+    form = (f'<form method="post" action="{base}/signin"><input name="email" value="{hr}">'
+            f'<input name="password" value="{password}"><button type="submit">go</button></form>')
+    page.route(evil, lambda route: route.fulfill(status=200, content_type="text/html", body=form))
+    page.goto(evil)
+    with page.expect_navigation():
+        page.click("button")
+    signed_in = any(c["name"] == "tandem_session" and c["value"] for c in context.cookies())
+    check(page, "another site" in page.content() and not signed_in, "a sign-in form on another site's page signs nobody in", "crosssite-signin")
+    page.goto(base + "/inbox")
+    check(page, "/signin" in page.url, "and the inbox still asks to sign in", "crosssite-signin-inbox")
     context.close()
     browser.close()
 print("all journeys passed")

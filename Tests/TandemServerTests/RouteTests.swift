@@ -76,6 +76,38 @@ struct RouteTests {
         #expect(log.contains { $0.action == "sign-in-limited" })
     }
 
+    /// Another site's page cannot sign a visitor in (into an account of its choosing): a browser
+    /// says where the form came from, and a sign-in from elsewhere gets no session.
+    @Test func aSignInFromAnotherSitesPageIsRefused() async throws {
+        let world = try World(.sqlite)
+        defer { world.close() }
+        try await world.app.test(.router) { client in
+            func signIn(_ extra: HTTPFields) async throws -> TestResponse {
+                var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+                headers.append(contentsOf: extra)
+                return try await client.execute(uri: "/signin", method: .post, headers: headers,
+                                                body: ByteBuffer(string: "email=hr@x.cn&password=\(World.password)&next=/inbox"))
+            }
+            let fetchSite = HTTPField.Name("Sec-Fetch-Site")!
+            // Refused: another site, a sibling subdomain, an opaque origin, another port or scheme's host.
+            for extra: HTTPFields in [[fetchSite: "cross-site"], [fetchSite: "same-site"],
+                                      [.origin: "https://evil.example"], [.origin: "null"], [.origin: "http://localhost:8081"],
+                                      [.origin: "http://localhost.evil.example"], [fetchSite: "cross-site", .origin: "http://localhost"]] {
+                let r = try await signIn(extra)
+                #expect(r.status == .forbidden, "\(extra)")
+                #expect(r.headers[.setCookie] == nil, "\(extra)")
+                #expect(String(buffer: r.body).contains("another site"), "\(extra)")
+            }
+            // Let through: Tandem's own page (said either way), a typed address, and clients that are no browser.
+            for extra: HTTPFields in [[fetchSite: "same-origin"], [fetchSite: "none"], [.origin: "http://localhost"],
+                                      [.origin: "HTTP://LOCALHOST:80"], [:]] {
+                let r = try await signIn(extra)
+                #expect(r.status == .seeOther, "\(extra)")
+                #expect(r.headers[.setCookie]?.hasPrefix("tandem_session=") == true, "\(extra)")
+            }
+        }
+    }
+
     @Test func theInboxFiltersSortsPagesAndAcknowledgingMovesAnAlertOut() async throws {
         let world = try World(.sqlite)
         defer { world.close() }
