@@ -14,6 +14,7 @@ public enum TandemServer {
     public static func router(state: ServerState) -> Router<TandemContext> {
         let router = Router(context: TandemContext.self, options: .autoGenerateHeadEndpoints)
         // Order matters: a middleware applies to the routes added after it.
+        router.add(middleware: ClientAddress(proxies: state.configuration.trustedProxies))
         router.add(middleware: RequestLog())
         router.add(middleware: SecurityHeaders())
         router.add(middleware: ErrorAnswers())

@@ -10,8 +10,11 @@ import TandemStore
 /// A request's context: who is asking (from the session cookie or a bearer token) and from where.
 public struct TandemContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The client's address (nil in in-process tests).
-    public let remoteAddress: String?
+    /// The client's address (nil in in-process tests): the peer's, or behind a trusted proxy the
+    /// one it forwards (``ClientAddress``).
+    public internal(set) var remoteAddress: String?
+    /// The address of the peer of the connection (a proxy, or the client itself).
+    public let peerAddress: String?
     /// The signed-in account with what it may see; nil before sign-in.
     var viewer: Viewer?
     var catalogue: Catalogue?
@@ -20,7 +23,8 @@ public struct TandemContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress?.ipAddress
+        peerAddress = source.channel.remoteAddress?.ipAddress
+        remoteAddress = peerAddress
     }
 
     public var maxUploadSize: Int { 1 << 20 }

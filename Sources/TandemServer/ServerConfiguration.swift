@@ -16,9 +16,11 @@ public struct ServerConfiguration: Sendable {
     public var signInWindow: Int64
     /// The largest upload (a what-if scenario, check-ins), in bytes.
     public var uploadLimit: Int
+    /// The proxies whose `X-Forwarded-For` names the client (none: the peer is the client).
+    public var trustedProxies: TrustedProxies
 
     public init(store: String, organisation: String? = nil, host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false,
-                signInAttempts: Int = 5, signInWindow: Int64 = 15 * 60, uploadLimit: Int = 1 << 20) {
+                signInAttempts: Int = 5, signInWindow: Int64 = 15 * 60, uploadLimit: Int = 1 << 20, trustedProxies: TrustedProxies = .none) {
         self.store = store
         self.organisation = organisation
         self.host = host
@@ -27,5 +29,6 @@ public struct ServerConfiguration: Sendable {
         self.signInAttempts = signInAttempts
         self.signInWindow = signInWindow
         self.uploadLimit = uploadLimit
+        self.trustedProxies = trustedProxies
     }
 }

@@ -3,8 +3,6 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import NIOCore
-import ServiceLifecycle
 import Testing
 import TandemCore
 @testable import TandemEngine
@@ -293,42 +291,85 @@ struct RouteTests {
         }
     }
 
-    /// The application `tandem serve` runs, on a port of loopback the system chooses. Not
-    /// HummingbirdTesting's `.live`: its client gives up after 20 s without a byte, and with the
-    /// whole suite on two cores the server's first answer has taken longer than that.
     @Test func aLiveServerStartsOnLoopbackAndAnswersHealth() async throws {
         let world = try World(.sqlite)
         defer { world.close() }
-        var configuration = world.state.configuration
-        configuration.port = 0
-        let state = ServerState(configuration: configuration, store: world.state.store)
-        var logger = Logger(label: "tandem.test")
-        logger.logLevel = .warning
-        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
-        let app = TandemServer.application(state: state, logger: logger) { channel in
-            listening.yield(channel.localAddress?.port ?? -1)
-            listening.finish()
+        try await world.live { client in
+            let r = try await client.get("/healthz")
+            #expect(r.status == .ok)
+            #expect(r.body.map { String(buffer: $0) } == "ok\n")
+            #expect(r.headers[.contentType] == "text/plain; charset=utf-8")
         }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
-            #expect(port > 0)
-            let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(600)))
-            client.connect()
-            do {
-                let r = try await client.get("/healthz")
-                #expect(r.status == .ok)
-                #expect(r.body.map { String(buffer: $0) } == "ok\n")
-                #expect(r.headers[.contentType] == "text/plain; charset=utf-8")
-            } catch {
-                Issue.record(error)
+    }
+
+    /// Behind a proxy every request comes from the proxy's address: without `--trusted-proxy`, one
+    /// guesser would lock everyone out. With it, the address the proxy forwards is the client's,
+    /// for the limits and the audit log, and what a client writes into the header itself is not.
+    @Test func behindATrustedProxyTheForwardedAddressIsTheClients() async throws {
+        let world = try World(.sqlite)
+        defer { world.close() }
+        func signIn(_ client: TestClient, _ email: String, _ password: String, forwardedFor: String?) async throws -> TestClient.Response {
+            var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            if let forwardedFor { headers[HTTPField.Name("X-Forwarded-For")!] = forwardedFor }
+            return try await client.post("/signin", headers: headers, body: ByteBuffer(string: "email=\(email)&password=\(password)"))
+        }
+        let proxies = try TrustedProxies(["127.0.0.0/8", "::1"])
+        try await world.live({ $0.trustedProxies = proxies }) { (client: TestClient) async throws in
+            // 20 failures from one address behind the proxy (the address limit)…
+            for i in 1...20 {
+                #expect(try await signIn(client, "spray\(i)@x.cn", "guess-guess-\(i)", forwardedFor: "203.0.113.7").status == .unauthorized)
             }
-            try await client.shutdown()
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+            #expect(try await signIn(client, "hr@x.cn", World.password, forwardedFor: "203.0.113.7").status == .tooManyRequests)
+            // …and a client that writes another address in front of its own is still itself.
+            #expect(try await signIn(client, "hr@x.cn", World.password, forwardedFor: "198.51.100.9, 203.0.113.7").status == .tooManyRequests)
+            // Everyone else behind the same proxy signs in.
+            #expect(try await signIn(client, "hr@x.cn", World.password, forwardedFor: "198.51.100.9").status == .seeOther)
+            #expect(try await signIn(client, "li@x.cn", World.password, forwardedFor: "2001:db8::5, 127.0.0.2").status == .seeOther)
         }
+        let log = try world.state.store.auditLog(limit: 100)
+        #expect(log.filter { $0.action == "sign-in-failed" }.allSatisfy { $0.address == "203.0.113.7" })
+        #expect(log.first { $0.action == "sign-in" && $0.target == "hr@x.cn" }?.address == "198.51.100.9")
+        #expect(log.first { $0.action == "sign-in" && $0.target == "li@x.cn" }?.address == "2001:db8::5")
+        // Without --trusted-proxy the header is anyone's to write, and ignored.
+        try await world.live { (client: TestClient) async throws in
+            #expect(try await signIn(client, "zhang@x.cn", World.password, forwardedFor: "198.51.100.77").status == .seeOther)
+        }
+        #expect(try world.state.store.auditLog(limit: 1).first?.address == "127.0.0.1")
+    }
+}
+
+@Suite("Trusted proxies: the ranges and the walk along X-Forwarded-For")
+struct TrustedProxyTests {
+    @Test func rangesAreParsedAndMatched() throws {
+        let proxies = try TrustedProxies(["10.0.0.0/8", "192.168.1.7", "fd00::/8", "::1"])
+        #expect(proxies.contains("10.200.3.4") && proxies.contains("192.168.1.7") && proxies.contains("fd12::1") && proxies.contains("::1"))
+        #expect(!proxies.contains("11.0.0.1") && !proxies.contains("192.168.1.8") && !proxies.contains("fe80::1") && !proxies.contains("::2"))
+        // A dual-stack socket reports an IPv4 client as ::ffff:a.b.c.d: the same address.
+        #expect(proxies.contains("::ffff:10.1.2.3"))
+        #expect(!proxies.contains("not an address") && !proxies.contains(""))
+        #expect(try TrustedProxies(["0.0.0.0/0"]).contains("203.0.113.1"))
+        #expect(try TrustedProxies(["172.16.0.0/12"]).contains("172.31.255.255") && !(try TrustedProxies(["172.16.0.0/12"]).contains("172.32.0.0")))
+        for (bad, expected) in [("10.0.0.0/33", "prefix length of 0 to 32"), ("::/129", "0 to 128"), ("proxy.example", "an IP address"),
+                                ("10.0.0.0/", "prefix length"), ("10.0.0.0/８", "prefix length"), ("10.0.0.0/-1", "prefix length"), ("", "an IP address")] {
+            #expect { try TrustedProxies([bad]) } throws: { ($0 as? TrustedProxyError)?.description.contains(expected) == true }
+        }
+    }
+
+    @Test func theClientIsTheNearestAddressNotAProxy() throws {
+        let proxies = try TrustedProxies(["10.0.0.0/8", "127.0.0.1"])
+        // No proxy in front: the peer, whatever the header says.
+        #expect(TrustedProxies.none.client(peer: "203.0.113.1", forwardedFor: ["198.51.100.1"]) == "203.0.113.1")
+        #expect(proxies.client(peer: "203.0.113.1", forwardedFor: ["198.51.100.1"]) == "203.0.113.1")
+        // From a proxy: the rightmost address that is not one.
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: ["198.51.100.1"]) == "198.51.100.1")
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: ["1.1.1.1, 198.51.100.1, 10.0.0.5"]) == "198.51.100.1")
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: ["1.1.1.1", "198.51.100.1,10.0.0.5"]) == "198.51.100.1")
+        // What a client wrote on the left is never reached; garbage stops the walk at the last proxy.
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: ["<script>, 10.0.0.5"]) == "10.0.0.5")
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: ["unknown"]) == "127.0.0.1")
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: []) == "127.0.0.1")
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: ["10.0.0.9, 10.0.0.5"]) == "10.0.0.9")
+        #expect(proxies.client(peer: nil, forwardedFor: ["198.51.100.1"]) == nil)
     }
 }
 

@@ -3,6 +3,8 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import HummingbirdTesting
+import NIOCore
+import ServiceLifecycle
 import Testing
 import TandemCore
 @testable import TandemEngine
@@ -80,6 +82,41 @@ final class World: Sendable {
         var logger = Logger(label: "tandem.test")
         logger.logLevel = .warning
         return Application(router: TandemServer.router(state: state), logger: logger)
+    }
+}
+
+extension World {
+    /// Serves the application `tandem serve` runs over this world's store, on a port of loopback
+    /// the system chooses, for as long as `body` runs; `configure` changes its configuration.
+    /// Not HummingbirdTesting's `.live`: its client gives up after 20 s without a byte, and with
+    /// the whole suite on two cores the server's first answer has taken longer than that.
+    func live(_ configure: (inout ServerConfiguration) throws -> Void = { _ in }, _ body: (TestClient) async throws -> Void) async throws {
+        var configuration = state.configuration
+        configuration.port = 0
+        try configure(&configuration)
+        let state = ServerState(configuration: configuration, store: state.store)
+        var logger = Logger(label: "tandem.test")
+        logger.logLevel = .warning
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        let app = TandemServer.application(state: state, logger: logger) { channel in
+            listening.yield(channel.localAddress?.port ?? -1)
+            listening.finish()
+        }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            #expect(port > 0)
+            let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(600)))
+            client.connect()
+            var failure: (any Error)?
+            do { try await body(client) } catch { failure = error }
+            try await client.shutdown()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            if let failure { throw failure }
+        }
     }
 }
 
