@@ -305,7 +305,7 @@ struct NotifyTests {
         async let a = NotifyService.run(store: world.store, request: request("2026-10-15T02:00:00Z"), transport: receiver)
         async let b = NotifyService.run(store: world.store, request: request("2026-10-15T02:00:00Z"), transport: receiver)
         let (ra, rb) = await (a, b)
-        #expect(ra.error == nil && rb.error == nil)
+        #expect(ra.error == nil && rb.error == nil, "\(String(describing: ra.error)) \(String(describing: rb.error))")
         #expect(await receiver.attempts.count == 6, "each message sent by one round only")
         #expect(ra.lines.filter { $0.result == .sent }.count + rb.lines.filter { $0.result == .sent }.count == 6)
     }

@@ -204,6 +204,37 @@ struct AccountTests {
         #expect(try store.importDataset(dataset("KR-5"), files: ["more.csv"]).keyResultsAdded == 1)
     }
 
+    /// Bookkeeping writers at once (rounds of `tandem notify`, sign-ups, in several processes
+    /// and on a server's several connections): a check and the write it decides are never split
+    /// by another writer's. One plans the message, one adds the account; the rest are told, and
+    /// no one meets a bare unique-key violation.
+    @Test(arguments: Backend.allCases) func bookkeepingWritersAtOnceNeverSplitACheckFromItsWrite(_ backend: Backend) throws {
+        let scratch = try backend.scratch()
+        defer { scratch.remove() }
+        let stores = try (0..<4).map { _ in try scratch.open() }
+        defer { for s in stores { try? s.close() } }
+        for round in 0..<5 {
+            let message = NotificationRecord(recipient: "张伟", channel: .email, period: "2026-10-\(15 + round)", destination: "zw@x.cn", firstEvent: 1,
+                                             lastEvent: 2, subject: "摘要", body: "…", messageID: "<m\(round)@tandem>", plannedAt: 1_700_000_000)
+            let planned = Failures(), failed = Failures(), added = Failures()
+            DispatchQueue.concurrentPerform(iterations: 16) { i in
+                let store = stores[i % stores.count]
+                do {
+                    if try store.planNotification(message, reminders: []) { planned.add("\(i)") }
+                } catch { failed.add("plan: \(error)") }
+                do {
+                    try store.saveAccount(account("new\(round)@x.cn"), replacing: false, audit: entry("account-add", "new\(round)@x.cn"))
+                    added.add("\(i)")
+                } catch let e as StoreError where e.message.contains("exists already") {
+                } catch { failed.add("add: \(error)") }
+            }
+            #expect(planned.list.count == 1 && added.list.count == 1, "round \(round)")
+            #expect(failed.list.isEmpty, "\(failed.list)")
+        }
+        #expect(try stores[0].notifications(pendingOnly: false).count == 5)
+        #expect(try stores[0].auditLog(limit: 100).filter { $0.action == "account-add" }.count == 5)
+    }
+
     /// Several statuses read along their own indexes and merged: every alert once, in order,
     /// whatever the page size, with more alerts per status than one batch holds.
     @Test(arguments: Backend.allCases) func pagesOverSeveralStatusesMergeInOrder(_ backend: Backend) throws {

@@ -136,6 +136,52 @@ struct PostgresStoreTests {
         #expect(try late.alerts().count == 1)
     }
 
+    /// A server's requests read and write side by side on a pool of connections: one long
+    /// transaction does not hold up another; at most ``PostgresStore/connections`` are opened,
+    /// and one more caller waits for one to come back.
+    @Test func transactionsAtOnceRunOnSeveralConnectionsUpToTheLimit() throws {
+        let scratch = try Backend.postgres.scratch()
+        defer { scratch.remove() }
+        let store = try makeStoreAt(scratch)
+        defer { try? store.close() }
+        let limit = PostgresStore.connections
+        // `limit` transactions held open at once, each until the gate opens.
+        let gate = DispatchSemaphore(value: 0), inside = DispatchSemaphore(value: 0), done = DispatchGroup()
+        let failures = Failures()
+        for _ in 0..<limit {
+            DispatchQueue.global().async(group: done) {
+                do {
+                    try store.withRows("hold", writing: false) { rows in
+                        _ = try rows.fetch("SELECT 1", [], [.integer])
+                        inside.signal()
+                        gate.wait()
+                    }
+                } catch { failures.add("\(error)") }
+            }
+        }
+        // All of them are inside their transactions together: none waited for another.
+        let deadline = DispatchTime.now() + 120
+        for _ in 0..<limit { #expect(inside.wait(timeout: deadline) == .success) }
+        let admin = try PostgresSession.connect(try PostgresAddress(scratch.location))
+        defer { admin.close() }
+        let connections = try admin.scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", as: Int.self)
+        #expect(connections == limit)
+        // One more waits for a connection to come back, and then runs.
+        let extra = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            _ = try? store.counts()
+            extra.signal()
+        }
+        #expect(extra.wait(timeout: .now() + 1) == .timedOut)
+        for _ in 0..<limit { gate.signal() }
+        #expect(extra.wait(timeout: .now() + 120) == .success)
+        #expect(done.wait(timeout: .now() + 120) == .success)
+        #expect(failures.list.isEmpty, "\(failures.list)")
+        // Closed, the store's connections end and its calls fail in words.
+        try store.close()
+        #expect { try store.counts() } throws: { ($0 as? StoreError)?.message.contains("closed") == true }
+    }
+
     @Test func aSessionTheServerEndsMidStatementFailsInWordsAtOnce() throws {
         let scratch = try Backend.postgres.scratch()
         defer { scratch.remove() }

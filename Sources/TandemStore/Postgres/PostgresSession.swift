@@ -232,3 +232,89 @@ public enum PostgresAdmin {
         return components.string ?? url
     }
 }
+
+/// Sessions to one database, each lent for one transaction at a time: transactions from several
+/// threads (the server's requests) run side by side instead of queueing for one connection.
+/// A session is connected only when every other is busy, up to `limit`; beyond that a caller waits
+/// for one to come back. One caller at a time (a command) never uses more than one.
+final class PostgresPool: @unchecked Sendable {
+    let address: PostgresAddress
+    let limit: Int
+    private let condition = NSCondition()
+    private var idle: [PostgresSession]
+    /// Sessions connected and not closed: idle or lent.
+    private var count: Int
+    private var closed = false
+
+    /// A pool holding `first` (already connected, the schema checked through it).
+    init(first: PostgresSession, limit: Int) {
+        address = first.address
+        self.limit = max(1, limit)
+        idle = [first]
+        count = 1
+    }
+
+    /// Runs `body` as one transaction on a session of the pool (``PostgresSession/transaction(_:_:)``).
+    func transaction<T>(_ begin: String, _ body: (PostgresSession) throws -> T) throws -> T {
+        let session = try borrow()
+        defer { giveBack(session) }
+        return try session.transaction(begin, body)
+    }
+
+    private func borrow() throws -> PostgresSession {
+        condition.lock()
+        while true {
+            if closed {
+                condition.unlock()
+                throw Closed()
+            }
+            if let session = idle.popLast() {
+                condition.unlock()
+                return session
+            }
+            if count < limit {
+                count += 1
+                condition.unlock()
+                do {
+                    return try PostgresSession.connect(address)
+                } catch {
+                    condition.lock()
+                    count -= 1
+                    condition.signal()
+                    condition.unlock()
+                    throw error
+                }
+            }
+            condition.wait()
+        }
+    }
+
+    private func giveBack(_ session: PostgresSession) {
+        condition.lock()
+        if closed {
+            count -= 1
+            condition.unlock()
+            session.close()
+            return
+        }
+        idle.append(session)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Closes the idle sessions now, and each lent one when it comes back; later transactions fail.
+    func close() {
+        condition.lock()
+        closed = true
+        let sessions = idle
+        idle = []
+        count -= sessions.count
+        condition.broadcast()
+        condition.unlock()
+        for session in sessions { session.close() }
+    }
+
+    struct Closed: Error, CustomStringConvertible {
+        var description: String { "the store was closed" }
+    }
+}

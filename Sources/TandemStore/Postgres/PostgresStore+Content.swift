@@ -108,15 +108,22 @@ extension PostgresStore {
 }
 
 extension PostgresStore {
-    /// Accounts' bookkeeping: writes without the organisation's write lock (a sign-in does not
-    /// wait for a weekly run), at READ COMMITTED; reads from one snapshot.
+    /// Accounts' bookkeeping (accounts, sessions, people, the notification ledger): writes
+    /// without the organisation's write lock (a sign-in does not wait for a weekly run), at READ
+    /// COMMITTED, one at a time under a lock of their own, so that a check and the write it
+    /// decides (is this message planned already? does this account exist?) are not split by
+    /// another writer's, as SQLite's single writer ensures; reads from one snapshot.
     public func withRows<T>(_ operation: String, writing: Bool, _ body: (StoreRows) throws -> T) throws(StoreError) -> T {
         guard writing else { return try read(operation) { s in try body(Self.rows(s)) } }
         if readOnly {
             throw StoreError(location: location, operation: operation, message: "the store was opened for reading only", kind: .refused)
         }
         do {
-            return try session.transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { s in try body(Self.rows(s)) }
+            return try sessions.transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { s in
+                try s.execute(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = '\(Self.lockWait)'"))
+                try s.execute("SELECT pg_advisory_xact_lock(hashtextextended('tandem-rows:' || \(org), 0))")
+                return try body(Self.rows(s))
+            }
         } catch {
             throw Self.failure(error, location: location, operation: operation)
         }

@@ -17,8 +17,13 @@ public final class PostgresStore: Store, @unchecked Sendable {
     /// The organisation whose rows this store reads and writes.
     public let org: String
     public var organisation: String { org }
-    let session: PostgresSession
+    /// The connections: one for a command, more for a server's requests at once (``connections``).
+    let sessions: PostgresPool
     let readOnly: Bool
+
+    /// How many connections one store opens at most: enough that a page is not kept waiting
+    /// behind another's export, few enough for a server's `max_connections` (100 by default).
+    public static let connections = 8
 
     /// The address without its password.
     public var location: String { address.redacted }
@@ -35,6 +40,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
         if let organisation, let why = SQLiteStore.invalidKey(organisation) {
             throw StoreError(location: location, operation: "open", message: why, kind: .refused)
         }
+        let session: PostgresSession
         do {
             session = try PostgresSession.connect(address)
         } catch {
@@ -52,10 +58,11 @@ public final class PostgresStore: Store, @unchecked Sendable {
             session.close()
             throw Self.failure(error, location: location, operation: "open")
         }
+        sessions = PostgresPool(first: session, limit: Self.connections)
     }
 
     public func close() throws(StoreError) {
-        session.close()
+        sessions.close()
     }
 
     // MARK: Transactions
@@ -63,7 +70,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
     /// Reads in one transaction, from one snapshot.
     func read<T>(_ operation: String, _ body: (PostgresSession) throws -> T) throws(StoreError) -> T {
         do {
-            return try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+            return try sessions.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
         } catch {
             throw Self.failure(error, location: location, operation: operation)
         }
@@ -75,7 +82,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
             throw StoreError(location: location, operation: operation, message: "the store was opened for reading only", kind: .refused)
         }
         do {
-            return try session.transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { s in
+            return try sessions.transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { s in
                 try s.execute(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = '\(Self.lockWait)'"))
                 try s.execute("SELECT pg_advisory_xact_lock(hashtextextended('tandem-org:' || \(org), 0))")
                 return try body(s)
@@ -221,6 +228,9 @@ public final class PostgresStore: Store, @unchecked Sendable {
     static func failure(_ error: any Error, location: String, operation: String, connecting: Bool = false) -> StoreError {
         if let e = error as? StoreError { return e }
         if let e = error as? SQLiteStore.Damaged {
+            return StoreError(location: location, operation: operation, message: e.description, kind: .failed)
+        }
+        if let e = error as? PostgresPool.Closed {
             return StoreError(location: location, operation: operation, message: e.description, kind: .failed)
         }
         if let e = error as? PostgresSession.Lost {
