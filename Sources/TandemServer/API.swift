@@ -174,8 +174,7 @@ enum API {
             throw Problem(.contentTooLarge, "the body is larger than 64 KiB")
         }
         let note = (body.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard note.count <= 2000 else { throw Problem(.badRequest, "a note is at most 2,000 characters") }
-        if let why = Notes.problem(note) { throw Problem(.badRequest, why) }
+        if let why = AlertNotes.problem(note) { throw Problem(.badRequest, why) }
         let store = state.store, address = context.remoteAddress
         let alert: Alert
         if snooze {

@@ -83,6 +83,9 @@ struct ErrorAnswers: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as Problem {
+            if let cause = error.cause {
+                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(cause)"])
+            }
             return error.response(api: api, context: context)
         } catch let error as HTTPError {
             let problem = Problem(error.status, error.status == .notFound ? "There is nothing here." : (error.body.map(Self.plain) ?? error.status.reasonPhrase))
@@ -110,11 +113,14 @@ struct Problem: Error {
     var message: String
     /// Located problems of an uploaded file, one a line.
     var details: [String] = []
+    /// What the server's log says of a failure the answer only names (nil: nothing to log).
+    var cause: String?
 
-    init(_ status: HTTPResponse.Status, _ message: String, details: [String] = []) {
+    init(_ status: HTTPResponse.Status, _ message: String, details: [String] = [], cause: String? = nil) {
         self.status = status
         self.message = message
         self.details = details
+        self.cause = cause
     }
 
     static let notFound = Problem(.notFound, "There is nothing here.")
@@ -146,7 +152,8 @@ struct Problem: Error {
             case .notFound: self.init(.notFound, "There is nothing here.")
             case .busy, .changedSinceRead: self.init(.serviceUnavailable, "The store is busy; try again in a moment.")
             case .refused: self.init(.conflict, e.message)
-            default: self.init(.internalServerError, "The store could not be read; it is in the server's log.")
+            default:
+                self.init(.internalServerError, "Tandem could not \(e.operation) the store; the cause is in the server's log.", cause: e.description)
             }
         case .forecast(let e): self.init(.unprocessableContent, e.description)
         }

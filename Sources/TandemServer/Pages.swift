@@ -26,7 +26,10 @@ enum Pages {
             if let session = context.session {
                 try context.checkCSRF(form["csrf"])
                 let store = state.store, address = context.remoteAddress
-                try await serviceCall { () throws(ServiceError) in try AccountService.signOut(store: store, session: session, address: address) }
+                let unaudited = try await serviceCall { () throws(ServiceError) in try AccountService.signOut(store: store, session: session, address: address) }
+                if let unaudited {
+                    context.logger.error("signed out without an audit line", metadata: ["account": "\(session.email)", "why": "\(unaudited)"])
+                }
             }
             response.setCookie(Cookie(name: Authentication.cookie, value: "", maxAge: 0, path: "/", secure: state.configuration.secureCookies,
                                       httpOnly: true, sameSite: .lax))
@@ -190,8 +193,7 @@ enum Pages {
         try context.checkCSRF(form["csrf"])
         guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw Problem.notFound }
         let note = (form["note"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard note.count <= 2000 else { throw Problem(.badRequest, "A note is at most 2,000 characters.") }
-        if let why = Notes.problem(note) { throw Problem(.badRequest, why) }
+        if let why = AlertNotes.problem(note) { throw Problem(.badRequest, why) }
         let store = state.store, address = context.remoteAddress
         let notice: String
         if snooze {
@@ -390,19 +392,6 @@ extension Pages {
 
 /// What a person's note may hold: text, tabs and line breaks, no other control character and
 /// no bidirectional override (it would reorder what others read).
-enum Notes {
-    static func problem(_ note: String) -> String? {
-        for s in note.unicodeScalars {
-            if (s.value < 0x20 && s != "\t" && s != "\n" && s != "\r") || s.value == 0x7F || (0x80...0x9F).contains(s.value) {
-                return "A note cannot hold control characters (found U+\(String(s.value, radix: 16, uppercase: true)))."
-            }
-            if (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value) {
-                return "A note cannot hold bidirectional overrides (found U+\(String(s.value, radix: 16, uppercase: true)))."
-            }
-        }
-        return nil
-    }
-}
 
 /// Form bodies and query strings, read as browsers send them (`+` for a space).
 enum Form {

@@ -313,7 +313,8 @@ extension LedgerService {
     /// Its audit line, when given, is written in the same transaction.
     public static func snooze(store: any Store, alert id: Int64, until: Day, note: String, day: Day?,
                               audit: AuditEntry? = nil) throws(ServiceError) -> Acknowledgement {
-        try record(store: store, alert: id, day: day, operation: "snooze an alert in", audit: audit) { (basis, day) throws(ServiceError) in
+        if let why = AlertNotes.problem(note) { throw .invalidRequest(why) }
+        return try record(store: store, alert: id, day: day, operation: "snooze an alert in", audit: audit) { (basis, day) throws(ServiceError) in
             do {
                 return try Ledger.snooze(basis.alert, until: until, note: note, day: day, latestRun: basis.latestRun, lastEventDay: basis.lastEventDay)
             } catch {

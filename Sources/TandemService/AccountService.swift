@@ -226,9 +226,17 @@ public enum AccountService {
         return try storeCall { () throws(StoreError) in try store.session(id: digest(secret), now: now()) }
     }
 
-    public static func signOut(store: any Store, session: WebSession, address: String?) throws(ServiceError) {
-        try storeCall { () throws(StoreError) in
+    /// Ends a session with its audit line. A sign-out is never refused for want of its line
+    /// (keeping a session someone wants ended is the greater harm): when the line cannot be
+    /// written, the session is ended without it, and the failure is returned for the log.
+    @discardableResult
+    public static func signOut(store: any Store, session: WebSession, address: String?) throws(ServiceError) -> StoreError? {
+        do {
             try store.endSession(id: session.id, audit: AuditEntry(at: now(), actor: session.email, action: "sign-out", target: session.email, address: address))
+            return nil
+        } catch let withLine {
+            try storeCall { () throws(StoreError) in try store.endSession(id: session.id, audit: nil) }
+            return withLine
         }
     }
 

@@ -41,7 +41,8 @@ public enum LedgerService {
     /// its audit line, when given, written in the same transaction.
     public static func acknowledge(store: any Store, alert id: Int64, note: String, day: Day?,
                                    audit: AuditEntry? = nil) throws(ServiceError) -> Acknowledgement {
-        try record(store: store, alert: id, day: day, operation: "acknowledge an alert in", audit: audit) { (basis, day) throws(ServiceError) in
+        if let why = AlertNotes.problem(note) { throw .invalidRequest(why) }
+        return try record(store: store, alert: id, day: day, operation: "acknowledge an alert in", audit: audit) { (basis, day) throws(ServiceError) in
             do {
                 return try Ledger.acknowledge(basis.alert, note: note, day: day, latestRun: basis.latestRun, lastEventDay: basis.lastEventDay)
             } catch {
@@ -84,5 +85,26 @@ public enum LedgerService {
 
     public static func undoLatestRun(store: any Store, day: Day?) throws(ServiceError) -> UndoneRun {
         try storeCall { () throws(StoreError) in try store.undoLatestRun(day: day) }
+    }
+}
+
+/// What a note on an alert (an acknowledgement's, a snooze's) may hold, whoever writes it: the
+/// dashboard, the API or the command line.
+public enum AlertNotes {
+    public static let maxCharacters = 2000
+
+    /// Why a note is refused, or nil: at most 2,000 characters; no control characters (but tab and
+    /// line breaks), no bidirectional overrides (they would turn the ledger's text around).
+    public static func problem(_ note: String) -> String? {
+        if note.count > maxCharacters { return "A note is at most 2,000 characters (this one has \(note.count))." }
+        for s in note.unicodeScalars {
+            if (s.value < 0x20 && s != "\t" && s != "\n" && s != "\r") || s.value == 0x7F || (0x80...0x9F).contains(s.value) {
+                return "A note cannot hold control characters (found U+\(String(s.value, radix: 16, uppercase: true)))."
+            }
+            if (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value) {
+                return "A note cannot hold bidirectional overrides (found U+\(String(s.value, radix: 16, uppercase: true)))."
+            }
+        }
+        return nil
     }
 }

@@ -39,12 +39,15 @@ public struct TandemService: Sendable {
         try await Offload.run { () throws(ServiceError) in try StoreService.open(location, access: access, organisation: organisation) }
     }
 
-    public func importFiles(_ request: ImportRequest, into location: String, organisation: String? = nil) async throws(ServiceError) -> ImportOutcome {
-        try await Offload.run { () throws(ServiceError) in try StoreService.importFiles(request, into: location, organisation: organisation) }
+    /// - Parameter actor: who imports, as the audit log names them.
+    public func importFiles(_ request: ImportRequest, into location: String, organisation: String? = nil,
+                            actor: String = "cli") async throws(ServiceError) -> ImportOutcome {
+        try await Offload.run { () throws(ServiceError) in try StoreService.importFiles(request, into: location, organisation: organisation, actor: actor) }
     }
 
-    public func importForeign(_ request: ForeignImportRequest, into location: String, organisation: String? = nil) async throws(ServiceError) -> ForeignImportOutcome {
-        try await Offload.run { () throws(ServiceError) in try StoreService.importForeign(request, into: location, organisation: organisation) }
+    public func importForeign(_ request: ForeignImportRequest, into location: String, organisation: String? = nil,
+                              actor: String = "cli") async throws(ServiceError) -> ForeignImportOutcome {
+        try await Offload.run { () throws(ServiceError) in try StoreService.importForeign(request, into: location, organisation: organisation, actor: actor) }
     }
 
     public func copyStore(from source: String, to target: String, organisation: String? = nil,

@@ -227,8 +227,12 @@ struct Audit: AsyncParsableCommand {
 
     @Option(help: storeHelp) var db: String?
     @Option(name: .customLong("org-key"), help: orgKeyHelp) var orgKey: String?
-    @Option(help: "How many lines.") var limit: Int = 50
+    @Option(help: "How many lines, newest first (1 to 10,000).") var limit: Int = 50
     @Option(help: "table or json.") var format: Format = .table
+
+    func validate() throws {
+        guard (1...10_000).contains(limit) else { throw ValidationError("--limit is 1 to 10,000; found \(limit)") }
+    }
 
     struct Row: Encodable {
         var id: Int64
@@ -249,7 +253,7 @@ struct Audit: AsyncParsableCommand {
         case .table:
             if rows.isEmpty { print("the audit log is empty"); return }
             var table = TextTable(columns: [.init("#", alignRight: true), .init("at (UTC)"), .init("actor"), .init("action"), .init("target"), .init("detail")])
-            for r in rows { table.append([String(r.id), r.at, r.actor, r.action, r.target, truncated(r.detail, 60)]) }
+            for r in rows { table.append([String(r.id), r.at, r.actor, r.action, truncated(r.target, 60), truncated(r.detail, 60)]) }
             print(table.render())
         }
     }

@@ -417,10 +417,12 @@ extension Forecast {
 
 func truncated(_ s: String, _ width: Int) -> String {
     if s.displayWidth <= width { return s }
-    var out = ""
+    var out = "", used = 0
     for ch in s {
-        if (out + String(ch)).displayWidth > width - 1 { break }
+        let w = ch.displayWidth
+        if used + w > width - 1 { break }
         out.append(ch)
+        used += w
     }
     return out + "…"
 }

@@ -83,7 +83,7 @@ struct Import: AsyncParsableCommand {
         if let from { return try await runForeign(from) }
         let request = ImportRequest(organisation: organisation, keyResults: keyResults, checkIns: checkIns)
         let location = try storeLocation(db)
-        let outcome = try await Self.importing { () async throws(ServiceError) in try await service.importFiles(request, into: location, organisation: orgKey) }
+        let outcome = try await Self.importing { () async throws(ServiceError) in try await service.importFiles(request, into: location, organisation: orgKey, actor: commandLineActor) }
         Self.printWarnings(outcome)
         Self.printSummary(outcome, location: location, what: "these files")
     }
@@ -121,7 +121,7 @@ struct Import: AsyncParsableCommand {
     func runForeign(_ format: ImportFormat) async throws {
         let location = try storeLocation(db)
         let request = ForeignImportRequest(format: format, files: files, mapping: mapping, placement: Placement(unit: unit, parent: parent), asOf: asOf)
-        let outcome = try await Self.importing { () async throws(ServiceError) in try await service.importForeign(request, into: location, organisation: orgKey) }
+        let outcome = try await Self.importing { () async throws(ServiceError) in try await service.importForeign(request, into: location, organisation: orgKey, actor: commandLineActor) }
         Self.printWarnings(outcome.imported)
         let report = outcome.report
         print("mapped " + report.mapped.map { "\($0.count.grouped) \($0.from) to \($0.to)" }.joined(separator: ", "))

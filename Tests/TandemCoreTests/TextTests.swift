@@ -11,6 +11,18 @@ struct TextTests {
         #expect("e\u{301}".displayWidth == 1)  // combining acute accent
         #expect("，".displayWidth == 2)         // fullwidth comma
         #expect("😀".displayWidth == 2)
+        // Decomposed Hangul (as macOS writes file names): the initial's two cells, the rest none.
+        #expect("\u{1112}\u{1161}\u{11AB}\u{1100}\u{116E}\u{11A8}".displayWidth == "한국".displayWidth)
+        #expect("한국".displayWidth == 4)
+        // Emoji sequences are one emoji, two cells: a family joined by ZWJ, a heart made an emoji
+        // by VS16, a keycap, a flag; a skin tone does not widen it.
+        #expect("👨\u{200D}👩\u{200D}👧".displayWidth == 2)
+        #expect("❤\u{FE0F}".displayWidth == 2)
+        #expect("❤".displayWidth == 1)
+        #expect("1\u{FE0F}\u{20E3}".displayWidth == 2)
+        #expect("🇨🇳".displayWidth == 2)
+        #expect("👍🏽".displayWidth == 2)
+        #expect("a👨\u{200D}👩\u{200D}👧b".displayWidth == 4)
     }
 
     @Test func tableAlignsChineseText() {

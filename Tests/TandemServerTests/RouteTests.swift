@@ -8,7 +8,7 @@ import TandemCore
 @testable import TandemEngine
 @testable import TandemServer
 import TandemService
-import TandemStore
+@testable import TandemStore
 import TandemTestSupport
 
 @Suite("The dashboard's routes: sign-in, the inbox, acting, and what an attacker tries")
@@ -103,6 +103,30 @@ struct RouteTests {
                 #expect(r.status == .seeOther, "\(extra)")
                 #expect(r.headers[.setCookie]?.hasPrefix("tandem_session=") == true, "\(extra)")
             }
+        }
+    }
+
+    /// When the audit log refuses lines (a full disk, a quota), the changes it would record are
+    /// refused in words that say what failed, and the cause goes to the server's log; but signing
+    /// out still ends the session.
+    @Test func whenTheAuditLogRefusesChangesAreRefusedButSigningOutStillEndsTheSession() async throws {
+        let world = try World(.sqlite)
+        defer { world.close() }
+        try await world.app.test(.router) { client in
+            let hr = try await client.signIn("hr@x.cn")
+            try world.state.store.withRows("test", writing: true) { rows in
+                _ = try rows.run("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is full'); END", [])
+            }
+            let ack = try await client.json("/api/v1/alerts/\(world.alert["A-OKR"]!)/ack", token: world.token["hr@x.cn"]!, #"{"note":"看过了"}"#)
+            #expect(ack.status == .internalServerError)
+            #expect(String(buffer: ack.body).contains("could not acknowledge an alert in the store"))
+            #expect(try world.state.store.alert(id: world.alert["A-OKR"]!)?.ackNote == nil)
+            let out = try await client.form("/signout", hr, ["csrf": hr.csrf])
+            #expect(out.status == .seeOther)
+            #expect(out.headers[.setCookie]?.contains("Max-Age=0") == true)
+            // The old cookie no longer opens anything.
+            let after = try await client.get("/inbox", [.cookie: hr.cookie])
+            #expect(after.status == .seeOther && after.headers[.location]?.hasPrefix("/signin") == true)
         }
     }
 

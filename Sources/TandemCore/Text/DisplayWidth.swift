@@ -13,6 +13,9 @@ extension Unicode.Scalar {
         default: break
         }
         if v == 0x200B { return 0 }
+        // Hangul's conjoining vowels and finals join the initial before them in one cell pair
+        // (as a decomposed 한, from a file name of macOS, is written).
+        if (0x1160...0x11FF).contains(v) || (0xD7B0...0xD7FF).contains(v) { return 0 }
         return Self.isWide(v) ? 2 : 1
     }
 
@@ -36,11 +39,27 @@ extension Unicode.Scalar {
     }
 }
 
+extension Character {
+    /// Cells this character (a grapheme cluster) occupies: an emoji sequence (joined by U+200D,
+    /// made an emoji by U+FE0F, as ❤️ and 1️⃣ are, or with a skin tone) is one emoji, two cells,
+    /// as terminals draw it; anything else, the sum of its scalars.
+    public var displayWidth: Int {
+        let scalars = unicodeScalars
+        if let first = scalars.first, scalars.count > 1, first.properties.isEmoji,
+           scalars.dropFirst().contains(where: { $0.value == 0x200D || $0.value == 0xFE0F || $0.properties.isEmojiModifier }) {
+            return 2
+        }
+        var width = 0
+        for scalar in scalars { width += scalar.displayWidth }
+        return width
+    }
+}
+
 extension StringProtocol {
     /// Cells the string occupies in a monospaced terminal.
     public var displayWidth: Int {
         var width = 0
-        for scalar in unicodeScalars { width += scalar.displayWidth }
+        for character in self { width += character.displayWidth }
         return width
     }
 

@@ -293,7 +293,7 @@ extension PostgresStore {
     }
 
     public func recordAcknowledgement(_ t: AlertTransition, day: Day, generation: Int64, audit: AuditEntry?) throws(StoreError) -> Alert {
-        let operation = "acknowledge an alert in"
+        let operation = t.event == .snoozed ? "snooze an alert in" : "acknowledge an alert in"
         return try write(operation) { s in
             if try Self.generation(s, org: org) != generation {
                 throw StoreError(location: location, operation: operation, message: "the store changed meanwhile", kind: .changedSinceRead)

@@ -204,7 +204,7 @@ extension SQLiteStore {
     }
 
     public func recordAcknowledgement(_ t: AlertTransition, day: Day, generation: Int64, audit: AuditEntry?) throws(StoreError) -> Alert {
-        let operation = "acknowledge an alert in"
+        let operation = t.event == .snoozed ? "snooze an alert in" : "acknowledge an alert in"
         return try write(operation) { db in
             if try Self.generation(db, org: org) != generation {
                 throw StoreError(location: path, operation: operation, message: "the store changed meanwhile", kind: .changedSinceRead)
