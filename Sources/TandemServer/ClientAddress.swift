@@ -68,17 +68,41 @@ public struct TrustedProxies: Sendable, Equatable {
     /// The client's address: the peer's, unless the peer is a trusted proxy; then the nearest
     /// address in `X-Forwarded-For` that is not a trusted proxy (read from the right, where each
     /// proxy appends the address it saw: what a client wrote on the left is never reached). An
-    /// entry that is no address stops the walk at the last one trusted.
+    /// entry is read as proxies write it (`1.2.3.4`, `1.2.3.4:5678`, `[2001:db8::1]:443`,
+    /// `fe80::1%eth0`); one that is no address (`unknown`) stops the walk at the last one
+    /// trusted. The address is given in its one canonical form (`2001:db8::1`, an IPv4-mapped
+    /// address as IPv4), so that one client is one key for the sign-in limits.
     public func client(peer: String?, forwardedFor lines: [String]) -> String? {
         guard let peer, contains(peer), !lines.isEmpty else { return peer }
         let hops = lines.joined(separator: ",").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         var nearest = peer
         for hop in hops.reversed() {
-            guard Self.bytes(hop) != nil else { return nearest }
-            if !contains(hop) { return hop }
-            nearest = hop
+            guard let bytes = Self.bytes(Self.bare(hop)) else { return nearest }
+            let address = Self.text(bytes)
+            if !ranges.contains(where: { $0.contains(bytes) }) { return address }
+            nearest = address
         }
         return nearest
+    }
+
+    /// An entry without the port, brackets or zone a proxy may have written around the address.
+    static func bare(_ hop: String) -> String {
+        var s = Substring(hop)
+        if s.hasPrefix("["), let close = s.firstIndex(of: "]") {
+            s = s[s.index(after: s.startIndex)..<close]
+        } else if s.filter({ $0 == ":" }).count == 1, let colon = s.firstIndex(of: ":") {
+            s = s[..<colon]  // IPv4 with a port
+        }
+        if let percent = s.firstIndex(of: "%") { s = s[..<percent] }
+        return String(s)
+    }
+
+    /// An address's canonical text (RFC 5952 for IPv6).
+    static func text(_ bytes: [UInt8]) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        let family = bytes.count == 4 ? AF_INET : AF_INET6
+        let ok = bytes.withUnsafeBytes { raw in inet_ntop(family, raw.baseAddress, &buffer, socklen_t(buffer.count)) != nil }
+        return ok ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
     }
 }
 

@@ -21,6 +21,11 @@ enum Pages {
         }
         router.post("/signin") { request, context in try await signIn(request, context, state) }
         router.post("/signout") { request, context in
+            // Another site's page cannot sign a visitor out either (its form carries no cookie, so
+            // no CSRF token is checked, but the answer would clear the browser's cookie).
+            if sentFromAnotherSite(request) {
+                throw Problem(.forbidden, "This sign-out was sent from another site's page; use Tandem's own Sign out button.")
+            }
             let form = try await Form.read(request, context)
             var response = Response.redirect(to: "/signin", type: .normal)
             if let session = context.session {

@@ -96,7 +96,10 @@ public enum AlertNotes {
     /// Why a note is refused, or nil: at most 2,000 characters; no control characters (but tab and
     /// line breaks), no bidirectional overrides (they would turn the ledger's text around).
     public static func problem(_ note: String) -> String? {
-        if note.count > maxCharacters { return "A note is at most 2,000 characters (this one has \(note.count))." }
+        // Counted in code points (as JSON Schema's maxLength counts), not in what shows: a letter
+        // with thousands of combining marks is thousands.
+        let length = note.unicodeScalars.count
+        if length > maxCharacters { return "A note is at most 2,000 characters (this one has \(length))." }
         for s in note.unicodeScalars {
             if (s.value < 0x20 && s != "\t" && s != "\n" && s != "\r") || s.value == 0x7F || (0x80...0x9F).contains(s.value) {
                 return "A note cannot hold control characters (found U+\(String(s.value, radix: 16, uppercase: true)))."

@@ -96,6 +96,10 @@ struct RouteTests {
                 #expect(r.headers[.setCookie] == nil, "\(extra)")
                 #expect(String(buffer: r.body).contains("another site"), "\(extra)")
             }
+            // Nor sign anyone out: the answer would clear the visitor's cookie.
+            let out = try await client.execute(uri: "/signout", method: .post,
+                                               headers: [.contentType: "application/x-www-form-urlencoded", fetchSite: "cross-site"], body: ByteBuffer(string: ""))
+            #expect(out.status == .forbidden && out.headers[.setCookie] == nil)
             // Let through: Tandem's own page (said either way), a typed address, and clients that are no browser.
             for extra: HTTPFields in [[fetchSite: "same-origin"], [fetchSite: "none"], [.origin: "http://localhost"],
                                       [.origin: "HTTP://LOCALHOST:80"], [:]] {
@@ -394,6 +398,14 @@ struct TrustedProxyTests {
         #expect(proxies.client(peer: "127.0.0.1", forwardedFor: []) == "127.0.0.1")
         #expect(proxies.client(peer: "127.0.0.1", forwardedFor: ["10.0.0.9, 10.0.0.5"]) == "10.0.0.9")
         #expect(proxies.client(peer: nil, forwardedFor: ["198.51.100.1"]) == nil)
+        // Entries as proxies write them: with a port, in brackets, with a zone; in one canonical form.
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: ["198.51.100.1:5678"]) == "198.51.100.1")
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: ["[2001:DB8:0:0::1]:443"]) == "2001:db8::1")
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: ["[2001:db8::1]"]) == "2001:db8::1")
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: ["fe80::1%eth0"]) == "fe80::1")
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: ["::ffff:198.51.100.1"]) == "198.51.100.1")
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: ["198.51.100.1, 10.0.0.5:80"]) == "198.51.100.1")
+        #expect(proxies.client(peer: "127.0.0.1", forwardedFor: ["9.9.9.9, unknown"]) == "127.0.0.1")
     }
 }
 

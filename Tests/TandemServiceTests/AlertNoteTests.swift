@@ -30,5 +30,7 @@ struct AlertNoteTests {
         // Tabs, line breaks, Chinese, emoji and 2,000 characters are a note like any other.
         #expect(AlertNotes.problem("负责人已跟进\t下周复盘\n👍") == nil)
         #expect(AlertNotes.problem(String(repeating: "好", count: 2000)) == nil)
+        // Length is counted in code points: combining marks cannot hide a long note in one letter.
+        #expect(AlertNotes.problem("a" + String(repeating: "\u{301}", count: 2000))?.contains("this one has 2001") == true)
     }
 }
