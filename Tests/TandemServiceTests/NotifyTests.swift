@@ -32,9 +32,15 @@ final class NotifyWorld: Sendable {
         scratch = try backend.scratch()
         store = try scratch.open(.create)
         _ = try store.importDataset(SmallOrganisation.dataset(Self.keyResults), files: ["world"])
-        let file = scratch.folder.map { $0.appendingPathComponent("people.csv") }
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("people-\(UUID().uuidString).csv")
-        try people.write(to: file, atomically: true, encoding: .utf8)
+        try importPeople(people)
+    }
+
+    /// Imports a people file with this text (replacing the store's people).
+    func importPeople(_ text: String) throws {
+        let name = "people-\(UUID().uuidString).csv"
+        let file = scratch.folder.map { $0.appendingPathComponent(name) } ?? FileManager.default.temporaryDirectory.appendingPathComponent(name)
+        defer { if scratch.folder == nil { try? FileManager.default.removeItem(at: file) } }
+        try text.write(to: file, atomically: true, encoding: .utf8)
         _ = try PeopleService.importFile(file.path, store: store, actor: "test")
     }
 
@@ -381,10 +387,7 @@ struct NotifyTests {
         await receiver.failNext(6)
         _ = await NotifyService.run(store: world.store, request: request("2026-10-15T02:00:00Z"), transport: receiver)
         // 李娜 leaves the people file.
-        let file = world.scratch.folder.map { $0.appendingPathComponent("people2.csv") }
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("people2-\(UUID().uuidString).csv")
-        try NotifyWorld.peopleFile.split(separator: "\n").filter { !$0.hasPrefix("李娜") }.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-        _ = try PeopleService.importFile(file.path, store: world.store, actor: "test")
+        try world.importPeople(NotifyWorld.peopleFile.split(separator: "\n").filter { !$0.hasPrefix("李娜") }.joined(separator: "\n"))
         // A week later with a new run: last week's unsent digests are withdrawn, and the new ones carry their news.
         var second = NotifyWorld.firstWeek
         second["E-OKR"] = .critical
@@ -410,10 +413,7 @@ struct NotifyTests {
         let dry = await NotifyService.run(store: world.store, request: request("2026-10-15T03:00:00Z", dryRun: true), transport: receiver)
         #expect(dry.lines.filter { $0.result == .wouldRetry }.count == 6)
         // 张伟's address changes within the period: his old message is withdrawn, a new one goes to the new address.
-        let file = world.scratch.folder.map { $0.appendingPathComponent("people3.csv") }
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("people3-\(UUID().uuidString).csv")
-        try NotifyWorld.peopleFile.replacingOccurrences(of: "zhang@x.cn", with: "zhang.wei@x.cn").write(to: file, atomically: true, encoding: .utf8)
-        _ = try PeopleService.importFile(file.path, store: world.store, actor: "test")
+        try world.importPeople(NotifyWorld.peopleFile.replacingOccurrences(of: "zhang@x.cn", with: "zhang.wei@x.cn"))
         let again = await NotifyService.run(store: world.store, request: request("2026-10-15T04:00:00Z"), transport: receiver)
         #expect(again.withdrawn == 1)
         #expect(again.lines.filter { $0.result == .sent }.count == 6)
