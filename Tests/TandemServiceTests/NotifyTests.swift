@@ -115,6 +115,22 @@ struct NotifyTests {
         NotifyRequest(asOf: asOf.flatMap { Day(iso: $0) }, at: moment(at), silentDays: silentDays, dryRun: dryRun, smtp: smtp, claimSeconds: 60)
     }
 
+    /// A world after its first week's run, whose first round failed to send all six digests
+    /// (pending, to be retried within their periods), with the receiver that refused them.
+    func failedFirstRound(_ backend: Backend) async throws -> (NotifyWorld, Receiver) {
+        let world = try NotifyWorld(backend)
+        do {
+            try world.run("2026-10-14", NotifyWorld.firstWeek)
+        } catch {
+            world.close()
+            throw error
+        }
+        let receiver = Receiver()
+        await receiver.failNext(6)
+        _ = await NotifyService.run(store: world.store, request: request("2026-10-15T02:00:00Z"), transport: receiver)
+        return (world, receiver)
+    }
+
     func text(_ m: NotificationRecord) -> String {
         // The email's parts are base64: decode them for the content checks.
         m.body.components(separatedBy: "\r\n\r\n").dropFirst().map { part in
@@ -380,12 +396,8 @@ struct NotifyTests {
 
     @Test(arguments: Backend.allCases)
     func unsentMessagesOfAPastPeriodOrAGonePersonAreWithdrawn(_ backend: Backend) async throws {
-        let world = try NotifyWorld(backend)
+        let (world, receiver) = try await failedFirstRound(backend)
         defer { world.close() }
-        try world.run("2026-10-14", NotifyWorld.firstWeek)
-        let receiver = Receiver()
-        await receiver.failNext(6)
-        _ = await NotifyService.run(store: world.store, request: request("2026-10-15T02:00:00Z"), transport: receiver)
         // 李娜 leaves the people file.
         try world.importPeople(NotifyWorld.peopleFile.split(separator: "\n").filter { !$0.hasPrefix("李娜") }.joined(separator: "\n"))
         // A week later with a new run: last week's unsent digests are withdrawn, and the new ones carry their news.
@@ -403,12 +415,8 @@ struct NotifyTests {
 
     @Test(arguments: Backend.allCases)
     func aNewAddressInThePeriodGetsItsOwnMessage(_ backend: Backend) async throws {
-        let world = try NotifyWorld(backend)
+        let (world, receiver) = try await failedFirstRound(backend)
         defer { world.close() }
-        try world.run("2026-10-14", NotifyWorld.firstWeek)
-        let receiver = Receiver()
-        await receiver.failNext(6)
-        _ = await NotifyService.run(store: world.store, request: request("2026-10-15T02:00:00Z"), transport: receiver)
         // A dry run now: the six would go again.
         let dry = await NotifyService.run(store: world.store, request: request("2026-10-15T03:00:00Z", dryRun: true), transport: receiver)
         #expect(dry.lines.filter { $0.result == .wouldRetry }.count == 6)
